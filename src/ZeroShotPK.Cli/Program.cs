@@ -1,1 +1,46 @@
-Console.WriteLine("zspk");
+using Spectre.Console;
+using Spectre.Console.Cli;
+using ZeroShotPK.Cli.Commands;
+
+// Every long job of ZeroShotPK has a command here; the commands are thin runners over the helper assembly.
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("zspk");
+    config.PropagateExceptions();
+    config.AddBranch("data", data =>
+    {
+        data.SetDescription("Inspect and convert event datasets (NONMEM-style CSV).");
+        data.AddCommand<DataSummaryCommand>("summary").WithDescription("Counts and ranges of a dataset, per study.");
+    });
+    config.AddCommand<SimulateCommand>("simulate").WithDescription("Simulate synthetic studies from a prior and write NONMEM-style CSV.");
+    config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain AICMET on streamed synthetic studies (checkpoints, --resume).");
+    config.AddCommand<PredictCommand>("predict").WithDescription("Zero-shot prediction for one individual of a study.");
+    config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Leave-one-individual-out evaluation (the paper's protocol) for one or all methods.");
+    config.AddBranch("pbpk", pbpk =>
+    {
+        pbpk.SetDescription("Whole-body PBPK and virtual populations.");
+        pbpk.AddCommand<PbpkSimulateCommand>("simulate").WithDescription("Simulate a compound in a species with the whole-body PBPK model.");
+        pbpk.AddCommand<PbpkPopulationCommand>("population").WithDescription("Generate a virtual population (reference, ddpm or pcdm).");
+    });
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Benchmarks that print figures and ratios against a baseline measured in the same run.");
+        bench.AddCommand<BenchSimulateCommand>("simulate").WithDescription("Closed-form and ODE simulation throughput vs per-individual RK4.");
+        bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training steps/s, data-generation share and memory.");
+        bench.AddCommand<BenchPredictCommand>("predict").WithDescription("Zero-shot prediction latency vs the NLME route.");
+        bench.AddCommand<BenchPbpkCommand>("pbpk").WithDescription("Whole-body simulations and generated individuals per second.");
+    });
+});
+
+try
+{
+    return app.Run(args);
+}
+catch (Exception ex) when (ex is CommandAppException or ArgumentException or FormatException or IOException
+                               or InvalidOperationException or KeyNotFoundException or NotImplementedException)
+{
+    // Users get the message (which names the file, line, column or parameter), not a stack trace.
+    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+    return 1;
+}
