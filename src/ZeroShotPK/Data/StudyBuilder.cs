@@ -33,6 +33,7 @@ internal static class StudyBuilder
         ColumnLabels labels)
     {
         var studies = new List<(string Name, List<List<EventRow>> Individuals)>();
+        var studyIndex = new Dictionary<string, int>();
         var blockEnd = new Dictionary<(string Study, string Id), int>();
         List<EventRow>? current = null;
         foreach (var row in rows)
@@ -51,8 +52,11 @@ internal static class StudyBuilder
                 throw new DatasetFormatException(source, row.Line, labels.Id,
                     $"{labels.Id} {row.Id} appears again after other individuals (its rows ended on line {endLine}); expected the rows of an individual to be contiguous.");
             current = [row];
-            var study = studies.FindIndex(s => s.Name == row.Study);
-            if (study < 0) { studies.Add((row.Study, [])); study = studies.Count - 1; }
+            if (!studyIndex.TryGetValue(row.Study, out var study))
+            {
+                study = studyIndex[row.Study] = studies.Count;
+                studies.Add((row.Study, []));
+            }
             studies[study].Individuals.Add(current);
         }
         return studies.Select(s => new Study(s.Name, s.Individuals.Select(i => BuildIndividual(source, i, covariateNames, labels)))).ToList();
