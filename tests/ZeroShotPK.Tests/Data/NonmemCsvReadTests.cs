@@ -117,4 +117,13 @@ public class NonmemCsvReadTests
         Assert.Equal("ii.csv, line 2: II 12 ignored (neither SS 1 nor ADDL > 0 on this dose).", Assert.Single(r.Warnings));
         Assert.Null(r.Studies[0].Individuals[0].Doses[0].SteadyStateInterval);
     }
+
+    [Fact]
+    public void ByteOrderMarkCommentsAndBlankLinesAreSkippedButLineNumbersKept()
+    {
+        const string csv = "\uFEFFID,TIME,DV\n# comment\n\n1,0,1\n1,-2,1\n";
+        var ex = Assert.Throws<DatasetFormatException>(() => DataFiles.Read(csv, "c.csv"));
+        Assert.Equal("c.csv, line 5, column TIME: time -2 is negative; expected a time >= 0.", ex.Message);
+        Assert.Equal([new Observation(0, 1)], DataFiles.Read(csv[..^7]).Studies[0].Individuals[0].Observations);
+    }
 }
