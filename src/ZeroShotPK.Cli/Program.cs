@@ -12,6 +12,7 @@ app.Configure(config =>
     {
         data.SetDescription("Inspect and convert event datasets (NONMEM-style CSV).");
         data.AddCommand<DataSummaryCommand>("summary").WithDescription("Counts and ranges of a dataset, per study.");
+        data.AddCommand<DataConvertQuinidineCommand>("convert-quinidine").WithDescription("Convert nlme::Quinidine (long format) into a NONMEM-style event table.");
     });
     config.AddCommand<SimulateCommand>("simulate").WithDescription("Simulate synthetic studies from a prior and write NONMEM-style CSV.");
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain AICMET on streamed synthetic studies (checkpoints, --resume).");
