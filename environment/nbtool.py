@@ -5,7 +5,8 @@ check NB             exit 1 with one line of reason when a code cell has an erro
                      "chart" has no output carrying the chart marker (ZeroShotPK.Charts.ChartPage.Marker).
 commit NB            rewrite an executed notebook for committing: the plotly.js inlined by
                      NotebookSupport.Initialize() (about 3.6 MB) becomes a short comment, and run timestamps
-                     are dropped, so re-running gives the same file.
+                     are dropped, as is the kernel's bootstrap script (it talks to the running kernel's HTTP
+                     port and carries its process id), so re-running gives the same file.
 chart-page NB HTML   write a standalone page with plotly.js (taken from the executed notebook) and the
                      output of every chart cell: what a reader sees, for a headless-browser screenshot.
 """
@@ -14,6 +15,7 @@ import re
 import sys
 
 CHART_MARKER = "data-zspk-chart"
+KERNEL_BOOTSTRAP = "dotnet-interactive-this-cell"
 PLOTLY = re.compile(r"<!--zspk-plotly-js-->.*?<!--/zspk-plotly-js-->", re.S)
 
 
@@ -54,6 +56,9 @@ def commit(path):
     nb = load(path)
     for cell in nb["cells"]:
         cell.get("metadata", {}).pop("execution", None)
+        if "outputs" in cell:
+            cell["outputs"] = [o for o in cell["outputs"]
+                               if KERNEL_BOOTSTRAP not in text(o.get("data", {}).get("text/html", ""))]
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "text/html" in data:
