@@ -25,20 +25,20 @@ public static class ChartPage
     /// A div plus a script that draws the chart with a global <c>Plotly</c>; no plotly.js inside. Ids are
     /// deterministic (a counter per process), so re-executed notebooks give the same output.
     /// </summary>
-    public static string ToHtmlFragment(GenericChart chart, int width = 800, int height = 480)
+    public static string ToHtmlFragment(GenericChart chart)
     {
         ArgumentNullException.ThrowIfNull(chart);
         string id = $"zspk-chart-{Interlocked.Increment(ref _counter)}";
         string figure = GenericChart.toFigureJson(chart);
         // Waits for plotly.js when the page inlines it after this output (e.g. a notebook render).
         return $$"""
-            <div id="{{id}}" {{Marker}}="1" style="width:{{width}}px;height:{{height}}px;"></div>
+            <div id="{{id}}" {{Marker}}="1"></div>
             <script type="text/javascript">
             (function () {
               var fig = {{figure}};
               var draw = function () {
                 if (!window.Plotly) { setTimeout(draw, 50); return; }
-                window.Plotly.newPlot('{{id}}', fig.data, fig.layout, {responsive: true, displaylogo: false});
+                window.Plotly.newPlot('{{id}}', fig.data, fig.layout, {displaylogo: false});
               };
               draw();
             })();

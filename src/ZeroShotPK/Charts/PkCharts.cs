@@ -63,6 +63,7 @@ public static class PkCharts
         chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart,
             TitleText: $"Concentration ({units.Concentration})",
             AxisType: logScale ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear);
+        chart = Plotly.NET.CSharp.GenericChartExtensions.WithSize(chart, Width: 760, Height: 440);
         return Plotly.NET.Chart.withTitle(title, null).Invoke(chart);
     }
 }
