@@ -51,5 +51,5 @@ fi
 # 3. Restore and build (Release)
 dotnet restore ZeroShotPK.sln -nologo -v q || die "dotnet restore"
 step "dotnet restore done"
-dotnet build ZeroShotPK.sln -c Release --no-restore -nologo -v q -clp:ErrorsOnly || die "dotnet build -c Release"
+dotnet build ZeroShotPK.sln -c Release --no-restore -nologo -v q -clp:ErrorsOnly -clp:NoSummary || die "dotnet build -c Release"
 step "Release build done (notebooks #r src/ZeroShotPK/bin/Release/net10.0/ZeroShotPK.dll)"

@@ -15,6 +15,13 @@ namespace ZeroShotPK.Notebooks;
 public static class NotebookSupport
 {
     private static int _initialized;
+    private static bool _formatters;
+
+    /// <summary>
+    /// True when the environment variable <c>ZSPK_QUICK</c> is <c>1</c> (set by environment/test.sh through
+    /// run-notebooks.sh): notebooks then shrink their work (fewer studies, steps, samples) to run in CI.
+    /// </summary>
+    public static bool QuickMode => Environment.GetEnvironmentVariable("ZSPK_QUICK") == "1";
 
     /// <summary>
     /// Resolves FSharp.Core requests to the loaded FSharp.Core (Plotly.NET asks for 10.1, the kernel has
@@ -24,17 +31,15 @@ public static class NotebookSupport
     /// </summary>
     public static NotebookSession Initialize()
     {
-        bool first = Interlocked.Exchange(ref _initialized, 1) == 0;
-        if (first) AssemblyLoadContext.Default.Resolving += ResolveFSharpCore;
-        bool formatters = true;
-        if (first)
+        if (Interlocked.Exchange(ref _initialized, 1) == 0)
         {
-            formatters = RegisterHtml(typeof(GenericChart), o => ChartPage.ToHtmlFragment((GenericChart)o))
+            AssemblyLoadContext.Default.Resolving += ResolveFSharpCore;
+            _formatters = RegisterHtml(typeof(GenericChart), o => ChartPage.ToHtmlFragment((GenericChart)o))
                 && RegisterHtml(typeof(Study), o => ((Study)o).ToHtml())
                 && RegisterHtml(typeof(Prediction), o => ((Prediction)o).ToHtml())
                 && RegisterHtml(typeof(NotebookSession), o => ((NotebookSession)o).ToHtml());
         }
-        return new NotebookSession(formatters);
+        return new NotebookSession(_formatters);
     }
 
     // Plotly.NET 6 is built against FSharp.Core 10.1; any loaded FSharp.Core of the same major version serves.
