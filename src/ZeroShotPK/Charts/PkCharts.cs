@@ -12,7 +12,7 @@ namespace ZeroShotPK.Charts;
 public static class PkCharts
 {
     /// <summary>Concentration-time profiles of a study: one line with markers per individual.</summary>
-    /// <param name="study">The study; BLQ samples are drawn as open markers at their reported value.</param>
+    /// <param name="study">The study; BLQ samples are drawn at their reported value, like the others.</param>
     /// <param name="logScale">Log concentration axis (non-positive values are left out by plotly, not by us).</param>
     /// <param name="title">Chart title; defaults to the study name.</param>
     public static GenericChart Profiles(Study study, bool logScale = false, string? title = null)
