@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Helpers for environment/run-notebooks.sh (standard library only).
+
+check NB             exit 1 with one line of reason when a code cell has an error output, or a cell tagged
+                     "chart" has no output carrying the chart marker (ZeroShotPK.Charts.ChartPage.Marker).
+commit NB            rewrite an executed notebook for committing: the plotly.js inlined by
+                     NotebookSupport.Initialize() (about 3.6 MB) becomes a short comment, and run timestamps
+                     are dropped, as is the kernel's bootstrap script (it talks to the running kernel's HTTP
+                     port and carries its process id), so re-running gives the same file.
+chart-page NB HTML   write a standalone page with plotly.js (taken from the executed notebook) and the
+                     output of every chart cell: what a reader sees, for a headless-browser screenshot.
+"""
+import json
+import re
+import sys
+
+CHART_MARKER = "data-zspk-chart"
+KERNEL_BOOTSTRAP = "dotnet-interactive-this-cell"
+PLOTLY = re.compile(r"<!--zspk-plotly-js-->.*?<!--/zspk-plotly-js-->", re.S)
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def text(value):
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def html_outputs(cell):
+    for out in cell.get("outputs", []):
+        html = out.get("data", {}).get("text/html")
+        if html is not None:
+            yield text(html)
+
+
+def check(path):
+    nb = load(path)
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        cid = cell.get("id", "?")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                msg = " ".join(text(out.get("evalue", "")).split())[:300]
+                return f"cell {cid}: {out.get('ename', 'error')}: {msg}"
+            if out.get("output_type") == "stream" and out.get("name") == "stderr" and "error" in text(out.get("text")).lower():
+                return f"cell {cid}: stderr: {' '.join(text(out.get('text')).split())[:300]}"
+        if "chart" in cell.get("metadata", {}).get("tags", []) and not any(CHART_MARKER in h for h in html_outputs(cell)):
+            return f"cell {cid}: tagged chart but produced no chart output"
+    return None
+
+
+def commit(path):
+    nb = load(path)
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
+        if "outputs" in cell:
+            cell["outputs"] = [o for o in cell["outputs"]
+                               if KERNEL_BOOTSTRAP not in text(o.get("data", {}).get("text/html", ""))]
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data:
+                html = text(data["text/html"])
+                stripped = PLOTLY.sub("<!-- plotly.js inlined here at run time; left out of the committed notebook "
+                                      "(re-run the notebook, or see environment/run-notebooks.sh --html) -->", html)
+                data["text/html"] = stripped.splitlines(keepends=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(nb, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+
+def chart_page(path, out_html):
+    nb = load(path)
+    plotly, charts = None, []
+    for cell in nb["cells"]:
+        for h in html_outputs(cell):
+            m = PLOTLY.search(h)
+            if m and "<script" in m.group(0):
+                plotly = m.group(0)
+            if CHART_MARKER in h:
+                charts.append(h)
+    if plotly is None:
+        sys.exit(f"{path}: no inlined plotly.js output (is NotebookSupport.Initialize() the first cell's value?)")
+    if not charts:
+        sys.exit(f"{path}: no chart output")
+    with open(out_html, "w", encoding="utf-8") as f:
+        f.write("<!DOCTYPE html><html><head><meta charset=\"utf-8\">" + plotly + "</head><body style=\"background:white\">\n")
+        f.write("\n".join(charts))
+        f.write("\n</body></html>\n")
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "check":
+        reason = check(args[0])
+        if reason:
+            print(reason)
+            sys.exit(1)
+    elif cmd == "commit":
+        commit(args[0])
+    elif cmd == "chart-page":
+        chart_page(args[0], args[1])
+    else:
+        sys.exit(f"unknown command {cmd}")

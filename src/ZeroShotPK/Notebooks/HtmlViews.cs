@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using ZeroShotPK.Data;
+using ZeroShotPK.Inference;
+
+namespace ZeroShotPK.Notebooks;
+
+/// <summary>HTML tables for notebooks (and reports): plain tables, no script, no external style.</summary>
+public static class HtmlViews
+{
+    private static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    private static string E(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>One row per individual: doses, total amount, samples, BLQ count, observed Cmax and Tmax.</summary>
+    public static string ToHtml(this Study study)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        var u = study.Units;
+        var sb = new StringBuilder();
+        sb.Append($"<div><b>{E(study.Name)}</b>: {study.Individuals.Count} individuals, units time {E(u.Time)}, amount {E(u.Amount)}, concentration {E(u.Concentration)}</div>");
+        sb.Append("<table><thead><tr><th>ID</th><th>doses</th>")
+          .Append($"<th>total dose ({E(u.Amount)})</th><th>samples</th><th>BLQ</th>")
+          .Append($"<th>Cmax ({E(u.Concentration)})</th><th>Tmax ({E(u.Time)})</th></tr></thead><tbody>");
+        foreach (var ind in study.Individuals)
+        {
+            var max = ind.Observations.Where(o => !o.IsBlq).MaxBy(o => o.Value);
+            sb.Append("<tr><td>").Append(E(ind.Id)).Append("</td><td>").Append(ind.Doses.Count)
+              .Append("</td><td>").Append(F(ind.Doses.Sum(d => d.Amount)))
+              .Append("</td><td>").Append(ind.Observations.Count)
+              .Append("</td><td>").Append(ind.Observations.Count(o => o.IsBlq))
+              .Append("</td><td>").Append(max is null ? "" : F(max.Value))
+              .Append("</td><td>").Append(max is null ? "" : F(max.Time)).Append("</td></tr>");
+        }
+        return sb.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>One row per query time: median and 90% interval.</summary>
+    public static string ToHtml(this Prediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        var sb = new StringBuilder();
+        sb.Append($"<div><b>{E(prediction.Method)}</b> prediction at {prediction.Times.Count} times</div>");
+        sb.Append("<table><thead><tr><th>time</th><th>median</th><th>5%</th><th>95%</th></tr></thead><tbody>");
+        for (int i = 0; i < prediction.Times.Count; i++)
+            sb.Append("<tr><td>").Append(F(prediction.Times[i])).Append("</td><td>").Append(F(prediction.Median[i]))
+              .Append("</td><td>").Append(F(prediction.Lower90[i])).Append("</td><td>").Append(F(prediction.Upper90[i]))
+              .Append("</td></tr>");
+        return sb.Append("</tbody></table>").ToString();
+    }
+}
