@@ -20,7 +20,7 @@ internal static class Fixtures
     /// (omega 0.3), proportional error <paramref name="sigma"/>; samples below <paramref name="lloq"/> are flagged BLQ.
     /// </summary>
     public static Study OralStudy(int n, int seed, double cl = 2, double v = 20, double ka = 1.2, double dose = 100,
-        double sigma = 0.1, double? lloq = null, double[]? design = null, double doseOmega = 0, string name = "s")
+        double sigma = 0.1, double? lloq = null, double[]? design = null, double doseOmega = 0, string name = "s", IReadOnlyList<double>? doses = null)
     {
         var rng = new Random(seed);
         design ??= Design;
@@ -31,6 +31,7 @@ internal static class Fixtures
             double vi = v * Math.Exp(Normal.Sample(rng, 0, 0.3));
             double kai = ka * Math.Exp(Normal.Sample(rng, 0, 0.3));
             double di = dose * Math.Exp(Normal.Sample(rng, 0, doseOmega));
+            if (doses is not null) di = doses[i];
             var obs = design.Select(t =>
             {
                 double c = OneCompartmentOral(t, di, cli, vi, kai) * Math.Exp(Normal.Sample(rng, 0, sigma));
