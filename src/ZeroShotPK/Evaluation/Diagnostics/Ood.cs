@@ -170,18 +170,32 @@ public sealed record OodReference
         };
     }
 
-    /// <summary>Checks every individual of a study (context and target alike).</summary>
+    /// <summary>
+    /// Fraction of a study's checked individuals that must be outside the range of one feature (or beyond the
+    /// Mahalanobis threshold) before that feature is a warning. With 0.5–99.5% ranges over six features about one
+    /// individual in seventeen is outside somewhere by chance, so isolated hits are reported as notes. Default 0.2;
+    /// a study of one individual is flagged by any hit.
+    /// </summary>
+    public double MaxOutlierFraction { get; init; } = 0.2;
+
+    /// <summary>
+    /// Checks a study (e.g. the context a zero-shot prediction will condition on). Per feature, the individuals
+    /// outside the range become warnings when they are more than <see cref="MaxOutlierFraction"/> of the study;
+    /// otherwise they are listed as notes.
+    /// </summary>
     /// <exception cref="ArgumentException">The study's units differ from the reference's.</exception>
     public OodReport Check(Study study)
     {
         if (study.Units != Units)
             throw new ArgumentException($"study '{study.Name}' uses units {study.Units} but the reference was built in {Units}; convert the study first.", nameof(study));
-        var reasons = new List<OodReason>();
+        var hits = new Dictionary<string, List<OodReason>>();
         var notes = new List<string>();
         var names = OodFeatures.Names;
         Matrix<double>? precision = JointFeatures.Count > 0
             ? Matrix<double>.Build.DenseOfRowArrays(Covariance).PseudoInverse() : null;
         int[] jointIdx = JointFeatures.Select(n => names.ToList().IndexOf(n)).ToArray();
+        int checkedCount = 0;
+        void Hit(OodReason r) { if (!hits.TryGetValue(r.Feature, out var l)) hits[r.Feature] = l = []; l.Add(r); }
         foreach (var ind in study.Individuals)
         {
             if (!ind.Observations.Any(o => !o.IsBlq))
@@ -189,6 +203,7 @@ public sealed record OodReference
                 notes.Add($"individual '{ind.Id}' has no quantified observation; not checked.");
                 continue;
             }
+            checkedCount++;
             var x = OodFeatures.Compute(ind);
             for (int k = 0; k < names.Count; k++)
             {
@@ -201,7 +216,7 @@ public sealed record OodReference
                 if (range.Count == 0) continue;
                 string? side = x[k] < range.Lower ? "below" : x[k] > range.Upper ? "above" : null;
                 if (side is null) continue;
-                reasons.Add(new OodReason(ind.Id, names[k], x[k],
+                Hit(new OodReason(ind.Id, names[k], x[k],
                     $"individual '{ind.Id}': {OodFeatures.Describe(names[k], x[k], Units)} is {side} the training range " +
                     $"[{OodFeatures.Natural(names[k], range.Lower)}, {OodFeatures.Natural(names[k], range.Upper)}] " +
                     $"({LowerQuantile * 100:G3}–{UpperQuantile * 100:G3}% of {range.Count} reference individuals)."));
@@ -211,16 +226,18 @@ public sealed record OodReference
                 var d = Vector<double>.Build.Dense(jointIdx.Select((k, a) => x[k] - Mean[a]).ToArray());
                 double dist = Math.Sqrt(Math.Max(0, d * (precision * d)));
                 if (dist > MahalanobisThreshold)
-                    reasons.Add(new OodReason(ind.Id, "Mahalanobis", dist,
+                    Hit(new OodReason(ind.Id, "Mahalanobis", dist,
                         $"individual '{ind.Id}': joint Mahalanobis distance {dist.ToString("F2", CultureInfo.InvariantCulture)} over ({string.Join(", ", JointFeatures)}) exceeds {MahalanobisThreshold.ToString("F2", CultureInfo.InvariantCulture)}: an unusual combination even if each feature is in range."));
             }
         }
+        var reasons = new List<OodReason>();
+        foreach (var (feature, list) in hits)
+        {
+            if (list.Count > MaxOutlierFraction * checkedCount) reasons.AddRange(list);
+            else notes.AddRange(list.Select(r => $"{r.Message} Isolated ({list.Count} of {checkedCount} individuals): not a study-level warning."));
+        }
         return new OodReport(reasons, notes);
     }
-
-    /// <summary>Checks a context study together with the new individual to be predicted.</summary>
-    public OodReport Check(Study context, Individual target) =>
-        Check(new Study(context.Name, context.Individuals.Where(i => i.Id != target.Id).Append(target), context.Units));
 
     /// <summary>Serialises to indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
