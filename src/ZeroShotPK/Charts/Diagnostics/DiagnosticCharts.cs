@@ -62,7 +62,7 @@ public static class DiagnosticCharts
         var s = gof.Summary;
         return Chart.Grid([ObservedVsPredicted(gof, units), ResidualsVsTime(gof, units)], 1, 2)
             .Titled(FormattableString.Invariant(
-                $"{gof.Method}: log-RMSE {s.LogRmse:F3}, bias {s.Bias:F3}, 90% coverage {s.Coverage90:P0} (n={s.Count}, BLQ {s.BlqCount})"))
+                $"{gof.Method}: log-RMSE {s.LogRmse:F3}, bias {s.Bias:F3}, 90% coverage {s.Coverage90 * 100:F0}% (n={s.Count}, BLQ {s.BlqCount})"))
             .WithSize(1000, 450);
     }
 
@@ -79,12 +79,12 @@ public static class DiagnosticCharts
             MarkerColor: ObservedColor, Opacity: 0.5));
         for (int k = 0; k < vpc.Percentiles.Count; k++)
         {
-            string label = $"P{vpc.Percentiles[k] * 100:G3}";
+            string label = Invariant($"P{vpc.Percentiles[k] * 100:G3}");
             int kk = k;
             var band = vpc.Bins.Select(b => b.Simulated[kk]).ToArray();
             charts.Add(Chart.Range<double, double, string>(
                 x: x, y: band.Select(b => b.Median), upper: band.Select(b => b.Upper), lower: band.Select(b => b.Lower),
-                mode: StyleParam.Mode.Lines, Name: $"simulated {label} ({vpc.CiLevel:P0} CI)",
+                mode: StyleParam.Mode.Lines, Name: $"simulated {label} ({Pct(vpc.CiLevel)} CI)",
                 LineColor: PredictedColor, RangeColor: Math.Abs(vpc.Percentiles[k] - 0.5) < 1e-9 ? MedianBandColor : BandColor,
                 UpperName: $"simulated {label} upper", LowerName: $"simulated {label} lower"));
             charts.Add(Chart.Line<double, double, string>(x: x, y: vpc.Bins.Select(b => b.Observed[kk]), Name: $"observed {label}",
@@ -118,7 +118,7 @@ public static class DiagnosticCharts
             [
                 Chart.Range<double, double, string>(x: x, y: vpc.Bins.Select(b => b.SimulatedBlqFraction.Median),
                     upper: vpc.Bins.Select(b => b.SimulatedBlqFraction.Upper), lower: vpc.Bins.Select(b => b.SimulatedBlqFraction.Lower),
-                    mode: StyleParam.Mode.Lines, Name: $"simulated fraction BLQ ({vpc.CiLevel:P0} CI)", LineColor: PredictedColor, RangeColor: BandColor,
+                    mode: StyleParam.Mode.Lines, Name: $"simulated fraction BLQ ({Pct(vpc.CiLevel)} CI)", LineColor: PredictedColor, RangeColor: BandColor,
                     UpperName: "simulated fraction BLQ upper", LowerName: "simulated fraction BLQ lower"),
                 Chart.Line<double, double, string>(x: x, y: vpc.Bins.Select(b => b.ObservedBlqFraction), Name: "observed fraction BLQ",
                     ShowMarkers: true, LineColor: ObservedColor),
@@ -190,6 +190,10 @@ public static class DiagnosticCharts
             .Titled($"{gof.Method}: diagnostics")
             .WithSize(1100, rows * 450);
     }
+
+    private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
+
+    private static string Pct(double level) => Invariant($"{level * 100:G3}%");
 
     private static GenericChart Titled(this GenericChart chart, string title) => Plotly.NET.Chart.withTitle(Title.init(Microsoft.FSharp.Core.FSharpOption<string>.Some(title), null, null, null, null, null, null, null, null, null, null, null)).Invoke(chart);
 }

@@ -129,6 +129,8 @@ public static class Vpc
             int b = BinOf(edges, o.Time);
             if (b < 0) throw new ArgumentException($"{where}: individual '{ind.Id}' sample at t={o.Time} lies outside the VPC bins [{edges[0]}, {edges[^1]}].");
             bool blq = o.IsBlq || (lloq is double l && o.Value < l);
+            if (blq && lloq is null)
+                throw new ArgumentException($"{where}: individual '{ind.Id}' sample at t={o.Time} is BLQ but no LLOQ is known; set VpcOptions.Lloq.");
             double v = blq ? lloq!.Value : o.Value;
             if (pred is not null) v *= predBin[b] / pred(ind, o.Time);
             return (v, blq, b);
