@@ -40,6 +40,20 @@ public class DiagnosticChartsTests
     }
 
     [Fact]
+    public void PitHistogram_CountsEveryScoredObservation()
+    {
+        var gof = Gof();
+        var chart = DiagnosticCharts.PitHistogram(gof, bins: 5);
+        string html = GenericChart.toChartHTML(chart);
+        var m = System.Text.RegularExpressions.Regex.Match(html, "\"y\":\\[([0-9,]+)\\]");
+        Assert.True(m.Success);
+        var y = m.Groups[1].Value.Split(',').Select(int.Parse).ToArray();
+        Assert.Equal(5, y.Length);
+        Assert.Equal(14, y.Sum()); // 15 samples, one BLQ
+        Assert.Contains("PIT (from samples)", html);
+    }
+
+    [Fact]
     public void Vpc_HasBandsObservedPercentilesAndLloq()
     {
         var observed = Fixtures.OralStudy(20, 1, lloq: 0.5);

@@ -66,6 +66,25 @@ public static class DiagnosticCharts
             .WithSize(1000, 450);
     }
 
+    /// <summary>Histogram of PIT values in <paramref name="bins"/> equal bins against the uniform count: flat means calibrated.</summary>
+    public static GenericChart PitHistogram(GoodnessOfFit gof, int bins = 10)
+    {
+        if (bins < 2) throw new ArgumentOutOfRangeException(nameof(bins), bins, "a PIT histogram needs at least 2 bins.");
+        var pit = gof.Points.Where(p => p.Pit.HasValue).Select(p => p.Pit!.Value).ToList();
+        var counts = new int[bins];
+        foreach (double u in pit) counts[Math.Min(bins - 1, (int)(u * bins))]++;
+        var mids = Enumerable.Range(0, bins).Select(b => (b + 0.5) / bins).ToArray();
+        return Chart.Combine(
+            [
+                Chart.Column<int, double, string>(values: counts, Keys: mids, Name: "PIT", MarkerColor: ObservedColor),
+                Chart.Line<double, double, string>(x: new[] { 0.0, 1.0 }, y: new[] { pit.Count / (double)bins, pit.Count / (double)bins },
+                    Name: "uniform", LineColor: PredictedColor, LineDash: StyleParam.DrawingStyle.Dash),
+            ])
+            .WithXAxisStyle<double, double, string>(TitleText: gof.Summary.PitSource == PitSource.Samples ? "PIT (from samples)" : "PIT (log-normal from quantiles)")
+            .WithYAxisStyle<double, double, string>(TitleText: "count")
+            .Titled($"{gof.Method}: probability integral transform");
+    }
+
     /// <summary>
     /// VPC: observed samples, observed percentile lines, and the simulated percentiles' bands (log concentration
     /// axis). Observed percentiles that fall among BLQ samples are drawn as open markers at the LLOQ, which is drawn too.
