@@ -57,6 +57,14 @@ public class CalibrationTests
         Assert.StartsWith("SBC: 10 true parameter vectors but 9 posterior draw sets.", e.Message);
     }
 
+    [Theory]
+    [InlineData(600, 99, 20)]
+    [InlineData(300, 49, 10)] // 50 rank values: 10 bins of 5, not 20 uneven bins
+    [InlineData(40, 9, 5)]    // at most 40/5 = 8 bins, largest divisor of 10 is 5
+    [InlineData(1000, 22, 20)] // 23 rank values is prime: no divisor, keep the cap
+    public void DefaultBins_PreferEqualRankValuesPerBin(int datasets, int draws, int expected) =>
+        Assert.Equal(expected, Sbc.DefaultBins(datasets, draws));
+
     [Fact]
     public void TwoParameters_OnlyTheBiasedOneRejects()
     {

@@ -126,7 +126,8 @@ public static class DiagnosticCharts
         return Chart.Combine(charts)
             .WithXAxisStyle<double, double, string>(TitleText: $"time ({units.Time})")
             .WithYAxisStyle<double, double, string>(TitleText: y, AxisType: StyleParam.AxisType.Log)
-            .Titled(vpc.PredictionCorrected ? $"pc{title}" : title);
+            .Titled(vpc.PredictionCorrected ? $"pc{title}" : title)
+            .WithSize(1000, 600);
     }
 
     /// <summary>Fraction of BLQ samples per bin: observed against the simulated band.</summary>
@@ -187,12 +188,12 @@ public static class DiagnosticCharts
                     Chart.Column<int, double, string>(values: p.Histogram, Keys: bins, Name: $"{p.Name} ranks", MarkerColor: ObservedColor),
                     Chart.Line<double, double, string>(x: bins, y: p.Expected, Name: $"{p.Name} expected", LineColor: PredictedColor, LineDash: StyleParam.DrawingStyle.Dash),
                 ])
-                .WithXAxisStyle<double, double, string>(TitleText: FormattableString.Invariant($"{p.Name}: rank bin (p = {p.PValue:G3})"))
+                .WithXAxisStyle<double, double, string>(TitleText: $"{p.Name}: rank bin ({PValue(p.PValue)})")
                 .WithYAxisStyle<double, double, string>(TitleText: "count");
         }).ToList();
         return Chart.Grid(panels, 1, panels.Count)
             .Titled($"SBC rank histograms ({sbc.Datasets} datasets, {sbc.Draws} draws, {sbc.Bins} bins)")
-            .WithSize(Math.Max(450, 350 * panels.Count), 400);
+            .WithSize(Math.Max(700, 380 * panels.Count), 450);
     }
 
     /// <summary>
@@ -211,6 +212,8 @@ public static class DiagnosticCharts
     }
 
     private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
+
+    private static string PValue(double p) => p < 1e-4 ? "p < 0.0001" : Invariant($"p = {p:G3}");
 
     private static string Pct(double level) => Invariant($"{level * 100:G3}%");
 

@@ -40,7 +40,7 @@ public static class Sbc
     /// <param name="trueParameters">[dataset][parameter] values drawn from the prior.</param>
     /// <param name="posteriorDraws">[dataset][draw][parameter] posterior draws given the data simulated from each truth.</param>
     /// <param name="names">Parameter names (default θ0, θ1, ...).</param>
-    /// <param name="bins">Histogram bins (default: at most 20, at most draws+1, and at least 5 expected per bin when possible).</param>
+    /// <param name="bins">Histogram bins (default <see cref="DefaultBins"/>).</param>
     /// <exception cref="ArgumentException">Inconsistent shapes, fewer than 2 datasets, or bins outside [2, draws+1].</exception>
     public static SbcResult Compute(IReadOnlyList<double[]> trueParameters, IReadOnlyList<double[][]> posteriorDraws,
         IReadOnlyList<string>? names = null, int? bins = null)
@@ -65,7 +65,7 @@ public static class Sbc
         }
         if (names is not null && names.Count != dim)
             throw new ArgumentException($"SBC: {names.Count} names for {dim} parameters.", nameof(names));
-        int b = bins ?? Math.Max(2, Math.Min(Math.Min(20, draws + 1), n / 5));
+        int b = bins ?? DefaultBins(n, draws);
         if (b < 2 || b > draws + 1) throw new ArgumentException($"SBC: bins must be in [2, {draws + 1}], got {b}.", nameof(bins));
 
         // Ranks 0..draws map to bins rank*b/(draws+1); expected counts follow how many rank values each bin holds.
@@ -89,6 +89,17 @@ public static class Sbc
             results.Add(new SbcParameterResult(names?[k] ?? $"θ{k}", ranks, hist, expected, chi, b - 1, p));
         }
         return new SbcResult(n, draws, b, results);
+    }
+
+    /// <summary>
+    /// Default bin count: at most 20 and at most datasets/5 (about 5 expected per bin), preferring a divisor of
+    /// draws+1 so every bin holds the same number of rank values (a flat expected line).
+    /// </summary>
+    public static int DefaultBins(int datasets, int draws)
+    {
+        int cap = Math.Max(2, Math.Min(Math.Min(20, draws + 1), datasets / 5));
+        for (int b = cap; b >= 2; b--) if ((draws + 1) % b == 0) return b;
+        return cap;
     }
 
     /// <summary>
