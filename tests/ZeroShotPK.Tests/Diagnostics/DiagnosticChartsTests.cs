@@ -99,5 +99,8 @@ public class DiagnosticChartsTests
         Assert.Contains("aicmet: diagnostics", html);
         Assert.Contains("\"xaxis4\"", html);
         Assert.Equal(5 + (1 + 3 * 4) + (3 + 1), TraceCount(chart)); // GOF, VPC without BLQ, coverage band + line
+        string gofOnly = GenericChart.toChartHTML(DiagnosticCharts.Panel(gof, Units));
+        Assert.Contains("\"xaxis2\"", gofOnly);
+        Assert.DoesNotContain("\"xaxis3\"", gofOnly);
     }
 }

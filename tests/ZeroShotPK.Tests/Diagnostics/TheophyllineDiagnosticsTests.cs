@@ -48,12 +48,11 @@ public class TheophyllineDiagnosticsTests
         Assert.True(wrong.OutsideCount >= 8, $"doubled CL: {wrong.OutsideCount} of 18 cells outside");
     }
 
-    [Fact]
-    public void Gof_PopulationPredictionOfTheReferenceFit()
+    // PRED with simulated predictive samples (IIV + residual), at every post-dose sample.
+    private static Dictionary<string, Prediction> PopulationPredictions(bool withSamples)
     {
-        // PRED with simulated predictive samples (IIV + residual), at every post-dose sample.
         var rng = new Random(4);
-        var pairs = Theoph.Individuals.Select(i =>
+        return Theoph.Individuals.ToDictionary(i => i.Id, i =>
         {
             var t = i.Observations.Where(o => o.Time > 0).Select(o => o.Time).ToArray();
             var samples = Enumerable.Range(0, 500).Select(_ =>
@@ -62,14 +61,31 @@ public class TheophyllineDiagnosticsTests
                 return t.Select(x => Ssfol(DosePerKg(i), x, LKe, LKa + eKa, LCl + eCl) + Normal.Sample(rng, 0, Sigma)).ToArray();
             }).ToArray();
             double Q(int j, double p) => MathNet.Numerics.Statistics.Statistics.Quantile(samples.Select(s => s[j]), p);
-            return (i, new Prediction("nlme-pred", t, t.Select((_, j) => Q(j, 0.5)).ToArray(),
-                t.Select((_, j) => Q(j, 0.05)).ToArray(), t.Select((_, j) => Q(j, 0.95)).ToArray(), samples));
-        }).ToList();
-        var gof = GoodnessOfFit.Compute(pairs);
+            return new Prediction("nlme-pred", t, t.Select((_, j) => Q(j, 0.5)).ToArray(),
+                t.Select((_, j) => Q(j, 0.05)).ToArray(), t.Select((_, j) => Q(j, 0.95)).ToArray(), withSamples ? samples : null);
+        });
+    }
+
+    [Fact]
+    public void Gof_PopulationPredictionOfTheReferenceFit()
+    {
+        var d = MethodDiagnostics.Compute(Theoph, PopulationPredictions(withSamples: true));
+        var gof = d.GoodnessOfFit;
         Assert.Equal(120, gof.Summary.Count); // 12 x 10 post-dose samples
         Assert.InRange(gof.Summary.Coverage90, 0.83, 0.97);
         Assert.InRange(gof.Summary.Bias, -0.15, 0.15);
-        var curve = CoverageCurve.FromGoodnessOfFit(gof);
-        Assert.True(curve.MaxAbsoluteError < 0.12, $"{curve.MaxAbsoluteError}");
+        Assert.True(d.Coverage.MaxAbsoluteError < 0.12, $"{d.Coverage.MaxAbsoluteError}");
+        // VPC from the 500 sample trajectories, on the 120 predicted samples only.
+        Assert.NotNull(d.Vpc);
+        Assert.Equal(500, d.Vpc.Replicates);
+        Assert.Equal(120, d.Vpc.ObservedPoints.Count);
+        Assert.True(d.Vpc.OutsideCount <= 2, $"{d.Vpc.OutsideCount}");
+        string html = Plotly.NET.GenericChart.toChartHTML(ZeroShotPK.Charts.DiagnosticCharts.Panel(d));
+        Assert.Contains("\"xaxis4\"", html);
+
+        // Without samples the PIT uses a log-normal through the quantiles; the additive error model puts some 5%
+        // quantiles below zero, which that approximation cannot represent: a clear error, not a silent clamp.
+        var e = Assert.Throws<ArgumentException>(() => MethodDiagnostics.Compute(Theoph, PopulationPredictions(withSamples: false)));
+        Assert.Matches(@"^prediction 'nlme-pred' at t=[0-9.]+: without samples the PIT needs a positive median and 90% interval, got -", e.Message);
     }
 }

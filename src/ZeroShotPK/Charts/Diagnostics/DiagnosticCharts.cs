@@ -196,6 +196,10 @@ public static class DiagnosticCharts
             .WithSize(Math.Max(700, 380 * panels.Count), 450);
     }
 
+    /// <summary>The diagnostic panel of <see cref="MethodDiagnostics"/>: GOF, residuals, VPC (when samples exist) and coverage.</summary>
+    public static GenericChart Panel(MethodDiagnostics diagnostics) =>
+        Panel(diagnostics.GoodnessOfFit, diagnostics.Units, diagnostics.Vpc, diagnostics.Coverage);
+
     /// <summary>
     /// One diagnostic panel for any method: observed vs predicted, residuals vs time, and, when given, the VPC and
     /// the coverage curve, in a 2 x 2 grid.

@@ -13,7 +13,7 @@ namespace ZeroShotPK.Evaluation.Diagnostics;
 /// <param name="Lower90">5th percentile of the prediction.</param>
 /// <param name="Upper90">95th percentile of the prediction.</param>
 /// <param name="Pit">Probability integral transform P(Y &lt;= observed); null for BLQ samples.</param>
-/// <param name="Npd">Normalised prediction discrepancy Φ⁻¹(PIT) (NPDE without decorrelation across times); null for BLQ samples.</param>
+/// <param name="Npd">Normalised prediction discrepancy Φ⁻¹(PIT), PIT clamped to [1e-6, 1 − 1e-6] (NPDE without decorrelation across times); null for BLQ samples.</param>
 public sealed record GofPoint(string IndividualId, double Time, double Observed, bool IsBlq, double Predicted,
     double Lower90, double Upper90, double? Pit, double? Npd)
 {

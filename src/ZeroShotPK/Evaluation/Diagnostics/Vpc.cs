@@ -195,7 +195,27 @@ public static class Vpc
 
         var points = obsPrepared.Select(o => new VpcPoint(o.Time, o.P.Value, o.P.Blq)).ToList();
         return new VpcResult(options.Percentiles.ToArray(), options.CiLevel, options.PredictionCorrected,
-            obs.Any(o => o.Obs.IsBlq) || options.Lloq.HasValue ? lloq : null, replicates.Count, bins, points);
+            lloq, replicates.Count, bins, points);
+    }
+
+    /// <summary>
+    /// VPC of a method's predictions: replicates from the predictions' sample trajectories
+    /// (<see cref="ReplicatesFromPredictions"/>), compared with the observations at the predicted times only (known
+    /// early samples a method conditioned on are left out of both sides). With leave-one-out predictions this is a
+    /// conditional VPC: each individual's replicate values come from its own predictive distribution.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="ReplicatesFromPredictions"/>, or a predicted time with no observation.</exception>
+    public static VpcResult FromPredictions(Study observed, IReadOnlyDictionary<string, Prediction> predictions, VpcOptions? options = null)
+    {
+        var replicates = ReplicatesFromPredictions(observed, predictions);
+        var scored = new Study(observed.Name, observed.Individuals.Select(ind =>
+        {
+            var p = predictions[ind.Id];
+            var obs = p.Times.Select(t => ind.Observations.FirstOrDefault(o => Math.Abs(o.Time - t) <= 1e-9 * Math.Max(1, Math.Abs(t)))
+                ?? throw new ArgumentException($"individual '{ind.Id}': prediction '{p.Method}' has query time {t} but no observation there.", nameof(predictions)));
+            return new Individual(ind.Id, ind.Doses, obs.ToList(), ind.Covariates);
+        }), observed.Units);
+        return Compute(scored, replicates, options);
     }
 
     /// <summary>
