@@ -181,7 +181,8 @@ public sealed record OodReference
     /// <summary>
     /// Checks a study (e.g. the context a zero-shot prediction will condition on). Per feature, the individuals
     /// outside the range become warnings when they are more than <see cref="MaxOutlierFraction"/> of the study;
-    /// otherwise they are listed as notes.
+    /// otherwise they are listed as notes. Check the context's fully profiled individuals: a new individual known by
+    /// its first few samples only differs in SampleCount, Horizon and Tmax by design.
     /// </summary>
     /// <exception cref="ArgumentException">The study's units differ from the reference's.</exception>
     public OodReport Check(Study study)

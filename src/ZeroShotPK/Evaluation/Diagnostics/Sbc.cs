@@ -105,7 +105,7 @@ public static class Sbc
     /// <summary>
     /// Runs SBC end to end: for each dataset draw θ from the prior, simulate data, draw from the posterior, rank.
     /// Each dataset gets its own <see cref="Random"/> seeded from (<paramref name="seed"/>, index), so results do
-    /// not depend on scheduling.
+    /// not depend on scheduling. Datasets run in parallel, so the delegates must not share mutable state.
     /// </summary>
     /// <typeparam name="TData">Simulated data type.</typeparam>
     /// <param name="datasets">Number of datasets.</param>
