@@ -190,7 +190,7 @@ public sealed class PriorStudyGenerator : IStudyGenerator
             truths.Add(new IndividualTruth(id, mean, path, doses, times, solution.Concentrations.ToArray()));
         }
         var units = new Units(p.Units.Time, p.Units.Amount, p.Units.Concentration);
-        var study = new Study($"{p.Name}-{seed}", individuals, units);
+        var study = new Study($"{p.Name}-{(ulong)seed:x16}", individuals, units);
         return new SimulatedStudy(study, new StudyTruth(model, route, typical, dose, halfLife, tmax, lloq, truths));
     }
 
