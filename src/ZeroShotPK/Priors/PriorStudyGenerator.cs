@@ -111,7 +111,7 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         var kmRatio = Draw(tv.KmOverCmax);
 
         // Design quantities from the typical linear model.
-        var halfLife = TerminalHalfLife(model with { Elimination = Elimination.Linear }, typical);
+        var halfLife = (model with { Elimination = Elimination.Linear }).TerminalHalfLife(typical);
         var tmax = route switch
         {
             Route.Oral => typical.Tlag + OralTmax(typical.Ka, Math.Log(2) / halfLife),
@@ -206,18 +206,6 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         V3 = p.V3 * Math.Exp(eta[4]),
         Tlag = p.Tlag * Math.Exp(eta[5]),
     };
-
-    /// <summary>Terminal half-life ln2 / lambda_z of a linear model (smallest eigenvalue of the disposition matrix).</summary>
-    public static double TerminalHalfLife(PkModel model, PkParameters p)
-    {
-        var n = model.Compartments;
-        var s = model.StateCount;
-        var a = new double[s * s];
-        CompartmentSystem.RateMatrix(model, p, a, s);
-        var m = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, n, (i, j) => a[(i + 1) * s + j + 1]);
-        var lambda = m.Evd().EigenValues.Select(e => -e.Real).Where(v => v > 0).DefaultIfEmpty(double.Epsilon).Min();
-        return Math.Log(2) / lambda;
-    }
 
     private static double OralTmax(double ka, double k) =>
         Math.Abs(ka - k) < 1e-9 * ka ? 1 / ka : Math.Log(ka / k) / (ka - k);

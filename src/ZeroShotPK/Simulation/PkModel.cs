@@ -34,6 +34,17 @@ public sealed record PkModel(int Compartments, Elimination Elimination = Elimina
             throw new ArgumentOutOfRangeException(nameof(Compartments), Compartments, "Compartments must be 1, 2 or 3.");
     }
 
+    /// <summary>Terminal half-life ln2 / lambda_z of the linear model: lambda_z = smallest eigenvalue of the disposition rate matrix.</summary>
+    public double TerminalHalfLife(PkParameters p)
+    {
+        var s = StateCount;
+        var a = new double[s * s];
+        CompartmentSystem.RateMatrix(this with { Elimination = Elimination.Linear }, p, a, s);
+        var m = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(Compartments, Compartments, (i, j) => a[(i + 1) * s + j + 1]);
+        var lambda = m.Evd().EigenValues.Select(e => -e.Real).Where(v => v > 0).DefaultIfEmpty(double.Epsilon).Min();
+        return Math.Log(2) / lambda;
+    }
+
     /// <summary>One-compartment model with linear elimination.</summary>
     public static PkModel OneCompartment { get; } = new(1);
     /// <summary>Two-compartment model with linear elimination.</summary>
