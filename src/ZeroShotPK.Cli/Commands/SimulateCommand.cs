@@ -28,6 +28,10 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         [Description("Output CSV (with a STUDY column), written atomically.")]
         public string? Out { get; init; }
 
+        [CommandOption("--save-prior <FILE>")]
+        [Description("Also write the prior used as JSON (a starting point for a custom prior).")]
+        public string? SavePrior { get; init; }
+
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required: the CSV file to write.");
@@ -39,6 +43,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var generator = PriorStudyGenerator.Load(settings.Prior);
+        if (settings.SavePrior is not null) PriorFile.Write(settings.SavePrior, generator.Prior);
         var studies = new Study[settings.Studies];
         const int chunk = 256;
         AnsiConsole.Progress()
