@@ -54,6 +54,12 @@ public static class PriorFile
         {
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : "";
             var first = ex.Message.Split(" Path:")[0];
+            // System.Text.Json names CLR types; say what the file should hold instead.
+            first = first.Contains("System.Int32") ? "expected an integer."
+                : first.Contains("System.Double") ? "expected a number."
+                : first.Contains("System.String") ? "expected a string."
+                : first.Contains("System.Double[]") ? "expected an array of numbers."
+                : first;
             throw new FormatException($"{sourceName}: field {ex.Path ?? "$"}{where}: {first}", ex);
         }
         if (prior is null) throw new FormatException($"{sourceName}: field $: expected a JSON object, found null.");

@@ -52,6 +52,13 @@ public sealed class PkProblem
         IEnumerable<double>? resetTimes = null)
         : this(model, [new ParameterSegment(0, parameters)], doses, times, resetTimes) { }
 
+    /// <summary>
+    /// The problem for one individual of a dataset: its doses (ADDL already expanded, SS and EVID 4 kept), its EVID 3
+    /// reset times, and its observation times (or <paramref name="times"/> when given).
+    /// </summary>
+    public static PkProblem ForIndividual(Individual individual, PkModel model, PkParameters parameters, IEnumerable<double>? times = null) =>
+        new(model, parameters, individual.Doses, times ?? individual.Observations.Select(o => o.Time), individual.ResetTimes);
+
     /// <summary>Model structure.</summary>
     public PkModel Model { get; }
     /// <summary>Piecewise-constant parameters, sorted by start.</summary>

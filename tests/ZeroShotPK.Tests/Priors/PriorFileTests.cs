@@ -68,6 +68,7 @@ public class PriorFileTests
         Assert.StartsWith("p.json: field $.Observation.Proportionl", unknown.Message);
         var type = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("\"MinIndividuals\": 6", "\"MinIndividuals\": \"six\""), "p.json"));
         Assert.StartsWith("p.json: field $.MinIndividuals (line ", type.Message);
+        Assert.EndsWith("): expected an integer.", type.Message);
         var length = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5\n"), "p.json"));
         Assert.Equal("p.json: field $.CompartmentProbabilities: expected 3 probabilities (1, 2 and 3 compartments), found 2.", length.Message);
         var missing = Assert.Throws<FileNotFoundException>(() => PriorFile.Load("no-such-prior.json"));

@@ -197,6 +197,17 @@ public class SolverTests
     }
 
     [Fact]
+    public void ForIndividualUsesDosesObservationTimesAndResets()
+    {
+        var ind = new Individual("7", [DosingEvent.Bolus(0, 100), DosingEvent.Bolus(10, 100)],
+            [new Observation(1, 0), new Observation(9, 0), new Observation(11, 0)], resetTimes: [8]);
+        var sol = ClosedFormSolver.Instance.Solve(PkProblem.ForIndividual(ind, PkModel.OneCompartment, P)).EnsureSuccess();
+        Assert.Equal(100 / P.V * Math.Exp(-P.CL / P.V), sol.Concentrations[0], 1e-13);
+        Assert.Equal(0, sol.Concentrations[1]);
+        Assert.Equal(sol.Concentrations[0], sol.Concentrations[2], 1e-13);
+    }
+
+    [Fact]
     public void TimeVaryingParameters_ClosedFormOnSegmentsAgreesWithOde()
     {
         var segments = new[] { new ParameterSegment(0, P), new ParameterSegment(4, P with { CL = 6, Ka = 0.5 }), new ParameterSegment(20, P with { V = 20 }) };
