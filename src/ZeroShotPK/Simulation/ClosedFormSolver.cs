@@ -25,19 +25,22 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
     SolveStatus IPropagator.Advance(PkModel model, PkParameters p, ReadOnlySpan<double> rates, Span<double> x, double h, ref int steps)
     {
         var n = model.StateCount;
-        var m = n + 1;
+        var infusing = false;
+        for (var i = 0; i < n; i++) infusing |= rates[i] != 0;
+        // Without infusion the augmented column is zero: exponentiate the smaller matrix.
+        var m = infusing ? n + 1 : n;
         Span<double> a = stackalloc double[m * m];
         Span<double> e = stackalloc double[m * m];
         a.Clear();
         CompartmentSystem.RateMatrix(model, p, a, m);
-        for (var i = 0; i < n; i++) a[i * m + n] = rates[i];
+        if (infusing) for (var i = 0; i < n; i++) a[i * m + n] = rates[i];
         for (var i = 0; i < m * m; i++) a[i] *= h;
         SmallMatrix.Exp(a, e, m);
         steps++;
         Span<double> y = stackalloc double[n];
         for (var i = 0; i < n; i++)
         {
-            var s = e[i * m + n];
+            var s = infusing ? e[i * m + n] : 0;
             for (var j = 0; j < n; j++) s += e[i * m + j] * x[j];
             y[i] = s;
         }

@@ -69,10 +69,8 @@ internal static class EventSimulator
         var concentrations = new double[problem.Times.Count];
         var amounts = new double[problem.Times.Count, n];
         var segment = 0;
-        var p0 = problem.Segments[0].Parameters;
         var t = 0.0;
         var steps = 0;
-        var lastReset = double.NegativeInfinity;
         foreach (var ev in events)
         {
             if (ev.Time > t)
@@ -87,7 +85,6 @@ internal static class EventSimulator
                 case Kind.Reset:
                     Array.Clear(x);
                     active.Clear();
-                    lastReset = ev.Time;
                     break;
                 case Kind.Segment:
                     segment = ev.Index;
@@ -96,7 +93,6 @@ internal static class EventSimulator
                 {
                     // NONMEM SS=1: the past is replaced by the steady state of this dose regimen.
                     active.Clear();
-                    lastReset = ev.Time;
                     var dose = problem.Doses[ev.Index];
                     var trough = new double[n];
                     var status = propagator.SteadyState(model, problem.ParametersAt(dose.Time), dose with { Time = 0, SteadyStateInterval = null, ResetBefore = false }, ev.Value, trough, ref steps);
@@ -125,7 +121,6 @@ internal static class EventSimulator
             Array.Clear(rates);
             foreach (var a in active) rates[a.Compartment] += a.Rate;
         }
-        _ = lastReset; _ = p0;
         foreach (var c in concentrations)
             if (!double.IsFinite(c)) return PkSolution.Failed(problem, SolveStatus.NotFinite, "a concentration is not finite.");
         if (final is not null) x.CopyTo(final, 0);
