@@ -76,4 +76,43 @@ public class PriorStudyGeneratorTests
         for (var j = 0; j < ind.Times.Count; j++)
             Assert.Equal(1, sol.Concentrations[j] / ind.Concentrations[j], 1e-6);
     }
+
+    [Fact]
+    public void SampledVariabilityMatchesThePrior()
+    {
+        var g = PriorStudyGenerator.Load("default");
+        var logResiduals = new List<double>();
+        var etaCl = new List<double>();
+        var logTypicalCl = new List<double>();
+        for (var seed = 0; seed < 300; seed++)
+        {
+            var (study, truth) = g.GenerateWithTruth(seed);
+            logTypicalCl.Add(Math.Log(truth.Typical.CL));
+            for (var i = 0; i < study.Individuals.Count; i++)
+            {
+                var t = truth.Individuals[i];
+                etaCl.Add(Math.Log(t.Parameters.CL / truth.Typical.CL));
+                var obs = study.Individuals[i].Observations;
+                for (var j = 0; j < obs.Count; j++)
+                    if (!obs[j].IsBlq && t.Concentrations[j] > 10 * truth.Lloq) logResiduals.Add(Math.Log(obs[j].Value / t.Concentrations[j]));
+            }
+        }
+        static double Sd(IReadOnlyList<double> x) { var m = x.Average(); return Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / (x.Count - 1)); }
+        // Proportional error 0.1 (log scale), Omega(CL) 0.3, typical CL lognormal(5, 0.8).
+        Assert.Equal(0.1, Sd(logResiduals), 0.004);
+        Assert.Equal(0, logResiduals.Average(), 0.003);
+        Assert.Equal(0.3, Sd(etaCl), 0.015);
+        Assert.Equal(Math.Log(5), logTypicalCl.Average(), 0.15);
+        Assert.Equal(0.8, Sd(logTypicalCl), 0.08);
+    }
+
+    [Fact]
+    public void WithinIndividualPathsVaryAroundTheIndividualMean()
+    {
+        var (_, truth) = PriorStudyGenerator.Load("default").GenerateWithTruth(3);
+        var devs = truth.Individuals.SelectMany(t => t.Segments.Select(s => Math.Log(s.Parameters.CL / t.Parameters.CL))).ToList();
+        Assert.Equal(24, truth.Individuals[0].Segments.Count);
+        Assert.Contains(devs, d => Math.Abs(d) > 0.02);
+        Assert.All(devs, d => Assert.InRange(d, -0.6, 0.6));
+    }
 }
