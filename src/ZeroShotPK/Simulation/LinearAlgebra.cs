@@ -33,21 +33,28 @@ internal static class SmallMatrix
         var scale = Math.ScaleB(1.0, -s);
         for (var i = 0; i < nn; i++) x[i] = m[i] * scale;
 
+        // Even/odd split: N = V + U, D = V - U with V = c0 + c2 X^2 + c4 X^4 + c6 X^6, U = X (c1 + c3 X^2 + c5 X^4): 4 products.
+        Span<double> x2 = stackalloc double[nn];
+        Span<double> x4 = stackalloc double[nn];
+        Span<double> x6 = stackalloc double[nn];
+        Span<double> odd = stackalloc double[nn];
+        Span<double> u = stackalloc double[nn];
         Span<double> num = stackalloc double[nn];
         Span<double> den = stackalloc double[nn];
-        Span<double> power = stackalloc double[nn];
-        Span<double> tmp = stackalloc double[nn];
-        num.Clear(); den.Clear();
-        for (var i = 0; i < n; i++) { num[i * n + i] = 1; den[i * n + i] = 1; power[i * n + i] = 1; }
-        for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) if (i != j) power[i * n + j] = 0;
-        for (var k = 1; k < Pade.Length; k++)
+        Multiply(x, x, x2, n);
+        Multiply(x2, x2, x4, n);
+        Multiply(x4, x2, x6, n);
+        for (var i = 0; i < nn; i++) odd[i] = Pade[3] * x2[i] + Pade[5] * x4[i];
+        for (var i = 0; i < n; i++) odd[i * n + i] += Pade[1];
+        Multiply(x, odd, u, n);
+        for (var i = 0; i < nn; i++)
         {
-            Multiply(power, x, tmp, n);
-            tmp.CopyTo(power);
-            var c = Pade[k];
-            var sign = (k & 1) == 1 ? -c : c;
-            for (var i = 0; i < nn; i++) { num[i] += c * power[i]; den[i] += sign * power[i]; }
+            var even = Pade[2] * x2[i] + Pade[4] * x4[i] + Pade[6] * x6[i];
+            num[i] = even + u[i];
+            den[i] = even - u[i];
         }
+        for (var i = 0; i < n; i++) { num[i * n + i] += Pade[0]; den[i * n + i] += Pade[0]; }
+        Span<double> tmp = stackalloc double[nn];
         Solve(den, num, result, n);
         for (var q = 0; q < s; q++)
         {

@@ -185,6 +185,20 @@ public class SolverTests
     }
 
     [Fact]
+    public void OralWithKaEqualToKHasNoSingularity()
+    {
+        // ka = k: C(t) = D k t exp(-k t) / V, where the usual two-exponential formula divides by zero.
+        var p = new PkParameters { CL = 3, V = 30, Ka = 0.1 };
+        double[] times = [0.5, 2, 10, 30];
+        var c = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.OneCompartment, p, [DosingEvent.Oral(0, 100)], times)).EnsureSuccess().Concentrations;
+        for (var i = 0; i < times.Length; i++)
+        {
+            var expected = 100 * 0.1 * times[i] * Math.Exp(-0.1 * times[i]) / 30;
+            Assert.Equal(expected, c[i], 1e-12 * expected);
+        }
+    }
+
+    [Fact]
     public void EvidThreeResetEmptiesTheSystem()
     {
         var sol = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [DosingEvent.Bolus(0, 100), DosingEvent.Bolus(10, 100)], [5, 8, 9, 10, 11], resetTimes: [8])).EnsureSuccess();
