@@ -18,7 +18,7 @@ public sealed record IndividualTruth(string Id, PkParameters Parameters, IReadOn
 /// <param name="Route">Route of the study.</param>
 /// <param name="Typical">Study typical values (Theta).</param>
 /// <param name="Dose">Study dose (before individual variation).</param>
-/// <param name="HalfLife">Typical terminal half-life used for the design.</param>
+/// <param name="HalfLife">Typical terminal half-life used for the design (for oral studies the slower of disposition and absorption).</param>
 /// <param name="Tmax">Typical time to peak after one dose used for the design.</param>
 /// <param name="Lloq">Lower limit of quantification (0 = none).</param>
 /// <param name="Individuals">Per-individual truth.</param>
@@ -111,10 +111,13 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         var kmRatio = Draw(tv.KmOverCmax);
 
         // Design quantities from the typical linear model.
-        var halfLife = (model with { Elimination = Elimination.Linear }).TerminalHalfLife(typical);
+        var dispositionHalfLife = (model with { Elimination = Elimination.Linear }).TerminalHalfLife(typical);
+        var halfLife = dispositionHalfLife;
+        // Flip-flop kinetics (ka below lambda_z): the observed terminal phase is absorption-limited.
+        if (route == Route.Oral) halfLife = Math.Max(halfLife, Math.Log(2) / typical.Ka);
         var tmax = route switch
         {
-            Route.Oral => typical.Tlag + OralTmax(typical.Ka, Math.Log(2) / halfLife),
+            Route.Oral => typical.Tlag + OralTmax(typical.Ka, Math.Log(2) / dispositionHalfLife),
             Route.IvInfusion => infusionDuration,
             _ => 0,
         };
