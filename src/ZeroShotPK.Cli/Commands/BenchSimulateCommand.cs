@@ -70,7 +70,7 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
         var inv = CultureInfo.InvariantCulture;
         string Rate(double perSecond) => perSecond.ToString("N0", inv);
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
-        AnsiConsole.MarkupLine($"cores: {Environment.ProcessorCount}, Vector256 hardware-accelerated: {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}, load average before: {Markup.Escape(load)}");
+        AnsiConsole.MarkupLine($"cores: {Environment.ProcessorCount}, Vector256/Vector512 hardware-accelerated: {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}/{System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, load average before: {Markup.Escape(load)}");
         var table = new Table().AddColumns("Run", "Profiles", "Seconds", "Profiles/s", "Note");
 
         var n = settings.Profiles;
@@ -114,7 +114,7 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
 
         var closedRate = n / simdParallel;
         AnsiConsole.MarkupLine($"closed form SIMD vs RK4: [bold]{closedRate / (m / rk4):F0}x[/]" +
-            (numpy is { } np2 ? $"; vs numpy: [bold]{closedRate / np2:F1}x[/]" : "; numpy: not available (install python3-numpy for /usr/bin/python3)") +
+            (numpy is { } np2 ? $"; vs numpy (single-threaded): all cores [bold]{closedRate / np2:F1}x[/], 1 core [bold]{nSingle / simd1 / np2:F1}x[/]" : "; numpy: not available (install python3-numpy for /usr/bin/python3)") +
             $"; target 5,000,000 profiles/s: {(closedRate >= 5e6 ? "met" : "not met")} ({Rate(closedRate)}).");
 
         // Cost of one pretraining batch: 64 default-prior studies.
