@@ -12,6 +12,7 @@ public class SolverTests
     private static DosingEvent Dose(Route route, double time) => route switch
     {
         Route.IvInfusion => DosingEvent.Infusion(time, 100, 2),
+        Route.OralInfusion => new DosingEvent(time, 100, Route.OralInfusion, 1.5),
         _ => new DosingEvent(time, 100, route),
     };
 
@@ -19,7 +20,7 @@ public class SolverTests
     {
         var data = new TheoryData<int, Route, string>();
         foreach (var cmt in new[] { 1, 2, 3 })
-        foreach (var route in new[] { Route.Oral, Route.IvBolus, Route.IvInfusion })
+        foreach (var route in new[] { Route.Oral, Route.IvBolus, Route.IvInfusion, Route.OralInfusion })
         foreach (var regimen in new[] { "single", "multiple", "steady-state", "lag", "lag-steady-state", "reset" })
             data.Add(cmt, route, regimen);
         return data;
