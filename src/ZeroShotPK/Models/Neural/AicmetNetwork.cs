@@ -230,7 +230,7 @@ public sealed class AicmetNetwork : Module
     /// draws of the prior latents; with <paramref name="samples"/> = 0 one evaluation at the prior means.
     /// Call in eval mode under <c>torch.no_grad()</c>.
     /// </summary>
-    public (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples)
+    public (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null)
     {
         var (full, known) = Encode(batch);
         using var _f = full; using var _k = known;
@@ -241,11 +241,11 @@ public sealed class AicmetNetwork : Module
         var (muS, sS) = Study(ctxMean, ctxFeats);
         using var _1 = muS; using var _2 = sS;
         int m = Math.Max(1, samples);
-        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.add(sS.mul(randn([m, .. muS.shape], device: muS.device)));
+        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.add(sS.mul(randn([m, .. muS.shape], device: muS.device, generator: generator)));
         using var hasKnown = batch.Anchor.narrow(-1, 0, 1);
         var (muI, sI) = Individual(known, hasKnown, batch.Anchor, ctxMean, zs);
         using var _3 = muI; using var _4 = sI;
-        using var zi = samples == 0 ? muI.alias() : muI.add(sI.mul(randn_like(muI)));
+        using var zi = samples == 0 ? muI.alias() : muI.add(sI.mul(randn(muI.shape, device: muI.device, generator: generator)));
         return Decode(zs, zi, ctxMean, known, batch.Anchor, batch.Queries);
     }
 

@@ -1,0 +1,117 @@
+using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Training;
+using static TorchSharp.torch;
+
+namespace ZeroShotPK.Tests.Training;
+
+public sealed class PretrainerTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "zspk-pretrain-" + Guid.NewGuid().ToString("N"));
+
+    internal static AicmetConfig Tiny { get; } = new()
+    {
+        Name = "tiny",
+        Architecture = new AicmetArchitecture
+        {
+            EncoderWidth = 8, EncoderLayers = 1, SummaryDim = 8, StudyLatentDim = 4, IndividualLatentDim = 4,
+            DecoderWidth = 16, DecoderLayers = 1, Dropout = 0.1,
+        },
+        Training = new AicmetTraining
+        {
+            BatchSize = 8, Steps = 6, WarmupSteps = 2, LearningRate = 3e-3, CheckpointEvery = 3, ValidationEvery = 3, ValidationStudies = 8,
+        },
+    };
+
+    private PretrainOptions Options(string dir, bool resume = false, int? stopAfter = null, AicmetConfig? config = null, long seed = 5) => new()
+    {
+        Config = config ?? Tiny, OutputDirectory = dir, Generator = new OneCompartmentGenerator(), PriorName = "test-1cmt",
+        PriorHash = "h", Seed = seed, Resume = resume, StopAfter = stopAfter,
+    };
+
+    private static float[] Weights(string dir)
+    {
+        var (model, _) = Checkpoint.Load(dir);
+        using (model) return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+    }
+
+    private static string[] LossRows(string dir) =>
+        File.ReadAllLines(Path.Combine(dir, "loss.csv")).Select(l => string.Join(',', l.Split(',')[..^1])).ToArray(); // drop elapsed_s
+
+    [Fact]
+    public void InterruptedAndResumedRunEqualsUninterruptedRunExactly()
+    {
+        set_num_threads(1);
+        var straight = Path.Combine(root, "straight");
+        var resumed = Path.Combine(root, "resumed");
+        new Pretrainer(Options(straight)).Run();
+        var first = new Pretrainer(Options(resumed, stopAfter: 3)).Run();
+        Assert.Equal(3, first.Step);
+        Assert.Equal(3, Checkpoint.ReadManifest(resumed).Step);
+        var second = new Pretrainer(Options(resumed, resume: true)).Run();
+        Assert.Equal(6, second.Step);
+
+        var a = Weights(straight);
+        var b = Weights(resumed);
+        Assert.Equal(a.Length, b.Length);
+        Assert.Fail($"maxdiff {a.Zip(b, (x, y) => Math.Abs(x - y)).Max()}");
+        Assert.Equal(LossRows(straight), LossRows(resumed));
+        Assert.Equal(7, LossRows(straight).Length); // header + 6 steps
+        var m = Checkpoint.ReadManifest(resumed);
+        Assert.Equal(Checkpoint.ReadManifest(straight).ValidationLoss, m.ValidationLoss);
+        Assert.Equal(6, m.Step);
+        Assert.Equal(5, m.Seed);
+        Assert.Equal("test-1cmt", m.Prior);
+        // Only the current step's files remain.
+        Assert.Equal(new[] { "model-000006.bin", "optimizer-000006.bin" }, Directory.GetFiles(resumed, "*.bin").Select(f => Path.GetFileName(f)).Order().ToArray());
+    }
+
+    [Fact]
+    public void ResumeWithAnotherConfigOrSeedIsRefused()
+    {
+        set_num_threads(1);
+        var dir = Path.Combine(root, "run");
+        new Pretrainer(Options(dir, stopAfter: 3)).Run();
+        var ex = Assert.Throws<InvalidOperationException>(() => new Pretrainer(Options(dir, resume: true, seed: 6)).Run());
+        Assert.Contains("--resume with seed 6, but the checkpoint was trained with seed 5", ex.Message);
+        var other = Tiny with { Architecture = Tiny.Architecture with { DecoderWidth = 32 } };
+        ex = Assert.Throws<InvalidOperationException>(() => new Pretrainer(Options(dir, resume: true, config: other)).Run());
+        Assert.Contains("another configuration than the checkpoint's", ex.Message);
+        ex = Assert.Throws<InvalidOperationException>(() => new Pretrainer(Options(dir)).Run());
+        Assert.Contains("already holds a checkpoint; pass --resume", ex.Message);
+    }
+
+    [Fact]
+    public void DivergenceStopsWithClearMessageAndKeepsLastGoodCheckpoint()
+    {
+        set_num_threads(1);
+        var dir = Path.Combine(root, "nan");
+        new Pretrainer(Options(dir, stopAfter: 3)).Run();
+        var before = File.ReadAllBytes(Path.Combine(dir, "model-000003.bin"));
+        // An absurd learning rate blows the weights up within a few steps.
+        var wild = Tiny with { Training = Tiny.Training with { LearningRate = 1e30, MinLearningRate = 1e30, WarmupSteps = 0, GradientClip = 1e30 } };
+        var manifestPath = Path.Combine(dir, Checkpoint.ManifestFile);
+        var m = Checkpoint.ReadManifest(dir);
+        File.WriteAllText(manifestPath, System.Text.Json.JsonSerializer.Serialize(m with { Config = wild with { Training = wild.Training with { Steps = 6 } } }, AicmetConfig.Json));
+        var ex = Assert.Throws<TrainingDivergedException>(() => new Pretrainer(Options(dir, resume: true, config: wild)).Run());
+        Assert.Matches(@"training diverged at step \d+: (loss|gradient norm) is (NaN|∞|-∞|Infinity)", ex.Message);
+        Assert.Contains("last good checkpoint (step 3)", ex.Message);
+        Assert.Equal(3, Checkpoint.ReadManifest(dir).Step);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "model-000003.bin")));
+    }
+
+    [Fact]
+    public void LearningRateWarmsUpThenDecaysByCosineToTheMinimum()
+    {
+        var t = new AicmetTraining { LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 10 };
+        Assert.Equal(1e-4, Pretrainer.LearningRate(t, 0, 110), 12);
+        Assert.Equal(1e-3, Pretrainer.LearningRate(t, 9, 110), 12);
+        Assert.Equal(1e-3, Pretrainer.LearningRate(t, 10, 110), 12);
+        Assert.Equal(1e-4 + 0.5 * 9e-4, Pretrainer.LearningRate(t, 60, 110), 12);
+        Assert.Equal(1e-4, Pretrainer.LearningRate(t, 110, 110), 12);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
+}
