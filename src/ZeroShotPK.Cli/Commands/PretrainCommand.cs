@@ -43,8 +43,8 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         public long Seed { get; init; } = 1;
 
         [CommandOption("--prior <NAME>")]
-        [Description("Prior of the synthetic studies (default 'default').")]
-        public string Prior { get; init; } = "default";
+        [Description("Prior(s) of the synthetic studies, joined by + for a mixture (default default+multidose).")]
+        public string Prior { get; init; } = TrainingPrior.Shipped;
 
         [CommandOption("--threads <N>")]
         [Description("libtorch intra-op threads (default 1; results reproduce for the same count).")]
@@ -65,7 +65,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         var config = AicmetConfig.Resolve(s.Config);
         var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
         TorchDevice.SetThreads(s.Threads);
-        var (generator, priorHash) = PriorCatalog.Resolve(s.Prior);
+        var (generator, priorHash) = TrainingPrior.Resolve(s.Prior);
         var trainer = new Pretrainer(new PretrainOptions
         {
             Config = config, OutputDirectory = s.Out!, Generator = generator, PriorName = s.Prior, PriorHash = priorHash,

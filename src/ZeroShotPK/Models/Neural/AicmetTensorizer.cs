@@ -97,10 +97,13 @@ public static class AicmetTensorizer
         var logC = new double[B];
         var timeScale = new double[B];
 
+        var allScales = new Scales[B];
+        for (int b = 0; b < B; b++) allScales[b] = ComputeScales(tasks[b]); // throws here, unwrapped, on a bad task
+
         Parallel.For(0, B, b =>
         {
             var task = tasks[b];
-            var scales = ComputeScales(task);
+            var scales = allScales[b];
             logC[b] = Math.Log(scales.Concentration);
             timeScale[b] = scales.Time;
             for (int slot = 0; slot < I; slot++)
