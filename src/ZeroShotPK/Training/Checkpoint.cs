@@ -28,7 +28,7 @@ public sealed record CheckpointManifest
     public required int Step { get; init; }
     /// <summary>Steps the learning-rate schedule was planned for.</summary>
     public required int TotalSteps { get; init; }
-    /// <summary>Mean negative log-likelihood per scored point on the held-out synthetic set (at the prior means).</summary>
+    /// <summary>Mean negative log predictive density per scored point on the held-out synthetic set (mixture over 16 prior-latent draws).</summary>
     public double? ValidationLoss { get; init; }
     /// <summary>RMSE of log concentration of the predicted mean on the held-out synthetic set.</summary>
     public double? ValidationRmse { get; init; }

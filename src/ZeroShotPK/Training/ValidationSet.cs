@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace ZeroShotPK.Training;
 
 /// <summary>Figures of a model on the held-out synthetic set.</summary>
-/// <param name="Loss">Mean negative log-likelihood per scored point, latents at the prior means.</param>
-/// <param name="Rmse">RMSE of log concentration of the predicted mean, observed points.</param>
+/// <param name="Loss">Mean negative log predictive density per scored point (mixture over prior-latent draws).</param>
+/// <param name="Rmse">RMSE of log concentration of the prediction at the prior-latent means, observed points.</param>
 /// <param name="PopulationMeanRmse">RMSE of the population-mean predictor on the same points.</param>
 /// <param name="Points">Scored points.</param>
 public sealed record ValidationResult(double Loss, double Rmse, double PopulationMeanRmse, double Points);
@@ -20,6 +20,9 @@ public sealed record ValidationResult(double Loss, double Rmse, double Populatio
 /// </summary>
 public sealed class ValidationSet
 {
+    /// <summary>Prior-latent draws mixed per prediction when scoring.</summary>
+    public const int LatentSamples = 16;
+
     /// <summary>Base seed of the held-out studies.</summary>
     public const long ValidationSeed = 20250815;
 
@@ -54,7 +57,8 @@ public sealed class ValidationSet
             {
                 using var scope = NewDisposeScope();
                 using var batch = AicmetTensorizer.Build(tasks.Skip(start).Take(64).ToArray(), device);
-                var r = model.Evaluate(batch);
+                using var generator = new Generator((ulong)(ValidationSeed + start), device);
+                var r = model.Evaluate(batch, LatentSamples, generator);
                 nll += r.Nll; se += r.SquaredError; points += r.Points; obs += r.ObservedPoints;
             }
         }

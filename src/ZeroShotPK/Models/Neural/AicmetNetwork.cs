@@ -250,17 +250,24 @@ public sealed class AicmetNetwork : Module
     }
 
     /// <summary>
-    /// Deterministic validation figures at the prior means (eval mode, no sampling): summed NLL of the scored points,
-    /// summed squared error of the predicted mean on observed points, and the two counts.
+    /// Validation figures (eval mode, no gradients): summed negative log predictive density of the scored points under the
+    /// mixture over <paramref name="samples"/> prior-latent draws (from <paramref name="generator"/>, so reproducible),
+    /// summed squared error of the mean at the prior means on observed points, and the two counts.
     /// </summary>
-    public (double Nll, double SquaredError, double Points, double ObservedPoints) Evaluate(AicmetBatch batch)
+    public (double Nll, double SquaredError, double Points, double ObservedPoints) Evaluate(AicmetBatch batch, int samples, Generator? generator)
     {
-        var (mu, sigma) = Predict(batch, 0);
-        using var _m = mu; using var _s = sigma;
-        var (nll, points) = Likelihood(mu.squeeze(0), sigma.squeeze(0), batch);
-        using var _n = nll; using var _p = points;
-        using var err = batch.QueryValue.sub(mu.squeeze(0)).square().mul(batch.ObservedMask).sum();
-        using var nObs = batch.ObservedMask.sum();
-        return (nll.item<float>(), err.item<float>(), points.item<float>(), nObs.item<float>());
+        using var scope = NewDisposeScope();
+        var (mu0, _) = Predict(batch, 0);
+        var err = batch.QueryValue.sub(mu0.squeeze(0)).square().mul(batch.ObservedMask).sum();
+        var (mu, sigma) = Predict(batch, samples, generator);
+        var z = batch.QueryValue.unsqueeze(0).sub(mu).div(sigma);
+        var logPdf = z.square().mul(-0.5).sub(sigma.log()).sub(0.5 * Math.Log(2 * Math.PI));
+        var logCdf = special.ndtr(z).add(1e-12).log();
+        double logM = Math.Log(mu.shape[0]);
+        var mixPdf = logPdf.logsumexp(0).sub(logM);
+        var mixCdf = logCdf.logsumexp(0).sub(logM);
+        var nll = mixPdf.mul(batch.ObservedMask).sum().add(mixCdf.mul(batch.CensoredMask).sum()).neg();
+        var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum());
+        return (nll.item<float>(), err.item<float>(), points.item<float>(), batch.ObservedMask.sum().item<float>());
     }
 }
