@@ -45,16 +45,20 @@ public sealed class AicmetPredictorTests : IDisposable
         var a = p.Predict(context, target, times, seed: 1);
         Assert.Equal("aicmet", a.Method);
         Assert.Equal(50, a.Median.Length);
-        Assert.Equal(32, a.Samples!.Length);
+        Assert.Equal(16, a.Samples!.Length);
         for (int j = 0; j < 50; j++)
         {
             Assert.True(a.Lower90[j] > 0 && a.Lower90[j] < a.Median[j] && a.Median[j] < a.Upper90[j], $"time {times[j]}");
         }
         var again = p.Predict(context, target, times, seed: 1);
-        Assert.Equal(a.Median, again.Median);
-        Assert.Equal(a.Samples[5], again.Samples![5]);
+        // Same seed, same numbers (up to libtorch's float reduction order, ~1e-7 relative).
+        for (int j = 0; j < 50; j++)
+        {
+            Assert.Equal(a.Median[j], again.Median[j], a.Median[j] * 1e-6);
+            Assert.Equal(a.Samples[5][j], again.Samples![5][j], a.Samples[5][j] * 1e-6);
+        }
         var other = p.Predict(context, target, times, seed: 2);
-        Assert.NotEqual(a.Samples[5], other.Samples![5]);
+        Assert.True(a.Samples[5].Zip(other.Samples![5], (x, y) => Math.Abs(Math.Log(x / y))).Max() > 1e-3);
     }
 
     [Fact]
@@ -68,7 +72,9 @@ public sealed class AicmetPredictorTests : IDisposable
         var s2 = gen.Generate(2);
         var target = s1.Individuals[0].WithFirstObservations(3);
         double[] times = [4, 8, 12];
-        Assert.Equal(without.Predict(s1.Without(target.Id), target, times).Median, without.Predict(s2, target, times).Median);
+        var x1 = without.Predict(s1.Without(target.Id), target, times).Median;
+        var x2 = without.Predict(s2, target, times).Median;
+        for (int j = 0; j < 3; j++) Assert.Equal(x1[j], x2[j], x1[j] * 1e-6);
         Assert.NotEqual(with.Predict(s1.Without(target.Id), target, times).Median, with.Predict(s2, target, times).Median);
     }
 
@@ -82,7 +88,8 @@ public sealed class AicmetPredictorTests : IDisposable
         Assert.Equal(20, a.Length);
         Assert.All(a, row => Assert.Equal(6, row.Length));
         Assert.All(a.SelectMany(r => r), v => Assert.True(v > 0 && double.IsFinite(v)));
-        Assert.Equal(a[7], p.GenerateIndividuals(study, [DosingEvent.Oral(0, 100)], times, count: 20, seed: 3)[7]);
+        var b = p.GenerateIndividuals(study, [DosingEvent.Oral(0, 100)], times, count: 20, seed: 3);
+        for (int j = 0; j < 6; j++) Assert.Equal(a[7][j], b[7][j], a[7][j] * 1e-6);
         var ex = Assert.Throws<ArgumentException>(() => p.GenerateIndividuals(new Study("empty", []), [DosingEvent.Oral(0, 100)], times, 5));
         Assert.Contains("needs a study context with at least one individual", ex.Message);
     }

@@ -128,11 +128,26 @@ public sealed class AicmetNetwork : Module
     /// <summary>Decoder: mean and standard deviation of normalised log concentration [.., B, T, Q].</summary>
     private (Tensor Mu, Tensor Sigma) Decode(Tensor zs, Tensor zi, Tensor ctxMean, Tensor rKnown, Tensor anchor, Tensor queries)
     {
-        long q = queries.shape[^2];
-        var lead = zi.shape[..^1].Append(q).ToArray();
-        using var input = BroadcastCat(lead, zs.unsqueeze(-2).unsqueeze(-2), zi.unsqueeze(-2), ctxMean.unsqueeze(-2).unsqueeze(-2),
-            rKnown.unsqueeze(-2), anchor.unsqueeze(-2), queries);
-        using var raw = decoder.call(input);
+        // The first layer is linear in [per-draw part, per-query part]: apply it to each part separately and add, so the
+        // widest matrix product runs once per draw and once per query instead of once per (draw, query) pair.
+        var layers = decoder.children().ToArray();
+        var first = (Linear)layers[0];
+        long nQuery = queries.shape[^1];
+        long nDraw = first.weight!.shape[1] - nQuery;
+        using var wDraw = first.weight.narrow(1, 0, nDraw);
+        using var wQuery = first.weight.narrow(1, nDraw, nQuery);
+        var lead = zi.shape[..^1].ToArray();
+        using var drawInput = BroadcastCat(lead, zs.unsqueeze(-2), zi, ctxMean.unsqueeze(-2), rKnown, anchor);
+        using var drawPart = functional.linear(drawInput, wDraw, first.bias);
+        using var queryPart = functional.linear(queries, wQuery);
+        Tensor h = drawPart.unsqueeze(-2).add(queryPart);
+        for (int k = 1; k < layers.Length; k++)
+        {
+            var next = ((Module<Tensor, Tensor>)layers[k]).call(h);
+            h.Dispose();
+            h = next;
+        }
+        using var raw = h;
         var mu = raw.select(-1, 0);
         using var s = raw.select(-1, 1);
         var sigma = functional.softplus(s).add(0.01);

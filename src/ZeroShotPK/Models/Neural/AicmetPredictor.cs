@@ -23,7 +23,7 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     /// <summary>Loads the checkpoint in <paramref name="checkpointDirectory"/>.</summary>
     /// <exception cref="IOException">No manifest or weights.</exception>
     /// <exception cref="InvalidOperationException">The checkpoint does not match this code's architecture or features.</exception>
-    public AicmetPredictor(string checkpointDirectory, bool useContext = true, DeviceChoice device = DeviceChoice.Cpu, int latentSamples = 32)
+    public AicmetPredictor(string checkpointDirectory, bool useContext = true, DeviceChoice device = DeviceChoice.Cpu, int latentSamples = 16)
     {
         if (latentSamples < 1) throw new ArgumentOutOfRangeException(nameof(latentSamples), latentSamples, "latentSamples must be >= 1.");
         this.device = TorchDevice.Resolve(device);
