@@ -184,7 +184,10 @@ public sealed class Pretrainer
             step++;
             emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.98 * emaLoss + 0.02 * lossValue;
             string val = "", valRmse = "";
-            if (step % t.ValidationEvery == 0 || step == TotalSteps || step == stopAt)
+            bool stopping = cancel.IsCancellationRequested;
+            bool checkpointNow = step % t.CheckpointEvery == 0 || step == stopAt || stopping;
+            // A checkpoint is always validated, so its manifest's figures describe the saved weights.
+            if (step % t.ValidationEvery == 0 || step == TotalSteps || checkpointNow)
             {
                 lastValidation = validation.Evaluate(model, o.Device);
                 lastVal = lastValidation.Loss;
@@ -193,12 +196,11 @@ public sealed class Pretrainer
             }
             log.WriteLine(string.Join(',', step.ToString(CultureInfo.InvariantCulture), F(lossValue), F(nllValue), F(klValue), F(lr), F(gradNorm), val, valRmse,
                 F(elapsedBefore + clock.Elapsed.TotalSeconds)));
-            if (step % t.CheckpointEvery == 0 || step == stopAt) Save(step);
+            if (checkpointNow) Save(step);
             double rate = (step - startStep) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(step, TotalSteps, emaLoss, lastVal, rate, lr, dataWait, sw.Elapsed.TotalSeconds));
-            if (cancel.IsCancellationRequested)
+            if (stopping)
             {
-                if (lastSaved != step) Save(step);
                 cancelled = true;
                 break;
             }

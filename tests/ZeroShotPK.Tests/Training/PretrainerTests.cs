@@ -46,8 +46,10 @@ public sealed class PretrainerTests : IDisposable
             .ToArray(); // without elapsed_s
 
     // libtorch's vectorised float reductions are not bit-stable across allocations (alignment), so two identical runs
-    // already differ around 1e-7; anything from a wrong seed, RNG or optimizer state would be orders larger.
-    private const double Tolerance = 2e-5;
+    // already differ around 1e-7 in a loss, which Adam's normalised steps can lift to ~1e-4 in a weight after a few steps.
+    // A wrong seed, RNG stream or optimizer state gives differences of order 1e-1 (checked below against another seed).
+    private const double Tolerance = 2e-3;
+    private const double RowTolerance = 1e-4;
 
     private static void AssertSameRows(double[][] a, double[][] b)
     {
@@ -56,7 +58,7 @@ public sealed class PretrainerTests : IDisposable
             for (int j = 0; j < a[i].Length; j++)
             {
                 if (double.IsNaN(a[i][j])) { Assert.True(double.IsNaN(b[i][j]), $"row {i + 1} column {j}"); continue; }
-                Assert.True(Math.Abs(a[i][j] - b[i][j]) <= Tolerance * Math.Max(1, Math.Abs(a[i][j])), $"row {i + 1} column {j}: {a[i][j]} vs {b[i][j]}");
+                Assert.True(Math.Abs(a[i][j] - b[i][j]) <= RowTolerance * Math.Max(1, Math.Abs(a[i][j])), $"row {i + 1} column {j}: {a[i][j]} vs {b[i][j]}");
             }
     }
 
@@ -79,7 +81,7 @@ public sealed class PretrainerTests : IDisposable
         // A different seed gives clearly different weights: the tolerance cannot hide a broken resume.
         var other = Path.Combine(root, "other");
         new Pretrainer(Options(other, seed: 6)).Run();
-        Assert.True(MaxDifference(Weights(straight), Weights(other)) > 1e-2);
+        Assert.True(MaxDifference(Weights(straight), Weights(other)) > 0.05);
         var m = Checkpoint.ReadManifest(resumed);
         Assert.Equal(Checkpoint.ReadManifest(straight).ValidationLoss!.Value, m.ValidationLoss!.Value, 4);
         Assert.Equal(6, m.Step);
@@ -87,6 +89,30 @@ public sealed class PretrainerTests : IDisposable
         Assert.Equal("test-1cmt", m.Prior);
         // Only the current step's files remain.
         Assert.Equal(new[] { "model-000006.bin", "optimizer-000006.bin" }, Directory.GetFiles(resumed, "*.bin").Select(f => Path.GetFileName(f)).Order().ToArray());
+    }
+
+    private sealed class OnStep(Action<TrainingProgress> action) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => action(value);
+    }
+
+    [Fact]
+    public void CancellationWritesAValidatedCheckpointAtTheCurrentStep()
+    {
+        set_num_threads(1);
+        var dir = Path.Combine(root, "cancel");
+        using var cts = new CancellationTokenSource();
+        var r = new Pretrainer(Options(dir)).Run(new OnStep(p => { if (p.Step == 2) cts.Cancel(); }), cts.Token);
+        Assert.True(r.Cancelled);
+        // Cancelled during step 2's report: step 3 completes, is validated and saved.
+        var m = Checkpoint.ReadManifest(dir);
+        Assert.Equal(r.Step, m.Step);
+        var (model, _) = Checkpoint.Load(dir);
+        using (model)
+        {
+            var v = new ValidationSet(new OneCompartmentGenerator(), Tiny.Training.ValidationStudies, Tiny.Training).Evaluate(model, CPU);
+            Assert.Equal(m.ValidationLoss!.Value, v.Loss, 4);
+        }
     }
 
     [Fact]
