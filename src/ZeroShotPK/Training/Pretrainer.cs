@@ -1,3 +1,4 @@
+using ZeroShotPK.Data;
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
@@ -123,7 +124,16 @@ public sealed class Pretrainer
         using var optimizer = optim.AdamW(parameters, lr: t.LearningRate, weight_decay: t.WeightDecay);
         if (resumed?.OptimizerFile is { } optFile) optimizer.load_state_dict(Path.Combine(dir, optFile));
 
-        var validation = new ValidationSet(o.Generator, t.ValidationStudies, t);
+        // The held-out studies travel with the checkpoint: a resumed run reads them back, a new run writes them.
+        var validationFile = Path.Combine(dir, ValidationSet.StudiesFile);
+        ValidationSet validation;
+        if (resumed is not null && File.Exists(validationFile))
+            validation = ValidationSet.Load(dir, t);
+        else
+        {
+            validation = new ValidationSet(o.Generator, t.ValidationStudies, t);
+            NonmemCsv.Write(validationFile, validation.Studies); // atomic (temp file + rename)
+        }
         var lossLog = Path.Combine(dir, "loss.csv");
         PrepareLossLog(lossLog, step);
         using var log = new StreamWriter(lossLog, append: true) { AutoFlush = true };

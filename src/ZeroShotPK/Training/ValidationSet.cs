@@ -29,18 +29,50 @@ public sealed class ValidationSet
     private readonly AicmetTask[] tasks;
     private readonly double populationMeanRmse;
 
+    /// <summary>Name of the file, beside a checkpoint's manifest, that holds its held-out studies.</summary>
+    public const string StudiesFile = "validation.csv";
+
     /// <summary>Generates <paramref name="count"/> held-out tasks from <paramref name="generator"/>.</summary>
     public ValidationSet(IStudyGenerator generator, int count, AicmetTraining options)
+        : this(GenerateStudies(generator, count), options)
+    {
+    }
+
+    /// <summary>
+    /// Held-out tasks from given studies (study i split with seed Mix(ValidationSeed, i)). A checkpoint ships its
+    /// studies in <see cref="StudiesFile"/>, so its recorded validation loss stays reproducible when the simulator's
+    /// code changes later.
+    /// </summary>
+    public ValidationSet(IReadOnlyList<Study> studies, AicmetTraining options)
     {
         var split = options with { NoContextProbability = 0, NoKnownProbability = 0 };
-        tasks = new AicmetTask[count];
-        Parallel.For(0, count, i =>
-        {
-            var study = generator.Generate(SeedMix.Mix(ValidationSeed, i));
-            tasks[i] = TaskSampler.Sample(study, split, new Random(SeedMix.Int(ValidationSeed, i, 1)));
-        });
+        Studies = studies;
+        tasks = new AicmetTask[studies.Count];
+        Parallel.For(0, studies.Count, i =>
+            tasks[i] = TaskSampler.Sample(studies[i], split, new Random(SeedMix.Int(ValidationSeed, i, 1))));
         populationMeanRmse = PopulationMean(tasks);
     }
+
+    /// <summary>The held-out studies drawn by the generator: study i from seed Mix(ValidationSeed, i).</summary>
+    public static Study[] GenerateStudies(IStudyGenerator generator, int count)
+    {
+        var studies = new Study[count];
+        Parallel.For(0, count, i => studies[i] = generator.Generate(SeedMix.Mix(ValidationSeed, i)));
+        return studies;
+    }
+
+    /// <summary>The held-out set a checkpoint directory ships (<see cref="StudiesFile"/>).</summary>
+    /// <exception cref="FileNotFoundException">The directory has no <see cref="StudiesFile"/>.</exception>
+    public static ValidationSet Load(string checkpointDirectory, AicmetTraining options)
+    {
+        var path = Path.Combine(checkpointDirectory, StudiesFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: the checkpoint's held-out studies are missing (written by zspk pretrain).", path);
+        return new ValidationSet(NonmemCsv.ReadStudies(path), options);
+    }
+
+    /// <summary>The held-out studies.</summary>
+    public IReadOnlyList<Study> Studies { get; }
 
     /// <summary>The held-out tasks.</summary>
     public IReadOnlyList<AicmetTask> Tasks => tasks;
