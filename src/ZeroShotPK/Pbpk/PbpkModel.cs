@@ -50,6 +50,8 @@ public sealed class PbpkModel
     {
         compound.Validate();
         var p = physiology;
+        foreach (var (name, v) in Physiology.Vector.Names.Zip(p.ToVector()))
+            if (!double.IsFinite(v)) throw new ArgumentException($"physiology: {name} is {v}; expected a finite number.");
         var bad = Tissues.All.FirstOrDefault(t => !(p.Volume(t) > 0) || !(p.Flow(t) > 0), (Tissue)(-1));
         if ((int)bad >= 0) throw new ArgumentException($"physiology: {bad} volume and flow must be > 0 (got {p.Volume(bad)} L, {p.Flow(bad)} L/h).");
         if (!(p.BloodVolume > 0)) throw new ArgumentException($"physiology: blood volume must be > 0, got {p.BloodVolume}.");
@@ -152,8 +154,12 @@ public sealed class PbpkModel
     public PbpkSolution Simulate(IEnumerable<DosingEvent> doses, IReadOnlyList<double> times) =>
         Run(doses, times, exact: true, 0, 0);
 
-    /// <summary>The same simulation by adaptive Dormand-Prince RK45 (for cross-checks of the exact solution).</summary>
-    internal PbpkSolution SimulateOde(IEnumerable<DosingEvent> doses, IReadOnlyList<double> times, double rtol = 1e-8, double atol = 1e-10) =>
+    /// <summary>The same simulation by adaptive Dormand-Prince RK45: the baseline and cross-check of the exact solution.</summary>
+    /// <param name="doses">As for <see cref="Simulate"/>.</param>
+    /// <param name="times">As for <see cref="Simulate"/>.</param>
+    /// <param name="rtol">Relative tolerance per step.</param>
+    /// <param name="atol">Absolute tolerance per step (amount units).</param>
+    public PbpkSolution SimulateOde(IEnumerable<DosingEvent> doses, IReadOnlyList<double> times, double rtol = 1e-8, double atol = 1e-10) =>
         Run(doses, times, exact: false, rtol, atol);
 
     private PbpkSolution Run(IEnumerable<DosingEvent> doses, IReadOnlyList<double> times, bool exact, double rtol, double atol)

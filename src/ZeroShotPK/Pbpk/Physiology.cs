@@ -4,7 +4,7 @@ namespace ZeroShotPK.Pbpk;
 /// One individual's physiology: body weight (kg), hematocrit, cardiac output (L/h), tissue volumes (L) and blood
 /// flows (L/h). <see cref="Flows"/>[Liver] is the total liver flow (hepatic artery plus portal); <see cref="Flows"/>[Lung]
 /// is the cardiac output. Values are stored as given, even non-physiological ones, so that
-/// <see cref="PhysiologyConstraints"/> can say what is wrong; <see cref="PbpkModel"/> refuses invalid ones.
+/// <see cref="PhysiologyConstraints"/> can say what is wrong (a generator's non-finite output breaks rules rather than crashing); <see cref="PbpkModel"/> refuses invalid ones.
 /// </summary>
 public sealed class Physiology
 {
@@ -19,7 +19,7 @@ public sealed class Physiology
     /// <param name="volumes">Tissue volumes in L, indexed by <see cref="Tissue"/> (13 values).</param>
     /// <param name="bloodVolume">Total blood volume, L (one third arterial, two thirds venous).</param>
     /// <param name="flows">Tissue blood flows in L/h by <see cref="Tissue"/>; the Lung entry is ignored (lungs get the cardiac output).</param>
-    /// <exception cref="ArgumentException">Wrong lengths or a non-finite value.</exception>
+    /// <exception cref="ArgumentException">Wrong lengths.</exception>
     public Physiology(Species species, double bodyWeight, double hematocrit, double cardiacOutput,
         IReadOnlyList<double> volumes, double bloodVolume, IReadOnlyList<double> flows)
     {
@@ -33,8 +33,6 @@ public sealed class Physiology
         _volumes = volumes.ToArray();
         _flows = flows.ToArray();
         _flows[(int)Tissue.Lung] = cardiacOutput;
-        foreach (var (name, v) in Vector.Names.Zip(ToVector()))
-            if (!double.IsFinite(v)) throw new ArgumentException($"physiology: {name} is {v}; expected a finite number.");
     }
 
     /// <summary>Species.</summary>
