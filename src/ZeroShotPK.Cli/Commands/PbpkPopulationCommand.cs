@@ -114,7 +114,11 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         var config = DiffusionConfig.For(method) with { Seed = s.TrainSeed };
         if (s.Steps is { } steps) config = config with { TrainSteps = steps };
         if (s.PhysicsWeight is { } w) config = config with { PhysicsWeight = w };
-        var command = "zspk pbpk population " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "population").Skip(1));
+        // The manifest records the command without --save: where the files go does not change what is trained.
+        var args = Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "population").Skip(1).ToList();
+        var at = args.IndexOf("--save");
+        if (at >= 0) args.RemoveRange(at, Math.Min(2, args.Count - at));
+        var command = "zspk pbpk population " + string.Join(' ', args);
         PopulationDiffusion? model = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())

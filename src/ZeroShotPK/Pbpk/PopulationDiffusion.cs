@@ -358,7 +358,12 @@ public sealed class PopulationDiffusion : IDisposable
                     var p = Penalty(x0Hat).sum();
                     var grad = autograd.grad([p], [xg])[0];
                     var eps = epsG.detach();
-                    mu = (x - beta / Math.Sqrt(1 - ab) * eps) / Math.Sqrt(alpha) - Config.GuidanceScale * beta * grad;
+                    // Weighted by alpha-bar like the training loss, and each row's shift capped at sqrt(beta) (one noise
+                    // step) so a poor x0-hat at high noise cannot throw samples off the data manifold.
+                    var shift = Config.GuidanceScale * beta * ab * grad;
+                    var norm = shift.norm(1, keepdim: true);
+                    shift = shift * (Math.Sqrt(beta) / (norm + 1e-12)).clamp_max(1);
+                    mu = (x - beta / Math.Sqrt(1 - ab) * eps) / Math.Sqrt(alpha) - shift;
                 }
                 else
                 {
