@@ -1,0 +1,275 @@
+using ZeroShotPK.Data;
+using ZeroShotPK.Simulation;
+
+namespace ZeroShotPK.Priors;
+
+/// <summary>The sampled truth behind one simulated individual.</summary>
+/// <param name="Id">Individual id in the study.</param>
+/// <param name="Parameters">Individual mean parameters (typical values times exp(eta)).</param>
+/// <param name="Segments">Piecewise-constant parameters actually used (OU path), one per segment.</param>
+/// <param name="Doses">Doses given.</param>
+/// <param name="Times">Sampling times.</param>
+/// <param name="Concentrations">Noise-free concentrations at <paramref name="Times"/>.</param>
+public sealed record IndividualTruth(string Id, PkParameters Parameters, IReadOnlyList<ParameterSegment> Segments,
+    IReadOnlyList<DosingEvent> Doses, IReadOnlyList<double> Times, IReadOnlyList<double> Concentrations);
+
+/// <summary>The sampled truth behind one simulated study.</summary>
+/// <param name="Model">Structural model.</param>
+/// <param name="Route">Route of the study.</param>
+/// <param name="Typical">Study typical values (Theta).</param>
+/// <param name="Dose">Study dose (before individual variation).</param>
+/// <param name="HalfLife">Typical terminal half-life used for the design.</param>
+/// <param name="Tmax">Typical time to peak after one dose used for the design.</param>
+/// <param name="Lloq">Lower limit of quantification (0 = none).</param>
+/// <param name="Individuals">Per-individual truth.</param>
+public sealed record StudyTruth(PkModel Model, Route Route, PkParameters Typical, double Dose, double HalfLife, double Tmax,
+    double Lloq, IReadOnlyList<IndividualTruth> Individuals);
+
+/// <summary>A generated study with the truth it was generated from.</summary>
+/// <param name="Study">The observed study.</param>
+/// <param name="Truth">What generated it.</param>
+public sealed record SimulatedStudy(Study Study, StudyTruth Truth);
+
+/// <summary>
+/// Samples synthetic studies from a <see cref="Prior"/>: study typical values, individuals (IIV), OU paths of the
+/// log parameters, doses, a sampling design from the typical Tmax and half-life, noisy and censored observations.
+/// The OU paths are held piecewise constant on <see cref="WithinIndividualPrior.Segments"/> segments and each segment
+/// is solved exactly (closed form): the path is only ever sampled at discrete times, so this is exact for the sampled
+/// path and ~50x cheaper than the ODE; Michaelis-Menten studies go through <see cref="OdeSolver"/>.
+/// Thread-safe; each seed gives the same study on every run and thread.
+/// </summary>
+public sealed class PriorStudyGenerator : IStudyGenerator
+{
+    private readonly Prior _prior;
+    private readonly OdeSolver _ode = new(new OdeOptions(1e-7, 1e-12));
+
+    /// <summary>Creates a generator; validates the prior.</summary>
+    /// <exception cref="FormatException">The prior is invalid (message names the field).</exception>
+    public PriorStudyGenerator(Prior prior)
+    {
+        PriorFile.Validate(prior, $"prior '{prior.Name}'");
+        _prior = prior;
+    }
+
+    /// <summary>A generator for a built-in prior name or a prior JSON file.</summary>
+    public static PriorStudyGenerator Load(string nameOrPath) => new(PriorFile.Load(nameOrPath));
+
+    /// <summary>The prior sampled.</summary>
+    public Prior Prior => _prior;
+
+    /// <inheritdoc />
+    public Study Generate(long seed) => GenerateWithTruth(seed).Study;
+
+    /// <summary>Studies for items 0..count-1 of <paramref name="seed"/> (item i uses <see cref="Rng.DeriveSeed"/>(seed, i)), in parallel.</summary>
+    public IReadOnlyList<Study> Generate(long seed, int count, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var result = new Study[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+            i => result[i] = Generate(Rng.DeriveSeed(seed, i)));
+        return result;
+    }
+
+    /// <summary>An endless deterministic stream: item i is <see cref="Generate(long)"/> of DeriveSeed(seed, i); generated in parallel chunks.</summary>
+    public IEnumerable<Study> Stream(long seed, int chunk = 64)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
+        for (long start = 0; ; start += chunk)
+        {
+            var batch = new Study[chunk];
+            var s = start;
+            Parallel.For(0, chunk, i => batch[i] = Generate(Rng.DeriveSeed(seed, s + i)));
+            foreach (var study in batch) yield return study;
+        }
+    }
+
+    /// <summary>One study plus the parameters, paths and noise-free concentrations that generated it.</summary>
+    public SimulatedStudy GenerateWithTruth(long seed)
+    {
+        var p = _prior;
+        var rng = new Rng(seed);
+        var cmt = rng.Categorical(p.CompartmentProbabilities) + 1;
+        var mm = rng.NextDouble() < p.MichaelisMentenProbability;
+        var model = new PkModel(cmt, mm ? Elimination.MichaelisMenten : Elimination.Linear);
+        var route = rng.Categorical([p.Dosing.Routes.Oral, p.Dosing.Routes.IvBolus, p.Dosing.Routes.IvInfusion]) switch
+        {
+            0 => Route.Oral,
+            1 => Route.IvBolus,
+            _ => Route.IvInfusion,
+        };
+        var tv = p.TypicalValues;
+        double Draw(LogNormalPrior d) => d.Median * Math.Exp(d.LogSd * rng.NextNormal());
+        var typical = new PkParameters
+        {
+            CL = Draw(tv.CL), V = Draw(tv.V), Ka = Draw(tv.Ka), Q = Draw(tv.Q), V2 = Draw(tv.V2), Q3 = Draw(tv.Q3), V3 = Draw(tv.V3),
+        };
+        var lagDraw = Draw(tv.Tlag);
+        var hasLag = route == Route.Oral && rng.NextDouble() < p.LagTimeProbability;
+        typical = typical with { Tlag = hasLag ? lagDraw : 0 };
+        var dose = Draw(p.Dosing.Amount);
+        var infusionDuration = Draw(p.Dosing.InfusionDuration);
+        var kmRatio = Draw(tv.KmOverCmax);
+
+        // Design quantities from the typical linear model.
+        var halfLife = (model with { Elimination = Elimination.Linear }).TerminalHalfLife(typical);
+        var tmax = route switch
+        {
+            Route.Oral => typical.Tlag + OralTmax(typical.Ka, Math.Log(2) / halfLife),
+            Route.IvInfusion => infusionDuration,
+            _ => 0,
+        };
+        var doseCount = rng.NextInt(p.Dosing.MinDoses, p.Dosing.MaxDoses);
+        var tau = halfLife * rng.Uniform(p.Dosing.MinIntervalHalfLives, p.Dosing.MaxIntervalHalfLives);
+        if (route == Route.IvInfusion) tau = Math.Max(tau, infusionDuration * 1.5);
+        if (hasLag) tau = Math.Max(tau, typical.Tlag * 3);
+        var steadyState = doseCount > 1 && rng.NextDouble() < p.Dosing.SteadyStateProbability;
+        var lastDose = (doseCount - 1) * tau;
+        var horizon = lastDose + tmax + p.Sampling.HalfLivesAfterPeak * halfLife;
+
+        var typicalCmax = TypicalCmax(model with { Elimination = Elimination.Linear }, typical, route, dose, infusionDuration, tmax);
+        if (mm)
+        {
+            var km = kmRatio * typicalCmax;
+            typical = typical with { Km = km, Vmax = typical.CL * km };
+        }
+        var lloq = p.Observation.LloqFractionOfCmax * typicalCmax;
+        var additive = p.Observation.AdditiveFractionOfCmax * typicalCmax;
+
+        var grid = Grid(p.Sampling, route == Route.IvBolus ? 0 : tmax, lastDose, horizon);
+        var nIndividuals = rng.NextInt(p.MinIndividuals, p.MaxIndividuals);
+        var individuals = new List<Individual>(nIndividuals);
+        var truths = new List<IndividualTruth>(nIndividuals);
+        var w = p.WithinIndividual;
+        var ouSds = w.StationarySd;
+        var hasOu = ouSds.All().Any(s => s.Value > 0);
+        var segments = hasOu ? w.Segments : 1;
+        var segmentStarts = new double[segments];
+        for (var s = 0; s < segments; s++) segmentStarts[s] = horizon * s / segments;
+        var ou = new double[6][];
+        for (var k = 0; k < 6; k++) ou[k] = new double[segments];
+
+        for (var i = 0; i < nIndividuals; i++)
+        {
+            var id = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var o = p.Omega;
+            var eta = new[] { o.CL, o.V, o.Ka, o.Q, o.V2, o.Tlag }.Select(sd => sd * rng.NextNormal()).ToArray();
+            var mean = Scale(typical, eta, mm);
+            var sds = ouSds.All().Select(s => s.Value).ToArray();
+            for (var k = 0; k < 6; k++)
+            {
+                if (hasOu && sds[k] > 0) new OrnsteinUhlenbeck(w.MeanReversionRate, sds[k]).Sample(rng, segmentStarts, ou[k]);
+                else Array.Clear(ou[k]);
+            }
+            var path = new ParameterSegment[segments];
+            for (var s = 0; s < segments; s++)
+                path[s] = new ParameterSegment(segmentStarts[s], Scale(mean, [ou[0][s], ou[1][s], ou[2][s], ou[3][s], ou[4][s], ou[5][s]], mm));
+
+            var amount = dose * Math.Exp(p.Dosing.IndividualLogSd * rng.NextNormal());
+            var doses = new List<DosingEvent>(doseCount);
+            for (var d = 0; d < doseCount; d++)
+            {
+                var ev = route == Route.IvInfusion ? DosingEvent.Infusion(d * tau, amount, infusionDuration)
+                    : new DosingEvent(d * tau, amount, route);
+                if (d == 0 && steadyState) ev = ev with { SteadyStateInterval = tau };
+                doses.Add(ev);
+            }
+            var times = SampleTimes(rng, p.Sampling, grid);
+            var problem = new PkProblem(model, path, doses, times);
+            var solution = (mm ? (IPkSolver)_ode : ClosedFormSolver.Instance).Solve(problem);
+            if (!solution.IsSuccess)
+                throw new InvalidOperationException($"prior '{p.Name}', seed {seed}, individual {id}: simulation failed ({solution.Status}: {solution.Message}).");
+            var observations = new List<Observation>(times.Length);
+            for (var j = 0; j < times.Length; j++)
+            {
+                var c = solution.Concentrations[j];
+                var y = c * Math.Exp(p.Observation.Proportional * rng.NextNormal()) + additive * rng.NextNormal();
+                observations.Add(lloq > 0 && y < lloq ? new Observation(times[j], lloq, lloq, true)
+                    : new Observation(times[j], y, lloq > 0 ? lloq : null));
+            }
+            individuals.Add(new Individual(id, doses, observations));
+            truths.Add(new IndividualTruth(id, mean, path, doses, times, solution.Concentrations.ToArray()));
+        }
+        var units = new Units(p.Units.Time, p.Units.Amount, p.Units.Concentration);
+        var study = new Study($"{p.Name}-{(ulong)seed:x16}", individuals, units);
+        return new SimulatedStudy(study, new StudyTruth(model, route, typical, dose, halfLife, tmax, lloq, truths));
+    }
+
+    private static PkParameters Scale(PkParameters p, ReadOnlySpan<double> eta, bool mm) => p with
+    {
+        CL = p.CL * Math.Exp(eta[0]),
+        Vmax = mm ? p.Vmax * Math.Exp(eta[0]) : 0,
+        V = p.V * Math.Exp(eta[1]),
+        Ka = p.Ka * Math.Exp(eta[2]),
+        Q = p.Q * Math.Exp(eta[3]),
+        Q3 = p.Q3 * Math.Exp(eta[3]),
+        V2 = p.V2 * Math.Exp(eta[4]),
+        V3 = p.V3 * Math.Exp(eta[4]),
+        Tlag = p.Tlag * Math.Exp(eta[5]),
+    };
+
+    private static double OralTmax(double ka, double k) =>
+        Math.Abs(ka - k) < 1e-9 * ka ? 1 / ka : Math.Log(ka / k) / (ka - k);
+
+    private static double TypicalCmax(PkModel model, PkParameters p, Route route, double dose, double duration, double tmax)
+    {
+        if (route == Route.IvBolus) return dose / p.V;
+        var ev = route == Route.IvInfusion ? DosingEvent.Infusion(0, dose, duration) : DosingEvent.Oral(0, dose);
+        var times = Enumerable.Range(1, 40).Select(i => tmax * i / 20.0).ToArray();
+        var sol = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, [ev], times));
+        return sol.IsSuccess ? sol.Concentrations.Max() : dose / p.V;
+    }
+
+    /// <summary>Study time grid: points up to the (last) peak spaced linearly, then geometric to the horizon; returns the count before the peak.</summary>
+    private static (double[] Grid, int Before) Grid(SamplingPrior s, double tmax, double lastDose, double horizon)
+    {
+        var grid = new double[s.GridPoints];
+        if (tmax <= 0)
+        {
+            // IV bolus: no absorption phase, the whole grid is geometric from horizon/100.
+            var start = lastDose + horizon / 100;
+            var r = Math.Pow(horizon / start, 1.0 / (s.GridPoints - 1));
+            for (var i = 0; i < s.GridPoints; i++) grid[i] = start * Math.Pow(r, i);
+            grid[^1] = horizon;
+            return (grid, 0);
+        }
+        var before = s.GridPointsBeforePeak;
+        var peak = lastDose + tmax;
+        for (var i = 0; i < before; i++) grid[i] = peak * (i + 1) / before;
+        var after = s.GridPoints - before;
+        var ratio = Math.Pow(horizon / peak, 1.0 / after);
+        for (var i = 0; i < after; i++) grid[before + i] = peak * Math.Pow(ratio, i + 1);
+        grid[^1] = horizon;
+        return (grid, before);
+    }
+
+    private static double[] SampleTimes(Rng rng, SamplingPrior s, (double[] Grid, int Before) design)
+    {
+        var (grid, before) = design;
+        var chosen = new List<double>(s.MaxSamples);
+        if (before == 0)
+        {
+            var n = Math.Min(Math.Min(s.MaxSamples, grid.Length), s.SamplesBeforePeak + s.SamplesAfterPeak + rng.NextInt(-1, 1));
+            chosen.AddRange(Pick(rng, (double[])grid.Clone(), n));
+        }
+        else
+        {
+            var nBefore = Math.Clamp(s.SamplesBeforePeak + rng.NextInt(-1, 1), 1, before);
+            var nAfter = Math.Clamp(s.SamplesAfterPeak + rng.NextInt(-1, 1), 1, grid.Length - before);
+            if (nBefore + nAfter > s.MaxSamples) nAfter = Math.Max(1, s.MaxSamples - nBefore);
+            chosen.AddRange(Pick(rng, grid[..before], nBefore));
+            chosen.AddRange(Pick(rng, grid[before..], nAfter));
+        }
+        chosen.Sort();
+        return chosen.ToArray();
+    }
+
+    private static IEnumerable<double> Pick(Rng rng, double[] pool, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var j = i + (int)(rng.NextDouble() * (pool.Length - i));
+            (pool[i], pool[j]) = (pool[j], pool[i]);
+        }
+        return pool.Take(count);
+    }
+}

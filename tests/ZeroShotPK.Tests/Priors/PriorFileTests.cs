@@ -1,0 +1,100 @@
+using ZeroShotPK.Data;
+using ZeroShotPK.Priors;
+
+namespace ZeroShotPK.Tests.Priors;
+
+public class PriorFileTests
+{
+    private static string RepoFile(string relative)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ZeroShotPK.sln"))) dir = dir.Parent;
+        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("repository root not found"), relative);
+    }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("multidose")]
+    [InlineData("misspecified")]
+    public void BundledFilesEqualBuiltinsAndRoundTrip(string name)
+    {
+        var builtin = PriorFile.ToJson(PriorFile.Builtin(name));
+        var file = PriorFile.Read(RepoFile($"data/priors/{name}.json"));
+        Assert.Equal(builtin, PriorFile.ToJson(file));
+        Assert.Equal(builtin, PriorFile.ToJson(PriorFile.Parse(builtin, "round-trip")));
+        var tmp = Path.Combine(Path.GetTempPath(), $"zspk-prior-{Guid.NewGuid():N}.json");
+        try
+        {
+            PriorFile.Write(tmp, file);
+            Assert.Equal(builtin, PriorFile.ToJson(PriorFile.Read(tmp)));
+        }
+        finally { File.Delete(tmp); }
+    }
+
+    [Fact]
+    public void FileAndBuiltinGenerateTheSameStudy()
+    {
+        var a = PriorStudyGenerator.Load(RepoFile("data/priors/default.json")).Generate(99);
+        var b = PriorStudyGenerator.Load("default").Generate(99);
+        Assert.Equal(a.Individuals.SelectMany(i => i.Observations.Select(o => o.Value)), b.Individuals.SelectMany(i => i.Observations.Select(o => o.Value)));
+    }
+
+    private static string DefaultWith(string from, string to)
+    {
+        var json = PriorFile.ToJson(PriorFile.Builtin("default"));
+        Assert.Contains(from, json);
+        return json.Replace(from, to);
+    }
+
+    [Theory]
+    [InlineData("\"Median\": 5,", "\"Median\": -5,", "p.json: field $.TypicalValues.CL.Median = -5: expected a finite number > 0.")]
+    [InlineData("\"LogSd\": 0.8\n    },\n    \"V\"", "\"LogSd\": 7\n    },\n    \"V\"", "p.json: field $.TypicalValues.CL.LogSd = 7: expected a log-scale sd in [0, 5].")]
+    [InlineData("\"MaxIndividuals\": 12", "\"MaxIndividuals\": 3", "p.json: field $.MaxIndividuals = 3: expected an integer in [MinIndividuals = 6, 10000].")]
+    [InlineData("\"MichaelisMentenProbability\": 0", "\"MichaelisMentenProbability\": 1.5", "p.json: field $.MichaelisMentenProbability = 1.5: expected a probability in [0, 1].")]
+    [InlineData("\"MaxSamples\": 15", "\"MaxSamples\": 17", "p.json: field $.Sampling.MaxSamples = 17: expected an integer in [1, GridPoints = 16].")]
+    [InlineData("\"Segments\": 24", "\"Segments\": 0", "p.json: field $.WithinIndividual.Segments = 0: expected an integer in [1, 1000].")]
+    [InlineData("\"IvBolus\": 0.2", "\"IvBolus\": -0.2", "p.json: field $.Dosing.Routes.IvBolus = -0.2: expected a finite number >= 0.")]
+    [InlineData("\"AdditiveFractionOfCmax\": 0,\n    \"LloqFractionOfCmax\": 0.01", "\"AdditiveFractionOfCmax\": 0.1,\n    \"LloqFractionOfCmax\": 0", "p.json: field $.Observation.LloqFractionOfCmax = 0: expected > 0 when AdditiveFractionOfCmax > 0 (additive noise can go negative; those samples are censored).")]
+    public void OutOfRangeValuesNameTheFieldAndRange(string from, string to, string message)
+    {
+        var ex = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith(from, to), "p.json"));
+        Assert.Equal(message, ex.Message);
+    }
+
+    [Fact]
+    public void UnknownFieldWrongTypeAndWrongLengthAreNamed()
+    {
+        var unknown = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("\"Proportional\"", "\"Proportionl\""), "p.json"));
+        Assert.StartsWith("p.json: field $.Observation.Proportionl", unknown.Message);
+        var type = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("\"MinIndividuals\": 6", "\"MinIndividuals\": \"six\""), "p.json"));
+        Assert.StartsWith("p.json: field $.MinIndividuals (line ", type.Message);
+        Assert.EndsWith("): expected an integer.", type.Message);
+        var length = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5\n"), "p.json"));
+        Assert.Equal("p.json: field $.CompartmentProbabilities: expected 3 probabilities (1, 2 and 3 compartments), found 2.", length.Message);
+        var missing = Assert.Throws<FileNotFoundException>(() => PriorFile.Load("no-such-prior.json"));
+        Assert.Equal("prior file 'no-such-prior.json' not found (built-in priors: default, multidose, misspecified).", missing.Message);
+        var name = Assert.Throws<ArgumentException>(() => PriorFile.Builtin("fancy"));
+        Assert.StartsWith("unknown built-in prior 'fancy' (built-in: default, multidose, misspecified).", name.Message);
+    }
+
+    [Fact]
+    public void GeneratedStudiesRoundTripThroughNonmemCsv()
+    {
+        var studies = PriorStudyGenerator.Load("multidose").Generate(5, 6);
+        var path = Path.Combine(Path.GetTempPath(), $"zspk-sim-{Guid.NewGuid():N}.csv");
+        try
+        {
+            NonmemCsv.Write(path, studies);
+            var back = NonmemCsv.ReadStudies(path);
+            Assert.Equal(studies.Select(s => s.Name), back.Select(s => s.Name));
+            for (var s = 0; s < studies.Count; s++)
+            for (var i = 0; i < studies[s].Individuals.Count; i++)
+            {
+                var a = studies[s].Individuals[i]; var b = back[s].Individuals[i];
+                Assert.Equal(a.Doses, b.Doses);
+                Assert.Equal(a.Observations.Select(o => (o.Time, o.Value, o.IsBlq)), b.Observations.Select(o => (o.Time, o.Value, o.IsBlq)));
+            }
+        }
+        finally { File.Delete(path); }
+    }
+}

@@ -1,0 +1,260 @@
+using ZeroShotPK.Data;
+using ZeroShotPK.Simulation;
+
+namespace ZeroShotPK.Tests.Simulation;
+
+public class SolverTests
+{
+    private static readonly PkParameters P = new() { CL = 3, V = 30, Ka = 1.2, Q = 4, V2 = 50, Q3 = 1.5, V3 = 120, F = 0.8 };
+    private static readonly double[] Times = [0.25, 0.5, 1, 2, 3, 5, 8, 12, 13, 18, 24, 30, 36, 48];
+    private static readonly OdeSolver TightOde = new(new OdeOptions(1e-10, 1e-12));
+
+    private static DosingEvent Dose(Route route, double time) => route switch
+    {
+        Route.IvInfusion => DosingEvent.Infusion(time, 100, 2),
+        _ => new DosingEvent(time, 100, route),
+    };
+
+    public static TheoryData<int, Route, string> Cases()
+    {
+        var data = new TheoryData<int, Route, string>();
+        foreach (var cmt in new[] { 1, 2, 3 })
+        foreach (var route in new[] { Route.Oral, Route.IvBolus, Route.IvInfusion })
+        foreach (var regimen in new[] { "single", "multiple", "steady-state", "lag", "lag-steady-state", "reset" })
+            data.Add(cmt, route, regimen);
+        return data;
+    }
+
+    private static PkProblem Problem(int cmt, Route route, string regimen)
+    {
+        var p = regimen.StartsWith("lag") ? P with { Tlag = 0.4 } : P;
+        DosingEvent[] doses = regimen switch
+        {
+            "single" or "lag" => [Dose(route, 0)],
+            "multiple" => [Dose(route, 0), Dose(route, 12), Dose(route, 24) with { Amount = 50 }],
+            "steady-state" or "lag-steady-state" => [Dose(route, 0) with { SteadyStateInterval = 12 }, Dose(route, 12), Dose(route, 24)],
+            "reset" => [Dose(route, 0), Dose(route, 12), Dose(route, 24) with { ResetBefore = true }],
+            _ => throw new ArgumentException(regimen),
+        };
+        return new PkProblem(new PkModel(cmt), p, doses, Times, regimen == "reset" ? [18] : null);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ClosedFormAgreesWithOde(int cmt, Route route, string regimen)
+    {
+        var problem = Problem(cmt, route, regimen);
+        var exact = ClosedFormSolver.Instance.Solve(problem).EnsureSuccess();
+        var ode = TightOde.Solve(problem).EnsureSuccess();
+        for (var i = 0; i < Times.Length; i++)
+        {
+            if (exact.Concentrations[i] == 0) { Assert.Equal(0, ode.Concentrations[i], 12); continue; }
+            Assert.True(Math.Abs(ode.Concentrations[i] / exact.Concentrations[i] - 1) < 1e-6,
+                $"t = {Times[i]}: closed form {exact.Concentrations[i]:R}, ODE {ode.Concentrations[i]:R}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void MassBalance_AmountsPlusEliminatedEqualDoses(int cmt)
+    {
+        DosingEvent[] doses = [DosingEvent.Oral(0, 100), DosingEvent.Bolus(6, 40), DosingEvent.Infusion(10, 60, 3)];
+        var problem = new PkProblem(new PkModel(cmt), P, doses, Times);
+        foreach (IPkSolver solver in new IPkSolver[] { ClosedFormSolver.Instance, TightOde })
+        {
+            var sol = solver.Solve(problem).EnsureSuccess();
+            for (var i = 0; i < Times.Length; i++)
+            {
+                var t = Times[i];
+                var given = (t >= 0 ? 100 * P.F : 0) + (t >= 6 ? 40 : 0) + 60 * Math.Clamp((t - 10) / 3, 0, 1);
+                var total = 0.0;
+                for (var s = 0; s < problem.Model.StateCount; s++) total += sol.Amounts[i, s];
+                Assert.Equal(given, total, 1e-8 * given);
+            }
+        }
+    }
+
+    [Fact]
+    public void Superposition_TwoDosesEqualSumOfShiftedSingles()
+    {
+        var model = PkModel.TwoCompartment;
+        var both = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [DosingEvent.Oral(0, 100), DosingEvent.Oral(5, 70)], Times)).EnsureSuccess();
+        var first = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [DosingEvent.Oral(0, 100)], Times)).EnsureSuccess();
+        var second = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [DosingEvent.Oral(0, 70)], Times.Select(t => Math.Max(0, t - 5)))).EnsureSuccess();
+        for (var i = 0; i < Times.Length; i++)
+        {
+            var expected = first.Concentrations[i] + (Times[i] >= 5 ? second.Concentrations[i] : 0);
+            Assert.Equal(expected, both.Concentrations[i], 1e-12 * expected);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void IvBolusAucInfEqualsDoseOverCL(int cmt)
+    {
+        // Simpson's rule on [0, 2000 h] (well past 20 terminal half-lives).
+        const int n = 200_000;
+        var times = Enumerable.Range(0, n + 1).Select(i => 2000.0 * i / n).ToArray();
+        var c = ClosedFormSolver.Instance.Solve(new PkProblem(new PkModel(cmt), P, [DosingEvent.Bolus(0, 100)], times)).EnsureSuccess().Concentrations;
+        var h = 2000.0 / n;
+        var auc = c[0] + c[n];
+        for (var i = 1; i < n; i++) auc += (i % 2 == 1 ? 4 : 2) * c[i];
+        auc *= h / 3;
+        Assert.Equal(100 / P.CL, auc, 1e-6 * 100 / P.CL);
+    }
+
+    [Fact]
+    public void OneCompartmentHalfLife()
+    {
+        var halfLife = Math.Log(2) * P.V / P.CL;
+        var c = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.OneCompartment, P, [DosingEvent.Bolus(0, 100)], [0, halfLife, 3 * halfLife])).EnsureSuccess().Concentrations;
+        Assert.Equal(100 / P.V, c[0], 1e-13);
+        Assert.Equal(0.5, c[1] / c[0], 1e-12);
+        Assert.Equal(0.125, c[2] / c[0], 1e-12);
+        Assert.Equal(halfLife, PkModel.OneCompartment.TerminalHalfLife(P), 1e-12);
+    }
+
+    [Fact]
+    public void TwoCompartmentTerminalHalfLifeMatchesLateLogSlope()
+    {
+        var t12 = PkModel.TwoCompartment.TerminalHalfLife(P);
+        var c = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [DosingEvent.Bolus(0, 100)], [200, 200 + t12])).EnsureSuccess().Concentrations;
+        Assert.Equal(0.5, c[1] / c[0], 1e-9);
+    }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(12)]
+    [InlineData(24)]
+    public void SteadyStateAccumulationRatio(double tau)
+    {
+        var k = P.CL / P.V;
+        var model = PkModel.OneCompartment;
+        var single = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [DosingEvent.Bolus(0, 100)], [0, 1])).EnsureSuccess();
+        var ss = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [DosingEvent.Bolus(0, 100) with { SteadyStateInterval = tau }], [0, 1])).EnsureSuccess();
+        var ratio = 1 / (1 - Math.Exp(-k * tau));
+        Assert.Equal(ratio, ss.Concentrations[0] / single.Concentrations[0], 1e-12);
+        Assert.Equal(ratio, ss.Concentrations[1] / single.Concentrations[1], 1e-12);
+    }
+
+    [Theory]
+    [InlineData(Route.Oral)]
+    [InlineData(Route.IvInfusion)]
+    public void SteadyStateEqualsManyRepeatedDoses(Route route)
+    {
+        var p = P with { Tlag = 0.5 };
+        var model = PkModel.ThreeCompartment;
+        const double tau = 12;
+        var many = Enumerable.Range(0, 400).Select(i => Dose(route, i * tau)).ToArray();
+        var late = new[] { 399 * tau + 1, 399 * tau + 5, 399 * tau + 11 };
+        var repeated = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, many, late)).EnsureSuccess();
+        var ss = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, [Dose(route, 0) with { SteadyStateInterval = tau }], [1, 5, 11])).EnsureSuccess();
+        for (var i = 0; i < 3; i++) Assert.Equal(repeated.Concentrations[i], ss.Concentrations[i], 1e-7 * repeated.Concentrations[i]);
+    }
+
+    [Fact]
+    public void OverlappingSteadyStateInfusionIsReportedNotGuessed()
+    {
+        var sol = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.OneCompartment, P, [DosingEvent.Infusion(0, 100, 30) with { SteadyStateInterval = 12 }], [1]));
+        Assert.Equal(SolveStatus.Unsupported, sol.Status);
+        Assert.Contains("exceeds the interval 12", sol.Message);
+    }
+
+    [Fact]
+    public void TheophyllineMatchesRsSSfol()
+    {
+        // R: SSfol(Dose, Time, lKe, lKa, lCl) = Dose * exp(lKe + lKa - lCl) * (exp(-exp(lKe) t) - exp(-exp(lKa) t)) / (exp(lKa) - exp(lKe)),
+        // with nlme's published Theoph estimates lKe = -2.4546, lKa = 0.4655, lCl = -3.2272 (Dose in mg/kg).
+        const double lKe = -2.4546, lKa = 0.4655, lCl = -3.2272, dose = 4.02;
+        double[] times = [0.25, 0.57, 1.12, 2.02, 3.82, 5.1, 7.03, 9.05, 12.12, 24.37];
+        var ke = Math.Exp(lKe); var ka = Math.Exp(lKa); var cl = Math.Exp(lCl);
+        var p = new PkParameters { CL = cl, V = cl / ke, Ka = ka };
+        var sol = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.OneCompartment, p, [DosingEvent.Oral(0, dose)], times)).EnsureSuccess();
+        var ode = TightOde.Solve(new PkProblem(PkModel.OneCompartment, p, [DosingEvent.Oral(0, dose)], times)).EnsureSuccess();
+        for (var i = 0; i < times.Length; i++)
+        {
+            var t = times[i];
+            var ssfol = dose * Math.Exp(lKe + lKa - lCl) * (Math.Exp(-ke * t) - Math.Exp(-ka * t)) / (ka - ke);
+            Assert.Equal(ssfol, sol.Concentrations[i], 1e-12 * ssfol);
+            Assert.Equal(ssfol, ode.Concentrations[i], 1e-7 * ssfol);
+        }
+    }
+
+    [Fact]
+    public void EvidThreeResetEmptiesTheSystem()
+    {
+        var sol = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [DosingEvent.Bolus(0, 100), DosingEvent.Bolus(10, 100)], [5, 8, 9, 10, 11], resetTimes: [8])).EnsureSuccess();
+        Assert.True(sol.Concentrations[0] > 0);
+        Assert.Equal(0, sol.Concentrations[1]);
+        Assert.Equal(0, sol.Concentrations[2]);
+        var fresh = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [DosingEvent.Bolus(0, 100)], [0, 1])).EnsureSuccess();
+        Assert.Equal(fresh.Concentrations[0], sol.Concentrations[3], 1e-13);
+        Assert.Equal(fresh.Concentrations[1], sol.Concentrations[4], 1e-13);
+    }
+
+    [Fact]
+    public void ForIndividualUsesDosesObservationTimesAndResets()
+    {
+        var ind = new Individual("7", [DosingEvent.Bolus(0, 100), DosingEvent.Bolus(10, 100)],
+            [new Observation(1, 0), new Observation(9, 0), new Observation(11, 0)], resetTimes: [8]);
+        var sol = ClosedFormSolver.Instance.Solve(PkProblem.ForIndividual(ind, PkModel.OneCompartment, P)).EnsureSuccess();
+        Assert.Equal(100 / P.V * Math.Exp(-P.CL / P.V), sol.Concentrations[0], 1e-13);
+        Assert.Equal(0, sol.Concentrations[1]);
+        Assert.Equal(sol.Concentrations[0], sol.Concentrations[2], 1e-13);
+    }
+
+    [Fact]
+    public void TimeVaryingParameters_ClosedFormOnSegmentsAgreesWithOde()
+    {
+        var segments = new[] { new ParameterSegment(0, P), new ParameterSegment(4, P with { CL = 6, Ka = 0.5 }), new ParameterSegment(20, P with { V = 20 }) };
+        var problem = new PkProblem(PkModel.TwoCompartment, segments, [DosingEvent.Oral(0, 100), DosingEvent.Infusion(12, 50, 2)], Times);
+        var exact = ClosedFormSolver.Instance.Solve(problem).EnsureSuccess();
+        var ode = TightOde.Solve(problem).EnsureSuccess();
+        for (var i = 0; i < Times.Length; i++) Assert.Equal(1, ode.Concentrations[i] / exact.Concentrations[i], 1e-6);
+        // CL rises at t = 4: the profile differs from constant parameters after 4 h only.
+        var constant = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, problem.Doses, Times)).EnsureSuccess();
+        Assert.Equal(constant.Concentrations[3], exact.Concentrations[3], 1e-13);
+        Assert.True(exact.Concentrations[6] < 0.9 * constant.Concentrations[6]);
+    }
+
+    [Fact]
+    public void MichaelisMenten_ClosedFormRefuses_OdeMatchesLinearWhenFarBelowKm()
+    {
+        var mm = P with { Km = 1e4, Vmax = 1e4 * P.CL };
+        var problem = new PkProblem(new PkModel(2, Elimination.MichaelisMenten), mm, [DosingEvent.Oral(0, 100)], Times);
+        Assert.Equal(SolveStatus.Unsupported, ClosedFormSolver.Instance.Solve(problem).Status);
+        var ode = TightOde.Solve(problem).EnsureSuccess();
+        var linear = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, problem.Doses, Times)).EnsureSuccess();
+        // C <= ~3 mg/L, so Vmax C/(Km + C) differs from CL C by at most C/Km = 3e-4 relative.
+        for (var i = 0; i < Times.Length; i++) Assert.Equal(1, ode.Concentrations[i] / linear.Concentrations[i], 5e-4);
+        // Saturated (Km = 0.01 << C in [2.67, 3.33]): elimination runs at Vmax C/(Km + C), between 0.9963 and 0.9970 Vmax.
+        var saturated = TightOde.Solve(new PkProblem(new PkModel(1, Elimination.MichaelisMenten), P with { Km = 0.01, Vmax = 2 }, [DosingEvent.Bolus(0, 100)], [10])).EnsureSuccess();
+        Assert.InRange(saturated.Amounts[0, 2], 20 * (80.0 / 30) / (0.01 + 80.0 / 30), 20 * (100.0 / 30) / (0.01 + 100.0 / 30));
+    }
+
+    [Fact]
+    public void MichaelisMentenSteadyStateEqualsManyRepeatedDoses()
+    {
+        var mm = P with { Km = 1, Vmax = 4 };
+        var model = new PkModel(1, Elimination.MichaelisMenten);
+        var ode = new OdeSolver(new OdeOptions(1e-9, 1e-12));
+        var many = Enumerable.Range(0, 150).Select(i => DosingEvent.Oral(i * 12.0, 30)).ToArray();
+        var repeated = ode.Solve(new PkProblem(model, mm, many, [149 * 12 + 2.0])).EnsureSuccess();
+        var ss = ode.Solve(new PkProblem(model, mm, [DosingEvent.Oral(0, 30) with { SteadyStateInterval = 12 }], [2.0])).EnsureSuccess();
+        Assert.Equal(repeated.Concentrations[0], ss.Concentrations[0], 1e-5 * repeated.Concentrations[0]);
+    }
+
+    [Fact]
+    public void InvalidProblemsNameTheParameter()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.TwoCompartment, P with { V2 = 0 }, [], [1]));
+        Assert.Equal("PK parameter V2 = 0 must be a finite number > 0.", ex.Message);
+        var ex2 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.OneCompartment, P, [], [2, 1]));
+        Assert.StartsWith("output times must be ascending (2 then 1).", ex2.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PkProblem(new PkModel(4), P, [], [1]));
+    }
+}
