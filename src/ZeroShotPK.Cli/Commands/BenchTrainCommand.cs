@@ -1,12 +1,74 @@
+using System.ComponentModel;
+using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Torch;
+using ZeroShotPK.Training;
+using ValidationResult = Spectre.Console.ValidationResult;
 
 namespace ZeroShotPK.Cli.Commands;
 
-/// <summary>Placeholder until issue 5 lands.</summary>
+/// <summary><c>zspk bench train</c>: training throughput, data-preparation share and memory over steps.</summary>
 internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings { }
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--config <CONFIG>")]
+        [Description("small, paper or a JSON config file (default small).")]
+        public string Config { get; init; } = "small";
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("zspk " + context.Name + ": not implemented yet (issue 5).");
+        [CommandOption("--steps <N>")]
+        [Description("Steps to time (default 500 for small, 5 otherwise).")]
+        public int? Steps { get; init; }
+
+        [CommandOption("--prior <NAME>")]
+        [Description("Prior(s) of the synthetic studies (default default+multidose).")]
+        public string Prior { get; init; } = TrainingPrior.Shipped;
+
+        [CommandOption("--device <DEVICE>")]
+        [Description("auto, cpu or cuda (default auto).")]
+        public string Device { get; init; } = "auto";
+
+        [CommandOption("--threads <N>")]
+        [Description("libtorch intra-op threads (default 1).")]
+        public int Threads { get; init; } = 1;
+
+        public override ValidationResult Validate() =>
+            Steps is < 1 ? ValidationResult.Error($"--steps must be >= 1, got {Steps}.")
+            : Threads < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var config = AicmetConfig.Resolve(s.Config);
+        var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
+        TorchDevice.SetThreads(s.Threads);
+        var (generator, _) = TrainingPrior.Resolve(s.Prior);
+        int steps = s.Steps ?? (config.Name == "small" ? 500 : 5);
+        int[] memoryAt = [Math.Min(50, steps), steps];
+        TrainingBenchmarkResult r = null!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask($"{config.Name}: {steps} steps", maxValue: steps);
+                r = TrainingBenchmark.Run(config, generator, steps, device, memoryAt, n => task.Value = n);
+            });
+
+        var table = new Table().AddColumns("figure", "value");
+        table.AddRow("config", $"{config.Name} ({r.Parameters:N0} parameters), batch {r.BatchSize}, {device.type}, {s.Threads} thread(s)");
+        table.AddRow("generate + split one batch", $"{r.GenerateMs:F1} ms");
+        table.AddRow("tensorize one batch", $"{r.TensorizeMs:F1} ms");
+        table.AddRow("forward + backward + AdamW step", $"{r.StepMs:F1} ms");
+        table.AddRow("data preparation / optimisation step", $"{r.DataShare:P1}");
+        table.AddRow("steps/s (serial, no overlap)", $"{r.StepsPerSecond:F2}");
+        table.AddRow("studies/s", $"{r.StudiesPerSecond:F0}");
+        foreach (var (step, mib) in r.WorkingSetMiB.Distinct())
+            table.AddRow($"working set after {step} steps", $"{mib:F0} MiB");
+        if (r.WorkingSetMiB.Count == 2 && r.WorkingSetMiB[0].Step != r.WorkingSetMiB[1].Step)
+            table.AddRow("working-set growth", $"{r.WorkingSetMiB[1].MiB - r.WorkingSetMiB[0].MiB:+0;-0} MiB over {r.WorkingSetMiB[1].Step - r.WorkingSetMiB[0].Step} steps");
+        AnsiConsole.Write(table);
+        return 0;
+    }
 }

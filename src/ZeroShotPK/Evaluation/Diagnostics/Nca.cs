@@ -1,0 +1,121 @@
+using ZeroShotPK.Data;
+
+namespace ZeroShotPK.Evaluation.Diagnostics;
+
+/// <summary>Non-compartmental summary of one concentration-time profile (single dose).</summary>
+/// <param name="Cmax">Highest observed concentration.</param>
+/// <param name="Tmax">Time of <paramref name="Cmax"/> (first occurrence).</param>
+/// <param name="Tlast">Time of the last quantified (positive) concentration.</param>
+/// <param name="Clast">Last quantified concentration.</param>
+/// <param name="AucLast">Area under the curve from the first sample to <paramref name="Tlast"/>, linear-up/log-down trapezoid.</param>
+/// <param name="LambdaZ">Terminal elimination rate constant (1/time), NaN when not estimable.</param>
+/// <param name="HalfLife">Terminal half-life ln 2 / λz, NaN when not estimable.</param>
+/// <param name="AucInf">AucLast + Clast/λz, NaN when λz is not estimable.</param>
+/// <param name="TerminalPoints">Number of points used for λz (0 when not estimable).</param>
+/// <param name="AdjustedRSquared">Adjusted R² of the terminal log-linear fit, NaN when not estimable.</param>
+public sealed record NcaResult(double Cmax, double Tmax, double Tlast, double Clast, double AucLast,
+    double LambdaZ, double HalfLife, double AucInf, int TerminalPoints, double AdjustedRSquared);
+
+/// <summary>
+/// Small non-compartmental analysis: Cmax, Tmax, AUC to the last quantified sample by the linear-up/log-down
+/// trapezoid, and λz by log-linear regression over the last points after Cmax (the point count with the best
+/// adjusted R², at least <see cref="MinTerminalPoints"/>, ties going to more points, as PKNCA and OSPSuite do).
+/// </summary>
+public static class Nca
+{
+    /// <summary>Fewest points a terminal-slope fit may use.</summary>
+    public const int MinTerminalPoints = 3;
+
+    /// <summary>
+    /// NCA of an individual's observations. BLQ samples before the first quantified one count as 0 (pre-absorption);
+    /// later BLQ samples are left out, the usual convention (they carry no value to integrate or regress on).
+    /// </summary>
+    /// <exception cref="ArgumentException">No quantified positive observation.</exception>
+    public static NcaResult Compute(Individual individual)
+    {
+        var times = new List<double>();
+        var conc = new List<double>();
+        bool seenQuantified = false;
+        foreach (var o in individual.Observations)
+        {
+            if (o.IsBlq)
+            {
+                if (!seenQuantified) { times.Add(o.Time); conc.Add(0); }
+                continue;
+            }
+            seenQuantified = true;
+            times.Add(o.Time); conc.Add(o.Value);
+        }
+        if (!seenQuantified)
+            throw new ArgumentException($"individual '{individual.Id}': NCA needs at least one quantified observation, all {individual.Observations.Count} are BLQ or absent.", nameof(individual));
+        return Compute(times, conc);
+    }
+
+    /// <summary>NCA of a profile given as parallel arrays (times strictly increasing, concentrations &gt;= 0).</summary>
+    /// <exception cref="ArgumentException">Lengths differ, times not increasing, negative or non-finite values, or no positive concentration.</exception>
+    public static NcaResult Compute(IReadOnlyList<double> times, IReadOnlyList<double> concentrations)
+    {
+        int n = times.Count;
+        if (concentrations.Count != n)
+            throw new ArgumentException($"NCA: {n} times but {concentrations.Count} concentrations.", nameof(concentrations));
+        for (int i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(times[i]) || !double.IsFinite(concentrations[i]) || concentrations[i] < 0)
+                throw new ArgumentException($"NCA: point {i} (t={times[i]}, c={concentrations[i]}) must have a finite time and a finite concentration >= 0.", nameof(concentrations));
+            if (i > 0 && times[i] <= times[i - 1])
+                throw new ArgumentException($"NCA: times must be strictly increasing, but t[{i}]={times[i]} follows t[{i - 1}]={times[i - 1]}.", nameof(times));
+        }
+        int last = -1;
+        for (int i = n - 1; i >= 0; i--) if (concentrations[i] > 0) { last = i; break; }
+        if (last < 0) throw new ArgumentException("NCA: no positive concentration.", nameof(concentrations));
+
+        int iMax = 0;
+        for (int i = 1; i < n; i++) if (concentrations[i] > concentrations[iMax]) iMax = i;
+
+        double auc = 0;
+        for (int i = 1; i <= last; i++)
+            auc += Segment(times[i - 1], concentrations[i - 1], times[i], concentrations[i]);
+
+        var (lambdaZ, points, r2) = TerminalSlope(times, concentrations, iMax, last);
+        double halfLife = points > 0 ? Math.Log(2) / lambdaZ : double.NaN;
+        double aucInf = points > 0 ? auc + concentrations[last] / lambdaZ : double.NaN;
+        return new NcaResult(concentrations[iMax], times[iMax], times[last], concentrations[last], auc,
+            lambdaZ, halfLife, aucInf, points, r2);
+    }
+
+    // Log trapezoid only on a strictly declining positive segment: it is exact for mono-exponential decay there.
+    private static double Segment(double t1, double c1, double t2, double c2)
+    {
+        double dt = t2 - t1;
+        if (c2 < c1 && c2 > 0) return (c1 - c2) * dt / Math.Log(c1 / c2);
+        return 0.5 * (c1 + c2) * dt;
+    }
+
+    private static (double LambdaZ, int Points, double AdjR2) TerminalSlope(IReadOnlyList<double> t, IReadOnlyList<double> c, int iMax, int last)
+    {
+        // Positive points strictly after Cmax, up to the last quantified one.
+        var idx = Enumerable.Range(iMax + 1, Math.Max(0, last - iMax)).Where(i => c[i] > 0).ToArray();
+        var fits = new List<(int N, double Slope, double Adj)>();
+        for (int k = MinTerminalPoints; k <= idx.Length; k++)
+        {
+            var sel = idx[^k..];
+            double[] x = sel.Select(i => t[i]).ToArray();
+            double[] y = sel.Select(i => Math.Log(c[i])).ToArray();
+            var (intercept, slope) = MathNet.Numerics.Fit.Line(x, y);
+            double mean = y.Average(), ssTot = 0, ssRes = 0;
+            for (int j = 0; j < k; j++)
+            {
+                ssTot += (y[j] - mean) * (y[j] - mean);
+                double r = y[j] - (intercept + slope * x[j]);
+                ssRes += r * r;
+            }
+            double r2 = ssTot > 0 ? 1 - ssRes / ssTot : 1;
+            if (slope < 0) fits.Add((k, -slope, 1 - (1 - r2) * (k - 1) / (k - 2)));
+        }
+        if (fits.Count == 0) return (double.NaN, 0, double.NaN);
+        // Within 1e-4 of the best adjusted R² counts as a tie, resolved toward more points (PKNCA's adj.r.squared.factor).
+        double best = fits.Max(f => f.Adj);
+        var chosen = fits.Where(f => f.Adj >= best - 1e-4).MaxBy(f => f.N);
+        return (chosen.Slope, chosen.N, chosen.Adj);
+    }
+}

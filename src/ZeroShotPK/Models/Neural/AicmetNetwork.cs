@@ -1,0 +1,288 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ZeroShotPK.Models.Neural;
+
+/// <summary>Terms of the training objective of one batch (scalars as tensors, so the caller can back-propagate).</summary>
+public sealed record AicmetLoss(Tensor Loss, Tensor Nll, Tensor Kl, Tensor Points);
+
+/// <summary>
+/// The AICMET network: a GRU encoder over each individual's observation tokens (value, time, time step, censoring,
+/// dose history) with attention pooling to an L2-normalised summary; a Gaussian study latent z_s from the masked mean
+/// of the context summaries (any number of individuals, permutation invariant); a Gaussian individual latent z_i from
+/// the target's revealed samples; and a decoder giving a Gaussian over normalised log concentration at each query.
+/// Training uses Neural-Process KL terms: posteriors see context + full targets, priors only what is known.
+/// </summary>
+public sealed class AicmetNetwork : Module
+{
+    private readonly Linear embed;
+    private readonly GRU gru;
+    private readonly Linear attention;
+    private readonly Linear summary;
+    private readonly Sequential studyHead;
+    private readonly Sequential individualHead;
+    private readonly Sequential decoder;
+    private readonly int studyLatent, individualLatent;
+
+    /// <summary>Builds the network with freshly initialised weights (seed with <c>torch.manual_seed</c> first).</summary>
+    public AicmetNetwork(AicmetArchitecture a) : base("aicmet")
+    {
+        a.Validate("architecture");
+        Architecture = a;
+        studyLatent = a.StudyLatentDim;
+        individualLatent = a.IndividualLatentDim;
+        int h = a.EncoderWidth, sd = a.SummaryDim, w = a.DecoderWidth;
+        embed = Linear(AicmetTensorizer.TokenFeatures, h);
+        gru = GRU(h, h, numLayers: a.EncoderLayers, batchFirst: true);
+        attention = Linear(h, 1);
+        summary = Linear(h, sd);
+        studyHead = Mlp(sd + 2, w, 2, 2 * studyLatent, 0);
+        individualHead = Mlp(sd + 1 + AicmetTensorizer.AnchorFeatures + sd + studyLatent, w, 2, 2 * individualLatent, 0);
+        decoder = Mlp(studyLatent + individualLatent + sd + sd + AicmetTensorizer.AnchorFeatures + AicmetTensorizer.QueryFeatures,
+            w, a.DecoderLayers, 2, a.Dropout);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture it was built with.</summary>
+    public AicmetArchitecture Architecture { get; }
+
+    private static Sequential Mlp(int input, int width, int layers, int output, double dropout)
+    {
+        var mods = new List<Module<Tensor, Tensor>>();
+        int d = input;
+        for (int i = 0; i < layers; i++)
+        {
+            mods.Add(Linear(d, width));
+            mods.Add(GELU());
+            if (dropout > 0) mods.Add(Dropout(dropout));
+            d = width;
+        }
+        mods.Add(Linear(d, output));
+        return Sequential(mods);
+    }
+
+    /// <summary>Encoder outputs: summaries of every slot from all its samples, and of target slots from revealed samples only.</summary>
+    private (Tensor Full, Tensor Known) Encode(AicmetBatch batch)
+    {
+        long b = batch.Tokens.shape[0], i = batch.Tokens.shape[1], s = batch.Tokens.shape[2];
+        long t = batch.TargetMask.shape[1];
+        using var x = functional.gelu(embed.call(batch.Tokens.view(b * i, s, -1)));
+        var (h, hn) = gru.call(x, null);
+        hn.Dispose();
+        using var score = attention.call(h).squeeze(-1);
+        var full = Pool(h, score, batch.TokenMask.view(b * i, s)).view(b, i, -1);
+        // The GRU is causal: the outputs over a target's first k tokens depend on those tokens only, so one
+        // pass serves both the posterior (all samples) and the prior (revealed samples).
+        using var hT = h.view(b, i, s, -1).narrow(1, 0, t).reshape(b * t, s, -1);
+        using var scoreT = score.view(b, i, s).narrow(1, 0, t).reshape(b * t, s);
+        var known = Pool(hT, scoreT, batch.KnownMask.view(b * t, s)).view(b, t, -1);
+        h.Dispose();
+        return (full, known);
+    }
+
+    private Tensor Pool(Tensor h, Tensor score, Tensor mask)
+    {
+        using var masked = score.masked_fill(mask.eq(0), -1e4f);
+        using var w0 = functional.softmax(masked, 1).mul(mask);
+        using var w = w0.div(w0.sum(1, keepdim: true).add(1e-8));
+        using var pooled = w.unsqueeze(-1).mul(h).sum(1);
+        using var proj = summary.call(pooled);
+        return functional.normalize(proj, p: 2, dim: -1);
+    }
+
+    private static (Tensor Mean, Tensor Features) MaskedMean(Tensor r, Tensor mask)
+    {
+        using var m = mask.unsqueeze(-1);
+        using var count = mask.sum(1, keepdim: true);
+        var mean = r.mul(m).sum(1).div(count.clamp_min(1));
+        var feats = cat([count.log1p().div(3), count.gt(0).to_type(ScalarType.Float32)], 1);
+        return (mean, feats);
+    }
+
+    private static (Tensor Mu, Tensor Sigma) Gaussian(Tensor raw, int dim)
+    {
+        var mu = raw.narrow(-1, 0, dim);
+        using var r = raw.narrow(-1, dim, dim);
+        var sigma = functional.sigmoid(r).mul(0.9).add(0.1);
+        return (mu, sigma);
+    }
+
+    private (Tensor Mu, Tensor Sigma) Study(Tensor mean, Tensor feats)
+    {
+        using var raw = studyHead.call(cat([mean, feats], -1));
+        return Gaussian(raw, studyLatent);
+    }
+
+    /// <summary>Individual latent for summaries r [.., B, T, Sd] with study latent zs [.., B, Zs].</summary>
+    private (Tensor Mu, Tensor Sigma) Individual(Tensor r, Tensor hasData, Tensor anchor, Tensor ctxMean, Tensor zs)
+    {
+        long t = anchor.shape[^2];
+        var lead = zs.shape[..^1].Append(t).ToArray();
+        using var input = BroadcastCat(lead, r, hasData, anchor, ctxMean.unsqueeze(-2), zs.unsqueeze(-2));
+        using var raw = individualHead.call(input);
+        return Gaussian(raw, individualLatent);
+    }
+
+    /// <summary>Decoder: mean and standard deviation of normalised log concentration [.., B, T, Q].</summary>
+    private (Tensor Mu, Tensor Sigma) Decode(Tensor zs, Tensor zi, Tensor ctxMean, Tensor rKnown, Tensor anchor, Tensor queries)
+    {
+        // The first layer is linear in [per-draw part, per-query part]: apply it to each part separately and add, so the
+        // widest matrix product runs once per draw and once per query instead of once per (draw, query) pair.
+        var layers = decoder.children().ToArray();
+        var first = (Linear)layers[0];
+        long nQuery = queries.shape[^1];
+        long nDraw = first.weight!.shape[1] - nQuery;
+        using var wDraw = first.weight.narrow(1, 0, nDraw);
+        using var wQuery = first.weight.narrow(1, nDraw, nQuery);
+        var lead = zi.shape[..^1].ToArray();
+        using var drawInput = BroadcastCat(lead, zs.unsqueeze(-2), zi, ctxMean.unsqueeze(-2), rKnown, anchor);
+        using var drawPart = functional.linear(drawInput, wDraw, first.bias);
+        using var queryPart = functional.linear(queries, wQuery);
+        Tensor h = drawPart.unsqueeze(-2).add(queryPart);
+        for (int k = 1; k < layers.Length; k++)
+        {
+            var next = ((Module<Tensor, Tensor>)layers[k]).call(h);
+            h.Dispose();
+            h = next;
+        }
+        using var raw = h;
+        var mu = raw.select(-1, 0);
+        using var s = raw.select(-1, 1);
+        var sigma = functional.softplus(s).add(0.01);
+        return (mu, sigma);
+    }
+
+    private static Tensor BroadcastCat(long[] lead, params Tensor[] parts)
+    {
+        var expanded = new Tensor[parts.Length];
+        try
+        {
+            for (int k = 0; k < parts.Length; k++)
+            {
+                var p = parts[k];
+                // Left-pad with singleton dims, then expand to the common leading shape.
+                var shape = p.shape;
+                var padded = Enumerable.Repeat(1L, lead.Length + 1 - shape.Length).Concat(shape).ToArray();
+                using var v = p.view(padded);
+                expanded[k] = v.expand(lead.Append(shape[^1]).ToArray());
+            }
+            return cat(expanded, -1);
+        }
+        finally
+        {
+            foreach (var e in expanded) e?.Dispose();
+        }
+    }
+
+    private static Tensor Kl(Tensor muQ, Tensor sQ, Tensor muP, Tensor sP)
+    {
+        // KL(N(muQ, sQ^2) || N(muP, sP^2)) summed over the last dimension.
+        using var vq = sQ.square();
+        using var vp = sP.square();
+        using var d = muQ.sub(muP).square();
+        using var term = vq.add(d).div(vp).add(vp.log()).sub(vq.log()).sub(1);
+        return term.sum(-1).mul(0.5);
+    }
+
+    private static (Tensor Nll, Tensor Points) Likelihood(Tensor mu, Tensor sigma, AicmetBatch batch)
+    {
+        using var z = batch.QueryValue.sub(mu).div(sigma);
+        using var gauss = z.square().mul(0.5).add(sigma.log()).add(0.5 * Math.Log(2 * Math.PI));
+        using var obsTerm = gauss.mul(batch.ObservedMask);
+        // Censored (BLQ): the probability of a value below the limit, -log Phi((level - mu) / sigma).
+        using var cdf = special.ndtr(z);
+        using var cens = cdf.add(1e-6).log().neg().mul(batch.CensoredMask);
+        var nll = obsTerm.sum().add(cens.sum());
+        var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum()).clamp_min(1);
+        return (nll, points);
+    }
+
+    /// <summary>
+    /// Training objective per scored point: (Gaussian/censored NLL of the unrevealed target samples + KL weight x
+    /// (KL(z_s) + KL(z_i))) / number of scored points, with latents drawn from the posteriors.
+    /// </summary>
+    public AicmetLoss Loss(AicmetBatch batch, double klWeight)
+    {
+        var (full, known) = Encode(batch);
+        using var _f = full; using var _k = known;
+        long t = batch.TargetMask.shape[1];
+        using var rTargetFull = full.narrow(1, 0, t);
+        using var rContext = full.narrow(1, t, full.shape[1] - t);
+        var (ctxMean, ctxFeats) = MaskedMean(rContext, batch.ContextMask);
+        using var _cm = ctxMean; using var _cf = ctxFeats;
+        using var allMask = cat([batch.TargetMask, batch.ContextMask], 1);
+        var (allMean, allFeats) = MaskedMean(full, allMask);
+        using var _am = allMean; using var _af = allFeats;
+
+        var (muSp, sSp) = Study(ctxMean, ctxFeats);
+        var (muSq, sSq) = Study(allMean, allFeats);
+        using var _1 = muSp; using var _2 = sSp; using var _3 = muSq; using var _4 = sSq;
+        using var eps = randn_like(muSq);
+        using var zs = muSq.add(sSq.mul(eps));
+
+        using var hasKnown = batch.Anchor.narrow(-1, 0, 1);
+        using var hasFull = ones_like(hasKnown);
+        var (muIp, sIp) = Individual(known, hasKnown, batch.Anchor, ctxMean, zs);
+        var (muIq, sIq) = Individual(rTargetFull, hasFull, batch.Anchor, ctxMean, zs);
+        using var _5 = muIp; using var _6 = sIp; using var _7 = muIq; using var _8 = sIq;
+        using var epsI = randn_like(muIq);
+        using var zi = muIq.add(sIq.mul(epsI));
+
+        var (mu, sigma) = Decode(zs, zi, ctxMean, known, batch.Anchor, batch.Queries);
+        using var _9 = mu; using var _10 = sigma;
+        var (nll, points) = Likelihood(mu, sigma, batch);
+        using var klS = Kl(muSq, sSq, muSp, sSp);
+        using var klI = Kl(muIq, sIq, muIp, sIp);
+        var kl = klS.sum().add(klI.mul(batch.TargetMask).sum());
+        var loss = nll.add(kl.mul(klWeight)).div(points);
+        return new AicmetLoss(loss, nll, kl, points);
+    }
+
+    /// <summary>
+    /// Predictive Gaussians [M, B, T, Q] (mean and sd of normalised log concentration) for <paramref name="samples"/>
+    /// draws of the prior latents; with <paramref name="samples"/> = 0 one evaluation at the prior means.
+    /// Call in eval mode under <c>torch.no_grad()</c>.
+    /// </summary>
+    public (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null)
+    {
+        var (full, known) = Encode(batch);
+        using var _f = full; using var _k = known;
+        long t = batch.TargetMask.shape[1];
+        using var rContext = full.narrow(1, t, full.shape[1] - t);
+        var (ctxMean, ctxFeats) = MaskedMean(rContext, batch.ContextMask);
+        using var _cm = ctxMean; using var _cf = ctxFeats;
+        var (muS, sS) = Study(ctxMean, ctxFeats);
+        using var _1 = muS; using var _2 = sS;
+        int m = Math.Max(1, samples);
+        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.add(sS.mul(randn([m, .. muS.shape], device: muS.device, generator: generator)));
+        using var hasKnown = batch.Anchor.narrow(-1, 0, 1);
+        var (muI, sI) = Individual(known, hasKnown, batch.Anchor, ctxMean, zs);
+        using var _3 = muI; using var _4 = sI;
+        using var zi = samples == 0 ? muI.alias() : muI.add(sI.mul(randn(muI.shape, device: muI.device, generator: generator)));
+        return Decode(zs, zi, ctxMean, known, batch.Anchor, batch.Queries);
+    }
+
+    /// <summary>
+    /// Validation figures (eval mode, no gradients): summed negative log predictive density of the scored points under the
+    /// mixture over <paramref name="samples"/> prior-latent draws (from <paramref name="generator"/>, so reproducible),
+    /// summed squared error of the mean at the prior means on observed points, and the two counts.
+    /// </summary>
+    public (double Nll, double SquaredError, double Points, double ObservedPoints) Evaluate(AicmetBatch batch, int samples, Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        var (mu0, _) = Predict(batch, 0);
+        var err = batch.QueryValue.sub(mu0.squeeze(0)).square().mul(batch.ObservedMask).sum();
+        var (mu, sigma) = Predict(batch, samples, generator);
+        var z = batch.QueryValue.unsqueeze(0).sub(mu).div(sigma);
+        var logPdf = z.square().mul(-0.5).sub(sigma.log()).sub(0.5 * Math.Log(2 * Math.PI));
+        var logCdf = special.ndtr(z).add(1e-12).log();
+        double logM = Math.Log(mu.shape[0]);
+        var mixPdf = logPdf.logsumexp(0).sub(logM);
+        var mixCdf = logCdf.logsumexp(0).sub(logM);
+        var nll = mixPdf.mul(batch.ObservedMask).sum().add(mixCdf.mul(batch.CensoredMask).sum()).neg();
+        var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum());
+        return (nll.item<float>(), err.item<float>(), points.item<float>(), batch.ObservedMask.sum().item<float>());
+    }
+}

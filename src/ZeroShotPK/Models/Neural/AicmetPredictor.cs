@@ -1,0 +1,146 @@
+using TorchSharp;
+using ZeroShotPK.Data;
+using ZeroShotPK.Inference;
+using ZeroShotPK.Torch;
+using ZeroShotPK.Training;
+using static TorchSharp.torch;
+
+namespace ZeroShotPK.Models.Neural;
+
+/// <summary>
+/// Zero-shot predictions from a pretrained AICMET checkpoint. The predictive distribution of log concentration at each
+/// query time is a mixture over <see cref="LatentSamples"/> draws of the prior latents (z_s from the context, z_i from
+/// the target's known samples) of the decoder's Gaussians; the median and 90% interval are that mixture's quantiles.
+/// With <c>useContext: false</c> (name "aicmet-nocontext") the study context is ignored: the ablation.
+/// </summary>
+public sealed class AicmetPredictor : IPredictor, IDisposable
+{
+    private readonly AicmetNetwork model;
+    private readonly Device device;
+    private readonly bool useContext;
+    private readonly object gate = new();
+
+    /// <summary>Loads the checkpoint in <paramref name="checkpointDirectory"/>.</summary>
+    /// <exception cref="IOException">No manifest or weights.</exception>
+    /// <exception cref="InvalidOperationException">The checkpoint does not match this code's architecture or features.</exception>
+    public AicmetPredictor(string checkpointDirectory, bool useContext = true, DeviceChoice device = DeviceChoice.Cpu, int latentSamples = 16)
+    {
+        if (latentSamples < 1) throw new ArgumentOutOfRangeException(nameof(latentSamples), latentSamples, "latentSamples must be >= 1.");
+        this.device = TorchDevice.Resolve(device);
+        (model, Manifest) = Checkpoint.Load(checkpointDirectory, this.device);
+        this.useContext = useContext;
+        LatentSamples = latentSamples;
+    }
+
+    /// <summary>"aicmet", or "aicmet-nocontext" for the ablation without study context.</summary>
+    public string Name => useContext ? "aicmet" : "aicmet-nocontext";
+
+    /// <summary>The loaded checkpoint's manifest.</summary>
+    public CheckpointManifest Manifest { get; }
+
+    /// <summary>Latent draws mixed per prediction.</summary>
+    public int LatentSamples { get; }
+
+    /// <inheritdoc />
+    /// <remarks>Sample trajectories are the per-draw mean curves (exp of the decoder mean): individual-level curves without residual error.</remarks>
+    /// <exception cref="ArgumentException">No query time, or nothing (context or target samples) to set the concentration scale.</exception>
+    public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
+    {
+        if (times.Count == 0) throw new ArgumentException("at least one query time is needed.", nameof(times));
+        var task = new AicmetTask(useContext ? context.Individuals : [], [target], [target.Observations.Count], [times]);
+        var (mu, sigma, logC) = Run(task, LatentSamples, seed);
+        int m = mu.Length / times.Count, q = times.Count;
+        var median = new double[q]; var lo = new double[q]; var hi = new double[q];
+        var mq = new double[m]; var sq = new double[m];
+        for (int j = 0; j < q; j++)
+        {
+            for (int k = 0; k < m; k++) { mq[k] = mu[k * q + j]; sq[k] = sigma[k * q + j]; }
+            median[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.5));
+            lo[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.05));
+            hi[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.95));
+        }
+        var samples = new double[m][];
+        for (int k = 0; k < m; k++)
+        {
+            samples[k] = new double[q];
+            for (int j = 0; j < q; j++) samples[k][j] = Math.Exp(logC + mu[k * q + j]);
+        }
+        return new Prediction(Name, times, median, lo, hi, samples);
+    }
+
+    /// <summary>
+    /// Virtual individuals of the study: <paramref name="count"/> concentration profiles at <paramref name="times"/> for a new
+    /// individual receiving <paramref name="doses"/>, each from its own draw of the individual latent given the study
+    /// context (no known samples), with the decoder's residual noise when <paramref name="withResidualError"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Empty context, no times, or count below 1.</exception>
+    public double[][] GenerateIndividuals(Study context, IReadOnlyList<DosingEvent> doses, IReadOnlyList<double> times, int count,
+        int seed = 0, bool withResidualError = true)
+    {
+        if (context.Individuals.Count == 0) throw new ArgumentException("generating individuals needs a study context with at least one individual.", nameof(context));
+        if (times.Count == 0) throw new ArgumentException("at least one time is needed.", nameof(times));
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be >= 1.");
+        var task = new AicmetTask(context.Individuals, [new Individual("virtual", doses, [])], [0], [times]);
+        var (mu, sigma, logC) = Run(task, count, seed);
+        var rng = new Random(seed);
+        int q = times.Count;
+        var result = new double[count][];
+        for (int k = 0; k < count; k++)
+        {
+            result[k] = new double[q];
+            for (int j = 0; j < q; j++)
+            {
+                double eps = withResidualError ? Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()) : 0;
+                result[k][j] = Math.Exp(logC + mu[k * q + j] + sigma[k * q + j] * eps);
+            }
+        }
+        return result;
+    }
+
+    private (float[] Mu, float[] Sigma, double LogC) Run(AicmetTask task, int samples, int seed)
+    {
+        lock (gate)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var batch = AicmetTensorizer.Build([task], device);
+            using var generator = new Generator((ulong)seed, device);
+            var (mu, sigma) = model.Predict(batch, samples, generator);
+            return (mu.cpu().data<float>().ToArray(), sigma.cpu().data<float>().ToArray(), batch.LogConcentrationScale[0]);
+        }
+    }
+
+    /// <summary>The p-quantile of an equal-weight mixture of normals (bracketed Newton on the mixture CDF).</summary>
+    internal static double MixtureQuantile(double[] mu, double[] sigma, double p)
+    {
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, x = 0;
+        for (int k = 0; k < mu.Length; k++)
+        {
+            lo = Math.Min(lo, mu[k] - 8 * sigma[k]); hi = Math.Max(hi, mu[k] + 8 * sigma[k]); x += mu[k];
+        }
+        x /= mu.Length;
+        for (int it = 0; it < 60; it++)
+        {
+            double cdf = 0, pdf = 0;
+            for (int k = 0; k < mu.Length; k++)
+            {
+                double z = (x - mu[k]) / sigma[k];
+                cdf += NormalCdf(z);
+                pdf += Math.Exp(-0.5 * z * z) / (sigma[k] * 2.5066282746310002);
+            }
+            cdf /= mu.Length; pdf /= mu.Length;
+            double f = cdf - p;
+            if (Math.Abs(f) < 1e-7) break;
+            if (f > 0) hi = x; else lo = x;
+            double next = pdf > 1e-300 ? x - f / pdf : double.NaN;
+            x = next > lo && next < hi ? next : 0.5 * (lo + hi);
+        }
+        return x;
+    }
+
+    /// <summary>Standard normal CDF via erfc (W. J. Cody's rational approximation in MathNet).</summary>
+    private static double NormalCdf(double z) => 0.5 * MathNet.Numerics.SpecialFunctions.Erfc(-z / Math.Sqrt(2));
+
+    /// <summary>Releases the network.</summary>
+    public void Dispose() => model.Dispose();
+}

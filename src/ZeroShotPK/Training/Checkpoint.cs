@@ -1,0 +1,154 @@
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.Modules;
+using ZeroShotPK.Models.Neural;
+using static TorchSharp.torch;
+
+namespace ZeroShotPK.Training;
+
+/// <summary>
+/// What a checkpoint directory says about itself (<c>manifest.json</c>): format, architecture and training config,
+/// prior, seed, step, validation figures, code version and the command line that made it.
+/// </summary>
+public sealed record CheckpointManifest
+{
+    /// <summary>Format of the checkpoint directory; bumped on incompatible changes.</summary>
+    public int FormatVersion { get; init; } = Checkpoint.FormatVersion;
+    /// <summary>Input-feature layout the weights were trained with (token/query/anchor feature counts).</summary>
+    public string Features { get; init; } = Checkpoint.FeatureLayout;
+    /// <summary>Full configuration (architecture + training).</summary>
+    public required AicmetConfig Config { get; init; }
+    /// <summary>Name of the prior the synthetic studies were drawn from.</summary>
+    public required string Prior { get; init; }
+    /// <summary>Hash of the prior's definition (identifies its exact settings).</summary>
+    public required string PriorHash { get; init; }
+    /// <summary>Run seed (initial weights, data stream, latent draws).</summary>
+    public required long Seed { get; init; }
+    /// <summary>Optimisation steps completed.</summary>
+    public required int Step { get; init; }
+    /// <summary>Steps the learning-rate schedule was planned for.</summary>
+    public required int TotalSteps { get; init; }
+    /// <summary>Mean negative log predictive density per scored point on the held-out synthetic set (mixture over 16 prior-latent draws).</summary>
+    public double? ValidationLoss { get; init; }
+    /// <summary>RMSE of log concentration of the predicted mean on the held-out synthetic set.</summary>
+    public double? ValidationRmse { get; init; }
+    /// <summary>RMSE of the population-mean predictor (mean log-concentration curve of the context) on the same points.</summary>
+    public double? PopulationMeanRmse { get; init; }
+    /// <summary>Number of held-out studies.</summary>
+    public int ValidationStudies { get; init; }
+    /// <summary>Trainable parameters.</summary>
+    public long Parameters { get; init; }
+    /// <summary>Weights file name, relative to the directory.</summary>
+    public required string ModelFile { get; init; }
+    /// <summary>Optimizer-state file name (AdamW moments), when saved.</summary>
+    public string? OptimizerFile { get; init; }
+    /// <summary>Version of the ZeroShotPK assembly that wrote it.</summary>
+    public string? CodeVersion { get; init; }
+    /// <summary>Git commit of the working tree, when known.</summary>
+    public string? GitCommit { get; init; }
+    /// <summary>Command line that produced it.</summary>
+    public string? CommandLine { get; init; }
+    /// <summary>libtorch intra-op threads used (results are reproducible for the same count).</summary>
+    public int Threads { get; init; }
+    /// <summary>Wall-clock training time so far, seconds.</summary>
+    public double ElapsedSeconds { get; init; }
+    /// <summary>When it was written (UTC, ISO 8601).</summary>
+    public string? CreatedUtc { get; init; }
+}
+
+/// <summary>Reads and writes AICMET checkpoint directories atomically.</summary>
+public static class Checkpoint
+{
+    /// <summary>Current checkpoint format.</summary>
+    public const int FormatVersion = 1;
+    /// <summary>Input-feature layout of this code.</summary>
+    public static readonly string FeatureLayout =
+        $"tokens{AicmetTensorizer.TokenFeatures}-queries{AicmetTensorizer.QueryFeatures}-anchor{AicmetTensorizer.AnchorFeatures}-v1";
+    /// <summary>Name of the manifest file.</summary>
+    public const string ManifestFile = "manifest.json";
+
+    /// <summary>True when <paramref name="directory"/> holds a manifest.</summary>
+    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
+
+    /// <summary>
+    /// Writes weights (and optimizer state) under step-numbered names, then the manifest, each through a temporary
+    /// file and a rename; files of older steps are removed only after the new manifest is in place. A crash at any
+    /// moment leaves a manifest that points at complete files.
+    /// </summary>
+    public static void Save(string directory, AicmetNetwork model, OptimizerHelper? optimizer, CheckpointManifest manifest)
+    {
+        Directory.CreateDirectory(directory);
+        var modelFile = $"model-{manifest.Step:D6}.bin";
+        var optFile = optimizer is null ? null : $"optimizer-{manifest.Step:D6}.bin";
+        WriteAtomic(Path.Combine(directory, modelFile), tmp => model.save(tmp));
+        if (optimizer is not null) WriteAtomic(Path.Combine(directory, optFile!), tmp => optimizer.save_state_dict(tmp));
+        var final = manifest with { ModelFile = modelFile, OptimizerFile = optFile, FormatVersion = FormatVersion, Features = FeatureLayout };
+        WriteAtomic(Path.Combine(directory, ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(final, AicmetConfig.Json)));
+        foreach (var f in Directory.EnumerateFiles(directory, "*.bin"))
+        {
+            var name = Path.GetFileName(f);
+            if (name != modelFile && name != optFile && (name.StartsWith("model-") || name.StartsWith("optimizer-"))) File.Delete(f);
+        }
+    }
+
+    /// <summary>Writes through a temporary file in the same directory and renames it over <paramref name="path"/>.</summary>
+    public static void WriteAtomic(string path, Action<string> write)
+    {
+        var tmp = path + ".tmp";
+        write(tmp);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads and checks a manifest.</summary>
+    /// <exception cref="IOException">No manifest in the directory.</exception>
+    /// <exception cref="InvalidOperationException">Unreadable manifest, other format version or feature layout than this code.</exception>
+    public static CheckpointManifest ReadManifest(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no checkpoint manifest (expected a directory written by 'zspk pretrain').", path);
+        CheckpointManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(path), AicmetConfig.Json);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"{path}: unreadable manifest at line {(ex.LineNumber ?? 0) + 1}: {ex.Message}");
+        }
+        if (m is null) throw new InvalidOperationException($"{path}: empty manifest.");
+        if (m.FormatVersion != FormatVersion)
+            throw new InvalidOperationException($"{path}: checkpoint format {m.FormatVersion}, this code reads format {FormatVersion}.");
+        if (m.Features != FeatureLayout)
+            throw new InvalidOperationException($"{path}: checkpoint was trained with input features '{m.Features}', this code builds '{FeatureLayout}'; retrain or use the matching code version.");
+        m.Config.Validate(path);
+        return m;
+    }
+
+    /// <summary>Builds the network described by the manifest and loads its weights onto <paramref name="device"/>.</summary>
+    /// <exception cref="InvalidOperationException">The weights do not fit the architecture in the manifest (message names both).</exception>
+    public static (AicmetNetwork Model, CheckpointManifest Manifest) Load(string directory, Device? device = null)
+    {
+        var m = ReadManifest(directory);
+        var model = new AicmetNetwork(m.Config.Architecture);
+        LoadWeights(model, directory, m);
+        if (device is not null) model.to(device);
+        model.eval();
+        return (model, m);
+    }
+
+    internal static void LoadWeights(AicmetNetwork model, string directory, CheckpointManifest m)
+    {
+        var file = Path.Combine(directory, m.ModelFile);
+        if (!File.Exists(file)) throw new FileNotFoundException($"{file}: weights named in the manifest are missing.", file);
+        try
+        {
+            model.load(file, strict: true);
+        }
+        catch (Exception ex) when (ex is not IOException)
+        {
+            throw new InvalidOperationException(
+                $"{file}: weights do not match the architecture {JsonSerializer.Serialize(model.Architecture, AicmetConfig.Json).ReplaceLineEndings(" ")} " +
+                $"({ex.Message}). The checkpoint was written by other code or its manifest was edited.", ex);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using TorchSharp;
+using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Priors;
+using static TorchSharp.torch;
+
+namespace ZeroShotPK.Training;
+
+/// <summary>Figures of <see cref="TrainingBenchmark.Run"/>.</summary>
+/// <param name="Steps">Steps timed.</param>
+/// <param name="BatchSize">Studies per step.</param>
+/// <param name="Parameters">Trainable parameters.</param>
+/// <param name="GenerateMs">Mean time to generate and split one batch of studies, ms.</param>
+/// <param name="TensorizeMs">Mean time to tensorize one batch, ms.</param>
+/// <param name="StepMs">Mean time of forward + backward + optimizer step, ms.</param>
+/// <param name="WorkingSetMiB">Process working set after each checkpoint step count, MiB.</param>
+public sealed record TrainingBenchmarkResult(int Steps, int BatchSize, long Parameters, double GenerateMs, double TensorizeMs, double StepMs,
+    IReadOnlyList<(int Step, double MiB)> WorkingSetMiB)
+{
+    /// <summary>Training steps per second, data preparation included (no overlap).</summary>
+    public double StepsPerSecond => 1000 / (GenerateMs + TensorizeMs + StepMs);
+    /// <summary>Studies per second.</summary>
+    public double StudiesPerSecond => StepsPerSecond * BatchSize;
+    /// <summary>Data preparation (generation + tensorization) relative to the optimisation step.</summary>
+    public double DataShare => (GenerateMs + TensorizeMs) / StepMs;
+}
+
+/// <summary>Times the parts of a pretraining step in isolation (the loop itself overlaps generation with the step).</summary>
+public static class TrainingBenchmark
+{
+    /// <summary>Runs <paramref name="steps"/> real training steps and records the working set at <paramref name="memoryAt"/> steps.</summary>
+    public static TrainingBenchmarkResult Run(AicmetConfig config, IStudyGenerator generator, int steps, Device device, IReadOnlyList<int> memoryAt,
+        Action<int>? onStep = null)
+    {
+        var t = config.Training;
+        manual_seed(1);
+        using var model = new AicmetNetwork(config.Architecture);
+        model.to(device).train();
+        var parameters = model.parameters().ToArray();
+        using var optimizer = optim.AdamW(parameters, lr: t.LearningRate, weight_decay: t.WeightDecay);
+        double gen = 0, tens = 0, step = 0;
+        var memory = new List<(int, double)>();
+        var sw = new Stopwatch();
+        using var self = Process.GetCurrentProcess();
+        for (int s = 0; s < steps; s++)
+        {
+            sw.Restart();
+            var tasks = Pretrainer.DrawTasks(generator, t, 1, s);
+            gen += sw.Elapsed.TotalMilliseconds;
+            using (var scope = NewDisposeScope())
+            {
+                sw.Restart();
+                using var batch = AicmetTensorizer.Build(tasks, device);
+                tens += sw.Elapsed.TotalMilliseconds;
+                sw.Restart();
+                optimizer.zero_grad();
+                var l = model.Loss(batch, t.KlWeight);
+                l.Loss.backward();
+                nn.utils.clip_grad_norm_(parameters, t.GradientClip);
+                optimizer.step();
+                step += sw.Elapsed.TotalMilliseconds;
+            }
+            if (memoryAt.Contains(s + 1))
+            {
+                GC.Collect();
+                self.Refresh();
+                memory.Add((s + 1, self.WorkingSet64 / 1048576.0));
+            }
+            onStep?.Invoke(s + 1);
+        }
+        return new TrainingBenchmarkResult(steps, t.BatchSize, parameters.Sum(p => p.numel()), gen / steps, tens / steps, step / steps, memory);
+    }
+}

@@ -1,0 +1,66 @@
+using ZeroShotPK.Data;
+using ZeroShotPK.Evaluation.Diagnostics;
+
+namespace ZeroShotPK.Tests.Diagnostics;
+
+public class NcaTests
+{
+    [Fact]
+    public void MonoExponentialDecay_AucHalfLifeExact()
+    {
+        // C = 10 exp(-0.2 t): the log-down trapezoid is exact for exponential decay.
+        double[] t = [0.5, 1, 2, 4, 6, 8, 12, 24];
+        var c = t.Select(x => 10 * Math.Exp(-0.2 * x)).ToArray();
+        var r = Nca.Compute(t, c);
+        Assert.Equal(10 * Math.Exp(-0.1), r.Cmax, 12);
+        Assert.Equal(0.5, r.Tmax);
+        Assert.Equal(50 * (Math.Exp(-0.1) - Math.Exp(-4.8)), r.AucLast, 10);
+        Assert.Equal(0.2, r.LambdaZ, 10);
+        Assert.Equal(Math.Log(2) / 0.2, r.HalfLife, 9);
+        Assert.Equal(50 * Math.Exp(-0.1), r.AucInf, 9);
+        Assert.Equal(7, r.TerminalPoints); // exact fit everywhere: ties go to the most points
+        Assert.Equal(24, r.Tlast);
+    }
+
+    [Fact]
+    public void OralOneCompartment_MatchesClosedFormWithinOnePercent()
+    {
+        double dose = 100, cl = 2, v = 20, ka = 1.5, ke = cl / v;
+        double[] t = [0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48];
+        var c = t.Select(x => Fixtures.OneCompartmentOral(x, dose, cl, v, ka)).ToArray();
+        var r = Nca.Compute(t, c);
+        // AUC 0-inf = dose/CL = 50; the profile starts at 0.25 h, so add the exact 0-0.25 h area.
+        double auc0 = dose * ka / (v * (ka - ke)) * ((1 - Math.Exp(-ke * 0.25)) / ke - (1 - Math.Exp(-ka * 0.25)) / ka);
+        Assert.Equal(dose / cl, auc0 + r.AucInf, 50 * 0.01);
+        Assert.Equal(Math.Log(2) / ke, r.HalfLife, Math.Log(2) / ke * 0.01);
+        double tmaxTrue = Math.Log(ka / ke) / (ka - ke); // 1.934 h; the sample grid puts it at 2 h
+        Assert.Equal(2.0, r.Tmax);
+        Assert.InRange(tmaxTrue, 1.5, 2.5);
+    }
+
+    [Fact]
+    public void Individual_LeadingBlqIsZero_TrailingBlqDropped()
+    {
+        var ind = new Individual("1", [DosingEvent.Oral(0, 100)],
+        [
+            new Observation(0, 0.1, 0.1, true), new Observation(1, 4), new Observation(2, 8), new Observation(4, 4),
+            new Observation(6, 2), new Observation(8, 1), new Observation(10, 0.1, 0.1, true),
+        ]);
+        var r = Nca.Compute(ind);
+        Assert.Equal(8, r.Tlast);
+        // 0-1 linear (0 to 4) = 2; 1-2 linear up = 6; then halving every 2 h: log-down 2 h segments.
+        double down = (8 - 4) * 2 / Math.Log(2) + (4 - 2) * 2 / Math.Log(2) + (2 - 1) * 2 / Math.Log(2);
+        Assert.Equal(2 + 6 + down, r.AucLast, 10);
+        Assert.Equal(Math.Log(2) / 2, r.LambdaZ, 10);
+    }
+
+    [Fact]
+    public void BadInput_NamesThePoint()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Nca.Compute([0, 2, 1], [1, 2, 3]));
+        Assert.StartsWith("NCA: times must be strictly increasing, but t[2]=1 follows t[1]=2.", e.Message);
+        var nan = Nca.Compute([1, 2, 3], [5, 6, 7]);
+        Assert.True(double.IsNaN(nan.HalfLife));
+        Assert.Equal(0, nan.TerminalPoints);
+    }
+}
