@@ -74,7 +74,12 @@ public static class Focei
             return total;
         }
 
-        var (xBest, iterations, converged) = Minimise(Objective, x0.ToArray(), options.MaxIterations);
+        // Theta within +-5 (a factor of 150) of its start; Omega SD in [0.01, 3]; Sigma over 4 decades.
+        var lower = theta0.Select(v => v - 5).Concat(Enumerable.Repeat(Math.Log(0.01), q)).ToList();
+        var upper = theta0.Select(v => v + 5).Concat(Enumerable.Repeat(Math.Log(3.0), q)).ToList();
+        if (add) { lower.Add(Math.Log(1e-4 * medianY)); upper.Add(Math.Log(10 * medianY)); }
+        if (prop) { lower.Add(Math.Log(1e-3)); upper.Add(Math.Log(3.0)); }
+        var (xBest, iterations, converged) = Minimise(Objective, x0.ToArray(), lower.ToArray(), upper.ToArray(), options.MaxIterations);
         var final = unpack(xBest);
         var etas = new Dictionary<string, double[]>();
         double m2ll = 0;
@@ -87,44 +92,89 @@ public static class Focei
         return new NlmeFit(model, final, -0.5 * m2ll, nObs, data.Length, iterations, converged, etas, options.IncludePreDose);
     }
 
-    internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, int maxIter)
+    /// <summary>
+    /// Quasi-Newton (BFGS inverse-Hessian update, Armijo backtracking) on central-difference gradients inside a box.
+    /// Hand-written rather than MathNet's BFGS because the latter's line search failed on most population fits here:
+    /// its first step is the raw gradient (hundreds of log-units), which lands in overflow or in another basin. This
+    /// one scales the first step to 0.1, caps every step at 1 log-unit and treats leaving the box as +inf.
+    /// </summary>
+    internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, double[] lower, double[] upper, int maxIter)
     {
-        Vector<double> Gradient(Vector<double> v)
+        int n = x0.Length;
+        double F(double[] x)
         {
-            var x = v.ToArray();
-            var g = new double[x.Length];
-            for (int k = 0; k < x.Length; k++)
+            for (int k = 0; k < n; k++) if (!(x[k] >= lower[k] && x[k] <= upper[k])) return double.PositiveInfinity;
+            double v = f(x);
+            return double.IsFinite(v) && v < 1e99 ? v : double.PositiveInfinity;
+        }
+        double[] Grad(double[] x)
+        {
+            var g = new double[n];
+            var y = (double[])x.Clone();
+            for (int k = 0; k < n; k++)
             {
                 const double h = 1e-5;
-                double keep = x[k];
-                x[k] = keep + h; double fp = f(x);
-                x[k] = keep - h; double fm = f(x);
-                x[k] = keep;
-                g[k] = (fp - fm) / (2 * h);
+                // One-sided at a bound so the probe stays feasible.
+                double up = Math.Min(x[k] + h, upper[k]), down = Math.Max(x[k] - h, lower[k]);
+                y[k] = up; double fp = F(y);
+                y[k] = down; double fm = F(y);
+                y[k] = x[k];
+                g[k] = (fp - fm) / (up - down);
             }
-            return Vector<double>.Build.DenseOfArray(g);
+            return g;
         }
-        var objective = ObjectiveFunction.Gradient(v => f(v.ToArray()), Gradient);
-        var start = Vector<double>.Build.DenseOfArray(x0);
-        int iterations = 0;
-        for (int attempt = 0; attempt < 3; attempt++)
+        // Gradient with the components that push against an active bound removed (KKT check).
+        double ProjectedMax(double[] x, double[] g) => Enumerable.Range(0, n)
+            .Max(k => (x[k] <= lower[k] && g[k] > 0) || (x[k] >= upper[k] && g[k] < 0) ? 0 : Math.Abs(g[k]));
+        var xc = x0.Select((v, k) => Math.Clamp(v, lower[k], upper[k])).ToArray();
+        double fc = F(xc);
+        if (!double.IsFinite(fc)) throw new ArgumentException("the objective is not finite at the starting values.");
+        var gc = Grad(xc);
+        Matrix<double> ScaledIdentity(double[] g) => Matrix<double>.Build.DenseIdentity(n) * (0.1 / Math.Max(g.Max(Math.Abs), 1e-8));
+        var hinv = ScaledIdentity(gc);
+        bool fresh = true;
+        for (int it = 1; it <= maxIter; it++)
         {
-            try
+            var gv = Vector<double>.Build.DenseOfArray(gc);
+            var d = -(hinv * gv);
+            for (int k = 0; k < n; k++)
+                if ((xc[k] <= lower[k] && d[k] < 0) || (xc[k] >= upper[k] && d[k] > 0)) d[k] = 0;
+            double longest = d.AbsoluteMaximum();
+            if (longest > 1) d *= 1 / longest;
+            double slope = gv.DotProduct(d);
+            if (slope >= 0) { hinv = ScaledIdentity(gc); fresh = true; d = -(hinv * gv); slope = gv.DotProduct(d); }
+            double t = 1, ft = double.PositiveInfinity;
+            double[] xt = xc;
+            for (; t > 1e-10; t /= 2)
             {
-                var r = new BfgsMinimizer(1e-4, 1e-8, 1e-10, maxIter).FindMinimum(objective, start);
-                return (r.MinimizingPoint.ToArray(), iterations + r.Iterations, true);
+                // Projected onto the box, so a variable can come to rest on its bound.
+                xt = xc.Select((v, k) => Math.Clamp(v + t * d[k], lower[k], upper[k])).ToArray();
+                ft = F(xt);
+                if (ft <= fc + 1e-4 * t * slope) break;
             }
-            catch (Exception ex) when (ex is MaximumIterationsException or InnerOptimizationException or ArgumentException or EvaluationException)
+            if (!(ft <= fc + 1e-4 * t * slope))
             {
-                // A failed line search usually means a poor curvature model far from the optimum: restart from a
-                // Nelder-Mead point, which needs no gradient.
-                var nm = new NelderMeadSimplex(1e-8, 2000).FindMinimum(ObjectiveFunction.Value(v => f(v.ToArray())), start,
-                    Vector<double>.Build.Dense(x0.Length, 0.1));
-                iterations += nm.Iterations;
-                start = nm.MinimizingPoint;
+                // No descent along this direction: converged if the curvature model was fresh, else rebuild it.
+                if (fresh) return (xc, it, ProjectedMax(xc, gc) < 0.05);
+                hinv = ScaledIdentity(gc); fresh = true;
+                continue;
             }
+            var gt = Grad(xt);
+            var sv = Vector<double>.Build.DenseOfArray(xt.Zip(xc, (a, b) => a - b).ToArray());
+            var yv = Vector<double>.Build.DenseOfArray(gt.Zip(gc, (a, b) => a - b).ToArray());
+            double sy = sv.DotProduct(yv);
+            double fOld = fc;
+            xc = xt; fc = ft; gc = gt; fresh = false;
+            if (sy > 1e-12)
+            {
+                var hy = hinv * yv;
+                hinv += (sv.OuterProduct(sv) * ((sy + yv.DotProduct(hy)) / (sy * sy))) - ((hy.OuterProduct(sv) + sv.OuterProduct(hy)) / sy);
+            }
+            // Gradient noise from the inner optimisations is ~1e-5, so ask for 1e-3 on the -2LL scale.
+            if (ProjectedMax(xc, gc) < 1e-3 || (fOld - fc < 1e-9 * (1 + Math.Abs(fc)) && sv.AbsoluteMaximum() < 1e-5))
+                return (xc, it, true);
         }
-        return (start.ToArray(), iterations, false);
+        return (xc, maxIter, false);
     }
 
     // Naive pooled start: NCA medians, then Theta fitted to all data with Eta = 0 on log residuals.
@@ -219,7 +269,9 @@ internal static class Conditional
     // -2 log p(y, eta) up to n log 2 pi: the quantity the mode minimises.
     private static double Joint(NlmeModel model, PopulationValues pop, IndividualData d, double[] eta, out double[] f)
     {
-        f = model.Predict(Phi(model, pop.Theta, eta), d.Individual, d.T);
+        var phi = Phi(model, pop.Theta, eta);
+        if (phi.Any(v => Math.Abs(v) > 300)) { f = new double[d.T.Length]; return double.PositiveInfinity; }
+        f = model.Predict(phi, d.Individual, d.T);
         double s = 0;
         for (int j = 0; j < f.Length; j++)
         {
@@ -270,6 +322,9 @@ internal static class Conditional
             }
             for (int a = 0; a < q; a++) { grad[a] += eta[a] / pop.Omega[a]; hess[a, a] += 1 / pop.Omega[a]; }
             var step = -hess.Solve(grad);
+            if (-grad.DotProduct(step) < 1e-14) break; // Newton decrement: at the mode to rounding
+            double longest = step.AbsoluteMaximum();
+            if (longest > 1) step *= 1 / longest; // Eta moves at most 1 log-unit per step
             double slope = grad.DotProduct(step), t = 1;
             double[] trial = eta; double trialObj = obj; double[] trialF = f;
             while (t > 1e-10)

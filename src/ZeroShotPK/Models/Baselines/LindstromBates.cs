@@ -48,7 +48,7 @@ public static class LindstromBates
                 }
                 return double.IsFinite(s) ? s : 1e100;
             }
-            var (newTheta, _, _) = Focei.Minimise(Pnls, theta, 200);
+            var (newTheta, _, _) = Focei.Minimise(Pnls, theta, theta.Select(v => v - 5).ToArray(), theta.Select(v => v + 5).ToArray(), 200);
             var etas = data.Select((d, i) => Conditional.Solve(model, pop with { Theta = newTheta }, d, warm[i]).Eta).ToArray();
 
             // (2) LME on the linearisation at (Theta, Eta_i): w = y - f + X Theta + Z Eta.
