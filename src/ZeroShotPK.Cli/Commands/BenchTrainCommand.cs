@@ -58,11 +58,13 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
         var table = new Table().AddColumns("figure", "value");
         table.AddRow("config", $"{config.Name} ({r.Parameters:N0} parameters), batch {r.BatchSize}, {device.type}, {s.Threads} thread(s)");
-        table.AddRow("generate + split one batch", $"{r.GenerateMs:F1} ms");
-        table.AddRow("tensorize one batch", $"{r.TensorizeMs:F1} ms");
+        table.AddRow("generate + split one batch (worker thread)", $"{r.GenerateMs:F1} ms");
+        table.AddRow("wait for the prefetched batch", $"{r.WaitMs:F1} ms");
+        table.AddRow("tensorize one batch (worker thread)", $"{r.TensorizeMs:F1} ms");
         table.AddRow("forward + backward + AdamW step", $"{r.StepMs:F1} ms");
-        table.AddRow("data preparation / optimisation step", $"{r.DataShare:P1}");
-        table.AddRow("steps/s (serial, no overlap)", $"{r.StepsPerSecond:F2}");
+        table.AddRow("data preparation / step, serial", $"{r.DataShare:P1}");
+        table.AddRow("data wait / step, pipelined (critical path)", $"{r.PipelinedDataShare:P1}");
+        table.AddRow("steps/s", $"{r.StepsPerSecond:F2}");
         table.AddRow("studies/s", $"{r.StudiesPerSecond:F0}");
         foreach (var (step, mib) in r.WorkingSetMiB.Distinct())
             table.AddRow($"working set after {step} steps", $"{mib:F0} MiB");

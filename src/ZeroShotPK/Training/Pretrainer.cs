@@ -151,22 +151,22 @@ public sealed class Pretrainer
             lastSaved = s;
         }
 
-        Task<AicmetTask[]> next = Task.Run(() => DrawTasks(o.Generator, t, o.Seed, step));
+        // The next batch is generated and tensorized on a worker thread while the current step runs.
+        Task<AicmetBatch> Prefetch(int s) => Task.Run(() => AicmetTensorizer.Build(DrawTasks(o.Generator, t, o.Seed, s), o.Device));
+        Task<AicmetBatch>? next = Prefetch(step);
         bool cancelled = false;
         while (step < stopAt)
         {
             var sw = Stopwatch.StartNew();
-            var tasks = next.Result;
+            using var batch = next!.Result;
             double dataWait = sw.Elapsed.TotalSeconds;
-            int following = step + 1;
-            next = following < stopAt ? Task.Run(() => DrawTasks(o.Generator, t, o.Seed, following)) : Task.FromResult(Array.Empty<AicmetTask>());
+            next = step + 1 < stopAt ? Prefetch(step + 1) : null;
 
             double lr = LearningRate(t, step, TotalSteps);
             double lossValue, nllValue, klValue, gradNorm;
             using (var scope = NewDisposeScope())
             {
                 manual_seed(SeedMix.Mix(o.Seed, step, 7));
-                using var batch = AicmetTensorizer.Build(tasks, o.Device);
                 foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
                 optimizer.zero_grad();
                 var l = model.Loss(batch, t.KlWeight);
@@ -205,7 +205,7 @@ public sealed class Pretrainer
                 break;
             }
         }
-        next.Wait();
+        next?.Result.Dispose();
         return new PretrainResult(step, TotalSteps, lastVal, lastValidation, dir, cancelled);
     }
 
