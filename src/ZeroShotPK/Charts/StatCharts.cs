@@ -9,7 +9,8 @@ namespace ZeroShotPK.Charts;
 /// <param name="X">X values.</param>
 /// <param name="Y">Y values, same length as <paramref name="X"/>.</param>
 /// <param name="Group">Colour group (e.g. the route of a simulated study); null = a series of its own.</param>
-public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string? Group = null);
+/// <param name="Markers">In <see cref="StatCharts.Lines"/>, draw this series as points only (e.g. observed data over predicted lines).</param>
+public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string? Group = null, bool Markers = false);
 
 /// <summary>One estimate with its interval, drawn as a point with a whisker.</summary>
 /// <param name="Label">Category on the x axis.</param>
@@ -62,9 +63,10 @@ public static class StatCharts
     /// <param name="logX">Log x axis.</param>
     public static GenericChart Lines(IEnumerable<ChartSeries> series, string xTitle, string yTitle, string? title = null,
         bool logY = false, bool markers = false, bool logX = false) =>
-        Style(CsChart.Combine(Traces(series, (s, color, showLegend, name) => CsChart.Line<double, double, string>(
-            x: s.X, y: s.Y, Name: name, ShowLegend: showLegend, ShowMarkers: markers, LineColor: color,
-            Opacity: 0.8))), xTitle, yTitle, title, logY, logX);
+        Style(CsChart.Combine(Traces(series, (s, color, showLegend, name) => s.Markers
+            ? CsChart.Point<double, double, string>(x: s.X, y: s.Y, Name: name, ShowLegend: showLegend, MarkerColor: color)
+            : CsChart.Line<double, double, string>(x: s.X, y: s.Y, Name: name, ShowLegend: showLegend, ShowMarkers: markers,
+                LineColor: color, Opacity: 0.8))), xTitle, yTitle, title, logY, logX);
 
     /// <summary>Points coloured by group: e.g. a simulated cloud with the real subjects drawn on top.</summary>
     /// <param name="series">The point sets (later series are drawn on top).</param>

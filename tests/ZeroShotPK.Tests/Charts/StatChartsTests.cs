@@ -49,6 +49,16 @@ public class StatChartsTests
         Assert.NotEqual(colours[0], colours[2]);
         Assert.Equal([5.0, 6], Numbers(traces[2], "y"));
         Assert.Equal("log", fig.GetProperty("layout").GetProperty("yaxis").GetProperty("type").GetString());
+        Assert.Equal(["lines", "lines", "lines"], traces.Select(t => t.GetProperty("mode").GetString()));
+    }
+
+    [Fact]
+    public void Lines_draw_a_markers_series_as_points()
+    {
+        var traces = Figure(StatCharts.Lines([new ChartSeries("pred", [1.0, 2], [3.0, 4]), new ChartSeries("observed", [1.5], [3.5], Markers: true)], "t", "c"))
+            .GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(["lines", "markers"], traces.Select(t => t.GetProperty("mode").GetString()));
+        Assert.Equal([3.5], Numbers(traces[1], "y"));
     }
 
     [Fact]
