@@ -1,12 +1,108 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Data;
+using ZeroShotPK.Pbpk;
+using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Cli.Commands;
 
-/// <summary>Placeholder until issue 8 lands.</summary>
+/// <summary>zspk bench pbpk: whole-body simulations per second (exact vs adaptive RK45) and generated individuals per second.</summary>
 internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
 {
-    public sealed class Settings : CommandSettings { }
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-n|--count <N>"), Description("Virtual individuals simulated."), DefaultValue(10000)]
+        public int N { get; init; } = 10000;
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("zspk " + context.Name + ": not implemented yet (issue 8).");
+        [CommandOption("--hours <H>"), Description("Simulated time per individual (h)."), DefaultValue(24.0)]
+        public double Hours { get; init; } = 24;
+
+        [CommandOption("--step <H>"), Description("Output grid step (h)."), DefaultValue(1.0)]
+        public double Step { get; init; } = 1;
+
+        [CommandOption("--compound <FILE|NAME>"), Description("Compound simulated."), DefaultValue("propranolol")]
+        public string Compound { get; init; } = "propranolol";
+
+        [CommandOption("--baseline <N>"), Description("Individuals solved by the RK45 baseline."), DefaultValue(200)]
+        public int Baseline { get; init; } = 200;
+
+        [CommandOption("--generate <N>"), Description("Individuals per generator (0 skips the diffusion models)."), DefaultValue(4096)]
+        public int Generate { get; init; } = 4096;
+
+        [CommandOption("--threads <N>"), Description("Torch threads."), DefaultValue(2)]
+        public int Threads { get; init; } = 2;
+
+        public override ValidationResult Validate() =>
+            N < 1 || Baseline < 1 || Baseline > N ? ValidationResult.Error("-n|--count and --baseline: expected 1 <= baseline <= count.")
+            : !(Hours > 0) || !(Step > 0) ? ValidationResult.Error("--hours and --step: expected > 0.")
+            : Generate < 0 ? ValidationResult.Error("--generate: expected >= 0.")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var compound = Compound.Resolve(s.Compound);
+        var table = PhysiologyTable.Load(Species.Human);
+        var reference = table.Reference();
+        var sampler = new ReferencePopulation(table);
+        sampler.Sample(100, 0); // JIT warm-up
+        var sw = Stopwatch.StartNew();
+        var pop = sampler.Sample(s.N, 1);
+        var sampleSeconds = sw.Elapsed.TotalSeconds;
+        var times = Enumerable.Range(0, (int)Math.Floor(s.Hours / s.Step + 1e-9) + 1).Select(i => i * s.Step).ToArray();
+        DosingEvent[] doses = [DosingEvent.Oral(0, 100)];
+        PbpkSolution Exact(Physiology p) => new PbpkModel(p, compound, reference: reference).Simulate(doses, times);
+
+        Exact(pop[0]);
+        sw.Restart();
+        var exact = new PbpkSolution[s.N];
+        Parallel.For(0, s.N, i => exact[i] = Exact(pop[i]));
+        var exactSeconds = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        var single = Math.Min(s.N, 2000);
+        for (var i = 0; i < single; i++) Exact(pop[i]);
+        var singleSeconds = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        var rk = new PbpkSolution[s.Baseline];
+        Parallel.For(0, s.Baseline, i => rk[i] = new PbpkModel(pop[i], compound, reference: reference).SimulateOde(doses, times, 1e-6, 1e-9));
+        var rkSeconds = sw.Elapsed.TotalSeconds;
+        var maxRel = 0.0;
+        for (var i = 0; i < s.Baseline; i++)
+        {
+            var a = exact[i].PlasmaConcentration();
+            var b = rk[i].PlasmaConcentration();
+            var peak = a.Max();
+            for (var j = 0; j < a.Length; j++) maxRel = Math.Max(maxRel, Math.Abs(a[j] - b[j]) / peak);
+        }
+
+        var exactRate = s.N / exactSeconds;
+        var rkRate = s.Baseline / rkSeconds;
+        var grid = new Table().AddColumn("measure").AddColumn("value");
+        grid.AddRow($"exact (matrix exponential), {s.N} individuals x {s.Hours:G} h, {times.Length} outputs, {Environment.ProcessorCount} cores", $"{exactSeconds:F3} s = {exactRate:F0} simulations/s");
+        grid.AddRow("exact, single thread", $"{single / singleSeconds:F0} simulations/s");
+        grid.AddRow($"baseline adaptive Dormand-Prince RK45 (rtol 1e-6), {s.Baseline} individuals", $"{rkSeconds:F3} s = {rkRate:F0} simulations/s");
+        grid.AddRow("speed-up exact / RK45", $"{exactRate / rkRate:F1}x");
+        grid.AddRow("max |Cp exact - Cp RK45| / Cmax", $"{maxRel:E2}");
+        grid.AddRow($"target: {s.N} x {s.Hours:G} h under 1 s", exactSeconds < 1 ? "[green]met[/]" : "[red]missed[/]");
+        grid.AddRow($"reference sampler, {s.N} individuals", $"{s.N / sampleSeconds:F0} individuals/s");
+
+        if (s.Generate > 0)
+        {
+            TorchDevice.SetThreads(s.Threads);
+            foreach (var method in new[] { PopulationMethod.Ddpm, PopulationMethod.Pcdm })
+            {
+                using var model = PopulationDiffusion.LoadBundled(Species.Human, method);
+                model.Sample(64, 0);
+                sw.Restart();
+                model.Sample(s.Generate, 1, cancel: cancellationToken);
+                var g = sw.Elapsed.TotalSeconds;
+                grid.AddRow($"{method.ToString().ToLowerInvariant()} sampling ({model.Config.DiffusionSteps} steps, CPU, {s.Threads} threads), {s.Generate} individuals",
+                    $"{s.Generate / g:F0} individuals/s ({s.N / sampleSeconds / (s.Generate / g):F0}x slower than the reference sampler)");
+            }
+        }
+        AnsiConsole.Write(grid);
+        return 0;
+    }
 }

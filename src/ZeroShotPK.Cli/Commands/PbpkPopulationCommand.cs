@@ -1,12 +1,197 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Pbpk;
+using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Cli.Commands;
 
-/// <summary>Placeholder until issue 8 lands.</summary>
+/// <summary>zspk pbpk population: generate (and optionally train, evaluate) a virtual population.</summary>
 internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Settings>
 {
-    public sealed class Settings : CommandSettings { }
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey."), DefaultValue("human")]
+        public string Species { get; init; } = "human";
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("zspk " + context.Name + ": not implemented yet (issue 8).");
+        [CommandOption("-n|--count <N>"), Description("Number of individuals."), DefaultValue(10000)]
+        public int N { get; init; } = 10000;
+
+        [CommandOption("--method <METHOD>"), Description("reference, ddpm or pcdm."), DefaultValue("reference")]
+        public string Method { get; init; } = "reference";
+
+        [CommandOption("--seed <SEED>"), Description("Sampling seed."), DefaultValue(1)]
+        public int Seed { get; init; } = 1;
+
+        [CommandOption("--out <FILE>"), Description("Output CSV: one individual per row, physiology plus broken rules.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--guidance <SCALE>"), Description("Constraint guidance scale while sampling (ddpm/pcdm; default: the checkpoint's, 0).")]
+        public double? Guidance { get; init; }
+
+        [CommandOption("--checkpoint <PREFIX>"), Description("Load PREFIX.bin/PREFIX.json instead of the bundled generator.")]
+        public string? Checkpoint { get; init; }
+
+        [CommandOption("--retrain"), Description("Train a new generator on a fresh reference sample, save it (--save), then sample.")]
+        public bool Retrain { get; init; }
+
+        [CommandOption("--save <PREFIX>"), Description("Where --retrain writes PREFIX.bin/.json (default data/pbpk/generator_{species}_{method}).")]
+        public string? Save { get; init; }
+
+        [CommandOption("--steps <N>"), Description("Training steps for --retrain (default 4000).")]
+        public int? Steps { get; init; }
+
+        [CommandOption("--train-seed <SEED>"), Description("Seed of training data and weights for --retrain."), DefaultValue(1)]
+        public int TrainSeed { get; init; } = 1;
+
+        [CommandOption("--physics-weight <W>"), Description("Physics-loss weight for --retrain of pcdm (default 1).")]
+        public double? PhysicsWeight { get; init; }
+
+        [CommandOption("--report"), Description("Print violation rates (95% Wilson CI), fidelity and coverage against a fresh reference sample.")]
+        public bool Report { get; init; }
+
+        [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda."), DefaultValue("cpu")]
+        public string Device { get; init; } = "cpu";
+
+        [CommandOption("--threads <N>"), Description("Torch threads."), DefaultValue(2)]
+        public int Threads { get; init; } = 2;
+
+        public override ValidationResult Validate()
+        {
+            if (N < 1) return ValidationResult.Error($"-n|--count: expected a positive count, got {N}.");
+            if (Out is null && !Report) return ValidationResult.Error("--out: give an output CSV (or --report to only evaluate).");
+            if (Steps is < 1) return ValidationResult.Error($"--steps: expected a positive count, got {Steps}.");
+            return ValidationResult.Success();
+        }
+    }
+
+    internal static PopulationMethod ParseMethod(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "reference" => PopulationMethod.Reference,
+        "ddpm" => PopulationMethod.Ddpm,
+        "pcdm" => PopulationMethod.Pcdm,
+        _ => throw new ArgumentException($"--method: expected reference, ddpm or pcdm, got '{text}'."),
+    };
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var species = SpeciesNames.Parse(s.Species);
+        var method = ParseMethod(s.Method);
+        var table = PhysiologyTable.Load(species);
+        TorchDevice.SetThreads(s.Threads);
+        var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
+        Physiology[] population;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        if (method == PopulationMethod.Reference)
+        {
+            var sampler = new ReferencePopulation(table);
+            population = WithProgress($"reference {species}", s.N, p => sampler.Sample(s.N, s.Seed, p));
+            AnsiConsole.MarkupLine($"reference sampler: {s.N} individuals in {sw.Elapsed.TotalSeconds:F2} s, redraw rate {100 * sampler.RedrawRate:F2}%");
+        }
+        else
+        {
+            using var model = s.Retrain ? Train(s, species, method, table, device, cancellationToken)
+                : s.Checkpoint is not null ? PopulationDiffusion.Load(s.Checkpoint, device)
+                : PopulationDiffusion.LoadBundled(species, method, device);
+            if (model.Manifest?.Method is { } m && !m.Equals(method.ToString(), StringComparison.OrdinalIgnoreCase))
+                AnsiConsole.MarkupLine($"[yellow]note:[/] checkpoint was trained as {m}.");
+            if (s.Guidance is { } g) model.SetGuidance(g);
+            sw.Restart();
+            population = WithProgress($"{method.ToString().ToLowerInvariant()} {species}", s.N, p => model.Sample(s.N, s.Seed, p, cancellationToken));
+            AnsiConsole.MarkupLine($"{method.ToString().ToLowerInvariant()}: {s.N} individuals in {sw.Elapsed.TotalSeconds:F2} s ({s.N / sw.Elapsed.TotalSeconds:F0}/s), guidance {model.Config.GuidanceScale}");
+        }
+
+        var constraints = new PhysiologyConstraints(table);
+        if (s.Out is not null) WriteCsv(s.Out, population, constraints);
+        if (s.Report) PrintReport(table, constraints, population, s.Seed);
+        return 0;
+    }
+
+    private static PopulationDiffusion Train(Settings s, Species species, PopulationMethod method, PhysiologyTable table, TorchSharp.torch.Device device, CancellationToken cancel)
+    {
+        var config = DiffusionConfig.For(method) with { Seed = s.TrainSeed };
+        if (s.Steps is { } steps) config = config with { TrainSteps = steps };
+        if (s.PhysicsWeight is { } w) config = config with { PhysicsWeight = w };
+        // The manifest records the command without --save: where the files go does not change what is trained.
+        var args = Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "population").Skip(1).ToList();
+        var at = args.IndexOf("--save");
+        if (at >= 0) args.RemoveRange(at, Math.Min(2, args.Count - at));
+        var command = "zspk pbpk population " + string.Join(' ', args);
+        PopulationDiffusion? model = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask($"train {method.ToString().ToLowerInvariant()}", maxValue: config.TrainSteps);
+                model = PopulationDiffusion.Train(table, method, config, command, (step, dl, pl) =>
+                {
+                    task.Value = step;
+                    task.Description = $"train {method.ToString().ToLowerInvariant()} loss {dl:F4} physics {pl:F4}";
+                }, device, cancel);
+                task.Value = config.TrainSteps;
+            });
+        var prefix = s.Save ?? Path.Combine("data", "pbpk", $"generator_{species.ToString().ToLowerInvariant()}_{method.ToString().ToLowerInvariant()}");
+        model!.Save(prefix);
+        var mf = model.Manifest!;
+        AnsiConsole.MarkupLine($"trained {config.TrainSteps} steps in {mf.TrainSeconds:F1} s: denoising loss {mf.FinalDenoisingLoss:F4}, physics loss {mf.FinalPhysicsLoss:F4}; saved {Markup.Escape(prefix)}.bin/.json");
+        return model;
+    }
+
+    internal static T WithProgress<T>(string label, int total, Func<IProgress<int>, T> run)
+    {
+        T result = default!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedlessRateColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(label, maxValue: total);
+                result = run(new Progress<int>(v => task.Value = v));
+                task.Value = total;
+            });
+        return result;
+    }
+
+    private static void PrintReport(PhysiologyTable table, PhysiologyConstraints constraints, Physiology[] population, int seed)
+    {
+        var report = constraints.Evaluate(population);
+        var grid = new Table().AddColumn("rule").AddColumn("violation rate [[95% Wilson CI]]");
+        grid.AddRow("any", Markup.Escape(report.Any.ToString()));
+        foreach (var (rule, p) in report.ByRule) grid.AddRow(rule.ToString(), Markup.Escape(p.ToString()));
+        AnsiConsole.Write(grid);
+        if (population.Length >= 2000)
+        {
+            var reference = new ReferencePopulation(table).Sample(4000, seed + 1_000_003);
+            var f = PopulationMetrics.Compare(reference, population);
+            AnsiConsole.MarkupLine($"fidelity: energy distance {f.EnergyDistance:F4} (reference vs reference {f.EnergyDistanceFloor:F4}); KS max {f.MaxKs:F3} ({f.WorstVariable}), mean {f.MeanKs:F3}");
+            AnsiConsole.MarkupLine($"diversity: coverage {f.Coverage:F3} (reference vs reference {f.CoverageFloor:F3})");
+        }
+    }
+
+    private static void WriteCsv(string path, Physiology[] population, PhysiologyConstraints constraints)
+    {
+        var tmp = path + ".tmp";
+        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        {
+            w.WriteLine("ID," + string.Join(',', Physiology.Vector.Names) + ",Q_HepaticArtery_L_per_h,BrokenRules");
+            for (var i = 0; i < population.Length; i++)
+            {
+                var p = population[i];
+                var rules = string.Join(';', constraints.Check(p).Select(v => v.Rule).Distinct());
+                w.WriteLine((i + 1).ToString(CultureInfo.InvariantCulture) + "," +
+                            string.Join(',', p.ToVector().Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "," +
+                            p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules);
+            }
+        }
+        File.Move(tmp, path, overwrite: true);
+        AnsiConsole.MarkupLine($"wrote {population.Length} individuals to {Markup.Escape(path)}");
+    }
+}
+
+/// <summary>Items per second of a progress task.</summary>
+internal sealed class TransferSpeedlessRateColumn : ProgressColumn
+{
+    public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+        new Markup($"{task.Speed ?? 0:F0}/s");
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.Data.Analysis;
 using ZeroShotPK.Data;
 using ZeroShotPK.Inference;
 
@@ -47,5 +48,49 @@ public static class HtmlViews
               .Append("</td><td>").Append(F(prediction.Lower90[i])).Append("</td><td>").Append(F(prediction.Upper90[i]))
               .Append("</td></tr>");
         return sb.Append("</tbody></table>").ToString();
+    }
+    /// <summary>
+    /// A DataFrame with one row per item and one column per public property of <typeparamref name="T"/> (anonymous types
+    /// included): numeric properties become double columns, everything else string columns (via ToString).
+    /// </summary>
+    public static DataFrame ToDataFrame<T>(IEnumerable<T> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var items = rows.ToList();
+        var props = typeof(T).GetProperties().Where(p => p.CanRead && p.GetIndexParameters().Length == 0).ToList();
+        if (props.Count == 0) throw new ArgumentException($"{typeof(T).Name} has no public properties to tabulate.", nameof(rows));
+        var columns = new List<DataFrameColumn>();
+        foreach (var p in props)
+        {
+            var t = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+            if (t == typeof(double) || t == typeof(float) || t == typeof(int) || t == typeof(long) || t == typeof(decimal))
+                columns.Add(new DoubleDataFrameColumn(p.Name, items.Select(i => p.GetValue(i) is { } v ? (double?)Convert.ToDouble(v, CultureInfo.InvariantCulture) : null)));
+            else
+                columns.Add(new StringDataFrameColumn(p.Name, items.Select(i => p.GetValue(i) is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : p.GetValue(i)?.ToString())));
+        }
+        return new DataFrame(columns);
+    }
+
+    /// <summary>A DataFrame as an HTML table (numbers to 4 significant digits; at most <paramref name="maxRows"/> rows).</summary>
+    public static string ToHtml(this DataFrame frame, int maxRows = 100)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var sb = new StringBuilder("<table><thead><tr>");
+        foreach (var c in frame.Columns) sb.Append("<th>").Append(E(c.Name)).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        var n = (int)Math.Min(frame.Rows.Count, maxRows);
+        for (var r = 0; r < n; r++)
+        {
+            sb.Append("<tr>");
+            foreach (var c in frame.Columns)
+            {
+                var v = c[r];
+                sb.Append("<td>").Append(v switch { null => "", double d => F(d), float f => F(f), IFormattable x => E(x.ToString(null, CultureInfo.InvariantCulture)), _ => E(v.ToString() ?? "") }).Append("</td>");
+            }
+            sb.Append("</tr>");
+        }
+        sb.Append("</tbody></table>");
+        if (frame.Rows.Count > n) sb.Append($"<div>({frame.Rows.Count - n} more rows)</div>");
+        return sb.ToString();
     }
 }

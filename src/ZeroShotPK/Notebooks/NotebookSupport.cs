@@ -25,7 +25,7 @@ public static class NotebookSupport
 
     /// <summary>
     /// Resolves FSharp.Core requests to the loaded FSharp.Core (Plotly.NET asks for 10.1, the kernel has
-    /// 10.0), and registers HTML formatters for charts, <see cref="Study"/> and <see cref="Prediction"/>.
+    /// 10.0), and registers HTML formatters for charts, <see cref="Study"/>, <see cref="Prediction"/> and DataFrame.
     /// Returns an object to leave as the cell's value: its HTML carries plotly.js, inlined once, which every
     /// later chart output uses. Safe to call again (formatters are registered once).
     /// </summary>
@@ -37,6 +37,7 @@ public static class NotebookSupport
             _formatters = RegisterHtml(typeof(GenericChart), o => ChartPage.ToHtmlFragment((GenericChart)o))
                 && RegisterHtml(typeof(Study), o => ((Study)o).ToHtml())
                 && RegisterHtml(typeof(Prediction), o => ((Prediction)o).ToHtml())
+                && RegisterHtml(typeof(Microsoft.Data.Analysis.DataFrame), o => ((Microsoft.Data.Analysis.DataFrame)o).ToHtml())
                 && RegisterHtml(typeof(NotebookSession), o => ((NotebookSession)o).ToHtml());
         }
         return new NotebookSession(_formatters);

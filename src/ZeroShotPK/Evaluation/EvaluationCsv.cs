@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text;
+
+namespace ZeroShotPK.Evaluation;
+
+/// <summary>Writes evaluation tables: predictions.csv and summary.csv (atomically: temp file, then rename).</summary>
+public static class EvaluationCsv
+{
+    /// <summary>Header of predictions.csv.</summary>
+    public const string PredictionsHeader = "METHOD,ID,TIME,DV,PRED,LO90,HI90,SCORED";
+
+    /// <summary>Header of summary.csv.</summary>
+    public const string SummaryHeader = "METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED";
+
+    /// <summary>Writes one row per predicted observation.</summary>
+    public static void WritePredictions(string path, IEnumerable<PredictionRow> rows)
+    {
+        var sb = new StringBuilder(PredictionsHeader).Append('\n');
+        foreach (var r in rows)
+            sb.Append(Field(r.Method)).Append(',').Append(Field(r.Id)).Append(',').Append(Num(r.Time)).Append(',').Append(Num(r.Dv)).Append(',')
+              .Append(Num(r.Pred)).Append(',').Append(Num(r.Lo90)).Append(',').Append(Num(r.Hi90)).Append(',').Append(r.Scored ? '1' : '0').Append('\n');
+        WriteAtomic(path, sb.ToString());
+    }
+
+    /// <summary>Writes one row per method and dataset.</summary>
+    public static void WriteSummary(string path, IEnumerable<EvaluationSummary> rows)
+    {
+        var sb = new StringBuilder(SummaryHeader).Append('\n');
+        foreach (var s in rows)
+            sb.Append(Field(s.Method)).Append(',').Append(Field(s.Dataset)).Append(',').Append(s.Individuals).Append(',')
+              .Append(s.LogRmse.ToString("F4", CultureInfo.InvariantCulture)).Append(',').Append(s.Coverage90.ToString("F4", CultureInfo.InvariantCulture)).Append(',')
+              .Append(s.Seconds.ToString("F3", CultureInfo.InvariantCulture)).Append(',').Append(s.ObservationsScored).Append(',').Append(s.ObservationsSkipped).Append('\n');
+        WriteAtomic(path, sb.ToString());
+    }
+
+    /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it.</summary>
+    public static void WriteAtomic(string path, string text)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static string Num(double v) => v.ToString("G10", CultureInfo.InvariantCulture);
+
+    private static string Field(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+}

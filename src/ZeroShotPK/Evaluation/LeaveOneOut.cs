@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using ZeroShotPK.Data;
+using ZeroShotPK.Inference;
+
+namespace ZeroShotPK.Evaluation;
+
+/// <summary>One predicted observation of a held-out individual.</summary>
+/// <param name="Method">Method name.</param>
+/// <param name="Id">Individual id.</param>
+/// <param name="Time">Observation time.</param>
+/// <param name="Dv">Observed value.</param>
+/// <param name="Pred">Predictive median.</param>
+/// <param name="Lo90">5th percentile.</param>
+/// <param name="Hi90">95th percentile.</param>
+/// <param name="Scored">False when the observation is excluded from the scores (see <see cref="LeaveOneOut"/>).</param>
+public sealed record PredictionRow(string Method, string Id, double Time, double Dv, double Pred, double Lo90, double Hi90, bool Scored);
+
+/// <summary>Scores of one method on one dataset.</summary>
+/// <param name="Method">Method name.</param>
+/// <param name="Dataset">Study name.</param>
+/// <param name="Individuals">Held-out individuals with at least one scored observation (those averaged).</param>
+/// <param name="LogRmse">Mean over individuals of the RMSE of natural-log concentrations.</param>
+/// <param name="Coverage90">Share of scored observations inside the 90% interval.</param>
+/// <param name="Seconds">Wall time of the whole protocol for this method.</param>
+/// <param name="ObservationsScored">Observations in the scores.</param>
+/// <param name="ObservationsSkipped">Predicted observations left out of the scores (BLQ, DV &lt;= 0, pre-dose).</param>
+public sealed record EvaluationSummary(string Method, string Dataset, int Individuals, double LogRmse, double Coverage90, double Seconds,
+    int ObservationsScored, int ObservationsSkipped);
+
+/// <summary>Rows and summary of one method's leave-one-out run.</summary>
+/// <param name="Rows">One row per predicted observation.</param>
+/// <param name="Summary">Scores.</param>
+public sealed record EvaluationResult(IReadOnlyList<PredictionRow> Rows, EvaluationSummary Summary);
+
+/// <summary>
+/// The AICMET paper's protocol: each individual in turn is held out; the method sees the rest of the study as context
+/// plus the held-out individual's full dosing and its first K observations, and predicts the remaining ones.
+/// Scoring: an observation counts when DV &gt; 0, it is not BLQ, and it is after the first dose (a pre-dose level is
+/// residual from earlier intake that no method is told about); the others are written with SCORED = 0 and counted.
+/// A non-positive prediction of a scored observation is an error (its log is undefined), never clamped.
+/// </summary>
+public static class LeaveOneOut
+{
+    /// <summary>Runs the protocol for one method.</summary>
+    /// <param name="study">The dataset.</param>
+    /// <param name="predictor">The method.</param>
+    /// <param name="known">Observations of the held-out individual given to the method (K).</param>
+    /// <param name="seed">Base seed; fold i uses seed + i.</param>
+    /// <param name="progress">Called after each held-out individual with the number done.</param>
+    /// <exception cref="ArgumentException">K &lt; 0, or no individual has more than K observations.</exception>
+    public static EvaluationResult Run(Study study, IPredictor predictor, int known, int seed = 0, Action<int>? progress = null)
+    {
+        if (known < 0) throw new ArgumentOutOfRangeException(nameof(known), known, "known (K) must be >= 0.");
+        var folds = study.Individuals.Where(i => i.Observations.Count > known).ToArray();
+        if (folds.Length == 0) throw new ArgumentException($"study '{study.Name}': no individual has more than {known} observations to predict.", nameof(known));
+        var sw = Stopwatch.StartNew();
+        var rows = new List<PredictionRow>();
+        for (int f = 0; f < folds.Length; f++)
+        {
+            var ind = folds[f];
+            var hidden = ind.Observations.Skip(known).ToArray();
+            var pred = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), hidden.Select(o => o.Time).ToArray(), seed + f);
+            double firstDose = ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity;
+            for (int j = 0; j < hidden.Length; j++)
+            {
+                var o = hidden[j];
+                bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
+                if (scored && !(pred.Median[j] > 0))
+                    throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
+                rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored));
+            }
+            progress?.Invoke(f + 1);
+        }
+        sw.Stop();
+        return new EvaluationResult(rows, Score(predictor.Name, study.Name, rows, sw.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Scores rows: per-individual log-RMSE averaged over individuals, and 90% coverage over observations.</summary>
+    public static EvaluationSummary Score(string method, string dataset, IReadOnlyList<PredictionRow> rows, double seconds)
+    {
+        var scored = rows.Where(r => r.Scored).ToArray();
+        var perInd = scored.GroupBy(r => r.Id)
+            .Select(g => Math.Sqrt(g.Average(r => Math.Pow(Math.Log(r.Dv) - Math.Log(r.Pred), 2)))).ToArray();
+        double coverage = scored.Length == 0 ? double.NaN : scored.Count(r => r.Dv >= r.Lo90 && r.Dv <= r.Hi90) / (double)scored.Length;
+        return new EvaluationSummary(method, dataset, perInd.Length, perInd.Length == 0 ? double.NaN : perInd.Average(), coverage, seconds,
+            scored.Length, rows.Count - scored.Length);
+    }
+}

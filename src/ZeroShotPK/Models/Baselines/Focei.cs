@@ -1,0 +1,360 @@
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Optimization;
+using ZeroShotPK.Data;
+
+namespace ZeroShotPK.Models.Baselines;
+
+/// <summary>Settings of a population fit (FOCE-I or Lindstrom-Bates).</summary>
+public sealed class NlmeOptions
+{
+    /// <summary>
+    /// Keep observations taken at or before an individual's first dose in the likelihood. Off by default: the model
+    /// predicts 0 there, so a positive pre-dose level (residual from earlier intake) is not information about the
+    /// model's parameters. On reproduces R nlme fits that use every row (theophylline's TIME 0 samples).
+    /// </summary>
+    public bool IncludePreDose { get; init; }
+
+    /// <summary>Starting Theta (log scale, model order); null = from a naive pooled fit of the data.</summary>
+    public double[]? InitialTheta { get; init; }
+
+    /// <summary>Starting Omega variances for the parameters with random effects; null = 0.09 each.</summary>
+    public double[]? InitialOmega { get; init; }
+
+    /// <summary>Iteration cap of the outer (population) optimisation.</summary>
+    public int MaxIterations { get; init; } = 400;
+}
+
+/// <summary>
+/// First-order conditional estimation with interaction (FOCE-I). For each individual the inner problem finds the
+/// conditional mode of Eta (empirical-Bayes / MAP); the marginal likelihood is the Laplace approximation with the
+/// Gauss-Newton Hessian J'R⁻¹J + Ω⁻¹ evaluated at that mode, with the residual variance R taken at the individual
+/// prediction (the interaction). The outer problem maximises it over Theta, log Omega and log Sigma with BFGS on
+/// central-difference gradients (Nelder-Mead when a BFGS line search fails).
+/// </summary>
+public static class Focei
+{
+    /// <summary>Fits <paramref name="model"/> to every individual of <paramref name="study"/>.</summary>
+    /// <exception cref="ArgumentException">No usable observation, or a starting value of the wrong length.</exception>
+    public static NlmeFit Fit(NlmeModel model, Study study, NlmeOptions? options = null)
+    {
+        options ??= new NlmeOptions();
+        var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose)).ToArray();
+        int nObs = data.Sum(d => d.Y.Length);
+        if (nObs == 0) throw new ArgumentException($"study '{study.Name}': no observation is usable for an NLME fit (after removing BLQ{(options.IncludePreDose ? "" : " and pre-dose")} samples).");
+        int p = model.ParameterNames.Count, q = model.RandomIndex.Length;
+        bool add = model.Error != ResidualError.Proportional, prop = model.Error != ResidualError.Additive;
+
+        double[] theta0 = options.InitialTheta ?? PooledTheta(model, data);
+        if (theta0.Length != p) throw new ArgumentException($"InitialTheta needs {p} entries ({string.Join(", ", model.ParameterNames)}), got {theta0.Length}.", nameof(options));
+        double[] omega0 = options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
+        if (omega0.Length != q || omega0.Any(w => !(w > 0))) throw new ArgumentException($"InitialOmega needs {q} positive variances, got [{string.Join(", ", omega0)}].", nameof(options));
+
+        double medianY = Median(data.SelectMany(d => d.Y).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
+        var x0 = new List<double>(theta0);
+        x0.AddRange(omega0.Select(w => 0.5 * Math.Log(w)));
+        if (add) x0.Add(Math.Log((prop ? 0.02 : 0.1) * medianY));
+        if (prop) x0.Add(Math.Log(0.1));
+
+        var warm = data.Select(_ => new double[q]).ToArray();
+        Func<double[], PopulationValues> unpack = x => new PopulationValues(
+            x[..p], Enumerable.Range(0, q).Select(k => Math.Exp(2 * x[p + k])).ToArray(),
+            add ? Math.Exp(x[p + q]) : 0, prop ? Math.Exp(x[^1]) : 0);
+
+        double Objective(double[] x)
+        {
+            var pop = unpack(x);
+            double total = 0;
+            for (int i = 0; i < data.Length; i++)
+            {
+                var mode = Conditional.Solve(model, pop, data[i], warm[i]);
+                if (!double.IsFinite(mode.MinusTwoLogLik)) return 1e100;
+                warm[i] = mode.Eta;
+                total += mode.MinusTwoLogLik;
+            }
+            return total;
+        }
+
+        // Theta within +-5 (a factor of 150) of its start; Omega SD in [0.01, 3]; Sigma over 4 decades.
+        var lower = theta0.Select(v => v - 5).Concat(Enumerable.Repeat(Math.Log(0.01), q)).ToList();
+        var upper = theta0.Select(v => v + 5).Concat(Enumerable.Repeat(Math.Log(3.0), q)).ToList();
+        if (add) { lower.Add(Math.Log(1e-4 * medianY)); upper.Add(Math.Log(10 * medianY)); }
+        if (prop) { lower.Add(Math.Log(1e-3)); upper.Add(Math.Log(3.0)); }
+        var (xBest, iterations, converged) = Minimise(Objective, x0.ToArray(), lower.ToArray(), upper.ToArray(), options.MaxIterations);
+        var final = unpack(xBest);
+        var etas = new Dictionary<string, double[]>();
+        double m2ll = 0;
+        for (int i = 0; i < data.Length; i++)
+        {
+            var mode = Conditional.Solve(model, final, data[i], new double[q]);
+            etas[data[i].Individual.Id] = mode.Eta;
+            m2ll += mode.MinusTwoLogLik;
+        }
+        return new NlmeFit(model, final, -0.5 * m2ll, nObs, data.Length, iterations, converged, etas, options.IncludePreDose);
+    }
+
+    /// <summary>
+    /// Quasi-Newton (BFGS inverse-Hessian update, Armijo backtracking) on central-difference gradients inside a box.
+    /// Hand-written rather than MathNet's BFGS because the latter's line search failed on most population fits here:
+    /// its first step is the raw gradient (hundreds of log-units), which lands in overflow or in another basin. This
+    /// one scales the first step to 0.1, caps every step at 1 log-unit and treats leaving the box as +inf.
+    /// </summary>
+    internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, double[] lower, double[] upper, int maxIter)
+    {
+        int n = x0.Length;
+        double F(double[] x)
+        {
+            for (int k = 0; k < n; k++) if (!(x[k] >= lower[k] && x[k] <= upper[k])) return double.PositiveInfinity;
+            double v = f(x);
+            return double.IsFinite(v) && v < 1e99 ? v : double.PositiveInfinity;
+        }
+        double[] Grad(double[] x)
+        {
+            var g = new double[n];
+            var y = (double[])x.Clone();
+            for (int k = 0; k < n; k++)
+            {
+                const double h = 1e-5;
+                // One-sided at a bound so the probe stays feasible.
+                double up = Math.Min(x[k] + h, upper[k]), down = Math.Max(x[k] - h, lower[k]);
+                y[k] = up; double fp = F(y);
+                y[k] = down; double fm = F(y);
+                y[k] = x[k];
+                g[k] = (fp - fm) / (up - down);
+            }
+            return g;
+        }
+        // Gradient with the components that push against an active bound removed (KKT check).
+        double ProjectedMax(double[] x, double[] g) => Enumerable.Range(0, n)
+            .Max(k => (x[k] <= lower[k] && g[k] > 0) || (x[k] >= upper[k] && g[k] < 0) ? 0 : Math.Abs(g[k]));
+        var xc = x0.Select((v, k) => Math.Clamp(v, lower[k], upper[k])).ToArray();
+        double fc = F(xc);
+        if (!double.IsFinite(fc)) throw new ArgumentException("the objective is not finite at the starting values.");
+        var gc = Grad(xc);
+        Matrix<double> ScaledIdentity(double[] g) => Matrix<double>.Build.DenseIdentity(n) * (0.1 / Math.Max(g.Max(Math.Abs), 1e-8));
+        var hinv = ScaledIdentity(gc);
+        bool fresh = true;
+        for (int it = 1; it <= maxIter; it++)
+        {
+            var gv = Vector<double>.Build.DenseOfArray(gc);
+            var d = -(hinv * gv);
+            for (int k = 0; k < n; k++)
+                if ((xc[k] <= lower[k] && d[k] < 0) || (xc[k] >= upper[k] && d[k] > 0)) d[k] = 0;
+            double longest = d.AbsoluteMaximum();
+            if (longest > 1) d *= 1 / longest;
+            double slope = gv.DotProduct(d);
+            if (slope >= 0) { hinv = ScaledIdentity(gc); fresh = true; d = -(hinv * gv); slope = gv.DotProduct(d); }
+            double t = 1, ft = double.PositiveInfinity;
+            double[] xt = xc;
+            for (; t > 1e-10; t /= 2)
+            {
+                // Projected onto the box, so a variable can come to rest on its bound.
+                xt = xc.Select((v, k) => Math.Clamp(v + t * d[k], lower[k], upper[k])).ToArray();
+                ft = F(xt);
+                if (ft <= fc + 1e-4 * t * slope) break;
+            }
+            if (!(ft <= fc + 1e-4 * t * slope))
+            {
+                // No descent along this direction: converged if the curvature model was fresh, else rebuild it.
+                if (fresh) return (xc, it, ProjectedMax(xc, gc) < 0.05);
+                hinv = ScaledIdentity(gc); fresh = true;
+                continue;
+            }
+            var gt = Grad(xt);
+            var sv = Vector<double>.Build.DenseOfArray(xt.Zip(xc, (a, b) => a - b).ToArray());
+            var yv = Vector<double>.Build.DenseOfArray(gt.Zip(gc, (a, b) => a - b).ToArray());
+            double sy = sv.DotProduct(yv);
+            double fOld = fc;
+            xc = xt; fc = ft; gc = gt; fresh = false;
+            if (sy > 1e-12)
+            {
+                var hy = hinv * yv;
+                hinv += (sv.OuterProduct(sv) * ((sy + yv.DotProduct(hy)) / (sy * sy))) - ((hy.OuterProduct(sv) + sv.OuterProduct(hy)) / sy);
+            }
+            // Gradient noise from the inner optimisations is ~1e-5, so ask for 1e-3 on the -2LL scale.
+            if (ProjectedMax(xc, gc) < 1e-3 || (fOld - fc < 1e-9 * (1 + Math.Abs(fc)) && sv.AbsoluteMaximum() < 1e-5))
+                return (xc, it, true);
+        }
+        return (xc, maxIter, false);
+    }
+
+    // Naive pooled start: NCA medians, then Theta fitted to all data with Eta = 0 on log residuals.
+    internal static double[] PooledTheta(NlmeModel model, IndividualData[] data)
+    {
+        var guesses = data.Select(Nca).Where(g => g is not null).Select(g => g!.Value).ToArray();
+        double wt = Median(data.Select(d => d.Individual.NumericCovariate("WT") ?? double.NaN).Where(double.IsFinite).DefaultIfEmpty(70).ToArray());
+        var guess = guesses.Length == 0
+            ? new TypicalGuess(1, 10, 1, wt)
+            : new TypicalGuess(Median(guesses.Select(g => g.CL).ToArray()), Median(guesses.Select(g => g.V).ToArray()),
+                Median(guesses.Select(g => g.Ka).ToArray()), wt);
+        double[] theta = model.InitialTheta(guess);
+        double Sse(Vector<double> v)
+        {
+            double s = 0;
+            var phi = v.ToArray();
+            foreach (var d in data)
+            {
+                double[] f = model.Predict(phi, d.Individual, d.T);
+                for (int j = 0; j < f.Length; j++)
+                {
+                    if (d.Y[j] <= 0) continue;
+                    double r = Math.Log(d.Y[j]) - Math.Log(Math.Max(f[j], 1e-12 * d.Y[j]));
+                    s += r * r;
+                }
+            }
+            return double.IsFinite(s) ? s : 1e100;
+        }
+        var r = new NelderMeadSimplex(1e-6, 3000).FindMinimum(ObjectiveFunction.Value(Sse), Vector<double>.Build.DenseOfArray(theta),
+            Vector<double>.Build.Dense(theta.Length, 0.3));
+        return r.MinimizingPoint.ToArray();
+    }
+
+    private static TypicalGuess? Nca(IndividualData d)
+    {
+        if (d.Individual.Doses.Count == 0) return null;
+        var dose = d.Individual.Doses[0];
+        var pts = d.T.Zip(d.Y).Where(p => p.First > dose.Time && p.Second > 0).Select(p => (T: p.First - dose.Time, C: p.Second)).ToArray();
+        if (pts.Length < 3) return null;
+        double auc = 0, tPrev = 0, cPrev = dose.IntoDepot ? 0 : pts[0].C;
+        foreach (var (t, c) in pts) { auc += (t - tPrev) * (c + cPrev) / 2; tPrev = t; cPrev = c; }
+        var tail = pts[^3..];
+        double mt = tail.Average(p => p.T), ml = tail.Average(p => Math.Log(p.C));
+        double slope = tail.Sum(p => (p.T - mt) * (Math.Log(p.C) - ml)) / tail.Sum(p => (p.T - mt) * (p.T - mt));
+        double lz = slope < 0 ? -slope : Math.Log(2) / Math.Max(pts[^1].T, 1e-6);
+        double cl = dose.Amount / (auc + pts[^1].C / lz);
+        double tmax = pts.MaxBy(p => p.C).T;
+        return new TypicalGuess(cl, cl / lz, Math.Max(2 * lz, 3 / tmax), 70);
+    }
+
+    internal static double Median(double[] v)
+    {
+        var s = v.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+    }
+}
+
+/// <summary>Population values of a fit: Theta, diagonal Omega (variances) and residual error SDs.</summary>
+/// <param name="Theta">Typical log-parameters, model order.</param>
+/// <param name="Omega">Variances of the random effects, in the order of the parameters that have one.</param>
+/// <param name="SigmaAdd">Additive residual SD (0 when the model has none).</param>
+/// <param name="SigmaProp">Proportional residual SD (0 when the model has none).</param>
+public sealed record PopulationValues(double[] Theta, double[] Omega, double SigmaAdd, double SigmaProp)
+{
+    /// <summary>Residual variance at prediction <paramref name="f"/>.</summary>
+    public double ResidualVariance(double f) => SigmaAdd * SigmaAdd + SigmaProp * SigmaProp * f * f;
+}
+
+/// <summary>The observations of one individual that enter the likelihood.</summary>
+internal sealed record IndividualData(Individual Individual, double[] T, double[] Y)
+{
+    public static IndividualData From(Individual ind, bool includePreDose)
+    {
+        double first = ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity;
+        var obs = ind.Observations.Where(o => !o.IsBlq && (includePreDose || o.Time > first)).ToArray();
+        return new IndividualData(ind, obs.Select(o => o.Time).ToArray(), obs.Select(o => o.Value).ToArray());
+    }
+}
+
+/// <summary>Conditional (inner) problem of one individual: the mode of Eta and its Laplace likelihood.</summary>
+internal static class Conditional
+{
+    internal readonly record struct Mode(double[] Eta, double MinusTwoLogLik, Matrix<double> Hessian, double[] Ipred, double Joint);
+
+    public static double[] Phi(NlmeModel model, double[] theta, double[] eta)
+    {
+        var phi = (double[])theta.Clone();
+        for (int k = 0; k < eta.Length; k++) phi[model.RandomIndex[k]] += eta[k];
+        return phi;
+    }
+
+    // -2 log p(y, eta) up to n log 2 pi: the quantity the mode minimises.
+    private static double Joint(NlmeModel model, PopulationValues pop, IndividualData d, double[] eta, out double[] f)
+    {
+        var phi = Phi(model, pop.Theta, eta);
+        if (phi.Any(v => Math.Abs(v) > 300)) { f = new double[d.T.Length]; return double.PositiveInfinity; }
+        f = model.Predict(phi, d.Individual, d.T);
+        double s = 0;
+        for (int j = 0; j < f.Length; j++)
+        {
+            double r = pop.ResidualVariance(f[j]), e = d.Y[j] - f[j];
+            s += e * e / r + Math.Log(r);
+        }
+        for (int k = 0; k < eta.Length; k++) s += eta[k] * eta[k] / pop.Omega[k];
+        return s;
+    }
+
+    private static Matrix<double> Jacobian(NlmeModel model, PopulationValues pop, IndividualData d, double[] eta)
+    {
+        var jac = Matrix<double>.Build.Dense(d.T.Length, eta.Length);
+        var e = (double[])eta.Clone();
+        for (int k = 0; k < eta.Length; k++)
+        {
+            const double h = 1e-6;
+            e[k] = eta[k] + h; var fp = model.Predict(Phi(model, pop.Theta, e), d.Individual, d.T);
+            e[k] = eta[k] - h; var fm = model.Predict(Phi(model, pop.Theta, e), d.Individual, d.T);
+            e[k] = eta[k];
+            for (int j = 0; j < fp.Length; j++) jac[j, k] = (fp[j] - fm[j]) / (2 * h);
+        }
+        return jac;
+    }
+
+    /// <summary>Damped Gauss-Newton on -log p(y, eta) from <paramref name="start"/>; returns the mode and its Laplace -2LL.</summary>
+    public static Mode Solve(NlmeModel model, PopulationValues pop, IndividualData d, double[] start)
+    {
+        int q = start.Length;
+        var eta = (double[])start.Clone();
+        double obj = Joint(model, pop, d, eta, out var f);
+        if (!double.IsFinite(obj)) { eta = new double[q]; obj = Joint(model, pop, d, eta, out f); }
+        Matrix<double> hess = Matrix<double>.Build.Dense(q, q);
+        for (int iter = 0; iter < 100 && double.IsFinite(obj); iter++)
+        {
+            var jac = Jacobian(model, pop, d, eta);
+            var grad = Vector<double>.Build.Dense(q);
+            hess = Matrix<double>.Build.Dense(q, q);
+            for (int j = 0; j < f.Length; j++)
+            {
+                double r = pop.ResidualVariance(f[j]), e = d.Y[j] - f[j], dr = 2 * pop.SigmaProp * pop.SigmaProp * f[j];
+                double w = -e / r + 0.5 * (1 / r - e * e / (r * r)) * dr;
+                for (int a = 0; a < q; a++)
+                {
+                    grad[a] += w * jac[j, a];
+                    for (int b = 0; b < q; b++) hess[a, b] += jac[j, a] * jac[j, b] / r;
+                }
+            }
+            for (int a = 0; a < q; a++) { grad[a] += eta[a] / pop.Omega[a]; hess[a, a] += 1 / pop.Omega[a]; }
+            var step = -hess.Solve(grad);
+            if (-grad.DotProduct(step) < 1e-14) break; // Newton decrement: at the mode to rounding
+            double longest = step.AbsoluteMaximum();
+            if (longest > 1) step *= 1 / longest; // Eta moves at most 1 log-unit per step
+            double slope = grad.DotProduct(step), t = 1;
+            double[] trial = eta; double trialObj = obj; double[] trialF = f;
+            while (t > 1e-10)
+            {
+                trial = eta.Select((v, k) => v + t * step[k]).ToArray();
+                trialObj = Joint(model, pop, d, trial, out trialF);
+                if (double.IsFinite(trialObj) && trialObj <= obj + 2e-4 * t * slope) break;
+                t /= 2;
+            }
+            if (t <= 1e-10) break;
+            double moved = step.AbsoluteMaximum() * t;
+            eta = trial; f = trialF;
+            double change = obj - trialObj; obj = trialObj;
+            if (moved < 1e-9 || change < 1e-12) break;
+        }
+        if (q > 0)
+        {
+            // Hessian at the final mode (the loop's is one step behind).
+            var jac = Jacobian(model, pop, d, eta);
+            hess = Matrix<double>.Build.Dense(q, q);
+            for (int j = 0; j < f.Length; j++)
+            {
+                double r = pop.ResidualVariance(f[j]);
+                for (int a = 0; a < q; a++) for (int b = 0; b < q; b++) hess[a, b] += jac[j, a] * jac[j, b] / r;
+            }
+            for (int a = 0; a < q; a++) hess[a, a] += 1 / pop.Omega[a];
+        }
+        double logDetOmega = pop.Omega.Sum(Math.Log);
+        double logDetH = q > 0 ? hess.Cholesky().DeterminantLn : 0;
+        double m2ll = obj + f.Length * Math.Log(2 * Math.PI) + logDetOmega + logDetH;
+        return new Mode(eta, m2ll, hess, f, obj);
+    }
+}

@@ -1,0 +1,98 @@
+using MathNet.Numerics.Distributions;
+using MathNet.Numerics.LinearAlgebra;
+using ZeroShotPK.Data;
+using ZeroShotPK.Inference;
+
+namespace ZeroShotPK.Models.Baselines;
+
+/// <summary>Empirical-Bayes (MAP) estimate of one individual's random effects.</summary>
+/// <param name="Eta">Conditional mode of Eta.</param>
+/// <param name="Covariance">Laplace posterior covariance of Eta (inverse Gauss-Newton Hessian at the mode).</param>
+/// <param name="ObservationsUsed">Number of observations the estimate conditions on.</param>
+public sealed record IndividualEstimate(double[] Eta, double[,] Covariance, int ObservationsUsed);
+
+/// <summary>Result of a population fit (<see cref="Focei.Fit"/>): population values, likelihood and per-individual modes.</summary>
+public sealed class NlmeFit
+{
+    private readonly bool _includePreDose;
+
+    internal NlmeFit(NlmeModel model, PopulationValues population, double logLik, int nObs, int nInd, int iterations, bool converged,
+        IReadOnlyDictionary<string, double[]> etas, bool includePreDose)
+    {
+        Model = model; Population = population; LogLikelihood = logLik; ObservationCount = nObs; IndividualCount = nInd;
+        Iterations = iterations; Converged = converged; Etas = etas; _includePreDose = includePreDose;
+    }
+
+    /// <summary>The fitted model.</summary>
+    public NlmeModel Model { get; }
+    /// <summary>Theta, Omega and Sigma at the optimum.</summary>
+    public PopulationValues Population { get; }
+    /// <summary>FOCE-I (Laplace, Gauss-Newton Hessian) marginal log-likelihood at the optimum, including the 2π constants.</summary>
+    public double LogLikelihood { get; }
+    /// <summary>Observations in the likelihood.</summary>
+    public int ObservationCount { get; }
+    /// <summary>Individuals in the fit.</summary>
+    public int IndividualCount { get; }
+    /// <summary>Outer iterations used.</summary>
+    public int Iterations { get; }
+    /// <summary>False when the outer optimisation stopped without meeting its convergence criteria.</summary>
+    public bool Converged { get; }
+    /// <summary>Conditional modes of Eta of the fitted individuals, by id.</summary>
+    public IReadOnlyDictionary<string, double[]> Etas { get; }
+
+    /// <summary>MAP estimate of <paramref name="individual"/>'s Eta from its observations, with Theta, Omega, Sigma fixed.</summary>
+    public IndividualEstimate Map(Individual individual)
+    {
+        var data = IndividualData.From(individual, _includePreDose);
+        var mode = Conditional.Solve(Model, Population, data, new double[Population.Omega.Length]);
+        return new IndividualEstimate(mode.Eta, mode.Hessian.Inverse().ToArray(), data.Y.Length);
+    }
+
+    /// <summary>
+    /// Individual prediction: Eta drawn from the Laplace posterior N(MAP, H⁻¹) given the known observations, plus
+    /// residual error. Median = posterior median of the model concentration; 90% interval of the noisy observation.
+    /// </summary>
+    public Prediction PredictIndividual(Individual known, IReadOnlyList<double> times, string method = "nlme", int samples = 1000, int seed = 0)
+    {
+        var est = Map(known);
+        return Sample(known, times, est.Eta, Matrix<double>.Build.DenseOfArray(est.Covariance), method, samples, seed);
+    }
+
+    /// <summary>Population prediction for an individual's dosing history: Eta ~ N(0, Omega), plus residual error.</summary>
+    public Prediction PredictPopulation(Individual individual, IReadOnlyList<double> times, string method = "population", int samples = 1000, int seed = 0)
+    {
+        int q = Population.Omega.Length;
+        return Sample(individual, times, new double[q], Matrix<double>.Build.DenseOfDiagonalArray(Population.Omega), method, samples, seed);
+    }
+
+    private Prediction Sample(Individual ind, IReadOnlyList<double> times, double[] mean, Matrix<double> cov, string method, int samples, int seed)
+    {
+        if (samples < 10) throw new ArgumentOutOfRangeException(nameof(samples), samples, "need at least 10 samples for a 90% interval.");
+        int q = mean.Length, n = times.Count;
+        var rng = new Random(seed);
+        var chol = q > 0 ? cov.Cholesky().Factor : null;
+        var conc = new double[samples][];
+        var noisy = new double[samples][];
+        var z = new double[q];
+        for (int s = 0; s < samples; s++)
+        {
+            for (int k = 0; k < q; k++) z[k] = Normal.Sample(rng, 0, 1);
+            var eta = (double[])mean.Clone();
+            for (int a = 0; a < q; a++) for (int b = 0; b <= a; b++) eta[a] += chol![a, b] * z[b];
+            var f = Model.Predict(Conditional.Phi(Model, Population.Theta, eta), ind, times);
+            conc[s] = f;
+            noisy[s] = f.Select(v => v + Math.Sqrt(Population.ResidualVariance(v)) * Normal.Sample(rng, 0, 1)).ToArray();
+        }
+        var median = new double[n]; var lo = new double[n]; var hi = new double[n];
+        var col = new double[samples];
+        for (int j = 0; j < n; j++)
+        {
+            for (int s = 0; s < samples; s++) col[s] = conc[s][j];
+            median[j] = MathNet.Numerics.Statistics.Statistics.Median(col);
+            for (int s = 0; s < samples; s++) col[s] = noisy[s][j];
+            lo[j] = Math.Min(MathNet.Numerics.Statistics.Statistics.Quantile(col, 0.05), median[j]);
+            hi[j] = Math.Max(MathNet.Numerics.Statistics.Statistics.Quantile(col, 0.95), median[j]);
+        }
+        return new Prediction(method, times, median, lo, hi, noisy);
+    }
+}

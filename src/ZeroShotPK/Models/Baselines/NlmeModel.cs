@@ -1,0 +1,112 @@
+using ZeroShotPK.Data;
+
+namespace ZeroShotPK.Models.Baselines;
+
+/// <summary>Residual error model: Var(y | f) = Sigma_add^2 + (Sigma_prop f)^2.</summary>
+public enum ResidualError
+{
+    /// <summary>Constant standard deviation (R nlme's default).</summary>
+    Additive,
+    /// <summary>Standard deviation proportional to the prediction.</summary>
+    Proportional,
+    /// <summary>Additive plus proportional.</summary>
+    Combined,
+}
+
+/// <summary>
+/// A nonlinear mixed-effects PK model: log-scale parameters phi = Theta + Eta (Eta only where a parameter has a
+/// random effect, Eta ~ N(0, Omega), Omega diagonal), a map phi -> <see cref="PkParameters"/>, and a residual
+/// error model. Build one with the named factories.
+/// </summary>
+public sealed class NlmeModel
+{
+    private readonly Func<double[], Individual, PkParameters> _toPk;
+    private readonly Func<TypicalGuess, double[]> _initial;
+
+    private NlmeModel(string name, string[] parameters, bool[] random, ResidualError error, Func<double[], Individual, PkParameters> toPk,
+        Func<TypicalGuess, double[]> initial)
+    {
+        Name = name; ParameterNames = parameters; HasRandomEffect = random; Error = error; _toPk = toPk; _initial = initial;
+        RandomIndex = Enumerable.Range(0, parameters.Length).Where(k => random[k]).ToArray();
+    }
+
+    /// <summary>Model name (shown in fit summaries).</summary>
+    public string Name { get; }
+    /// <summary>Names of the log-scale parameters, in Theta order (e.g. "lCL").</summary>
+    public IReadOnlyList<string> ParameterNames { get; }
+    /// <summary>Whether each parameter carries a random effect.</summary>
+    public IReadOnlyList<bool> HasRandomEffect { get; }
+    /// <summary>Residual error model.</summary>
+    public ResidualError Error { get; }
+    internal int[] RandomIndex { get; }
+
+    /// <summary>A copy with another residual error model.</summary>
+    public NlmeModel WithError(ResidualError error) => new(Name, (string[])ParameterNames, (bool[])HasRandomEffect, error, _toPk, _initial);
+
+    /// <summary>Starting Theta from rough typical CL, V, Ka of the data.</summary>
+    internal double[] InitialTheta(TypicalGuess g) => _initial(g);
+
+    /// <summary>PK parameters of <paramref name="individual"/> at log-parameters <paramref name="phi"/>.</summary>
+    public PkParameters ToPk(double[] phi, Individual individual) => _toPk(phi, individual);
+
+    /// <summary>Model concentrations for log-parameters <paramref name="phi"/> at <paramref name="times"/>.</summary>
+    public double[] Predict(double[] phi, Individual individual, IReadOnlyList<double> times) =>
+        CompartmentModel.Concentrations(_toPk(phi, individual), individual.Doses, individual.ResetTimes, times);
+
+    /// <summary>
+    /// One compartment, first-order absorption: lCL, lV, lKa, random effects on all three, combined error.
+    /// </summary>
+    public static NlmeModel OneCompartmentOral(ResidualError error = ResidualError.Combined) =>
+        new("1-cmt oral", ["lCL", "lV", "lKa"], [true, true, true], error,
+            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), Math.Exp(phi[2])),
+            g => [Math.Log(g.CL), Math.Log(g.V), Math.Log(g.Ka)]);
+
+    /// <summary>One compartment, IV input: lCL, lV, random effects on both, combined error.</summary>
+    public static NlmeModel OneCompartmentIv(ResidualError error = ResidualError.Combined) =>
+        new("1-cmt iv", ["lCL", "lV"], [true, true], error,
+            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), 1),
+            g => [Math.Log(g.CL), Math.Log(g.V)]);
+
+    /// <summary>Two compartments, first-order absorption: lCL, lV, lKa, lQ, lV2; random effects on lCL, lV, lKa.</summary>
+    public static NlmeModel TwoCompartmentOral(ResidualError error = ResidualError.Combined) =>
+        new("2-cmt oral", ["lCL", "lV", "lKa", "lQ", "lV2"], [true, true, true, false, false], error,
+            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), Math.Exp(phi[2]), Math.Exp(phi[3]), Math.Exp(phi[4])),
+            g => [Math.Log(g.CL), Math.Log(g.V / 2), Math.Log(g.Ka), Math.Log(g.CL), Math.Log(g.V / 2)]);
+
+    /// <summary>Two compartments, IV input: lCL, lV, lQ, lV2; random effects on lCL, lV and lV2.</summary>
+    public static NlmeModel TwoCompartmentIv(ResidualError error = ResidualError.Combined) =>
+        new("2-cmt iv", ["lCL", "lV", "lQ", "lV2"], [true, true, false, true], error,
+            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), 1, Math.Exp(phi[2]), Math.Exp(phi[3])),
+            g => [Math.Log(g.CL), Math.Log(g.V / 3), Math.Log(g.CL), Math.Log(g.V * 2 / 3)]);
+
+    /// <summary>
+    /// R's <c>SSfol(Dose, Time, lKe, lKa, lCl)</c> with the dose per kg of the covariate <paramref name="weight"/>
+    /// (the theophylline reference model): V = CL / Ke, random effects on lKa and lCl only.
+    /// </summary>
+    public static NlmeModel Ssfol(string weight = "WT", ResidualError error = ResidualError.Additive) =>
+        new("SSfol per kg", ["lKe", "lKa", "lCl"], [false, true, true], error, (phi, ind) =>
+        {
+            double wt = ind.NumericCovariate(weight)
+                ?? throw new ArgumentException($"individual {ind.Id}: covariate '{weight}' (body weight) is missing or not numeric.");
+            // Dose in mg/kg with CL, V per kg is the same as the total dose with CL, V scaled by weight.
+            double cl = Math.Exp(phi[2]) * wt;
+            return new PkParameters(cl, cl / Math.Exp(phi[0]), Math.Exp(phi[1]));
+        }, g => [Math.Log(g.CL / g.V), Math.Log(g.Ka), Math.Log(g.CL / g.MedianWeight)]);
+
+    /// <summary>
+    /// The default model for a study: one compartment with first-order absorption when its doses go into the depot,
+    /// two compartments when they are intravenous; combined residual error.
+    /// </summary>
+    /// <exception cref="ArgumentException">The study has no doses, or mixes depot and IV doses.</exception>
+    public static NlmeModel ForStudy(Study study)
+    {
+        var doses = study.Individuals.SelectMany(i => i.Doses).ToArray();
+        if (doses.Length == 0) throw new ArgumentException($"study '{study.Name}' has no doses; an NLME model needs a dosing history.");
+        bool depot = doses.Any(d => d.IntoDepot), iv = doses.Any(d => !d.IntoDepot);
+        if (depot && iv) throw new ArgumentException($"study '{study.Name}' mixes depot and IV doses; choose the NLME model explicitly.");
+        return depot ? OneCompartmentOral() : TwoCompartmentIv();
+    }
+}
+
+/// <summary>Rough typical values from non-compartmental analysis, used only to start the estimation.</summary>
+internal readonly record struct TypicalGuess(double CL, double V, double Ka, double MedianWeight);

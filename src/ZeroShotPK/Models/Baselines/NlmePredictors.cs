@@ -1,0 +1,88 @@
+using ZeroShotPK.Data;
+using ZeroShotPK.Inference;
+
+namespace ZeroShotPK.Models.Baselines;
+
+/// <summary>How a population NLME fit is estimated.</summary>
+public enum NlmeEstimation
+{
+    /// <summary>First-order conditional estimation with interaction (<see cref="Focei"/>).</summary>
+    Focei,
+    /// <summary>R nlme's Lindstrom-Bates ML algorithm (<see cref="LindstromBates"/>); additive error only.</summary>
+    LindstromBates,
+}
+
+/// <summary>
+/// Fits a population model to a context study, remembering the fit so that the population and NLME predictors of
+/// one leave-one-out fold share it. Thread-safe; fits are deterministic.
+/// </summary>
+public sealed class NlmePopulationFitter
+{
+    private readonly Func<Study, NlmeModel> _model;
+    private readonly Dictionary<string, NlmeFit> _cache = new();
+    private readonly Lock _lock = new();
+
+    /// <summary>Creates a fitter.</summary>
+    /// <param name="model">Model per context study; null = <see cref="NlmeModel.ForStudy"/>.</param>
+    /// <param name="estimation">Estimation algorithm.</param>
+    /// <param name="options">Estimation settings.</param>
+    public NlmePopulationFitter(Func<Study, NlmeModel>? model = null, NlmeEstimation estimation = NlmeEstimation.Focei, NlmeOptions? options = null)
+    {
+        _model = model ?? NlmeModel.ForStudy; Estimation = estimation; Options = options ?? new NlmeOptions();
+    }
+
+    /// <summary>Estimation algorithm.</summary>
+    public NlmeEstimation Estimation { get; }
+    /// <summary>Estimation settings.</summary>
+    public NlmeOptions Options { get; }
+
+    /// <summary>The population fit of <paramref name="context"/> (cached by study name and individual ids).</summary>
+    /// <exception cref="ArgumentException">The context has no individual.</exception>
+    public NlmeFit Fit(Study context)
+    {
+        if (context.Individuals.Count == 0) throw new ArgumentException($"study '{context.Name}': the context is empty; a population fit needs individuals.", nameof(context));
+        string key = context.Name + "\u0001" + string.Join("\u0001", context.Individuals.Select(i => $"{i.Id}:{i.Observations.Count}"));
+        lock (_lock) if (_cache.TryGetValue(key, out var hit)) return hit;
+        var model = _model(context);
+        var fit = Estimation == NlmeEstimation.Focei ? Focei.Fit(model, context, Options) : LindstromBates.Fit(model, context, Options);
+        lock (_lock) _cache[key] = fit;
+        return fit;
+    }
+
+    /// <summary>Forgets every cached fit.</summary>
+    public void Clear() { lock (_lock) _cache.Clear(); }
+}
+
+/// <summary>
+/// The NLME route ("nlme"): population fit on the context, empirical-Bayes (MAP) estimate of the target's Eta from
+/// its known observations, predictive samples from the Laplace posterior plus residual error.
+/// </summary>
+public sealed class NlmePredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IPredictor
+{
+    /// <summary>The fitter (shareable with a <see cref="PopulationPredictor"/>).</summary>
+    public NlmePopulationFitter Fitter { get; } = fitter ?? new NlmePopulationFitter();
+
+    /// <inheritdoc />
+    public string Name => "nlme";
+
+    /// <inheritdoc />
+    public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0) =>
+        Fitter.Fit(context).PredictIndividual(target, times, Name, samples, seed);
+}
+
+/// <summary>
+/// The floor ("population"): the typical individual of the context's population fit with the target's dosing, its
+/// own observations unused; the interval spans Omega and residual error.
+/// </summary>
+public sealed class PopulationPredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IPredictor
+{
+    /// <summary>The fitter (shareable with an <see cref="NlmePredictor"/>).</summary>
+    public NlmePopulationFitter Fitter { get; } = fitter ?? new NlmePopulationFitter();
+
+    /// <inheritdoc />
+    public string Name => "population";
+
+    /// <inheritdoc />
+    public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0) =>
+        Fitter.Fit(context).PredictPopulation(target, times, Name, samples, seed);
+}

@@ -1,0 +1,447 @@
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ZeroShotPK.Pbpk;
+
+/// <summary>How a virtual population is generated.</summary>
+public enum PopulationMethod
+{
+    /// <summary>The table sampler (<see cref="ReferencePopulation"/>).</summary>
+    Reference,
+    /// <summary>Unconstrained denoising diffusion model trained on the reference.</summary>
+    Ddpm,
+    /// <summary>Physiologically constrained diffusion model: the same network trained with a physics-informed loss.</summary>
+    Pcdm,
+}
+
+/// <summary>Settings of a population diffusion model and its training.</summary>
+public sealed record DiffusionConfig
+{
+    /// <summary>Hidden width of the MLP denoiser.</summary>
+    public int Hidden { get; init; } = 256;
+    /// <summary>Number of hidden layers.</summary>
+    public int Layers { get; init; } = 3;
+    /// <summary>Diffusion steps T (linear beta schedule).</summary>
+    public int DiffusionSteps { get; init; } = 100;
+    /// <summary>Optimiser steps.</summary>
+    public int TrainSteps { get; init; } = 4000;
+    /// <summary>Batch size.</summary>
+    public int Batch { get; init; } = 256;
+    /// <summary>Peak Adam learning rate (cosine decay to 5%).</summary>
+    public double LearningRate { get; init; } = 2e-3;
+    /// <summary>Reference individuals in the training set.</summary>
+    public int TrainingSetSize { get; init; } = 20000;
+    /// <summary>Weight of the physics-informed loss on x0-hat (0 = plain DDPM).</summary>
+    public double PhysicsWeight { get; init; }
+    /// <summary>Constraint guidance scale while sampling (0 = none).</summary>
+    public double GuidanceScale { get; init; }
+    /// <summary>Seed of data, initialisation and batches.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>The default configuration of a method (DDPM: no physics; PCDM: physics weight 1).</summary>
+    public static DiffusionConfig For(PopulationMethod method) => method switch
+    {
+        PopulationMethod.Ddpm => new DiffusionConfig(),
+        PopulationMethod.Pcdm => new DiffusionConfig { PhysicsWeight = 1 },
+        _ => throw new ArgumentException($"method {method} has no diffusion model.", nameof(method)),
+    };
+}
+
+/// <summary>Denoiser: (x_t, t) to predicted noise; an MLP on [x_t, sinusoidal embedding of t].</summary>
+internal sealed class Denoiser : nn.Module<Tensor, Tensor, Tensor>
+{
+    private const int Embedding = 32;
+    private readonly Sequential _net;
+
+    public Denoiser(int dim, int hidden, int layers) : base("pbpk_denoiser")
+    {
+        var mods = new List<(string, nn.Module<Tensor, Tensor>)> { ("in", nn.Linear(dim + Embedding, hidden)), ("act0", nn.SiLU()) };
+        for (var l = 1; l < layers; l++) { mods.Add(($"h{l}", nn.Linear(hidden, hidden))); mods.Add(($"act{l}", nn.SiLU())); }
+        mods.Add(("out", nn.Linear(hidden, dim)));
+        _net = nn.Sequential(mods);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, D] noisy standardised vectors.</param>
+    /// <param name="t">[B] step index / T in [0, 1].</param>
+    public override Tensor forward(Tensor x, Tensor t)
+    {
+        using var scope = NewDisposeScope();
+        var freqs = exp(arange(Embedding / 2, dtype: float32, device: x.device) * (-Math.Log(1000.0) / (Embedding / 2 - 1)));
+        var angle = (t.unsqueeze(1) * 1000f) * freqs.unsqueeze(0);
+        var emb = cat([sin(angle), cos(angle)], 1);
+        return _net.forward(cat([x, emb], 1)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Manifest stored beside a generator checkpoint.</summary>
+public sealed record GeneratorManifest
+{
+    /// <summary>Species.</summary>
+    public required string Species { get; init; }
+    /// <summary>ddpm or pcdm.</summary>
+    public required string Method { get; init; }
+    /// <summary>Command line that produced the checkpoint.</summary>
+    public required string Command { get; init; }
+    /// <summary>Configuration.</summary>
+    public required DiffusionConfig Config { get; init; }
+    /// <summary>Mean of the log vector (standardisation).</summary>
+    public required double[] Mean { get; init; }
+    /// <summary>SD of the log vector.</summary>
+    public required double[] Std { get; init; }
+    /// <summary>Mean denoising loss over the last 10% of steps.</summary>
+    public double FinalDenoisingLoss { get; init; }
+    /// <summary>Mean physics loss (unweighted) over the last 10% of steps.</summary>
+    public double FinalPhysicsLoss { get; init; }
+    /// <summary>Training wall time, s.</summary>
+    public double TrainSeconds { get; init; }
+    /// <summary>UTC time of training.</summary>
+    public string? Created { get; init; }
+}
+
+/// <summary>
+/// DDPM over standardised log-physiology vectors (<see cref="Physiology.Vector"/>) with an MLP denoiser (epsilon
+/// prediction, linear beta schedule). With <see cref="DiffusionConfig.PhysicsWeight"/> &gt; 0 it is the physiologically
+/// constrained diffusion model (PCDM): training adds w * mean(alpha-bar_t^2 * P(x0-hat)) where x0-hat is the clean sample
+/// the network implies and P penalises broken rules (volume sum, flow closure, hepatic artery, ranges) smoothly; with
+/// <see cref="DiffusionConfig.GuidanceScale"/> &gt; 0 sampling also follows -grad P(x0-hat).
+/// </summary>
+public sealed class PopulationDiffusion : IDisposable
+{
+    private readonly Denoiser _net;
+    private readonly PhysiologyTable _table;
+    private readonly Tensor _alphaBar; // [T]
+    private readonly double[] _alphaBarHost;
+    private readonly Device _device;
+
+    /// <summary>Creates an untrained model.</summary>
+    public PopulationDiffusion(PhysiologyTable table, DiffusionConfig config, double[] mean, double[] std, Device? device = null)
+    {
+        _table = table;
+        Config = config;
+        Mean = mean;
+        Std = std;
+        _device = device ?? CPU;
+        torch.random.manual_seed(config.Seed);
+        _net = new Denoiser(Physiology.Vector.Length, config.Hidden, config.Layers);
+        _net.to(_device);
+        _alphaBarHost = LinearAlphaBar(config.DiffusionSteps);
+        _alphaBar = tensor(_alphaBarHost.Select(a => (float)a).ToArray(), device: _device);
+    }
+
+    /// <summary>Configuration.</summary>
+    public DiffusionConfig Config { get; private set; }
+    /// <summary>Mean of the log vector.</summary>
+    public double[] Mean { get; }
+    /// <summary>SD of the log vector.</summary>
+    public double[] Std { get; }
+    /// <summary>Manifest of the last training or load.</summary>
+    public GeneratorManifest? Manifest { get; private set; }
+
+    // Linear betas 1e-4 .. 20/T: alpha-bar_T is about exp(-10), and no step amplifies by more than 1/sqrt(0.8),
+    // which a cosine schedule at small T (beta clipped at 0.999) does not give.
+    private static double[] LinearAlphaBar(int steps)
+    {
+        var ab = new double[steps];
+        var prev = 1.0;
+        var betaMax = Math.Min(0.2, 20.0 / steps);
+        for (var t = 0; t < steps; t++)
+        {
+            var beta = 1e-4 + (betaMax - 1e-4) * t / Math.Max(1, steps - 1);
+            prev *= 1 - beta;
+            ab[t] = prev;
+        }
+        return ab;
+    }
+
+    /// <summary>Standardised log vectors of a population, [N, D].</summary>
+    internal static float[] LogVectors(IReadOnlyList<Physiology> pop, double[] mean, double[] std)
+    {
+        var d = Physiology.Vector.Length;
+        var data = new float[pop.Count * d];
+        for (var i = 0; i < pop.Count; i++)
+        {
+            var v = pop[i].ToVector();
+            for (var j = 0; j < d; j++) data[i * d + j] = (float)((Math.Log(v[j]) - mean[j]) / std[j]);
+        }
+        return data;
+    }
+
+    /// <summary>Trains a new model on a fresh reference sample (seeded by the config).</summary>
+    /// <param name="table">Species table.</param>
+    /// <param name="method">ddpm or pcdm (sets the manifest's method).</param>
+    /// <param name="config">Configuration.</param>
+    /// <param name="command">Command line recorded in the manifest.</param>
+    /// <param name="progress">Receives (step, denoising loss, physics loss).</param>
+    /// <param name="device">Torch device.</param>
+    /// <param name="cancel">Stops training between steps.</param>
+    public static PopulationDiffusion Train(PhysiologyTable table, PopulationMethod method, DiffusionConfig config, string command,
+        Action<int, double, double>? progress = null, Device? device = null, CancellationToken cancel = default)
+    {
+        var pop = new ReferencePopulation(table).Sample(config.TrainingSetSize, config.Seed);
+        var d = Physiology.Vector.Length;
+        var logs = pop.Select(p => p.ToVector().Select(v => Math.Log(v)).ToArray()).ToArray();
+        var mean = Enumerable.Range(0, d).Select(j => logs.Average(l => l[j])).ToArray();
+        var std = Enumerable.Range(0, d).Select(j => Math.Sqrt(logs.Average(l => (l[j] - mean[j]) * (l[j] - mean[j])))).Select(s => Math.Max(s, 1e-6)).ToArray();
+        var model = new PopulationDiffusion(table, config, mean, std, device);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var (dl, pl) = model.Fit(LogVectors(pop, mean, std), progress, cancel);
+        model.Manifest = new GeneratorManifest
+        {
+            Species = table.Species.ToString().ToLowerInvariant(), Method = method.ToString().ToLowerInvariant(), Command = command,
+            Config = config, Mean = mean, Std = std, FinalDenoisingLoss = dl, FinalPhysicsLoss = pl, TrainSeconds = sw.Elapsed.TotalSeconds,
+            Created = DateTime.UtcNow.ToString("u"),
+        };
+        return model;
+    }
+
+    private (double Denoising, double Physics) Fit(float[] data, Action<int, double, double>? progress, CancellationToken cancel)
+    {
+        var d = Physiology.Vector.Length;
+        var n = data.Length / d;
+        using var all = tensor(data, [n, d], device: _device);
+        var cfg = Config;
+        using var opt = optim.Adam(_net.parameters(), cfg.LearningRate);
+        var gen = new Generator((ulong)cfg.Seed + 17, _device);
+        double dSum = 0, pSum = 0;
+        var tail = Math.Max(1, cfg.TrainSteps / 10);
+        _net.train();
+        for (var step = 0; step < cfg.TrainSteps; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var lr = cfg.LearningRate * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / cfg.TrainSteps)));
+            foreach (var g in opt.ParamGroups) g.LearningRate = lr;
+            var idx = randint(n, [cfg.Batch], generator: gen, device: _device);
+            var x0 = all.index_select(0, idx);
+            var t = randint(cfg.DiffusionSteps, [cfg.Batch], generator: gen, device: _device);
+            var eps = randn([cfg.Batch, d], generator: gen, device: _device);
+            var ab = _alphaBar.index_select(0, t).unsqueeze(1);
+            var xt = sqrt(ab) * x0 + sqrt(1 - ab) * eps;
+            var epsHat = _net.forward(xt, t.to(float32) / cfg.DiffusionSteps);
+            var denoise = nn.functional.mse_loss(epsHat, eps);
+            var loss = denoise;
+            double physicsValue = 0;
+            if (cfg.PhysicsWeight > 0)
+            {
+                var x0Hat = (xt - sqrt(1 - ab) * epsHat) / sqrt(ab);
+                var penalty = Penalty(x0Hat); // [B]
+                // Weight alpha-bar^2: x0-hat is only informative at low noise.
+                var physics = (ab.squeeze(1).square() * penalty).mean();
+                loss = loss + cfg.PhysicsWeight * physics;
+                physicsValue = physics.item<float>();
+            }
+            opt.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(_net.parameters(), 1.0);
+            opt.step();
+            var dv = denoise.item<float>();
+            if (step >= cfg.TrainSteps - tail) { dSum += dv; pSum += physicsValue; }
+            if (step % 50 == 0 || step == cfg.TrainSteps - 1) progress?.Invoke(step + 1, dv, physicsValue);
+        }
+        _net.eval();
+        return (dSum / tail, pSum / tail);
+    }
+
+    /// <summary>
+    /// Smooth penalty per individual of standardised vectors z [B, D], with pseudo-Huber h(r) = sqrt(1 + r^2) - 1 so
+    /// gradients stay bounded: h of the relative volume-sum and flow-closure errors in units of their tolerances, h of
+    /// the hepatic-artery shortfall below a quarter of its typical fraction, and h of every range z-score beyond 3.5
+    /// (the checker allows 4). Ranges are linear in the log vector, so they are one matrix product.
+    /// </summary>
+    internal Tensor Penalty(Tensor z)
+    {
+        using var scope = NewDisposeScope();
+        var c = _penaltyTensors ??= new PenaltyTensors(_table, Mean, Std, _device);
+        // x0-hat at high noise can be far out; clamping keeps exp finite (those steps carry little weight anyway).
+        var logx = z.clamp(-8, 8) * c.Std + c.Mean;
+        var x = exp(logx);
+        static Tensor Huber(Tensor r) => sqrt(1 + r.square()) - 1;
+        var bw = x[.., 0];
+        var co = x[.., 2];
+        var volErr = ((x * c.VolumeMask).sum(1) / bw - 1) / 0.05;
+        var flowErr = ((x * c.FlowMask).sum(1) / co - 1) / 0.02;
+        var ha = (x * c.HepaticArteryMap).sum(1) / co;
+        var haShort = nn.functional.relu(c.HaFloor - ha) / c.HaFloor;
+        var zr = ((logx.matmul(c.RangeMap) - c.RangeCentre) / c.RangeScale).abs();
+        var haZ = ((log(nn.functional.relu(ha) + 1e-6f) - c.HaCentre) / c.HaScale).abs();
+        var range = Huber(nn.functional.relu(zr - 3.5)).sum(1) + Huber(nn.functional.relu(haZ - 3.5));
+        return (Huber(volErr) + Huber(flowErr) + Huber(haShort) + range).MoveToOuterDisposeScope();
+    }
+
+    private PenaltyTensors? _penaltyTensors;
+
+    /// <summary>Constant tensors of <see cref="Penalty"/>, built once.</summary>
+    private sealed class PenaltyTensors
+    {
+        public readonly Tensor Mean, Std, VolumeMask, FlowMask, HepaticArteryMap, RangeMap, RangeCentre, RangeScale;
+        public readonly double HaFloor, HaCentre, HaScale;
+
+        public PenaltyTensors(PhysiologyTable t, double[] mean, double[] std, Device device)
+        {
+            var d = Physiology.Vector.Length;
+            Tensor Vec(IEnumerable<double> v) => tensor(v.Select(a => (float)a).ToArray(), device: device).DetachFromDisposeScope();
+            Mean = Vec(mean);
+            Std = Vec(std);
+            var vm = new double[d];
+            for (var i = 3; i <= Physiology.Vector.BloodVolumeIndex; i++) vm[i] = 1;
+            VolumeMask = Vec(vm);
+            var fm = new double[d];
+            foreach (var tissue in Tissues.DrainToVein) fm[Physiology.Vector.FlowIndex(tissue)] = 1;
+            FlowMask = Vec(fm);
+            var hm = new double[d];
+            hm[Physiology.Vector.FlowIndex(Tissue.Liver)] = 1;
+            foreach (var tissue in Tissues.Portal) hm[Physiology.Vector.FlowIndex(tissue)] = -1;
+            HepaticArteryMap = Vec(hm);
+            var haFrac = t.FlowFractions[(int)Tissue.Liver];
+            HaFloor = 0.25 * haFrac.Value;
+            HaCentre = Math.Log(haFrac.Value);
+            HaScale = haFrac.LogSd;
+
+            // Each range is a linear form of the log vector: (coefficients, typical value, log SD).
+            var forms = new List<(double[] W, double Typical, double LogSd)>();
+            double[] W(params (int Index, double Coef)[] terms) { var w = new double[d]; foreach (var (i, cf) in terms) w[i] += cf; return w; }
+            forms.Add((W((0, 1)), t.BodyWeight.Value, t.BodyWeight.LogSd));
+            forms.Add((W((1, 1)), t.Hematocrit.Value, t.Hematocrit.LogSd));
+            forms.Add((W((2, 1), (0, -0.75)), t.CardiacOutput.Value / Math.Pow(t.BodyWeight.Value, 0.75), t.CardiacOutput.LogSd));
+            foreach (var tissue in Tissues.All)
+            {
+                var f = t.VolumeFractions[(int)tissue];
+                forms.Add((W((Physiology.Vector.VolumeIndex(tissue), 1), (0, -1)), f.Value, f.LogSd));
+            }
+            forms.Add((W((Physiology.Vector.BloodVolumeIndex, 1), (0, -1)), t.BloodFraction.Value, t.BloodFraction.LogSd));
+            foreach (var tissue in Tissues.All.Skip(1).Where(x => x != Tissue.Liver))
+            {
+                var f = t.FlowFractions[(int)tissue];
+                forms.Add((W((Physiology.Vector.FlowIndex(tissue), 1), (2, -1)), f.Value, f.LogSd));
+            }
+            var map = new float[d * forms.Count];
+            for (var r = 0; r < forms.Count; r++)
+                for (var i = 0; i < d; i++) map[i * forms.Count + r] = (float)forms[r].W[i];
+            RangeMap = tensor(map, [d, forms.Count], device: device).DetachFromDisposeScope();
+            RangeCentre = Vec(forms.Select(f => Math.Log(f.Typical)));
+            RangeScale = Vec(forms.Select(f => f.LogSd));
+        }
+    }
+
+    /// <summary>Generates <paramref name="n"/> individuals by ancestral DDPM sampling (seeded; batches of 4096).</summary>
+    public Physiology[] Sample(int n, int seed, IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        var d = Physiology.Vector.Length;
+        var result = new Physiology[n];
+        var gen = new Generator((ulong)seed, _device);
+        const int batch = 4096;
+        var done = 0;
+        var steps = Config.DiffusionSteps;
+        for (var start = 0; start < n; start += batch)
+        {
+            var b = Math.Min(batch, n - start);
+            using var outer = NewDisposeScope();
+            var x = randn([b, d], generator: gen, device: _device);
+            for (var i = steps - 1; i >= 0; i--)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var ab = _alphaBarHost[i];
+                var abPrev = i > 0 ? _alphaBarHost[i - 1] : 1.0;
+                var alpha = ab / abPrev;
+                var beta = 1 - alpha;
+                var tt = full([b], (float)i / steps, device: _device);
+                Tensor mu;
+                if (Config.GuidanceScale > 0)
+                {
+                    var xg = x.detach().requires_grad_(true);
+                    var epsG = _net.forward(xg, tt);
+                    var x0Hat = (xg - Math.Sqrt(1 - ab) * epsG) / Math.Sqrt(ab);
+                    var p = Penalty(x0Hat).sum();
+                    var grad = autograd.grad([p], [xg])[0];
+                    var eps = epsG.detach();
+                    // Weighted by alpha-bar like the training loss, and each row's shift capped at sqrt(beta) (one noise
+                    // step) so a poor x0-hat at high noise cannot throw samples off the data manifold.
+                    var shift = Config.GuidanceScale * beta * ab * grad;
+                    var norm = shift.norm(1, keepdim: true);
+                    shift = shift * (Math.Sqrt(beta) / (norm + 1e-12)).clamp_max(1);
+                    mu = (x - beta / Math.Sqrt(1 - ab) * eps) / Math.Sqrt(alpha) - shift;
+                }
+                else
+                {
+                    using var noGrad = no_grad();
+                    var eps = _net.forward(x, tt);
+                    mu = (x - beta / Math.Sqrt(1 - ab) * eps) / Math.Sqrt(alpha);
+                }
+                var sigma = Math.Sqrt(beta * (1 - abPrev) / (1 - ab));
+                x = (i > 0 ? mu + sigma * randn([b, d], generator: gen, device: _device) : mu).detach().MoveToOuterDisposeScope();
+            }
+            var host = x.cpu().data<float>().ToArray();
+            for (var r = 0; r < b; r++)
+            {
+                var v = new double[d];
+                for (var j = 0; j < d; j++) v[j] = Math.Exp(host[r * d + j] * Std[j] + Mean[j]);
+                result[start + r] = Physiology.FromVector(_table.Species, v);
+            }
+            done += b;
+            progress?.Report(done);
+        }
+        return result;
+    }
+
+    /// <summary>Sets the guidance scale used by <see cref="Sample"/>.</summary>
+    public void SetGuidance(double scale)
+    {
+        if (!(scale >= 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "guidance scale must be >= 0.");
+        Config = Config with { GuidanceScale = scale };
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Writes <c>{prefix}.bin</c> (weights) and <c>{prefix}.json</c> (manifest), each atomically.</summary>
+    public void Save(string prefix)
+    {
+        if (Manifest is null) throw new InvalidOperationException("model has no manifest: train or load it before saving.");
+        var bin = prefix + ".bin";
+        var tmp = bin + ".tmp";
+        _net.save(tmp);
+        File.Move(tmp, bin, overwrite: true);
+        var json = prefix + ".json";
+        File.WriteAllText(json + ".tmp", JsonSerializer.Serialize(Manifest, JsonOptions));
+        File.Move(json + ".tmp", json, overwrite: true);
+    }
+
+    /// <summary>Loads a model from a manifest and weights stream.</summary>
+    public static PopulationDiffusion Load(string manifestJson, Stream weights, string name, Device? device = null)
+    {
+        var m = JsonSerializer.Deserialize<GeneratorManifest>(manifestJson, JsonOptions)
+            ?? throw new FormatException($"{name}: empty manifest.");
+        var model = new PopulationDiffusion(PhysiologyTable.Load(SpeciesNames.Parse(m.Species)), m.Config, m.Mean, m.Std, device) { Manifest = m };
+        model._net.load(weights);
+        model._net.eval();
+        return model;
+    }
+
+    /// <summary>Loads <c>{prefix}.json</c> and <c>{prefix}.bin</c> from disk.</summary>
+    public static PopulationDiffusion Load(string prefix, Device? device = null)
+    {
+        using var s = File.OpenRead(prefix + ".bin");
+        return Load(File.ReadAllText(prefix + ".json"), s, prefix, device);
+    }
+
+    /// <summary>The bundled checkpoint data/pbpk/generator_{species}_{method}.</summary>
+    /// <exception cref="IOException">No bundled checkpoint for that species and method.</exception>
+    public static PopulationDiffusion LoadBundled(Species species, PopulationMethod method, Device? device = null)
+    {
+        var prefix = $"generator_{species.ToString().ToLowerInvariant()}_{method.ToString().ToLowerInvariant()}";
+        var asm = typeof(PopulationDiffusion).Assembly;
+        using var w = asm.GetManifestResourceStream("ZeroShotPK.Pbpk.Data." + prefix + ".bin")
+            ?? throw new IOException($"no bundled {method.ToString().ToLowerInvariant()} checkpoint for {species.ToString().ToLowerInvariant()} (data/pbpk/{prefix}.bin); train one with --retrain.");
+        return Load(BundledData.ReadText(prefix + ".json"), w, "data/pbpk/" + prefix, device);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _net.Dispose();
+        _alphaBar.Dispose();
+    }
+}

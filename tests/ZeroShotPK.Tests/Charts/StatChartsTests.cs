@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Microsoft.Data.Analysis;
+using Plotly.NET;
+using ZeroShotPK.Charts;
+using ZeroShotPK.Notebooks;
+
+namespace ZeroShotPK.Tests.Charts;
+
+public class StatChartsTests
+{
+    private static JsonElement Figure(GenericChart chart) => JsonDocument.Parse(GenericChart.toFigureJson(chart)).RootElement;
+    private static double[] Numbers(JsonElement trace, string axis) => trace.GetProperty(axis).EnumerateArray().Select(e => e.GetDouble()).ToArray();
+
+    [Fact]
+    public void Histograms_overlay_density_traces_and_take_log10_when_asked()
+    {
+        var fig = Figure(StatCharts.Histograms([("a", [1.0, 10, 100]), ("b", [1000.0])], "CL (L/h)", title: "t", log10: true));
+        var traces = fig.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(["a", "b"], traces.Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal([0.0, 1, 2], Numbers(traces[0], "x"));
+        Assert.Equal([3.0], Numbers(traces[1], "x"));
+        Assert.Equal("probability density", traces[0].GetProperty("histnorm").GetString());
+        var layout = fig.GetProperty("layout");
+        Assert.Equal("overlay", layout.GetProperty("barmode").GetString());
+        Assert.Equal("log10 CL (L/h)", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void Histograms_refuse_non_positive_values_on_log10_naming_the_series()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => StatCharts.Histograms([("ok", [1.0]), ("V", [2.0, 0])], "V", log10: true));
+        Assert.StartsWith("histograms: series 'V' has a value <= 0; log10 needs positive values.", ex.Message);
+    }
+
+    [Fact]
+    public void Lines_colour_by_group_and_show_one_legend_entry_per_group()
+    {
+        var fig = Figure(StatCharts.Lines(
+        [
+            new ChartSeries("s1", [0.0, 1], [1.0, 2], "Oral"),
+            new ChartSeries("s2", [0.0, 1], [3.0, 4], "Oral"),
+            new ChartSeries("s3", [0.0, 2], [5.0, 6], "IvBolus"),
+        ], "t", "c", logY: true));
+        var traces = fig.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(["Oral", "Oral", "IvBolus"], traces.Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal([true, false, true], traces.Select(t => t.GetProperty("showlegend").GetBoolean()));
+        var colours = traces.Select(t => t.GetProperty("line").GetProperty("color").GetString()).ToArray();
+        Assert.Equal(colours[0], colours[1]);
+        Assert.NotEqual(colours[0], colours[2]);
+        Assert.Equal([5.0, 6], Numbers(traces[2], "y"));
+        Assert.Equal("log", fig.GetProperty("layout").GetProperty("yaxis").GetProperty("type").GetString());
+        Assert.Equal(["lines", "lines", "lines"], traces.Select(t => t.GetProperty("mode").GetString()));
+    }
+
+    [Fact]
+    public void Lines_draw_a_markers_series_as_points()
+    {
+        var traces = Figure(StatCharts.Lines([new ChartSeries("pred", [1.0, 2], [3.0, 4]), new ChartSeries("observed", [1.5], [3.5], Markers: true)], "t", "c"))
+            .GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(["lines", "markers"], traces.Select(t => t.GetProperty("mode").GetString()));
+        Assert.Equal([3.5], Numbers(traces[1], "y"));
+    }
+
+    [Fact]
+    public void Series_with_mismatched_lengths_is_an_error()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => StatCharts.Points([new ChartSeries("bad", [1.0, 2], [1.0])], "x", "y"));
+        Assert.StartsWith("series 'bad': 2 x values but 1 y values.", ex.Message);
+    }
+
+    [Fact]
+    public void Intervals_draw_a_whisker_and_a_point_per_label_and_check_the_order()
+    {
+        var traces = Figure(StatCharts.Intervals([new IntervalEstimate("ddpm", 0.03, 0.017, 0.052), new IntervalEstimate("reference", 0, 1e-19, 0.0095)], "rate"))
+            .GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(4, traces.Length);
+        Assert.Equal([0.017, 0.052], Numbers(traces[0], "y"));
+        Assert.Equal([0.03], Numbers(traces[1], "y"));
+        Assert.Equal("ddpm", traces[1].GetProperty("x")[0].GetString());
+        var ex = Assert.Throws<ArgumentException>(() => StatCharts.Intervals([new IntervalEstimate("m", 2, 0, 1)], "y"));
+        Assert.StartsWith("intervals: 'm' has value 2 outside [0, 1].", ex.Message);
+    }
+
+    [Fact]
+    public void ToDataFrame_makes_numeric_and_string_columns_and_renders_html()
+    {
+        var df = HtmlViews.ToDataFrame(new[] { new { Method = "nlme", Rmse = 0.25, N = 12 }, new { Method = "aicmet", Rmse = 0.125, N = 11 } });
+        Assert.Equal(["Method", "Rmse", "N"], df.Columns.Select(c => c.Name));
+        Assert.IsType<StringDataFrameColumn>(df.Columns["Method"]);
+        Assert.IsType<DoubleDataFrameColumn>(df.Columns["N"]);
+        Assert.Equal(0.125, (double)df.Columns["Rmse"][1]!);
+        Assert.Equal("<table><thead><tr><th>Method</th><th>Rmse</th><th>N</th></tr></thead><tbody>"
+            + "<tr><td>nlme</td><td>0.25</td><td>12</td></tr><tr><td>aicmet</td><td>0.125</td><td>11</td></tr></tbody></table>", df.ToHtml());
+        Assert.EndsWith("<div>(1 more rows)</div>", df.ToHtml(maxRows: 1));
+    }
+}

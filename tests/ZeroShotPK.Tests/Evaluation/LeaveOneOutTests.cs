@@ -1,0 +1,97 @@
+using System.Globalization;
+using ZeroShotPK.Data;
+using ZeroShotPK.Evaluation;
+using ZeroShotPK.Inference;
+
+namespace ZeroShotPK.Tests.Evaluation;
+
+public class LeaveOneOutTests
+{
+    private static double Curve(double t) => 10 * Math.Exp(-0.1 * t);
+
+    // Knows the true curve; records what it was shown so the test can check nothing leaks.
+    private sealed class TruePredictor : IPredictor
+    {
+        public List<(int Context, string Id, int Known, bool ContextHasTarget)> Calls { get; } = [];
+        public string Name => "truth";
+        public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
+        {
+            Calls.Add((context.Individuals.Count, target.Id, target.Observations.Count, context.Individuals.Any(i => i.Id == target.Id)));
+            var m = times.Select(Curve).ToArray();
+            return new Prediction(Name, times, m, m.Select(v => v * Math.Exp(-0.15)).ToArray(), m.Select(v => v * Math.Exp(0.15)).ToArray());
+        }
+    }
+
+    private static Study TinyStudy()
+    {
+        double[] t = [1, 2, 3, 4, 5, 6];
+        var dose = new[] { DosingEvent.Oral(0.5, 100) };
+        // A: exact. B: every hidden value 0.2 above on the log scale (outside the +-0.15 interval).
+        // C: hidden values exact except a BLQ sample, a zero and a pre-dose sample, all unscored.
+        var a = new Individual("A", dose, t.Select(x => new Observation(x, Curve(x))));
+        var b = new Individual("B", dose, t.Select((x, j) => new Observation(x, j < 2 ? Curve(x) : Curve(x) * Math.Exp(0.2))));
+        var c = new Individual("C", dose, [
+            new Observation(0.1, 1), new Observation(1, Curve(1)), new Observation(0.2, 3),
+            new Observation(2, Curve(2)), new Observation(3, 0.05, Lloq: 0.1, IsBlq: true), new Observation(4, 0), new Observation(5, Curve(5) * Math.Exp(-0.1))]);
+        return new Study("tiny", [a, b, c]);
+    }
+
+    [Fact]
+    public void ScoresMatchHandArithmeticAndNothingLeaks()
+    {
+        var p = new TruePredictor();
+        var r = LeaveOneOut.Run(TinyStudy(), p, known: 2);
+        // C sorted by time: 0.1 (pre-dose), 0.2 (pre-dose), 1, 2 | 3 (BLQ), 4 (zero), 5; known = the two pre-dose samples,
+        // so hidden = 1, 2, 3, 4, 5 of which 1, 2, 5 are scored.
+        Assert.Equal(4 + 4 + 5, r.Rows.Count);
+        Assert.Equal(2, r.Summary.ObservationsSkipped);
+        Assert.Equal(11, r.Summary.ObservationsScored);
+        // Per individual: A 0, B 0.2, C sqrt(0.1^2 / 3); mean over 3 individuals.
+        Assert.Equal((0 + 0.2 + Math.Sqrt(0.01 / 3)) / 3, r.Summary.LogRmse, 12);
+        // Covered: A 4, B 0, C 3 of 11 scored.
+        Assert.Equal(7.0 / 11, r.Summary.Coverage90, 12);
+        Assert.Equal(3, r.Summary.Individuals);
+        Assert.All(p.Calls, c => { Assert.Equal(2, c.Context); Assert.Equal(2, c.Known); Assert.False(c.ContextHasTarget); });
+    }
+
+    [Fact]
+    public void NonPositivePredictionOfAScoredObservationIsAnError()
+    {
+        var zero = new ZeroPredictor();
+        var ex = Assert.Throws<InvalidOperationException>(() => LeaveOneOut.Run(TinyStudy(), zero, known: 2));
+        Assert.Equal("method 'zero', individual A, time 3: prediction 0 is not positive, so its log-error is undefined.", ex.Message);
+    }
+
+    private sealed class ZeroPredictor : IPredictor
+    {
+        public string Name => "zero";
+        public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
+        {
+            var z = new double[times.Count];
+            return new Prediction(Name, times, z, z, z);
+        }
+    }
+
+    [Fact]
+    public void CsvFilesHaveTheDocumentedColumns()
+    {
+        var r = LeaveOneOut.Run(TinyStudy(), new TruePredictor(), known: 2);
+        var dir = Path.Combine(Path.GetTempPath(), "zspk-eval-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            EvaluationCsv.WritePredictions(Path.Combine(dir, "predictions.csv"), r.Rows);
+            EvaluationCsv.WriteSummary(Path.Combine(dir, "summary.csv"), [r.Summary with { Seconds = 1.5 }]);
+            var pred = File.ReadAllLines(Path.Combine(dir, "predictions.csv"));
+            Assert.Equal("METHOD,ID,TIME,DV,PRED,LO90,HI90,SCORED", pred[0]);
+            Assert.Equal(14, pred.Length);
+            var first = pred[1].Split(',');
+            Assert.Equal(["truth", "A", "3"], first[..3]);
+            Assert.Equal(Curve(3), double.Parse(first[4], CultureInfo.InvariantCulture), 9);
+            Assert.Equal("1", first[7]);
+            var sum = File.ReadAllLines(Path.Combine(dir, "summary.csv"));
+            Assert.Equal(["METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED", "truth,tiny,3,0.0859,0.6364,1.500,11,2"], sum);
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

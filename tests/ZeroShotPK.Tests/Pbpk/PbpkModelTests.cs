@@ -1,0 +1,154 @@
+using ZeroShotPK.Data;
+using ZeroShotPK.Pbpk;
+
+namespace ZeroShotPK.Tests.Pbpk;
+
+public class PbpkModelTests
+{
+    private static readonly Physiology Human = PhysiologyTable.Load(Species.Human).Reference();
+    private static Compound Get(string name) => Compound.Resolve(name);
+
+    [Theory]
+    [InlineData("diazepam")]
+    [InlineData("propranolol")]
+    [InlineData("theophylline")]
+    public void MassBalance_InBodyPlusEliminatedPlusUnabsorbedEqualsDose(string name)
+    {
+        var c = Get(name) with { Fa = 0.8 };
+        var model = new PbpkModel(Human, c);
+        DosingEvent[] doses = [DosingEvent.Oral(0, 100), DosingEvent.Bolus(6, 50), DosingEvent.Infusion(12, 30, 2), DosingEvent.Oral(24, 100)];
+        var times = Enumerable.Range(0, 49).Select(i => i * 1.0).ToArray();
+        var sol = model.Simulate(doses, times);
+        var inBody = sol.AmountInBody();
+        for (var i = 0; i < times.Length; i++)
+        {
+            var x = sol.Amounts[i];
+            var t = times[i];
+            var given = 100.0 + (t >= 6 ? 50 : 0) + 30 * Math.Clamp((t - 12) / 2, 0, 1) + (t >= 24 ? 100 : 0);
+            var total = inBody[i] + x[(int)PbpkState.Unabsorbed] + x[(int)PbpkState.EliminatedHepatic] + x[(int)PbpkState.EliminatedRenal];
+            Assert.Equal(given, total, 1e-9 * given);
+        }
+        // Fa = 0.8 of the oral doses: what left the lumen unabsorbed is 20% of what left the lumen.
+        var last = sol.Amounts[^1];
+        var leftLumen = 200 - last[(int)PbpkState.GutLumen];
+        Assert.Equal(0.2 * leftLumen, last[(int)PbpkState.Unabsorbed], 1e-9 * leftLumen);
+    }
+
+    [Theory]
+    [InlineData("diazepam", PartitionMethod.PoulinTheil)]
+    [InlineData("propranolol", PartitionMethod.RodgersRowland)]
+    [InlineData("theophylline", PartitionMethod.RodgersRowland)]
+    public void ConstantInfusion_ReachesWellStirredSteadyState(string name, PartitionMethod method)
+    {
+        var c = Get(name);
+        var model = new PbpkModel(Human, c, method);
+        // Exact: at steady state every non-eliminating tissue's outflow equals arterial blood C_A, the liver extracts
+        // Q_H e/(Q_H + e) C_A, the kidney likewise, and input R0 balances elimination, so
+        // C_plasma = R0 / (B:P (CL_H,b + CL_R,b)); for the reference individual CL_H,b + CL_R,b = (CL_H + CL_R)/B:P.
+        const double r0 = 10; // mg/h
+        var expected = r0 / (c.HepaticClearance + c.RenalClearance);
+        Assert.Equal(c.HepaticClearance + c.RenalClearance, model.PlasmaClearance, 1e-9 * model.PlasmaClearance);
+        var tEnd = 40 * model.Vss / model.PlasmaClearance; // about 28 half-lives: transient < 1e-8
+        var sol = model.Simulate([DosingEvent.Infusion(0, r0 * 2 * tEnd, 2 * tEnd)], [tEnd]);
+        Assert.Equal(expected, sol.PlasmaConcentration()[0], 1e-6 * expected);
+        // Tissue concentration at steady state: C_T = Kp_T * C_plasma for non-eliminating tissues.
+        var muscle = sol.TissueConcentration(Tissue.Muscle)[0];
+        Assert.Equal(model.Kp[(int)Tissue.Muscle] * expected, muscle, 1e-6 * muscle);
+    }
+
+    [Fact]
+    public void AllKpOneAndHugeFlows_IsOneCompartmentWithTotalVolume()
+    {
+        // Kp = 1, B:P = 1, flows x 1e4: the body mixes instantly, so C(t) = Dose/V exp(-CL t / V) with V = total volume.
+        var p = Human;
+        var fast = new Physiology(p.Species, p.BodyWeight, p.Hematocrit, p.CardiacOutput * 1e4, p.Volumes, p.BloodVolume, p.Flows.Select(q => q * 1e4).ToArray());
+        var c = Get("theophylline") with { BloodPlasmaRatio = 1, Fu = 1, HepaticClearance = 5, RenalClearance = 0 };
+        var model = new PbpkModel(fast, c, kp: Enumerable.Repeat(1.0, Tissues.Count).ToArray(), reference: fast);
+        var v = p.TotalVolume;
+        double[] times = [1, 5, 10, 24];
+        var sol = model.Simulate([DosingEvent.Bolus(0, 100)], times);
+        var cp = sol.PlasmaConcentration();
+        for (var i = 0; i < times.Length; i++)
+        {
+            var expected = 100 / v * Math.Exp(-5 * times[i] / v);
+            Assert.Equal(expected, cp[i], 2e-4 * expected);
+        }
+        Assert.Equal(v, model.Vss, 1e-9 * v);
+    }
+
+    [Fact]
+    public void OralBioavailability_IsFaTimesHepaticAvailability()
+    {
+        var c = Get("propranolol") with { Fa = 0.9 };
+        var model = new PbpkModel(Human, c);
+        var iv = model.Simulate([DosingEvent.Bolus(0, 100)], [2000]).Amounts[0][(int)PbpkState.PlasmaAuc];
+        var po = model.Simulate([DosingEvent.Oral(0, 100)], [2000]).Amounts[0][(int)PbpkState.PlasmaAuc];
+        var qh = Human.Flow(Tissue.Liver);
+        var fh = qh / (qh + model.HepaticExtractionTerm);
+        Assert.Equal(0.9 * fh, po / iv, 1e-6);
+        // IV AUC = Dose / CL (plasma), exact for a linear system.
+        Assert.Equal(100 / model.PlasmaClearance, iv, 1e-6 * iv);
+    }
+
+    [Fact]
+    public void ExactSolution_MatchesAdaptiveDormandPrince()
+    {
+        var model = new PbpkModel(Human, Get("diazepam"));
+        DosingEvent[] doses = [DosingEvent.Oral(0, 10), DosingEvent.Infusion(3, 5, 1.5), DosingEvent.Bolus(8.25, 2)];
+        var times = new[] { 0.5, 1, 2, 3.7, 4.5, 8.25, 10, 12 };
+        var exact = model.Simulate(doses, times);
+        var ode = model.SimulateOde(doses, times, 1e-10, 1e-12);
+        for (var i = 0; i < times.Length; i++)
+            for (var s = 0; s < PbpkModel.StateCount; s++)
+                Assert.Equal(ode.Amounts[i][s], exact.Amounts[i][s], 1e-6 * (1 + Math.Abs(ode.Amounts[i][s])));
+    }
+
+    [Fact]
+    public void MatrixExponential_MatchesEigenDecomposition()
+    {
+        var rng = new Random(3);
+        const int n = 7;
+        var m = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, n, (_, _) => rng.NextDouble() - 0.5);
+        var sym = (m + m.Transpose()) * 20; // symmetric: real eigen-decomposition, norm well above 1 (scaling used)
+        var evd = sym.Evd();
+        var expected = evd.EigenVectors * MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfDiagonalArray(evd.EigenValues.Select(l => Math.Exp(l.Real * 0.3)).ToArray()) * evd.EigenVectors.Transpose();
+        var a = new double[n * n];
+        for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) a[i * n + j] = sym[i, j];
+        var result = new double[n * n];
+        MatrixExponential.Compute(a, n, 0.3, result);
+        var scale = expected.Enumerate().Max(Math.Abs);
+        for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) Assert.Equal(expected[i, j], result[i * n + j], 1e-10 * scale);
+    }
+
+    [Fact]
+    public void CardiacOutput_ClosesOnReferenceOfEverySpecies()
+    {
+        foreach (var s in Enum.GetValues<Species>())
+        {
+            var p = PhysiologyTable.Load(s).Reference();
+            Assert.Equal(p.CardiacOutput, p.SystemicFlowSum, 1e-9 * p.CardiacOutput);
+            Assert.Equal(p.BodyWeight, p.TotalVolume, 1e-9 * p.BodyWeight);
+            Assert.True(p.HepaticArteryFlow > 0);
+            Assert.Empty(PhysiologyConstraints.For(s).Check(p));
+        }
+        var h = PhysiologyTable.Load(Species.Human).Reference();
+        Assert.Equal(390, h.CardiacOutput);
+        Assert.Equal(0.255 * 390, h.Flow(Tissue.Liver), 1e-9);
+    }
+
+    [Fact]
+    public void InvalidInputs_GiveClearMessages()
+    {
+        var p = Human;
+        var q = p.Flows.ToArray();
+        q[(int)Tissue.Liver] = p.PortalFlow * 0.9;
+        var bad = new Physiology(p.Species, p.BodyWeight, p.Hematocrit, p.CardiacOutput, p.Volumes, p.BloodVolume, q);
+        var e = Assert.Throws<ArgumentException>(() => new PbpkModel(bad, Get("diazepam")));
+        Assert.StartsWith("physiology: hepatic artery flow is negative", e.Message);
+        var model = new PbpkModel(p, Get("diazepam"));
+        var e2 = Assert.Throws<ArgumentException>(() => model.Simulate([DosingEvent.Bolus(0, 1)], [2, 1]));
+        Assert.StartsWith("times[1] = 1 is before times[0] = 2", e2.Message);
+        var e3 = Assert.Throws<ArgumentException>(() => new PbpkModel(p, Get("diazepam") with { HepaticClearance = 1000 }));
+        Assert.Contains("hepatic blood clearance", e3.Message);
+    }
+}

@@ -1,0 +1,93 @@
+using ZeroShotPK.Pbpk;
+
+namespace ZeroShotPK.Tests.Pbpk;
+
+public class PhysiologyConstraintTests
+{
+    private static readonly PhysiologyTable Table = PhysiologyTable.Load(Species.Human);
+    private static readonly Physiology Ref = Table.Reference();
+    private static readonly PhysiologyConstraints Rules = new(Table);
+
+    private static Physiology With(Func<double[], double[]> edit) => Physiology.FromVector(Species.Human, edit(Ref.ToVector()));
+
+    private static ConstraintRule[] Broken(Physiology p) => Rules.Check(p).Select(v => v.Rule).Distinct().OrderBy(r => r).ToArray();
+
+    [Fact]
+    public void EachRule_CatchesItsViolation()
+    {
+        var liver = Physiology.Vector.FlowIndex(Tissue.Liver);
+        // Liver flow below portal flow but CO adjusted so closure holds: only the hepatic artery rule (and its fraction range).
+        var p = With(x => { var d = x[liver] - 0.9 * Ref.PortalFlow; x[liver] -= d; x[2] -= d; return x; });
+        Assert.Contains(ConstraintRule.HepaticArteryFlow, Broken(p));
+        Assert.DoesNotContain(ConstraintRule.CardiacOutputClosure, Broken(p));
+
+        var muscleQ = Physiology.Vector.FlowIndex(Tissue.Muscle);
+        Assert.Equal([ConstraintRule.CardiacOutputClosure], Broken(With(x => { x[muscleQ] += 0.03 * Ref.CardiacOutput; return x; })));
+        var muscleV = Physiology.Vector.VolumeIndex(Tissue.Muscle);
+        Assert.Equal([ConstraintRule.VolumeSum], Broken(With(x => { x[muscleV] += 0.06 * Ref.BodyWeight; return x; })));
+        Assert.Equal([ConstraintRule.PositiveVolumes, ConstraintRule.PopulationRange, ConstraintRule.AllometricCoherence],
+            Broken(With(x => { x[Physiology.Vector.VolumeIndex(Tissue.Spleen)] = -0.01; return x; })));
+        // A 1000 kg human with everything scaled (so closures hold): range broken, allometry of CO broken (scaled as BW^1).
+        Assert.Equal([ConstraintRule.PopulationRange, ConstraintRule.AllometricCoherence], Broken(With(x => x.Select(v => v * 1000 / 73).Select((v, i) => i == 1 ? Ref.Hematocrit : v).ToArray())));
+        Assert.Empty(Broken(Ref));
+        var detail = Rules.Check(With(x => { x[muscleV] += 0.06 * Ref.BodyWeight; return x; }))[0].Detail;
+        Assert.Equal("sum of volumes 77.38 L vs body weight 73 kg (+6.0%, tolerance 5%)", detail);
+    }
+
+    [Fact]
+    public void Wilson_MatchesClosedForms()
+    {
+        // k = 0: upper = z^2 / (n + z^2).
+        var z = 1.959963984540054;
+        var (lo, hi) = new Proportion(0, 10000).Wilson95;
+        Assert.Equal(0, lo);
+        Assert.Equal(z * z / (10000 + z * z), hi, 1e-12);
+        // Symmetry: the interval of n-k is the mirror of k.
+        var a = new Proportion(140, 10000).Wilson95;
+        var b = new Proportion(9860, 10000).Wilson95;
+        Assert.Equal(1 - a.Upper, b.Lower, 1e-12);
+        Assert.Equal(0.0118767, a.Lower, 1e-6); // 1.40% [1.19, 1.65]; independent Python evaluation
+        Assert.Equal(0.0164965, a.Upper, 1e-6);
+    }
+
+    [Fact]
+    public void ReferenceSampler_IsSeededValidAndCorrelatedWithBodyWeight()
+    {
+        var sampler = new ReferencePopulation(Table);
+        var a = sampler.Sample(3000, 7);
+        var b = sampler.Sample(3000, 7);
+        var c = sampler.Sample(3000, 8);
+        Assert.Equal(a[2999].ToVector(), b[2999].ToVector());
+        Assert.NotEqual(a[0].BodyWeight, c[0].BodyWeight);
+        Assert.Equal(0, Rules.Evaluate(a).Any.Count);
+        Assert.True(sampler.RedrawRate < 0.03, $"redraw rate {sampler.RedrawRate}");
+        foreach (var p in a)
+        {
+            Assert.Equal(p.BodyWeight, p.TotalVolume, 1e-9 * p.BodyWeight);
+            Assert.Equal(p.CardiacOutput, p.SystemicFlowSum, 1e-9 * p.CardiacOutput);
+        }
+        var bw = a.Select(p => Math.Log(p.BodyWeight)).ToArray();
+        var liver = a.Select(p => Math.Log(p.Volume(Tissue.Liver))).ToArray();
+        var co = a.Select(p => Math.Log(p.CardiacOutput)).ToArray();
+        Assert.True(MathNet.Numerics.Statistics.Correlation.Pearson(bw, liver) > 0.5);
+        Assert.True(MathNet.Numerics.Statistics.Correlation.Pearson(bw, co) > 0.5);
+        // Median body weight ~ 73 kg (log-normal, CV 18%): SE of the mean log is 0.18/sqrt(3000) = 0.003.
+        Assert.Equal(Math.Log(73), bw.Average(), 0.015);
+    }
+
+    [Fact]
+    public void Metrics_SeeAShiftAndNotANewSample()
+    {
+        var sampler = new ReferencePopulation(Table);
+        var reference = sampler.Sample(4000, 1);
+        var same = sampler.Sample(1000, 2);
+        var shifted = same.Select(p => With(_ => p.ToVector().Select((v, i) => i == Physiology.Vector.VolumeIndex(Tissue.Liver) ? v * 1.5 : v).ToArray())).ToArray();
+        var f0 = PopulationMetrics.Compare(reference, same, 1000);
+        var f1 = PopulationMetrics.Compare(reference, shifted, 1000);
+        Assert.True(f0.MaxKs < 0.07, $"KS {f0.MaxKs}");
+        Assert.Equal("V_Liver_L", f1.WorstVariable);
+        Assert.True(f1.MaxKs > 0.3, $"KS {f1.MaxKs}");
+        Assert.True(f1.EnergyDistance > 3 * f0.EnergyDistance, $"energy {f1.EnergyDistance} vs {f0.EnergyDistance}");
+        Assert.True(f0.Coverage > 0.9 && f1.Coverage < f0.Coverage, $"coverage {f1.Coverage} vs {f0.Coverage}");
+    }
+}
