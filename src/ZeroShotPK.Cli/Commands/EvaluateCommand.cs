@@ -1,12 +1,102 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Data;
+using ZeroShotPK.Evaluation;
+using ZeroShotPK.Models.Baselines;
 
 namespace ZeroShotPK.Cli.Commands;
 
-/// <summary>Placeholder until issue 6 lands.</summary>
+/// <summary>
+/// zspk evaluate: the paper's leave-one-individual-out protocol for one or several methods; writes
+/// DIR/predictions.csv and DIR/summary.csv.
+/// </summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings { }
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--data <FILE>"), Description("Event CSV (NONMEM style); a STUDY column makes several datasets.")]
+        public string Data { get; init; } = "";
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("zspk " + context.Name + ": not implemented yet (issue 6).");
+        [CommandOption("--method <LIST>"), Description("Comma-separated: aicmet, aicmet-nocontext, nlme, population, node, or all."), DefaultValue("all")]
+        public string Method { get; init; } = "all";
+
+        [CommandOption("--known <K>"), Description("Observations of the held-out individual given to the method."), DefaultValue(4)]
+        public int Known { get; init; } = 4;
+
+        [CommandOption("--out <DIR>"), Description("Output folder for predictions.csv and summary.csv.")]
+        public string Out { get; init; } = "";
+
+        [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods).")]
+        public string? Checkpoint { get; init; }
+
+        [CommandOption("--estimation <ALG>"), Description("NLME estimation: focei or lb (Lindstrom-Bates, additive error)."), DefaultValue("focei")]
+        public string Estimation { get; init; } = "focei";
+
+        [CommandOption("--samples <N>"), Description("Predictive samples per prediction (sampling methods)."), DefaultValue(1000)]
+        public int Samples { get; init; } = 1000;
+
+        [CommandOption("--seed <SEED>"), Description("Base seed; fold i uses seed + i."), DefaultValue(0)]
+        public int Seed { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
+            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required (an output folder).");
+            if (Known < 0) return ValidationResult.Error($"--known must be >= 0, got {Known}.");
+            if (Samples < 10) return ValidationResult.Error($"--samples must be >= 10, got {Samples}.");
+            return ValidationResult.Success();
+        }
+    }
+
+    internal static NlmeEstimation ParseEstimation(string s) => s.ToLowerInvariant() switch
+    {
+        "focei" => NlmeEstimation.Focei,
+        "lb" or "lindstrom-bates" => NlmeEstimation.LindstromBates,
+        _ => throw new ArgumentException($"--estimation: expected focei or lb, got '{s}'."),
+    };
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var estimation = ParseEstimation(settings.Estimation);
+        var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.Checkpoint));
+        var studies = NonmemCsv.ReadStudies(settings.Data);
+        // Each method gets its own predictor (no fit shared across methods), so SECONDS is its whole cost.
+        var predictors = methods.Select(m => Methods.Create(m, settings.Checkpoint, settings.Samples, estimation)).ToArray();
+        var rows = new List<PredictionRow>();
+        var summaries = new List<EvaluationSummary>();
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                foreach (var study in studies)
+                foreach (var p in predictors)
+                {
+                    int folds = study.Individuals.Count(i => i.Observations.Count > settings.Known);
+                    var task = ctx.AddTask($"{p.Name} on {study.Name}", maxValue: Math.Max(folds, 1));
+                    var sw = Stopwatch.StartNew();
+                    var result = LeaveOneOut.Run(study, p, settings.Known, settings.Seed, done =>
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        task.Value = done;
+                        task.Description = $"{p.Name} on {study.Name} {done}/{folds} ({done / sw.Elapsed.TotalSeconds:F2} ind/s)";
+                    });
+                    task.Value = task.MaxValue;
+                    rows.AddRange(result.Rows);
+                    summaries.Add(result.Summary);
+                }
+            });
+        Directory.CreateDirectory(settings.Out);
+        EvaluationCsv.WritePredictions(Path.Combine(settings.Out, "predictions.csv"), rows);
+        EvaluationCsv.WriteSummary(Path.Combine(settings.Out, "summary.csv"), summaries);
+
+        var table = new Table().AddColumns("method", "dataset", "individuals", "log-RMSE", "coverage 90%", "seconds", "scored", "skipped");
+        foreach (var s in summaries)
+            table.AddRow(s.Method, s.Dataset, s.Individuals.ToString(), s.LogRmse.ToString("F4"), s.Coverage90.ToString("F3"),
+                s.Seconds.ToString("F2"), s.ObservationsScored.ToString(), s.ObservationsSkipped.ToString());
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(settings.Out, "predictions.csv"))} and summary.csv (skipped = BLQ, DV <= 0 or pre-dose samples, not scored)");
+        return 0;
+    }
 }

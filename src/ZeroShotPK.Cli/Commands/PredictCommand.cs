@@ -1,12 +1,80 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Data;
+using ZeroShotPK.Evaluation;
 
 namespace ZeroShotPK.Cli.Commands;
 
-/// <summary>Placeholder until issue 6 lands.</summary>
+/// <summary>zspk predict: predicts one individual of a study from the rest of the study and its first K samples.</summary>
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : CommandSettings { }
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods).")]
+        public string? Checkpoint { get; init; }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("zspk " + context.Name + ": not implemented yet (issue 6).");
+        [CommandOption("--data <FILE>"), Description("Event CSV of the study (one study).")]
+        public string Data { get; init; } = "";
+
+        [CommandOption("--id <ID>"), Description("Individual to predict; the others are the context.")]
+        public string Id { get; init; } = "";
+
+        [CommandOption("--known <K>"), Description("Observations of the individual given to the method."), DefaultValue(4)]
+        public int Known { get; init; } = 4;
+
+        [CommandOption("--times <A:STEP:B>"), Description("Query times from A to B in steps of STEP.")]
+        public string Times { get; init; } = "";
+
+        [CommandOption("--out <FILE>"), Description("Output CSV: METHOD,ID,TIME,PRED,LO90,HI90.")]
+        public string Out { get; init; } = "";
+
+        [CommandOption("--method <NAME>"), Description("aicmet, aicmet-nocontext, nlme or population."), DefaultValue("aicmet")]
+        public string Method { get; init; } = "aicmet";
+
+        [CommandOption("--seed <SEED>"), DefaultValue(0)]
+        public int Seed { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
+            if (string.IsNullOrWhiteSpace(Id)) return ValidationResult.Error("--id is required.");
+            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required (an output CSV).");
+            if (Known < 0) return ValidationResult.Error($"--known must be >= 0, got {Known}.");
+            return ValidationResult.Success();
+        }
+    }
+
+    /// <summary>Parses "a:step:b" into a, a + step, ..., up to b inclusive.</summary>
+    /// <exception cref="FormatException">Not three numbers, step &lt;= 0, or b &lt; a.</exception>
+    internal static double[] ParseTimes(string spec)
+    {
+        var parts = spec.Split(':');
+        var nums = new double[parts.Length];
+        if (parts.Length != 3 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out nums[i])).All(ok => ok))
+            throw new FormatException($"--times: expected a:step:b (three numbers), got '{spec}'.");
+        double a = nums[0], step = nums[1], b = nums[2];
+        if (!(step > 0) || !(b >= a)) throw new FormatException($"--times: expected step > 0 and b >= a, got '{spec}'.");
+        int n = (int)Math.Floor((b - a) / step + 1e-9) + 1;
+        if (n > 100_000) throw new FormatException($"--times: '{spec}' gives {n} times; at most 100000.");
+        return Enumerable.Range(0, n).Select(i => a + i * step).ToArray();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var times = ParseTimes(settings.Times);
+        var method = Methods.Parse(settings.Method, true).Single();
+        var study = NonmemCsv.ReadStudy(settings.Data);
+        var target = study[settings.Id];
+        var predictor = Methods.Create(method, settings.Checkpoint);
+        var p = predictor.Predict(study.Without(settings.Id), target.WithFirstObservations(settings.Known), times, settings.Seed);
+        var sb = new StringBuilder("METHOD,ID,TIME,PRED,LO90,HI90\n");
+        for (int j = 0; j < times.Length; j++)
+            sb.Append(CultureInfo.InvariantCulture, $"{p.Method},{settings.Id},{times[j]:G10},{p.Median[j]:G10},{p.Lower90[j]:G10},{p.Upper90[j]:G10}\n");
+        EvaluationCsv.WriteAtomic(settings.Out, sb.ToString());
+        AnsiConsole.MarkupLine($"{Markup.Escape(p.Method)}: {times.Length} times for individual {Markup.Escape(settings.Id)} ({settings.Known} known, {study.Individuals.Count - 1} in context) -> {Markup.Escape(settings.Out)}");
+        return 0;
+    }
 }

@@ -1,0 +1,52 @@
+using ZeroShotPK.Inference;
+using ZeroShotPK.Models.Baselines;
+
+namespace ZeroShotPK.Evaluation;
+
+/// <summary>The prediction methods by their table names: one place that turns a name into an <see cref="IPredictor"/>.</summary>
+public static class Methods
+{
+    /// <summary>Every method name, in table order.</summary>
+    public static IReadOnlyList<string> All { get; } = ["aicmet", "aicmet-nocontext", "nlme", "population", "node"];
+
+    /// <summary>True for methods that need a trained checkpoint.</summary>
+    public static bool NeedsCheckpoint(string name) => name is "aicmet" or "aicmet-nocontext";
+
+    /// <summary>
+    /// Parses a comma-separated method list; "all" means every method that can run with what is given (the AICMET
+    /// methods only with a checkpoint; "node" is not implemented and left out).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name.</exception>
+    public static IReadOnlyList<string> Parse(string list, bool haveCheckpoint)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToList();
+        if (names.Count == 0) throw new ArgumentException("--method: expected one or more of all, " + string.Join(", ", All) + ".");
+        if (names.Contains("all"))
+            return All.Where(n => (haveCheckpoint || !NeedsCheckpoint(n)) && n != "node").ToArray();
+        var unknown = names.FirstOrDefault(n => !All.Contains(n));
+        if (unknown is not null) throw new ArgumentException($"--method: unknown method '{unknown}' (expected all, {string.Join(", ", All)}).");
+        return names.Distinct().ToArray();
+    }
+
+    /// <summary>Creates the predictor <paramref name="name"/>.</summary>
+    /// <param name="name">Method name (see <see cref="All"/>).</param>
+    /// <param name="checkpoint">Trained model file for the AICMET methods.</param>
+    /// <param name="samples">Predictive samples drawn by sampling methods.</param>
+    /// <param name="estimation">Population estimation of the NLME methods.</param>
+    /// <exception cref="ArgumentException">Unknown name, or a missing checkpoint.</exception>
+    /// <exception cref="NotImplementedException">A method not built yet.</exception>
+    public static IPredictor Create(string name, string? checkpoint = null, int samples = 1000, NlmeEstimation estimation = NlmeEstimation.Focei)
+    {
+        if (NeedsCheckpoint(name) && string.IsNullOrEmpty(checkpoint))
+            throw new ArgumentException($"method '{name}' needs --checkpoint (a pretrained AICMET model).");
+        return name switch
+        {
+            "nlme" => new NlmePredictor(new NlmePopulationFitter(estimation: estimation), samples),
+            "population" => new PopulationPredictor(new NlmePopulationFitter(estimation: estimation), samples),
+            // AICMET plugs in here once branch aicmet is merged, e.g. "aicmet" => AicmetPredictor.Load(checkpoint!, useContext: true).
+            "aicmet" or "aicmet-nocontext" => throw new NotImplementedException($"method '{name}': AicmetPredictor is not merged into this build yet."),
+            "node" => throw new NotImplementedException("method 'node': the neural ODE baseline is not implemented yet."),
+            _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),
+        };
+    }
+}
