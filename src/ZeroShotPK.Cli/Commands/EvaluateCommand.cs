@@ -87,6 +87,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                     summaries.Add(result.Summary);
                 }
             });
+        foreach (var p in predictors) (p as IDisposable)?.Dispose();
         Directory.CreateDirectory(settings.Out);
         EvaluationCsv.WritePredictions(Path.Combine(settings.Out, "predictions.csv"), rows);
         EvaluationCsv.WriteSummary(Path.Combine(settings.Out, "summary.csv"), summaries);

@@ -1,5 +1,6 @@
 using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Evaluation;
 
@@ -43,8 +44,8 @@ public static class Methods
         {
             "nlme" => new NlmePredictor(new NlmePopulationFitter(estimation: estimation), samples),
             "population" => new PopulationPredictor(new NlmePopulationFitter(estimation: estimation), samples),
-            // AICMET plugs in here once branch aicmet is merged, e.g. "aicmet" => AicmetPredictor.Load(checkpoint!, useContext: true).
-            "aicmet" or "aicmet-nocontext" => throw new NotImplementedException($"method '{name}': AicmetPredictor is not merged into this build yet."),
+            "aicmet" => new AicmetPredictor(checkpoint!, useContext: true),
+            "aicmet-nocontext" => new AicmetPredictor(checkpoint!, useContext: false),
             "node" => throw new NotImplementedException("method 'node': the neural ODE baseline is not implemented yet."),
             _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),
         };
