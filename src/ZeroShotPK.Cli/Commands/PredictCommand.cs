@@ -5,6 +5,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
+using ZeroShotPK.Evaluation.Diagnostics;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -68,6 +69,14 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         var method = Methods.Parse(settings.Method, true).Single();
         var study = NonmemCsv.ReadStudy(settings.Data);
         var target = study[settings.Id];
+        if (Methods.NeedsCheckpoint(method))
+        {
+            // Zero-shot is only trustworthy inside the training prior: say so before predicting.
+            var report = OodReference.ForCheckpoint(settings.Checkpoint!).Check(study);
+            AnsiConsole.MarkupLine(report.IsOutOfDistribution
+                ? $"[yellow]warning:[/] {Markup.Escape(report.ToString())}"
+                : $"in distribution of the checkpoint's training prior ({Markup.Escape(report.ToString())})");
+        }
         var predictor = Methods.Create(method, settings.Checkpoint);
         var p = predictor.Predict(study.Without(settings.Id), target.WithFirstObservations(settings.Known), times, settings.Seed);
         var sb = new StringBuilder("METHOD,ID,TIME,PRED,LO90,HI90\n");

@@ -114,6 +114,19 @@ public sealed record OodReference
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>
+    /// The reference of a pretrained checkpoint, built from the held-out studies it ships
+    /// (<see cref="ZeroShotPK.Training.ValidationSet.StudiesFile"/>): they are draws from its training prior.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The checkpoint has no held-out studies file.</exception>
+    public static OodReference ForCheckpoint(string checkpointDirectory)
+    {
+        var path = Path.Combine(checkpointDirectory, ZeroShotPK.Training.ValidationSet.StudiesFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no held-out studies beside the checkpoint, so no out-of-distribution reference.", path);
+        return FromStudies(NonmemCsv.ReadStudies(path));
+    }
+
     /// <summary>Builds the reference from any studies (e.g. a sample of synthetic studies of the training prior).</summary>
     /// <param name="studies">Reference studies; all must share one set of units.</param>
     /// <param name="lowerQuantile">Lower range quantile (default 0.005).</param>
