@@ -31,7 +31,10 @@ public sealed class Prediction
     public double[] Lower90 { get; }
     /// <summary>95th percentile of the predictive distribution (upper end of the 90% interval).</summary>
     public double[] Upper90 { get; }
-    /// <summary>Sample trajectories [sample][time], when the method draws them.</summary>
+    /// <summary>
+    /// Predictive draws of observations [sample][time] (residual error included, so VPCs and calibration checks can
+    /// use them directly), when the method draws them.
+    /// </summary>
     public double[][]? Samples { get; }
 }
 

@@ -35,6 +35,24 @@ public sealed class AicmetPredictorTests : IDisposable
     }
 
     [Fact]
+    public void SamplesAreObservationDrawsWhoseQuantilesMatchTheInterval()
+    {
+        // Samples carry the decoder's residual error, so with many draws their 5% / 95% points approach the mixture's.
+        using var p = new AicmetPredictor(ShippedCheckpointTests.Directory, latentSamples: 4000);
+        var study = NonmemCsv.ReadStudy(ZeroShotPK.Tests.Data.DataFiles.Path("data/theophylline.csv"));
+        var target = study.Individuals[0].WithFirstObservations(4);
+        double[] times = [2, 6, 12, 24];
+        var a = p.Predict(study.Without(target.Id), target, times, seed: 3);
+        for (int j = 0; j < times.Length; j++)
+        {
+            var column = a.Samples!.Select(s => s[j]).OrderBy(v => v).ToArray();
+            double lo = column[(int)(0.05 * column.Length)], hi = column[(int)(0.95 * column.Length)];
+            Assert.InRange(Math.Log(lo / a.Lower90[j]), -0.05, 0.05);
+            Assert.InRange(Math.Log(hi / a.Upper90[j]), -0.05, 0.05);
+        }
+    }
+
+    [Fact]
     public void PredictionHasOrderedIntervalsSamplesAndIsSeeded()
     {
         using var p = new AicmetPredictor(dir);

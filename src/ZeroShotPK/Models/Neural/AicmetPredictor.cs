@@ -42,7 +42,10 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     public int LatentSamples { get; }
 
     /// <inheritdoc />
-    /// <remarks>Sample trajectories are the per-draw mean curves (exp of the decoder mean): individual-level curves without residual error.</remarks>
+    /// <remarks>
+    /// Sample trajectories are predictive draws of observations, as for every method: one per latent draw, the
+    /// decoder's Gaussian on log scale sampled independently at each time (seeded by <paramref name="seed"/>).
+    /// </remarks>
     /// <exception cref="ArgumentException">No query time, or nothing (context or target samples) to set the concentration scale.</exception>
     public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
     {
@@ -59,13 +62,7 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
             lo[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.05));
             hi[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.95));
         }
-        var samples = new double[m][];
-        for (int k = 0; k < m; k++)
-        {
-            samples[k] = new double[q];
-            for (int j = 0; j < q; j++) samples[k][j] = Math.Exp(logC + mu[k * q + j]);
-        }
-        return new Prediction(Name, times, median, lo, hi, samples);
+        return new Prediction(Name, times, median, lo, hi, Draw(mu, sigma, logC, m, q, new Random(seed), withResidualError: true));
     }
 
     /// <summary>
@@ -82,8 +79,12 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be >= 1.");
         var task = new AicmetTask(context.Individuals, [new Individual("virtual", doses, [])], [0], [times]);
         var (mu, sigma, logC) = Run(task, count, seed);
-        var rng = new Random(seed);
-        int q = times.Count;
+        return Draw(mu, sigma, logC, count, times.Count, new Random(seed), withResidualError);
+    }
+
+    // Row k at time j: exp(logC + mu + sigma * eps), eps standard normal (Box-Muller) or 0 without residual error.
+    private static double[][] Draw(float[] mu, float[] sigma, double logC, int count, int q, Random rng, bool withResidualError)
+    {
         var result = new double[count][];
         for (int k = 0; k < count; k++)
         {
