@@ -49,6 +49,9 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--physics-weight <W>"), Description("Physics-loss weight for --retrain of pcdm (default 1).")]
         public double? PhysicsWeight { get; init; }
 
+        [CommandOption("--range-margin <Z>"), Description("Range z-score where the pcdm physics loss starts, for --retrain (default 3.5).")]
+        public double? RangeMargin { get; init; }
+
         [CommandOption("--report"), Description("Print violation rates (95% Wilson CI), fidelity and coverage against a fresh reference sample.")]
         public bool Report { get; init; }
 
@@ -114,6 +117,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         var config = DiffusionConfig.For(method) with { Seed = s.TrainSeed };
         if (s.Steps is { } steps) config = config with { TrainSteps = steps };
         if (s.PhysicsWeight is { } w) config = config with { PhysicsWeight = w };
+        if (s.RangeMargin is { } z) config = config with { RangeMargin = z };
         // The manifest records the command without --save: where the files go does not change what is trained.
         var args = Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "population").Skip(1).ToList();
         var at = args.IndexOf("--save");

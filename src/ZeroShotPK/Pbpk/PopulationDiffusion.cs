@@ -35,6 +35,8 @@ public sealed record DiffusionConfig
     public int TrainingSetSize { get; init; } = 20000;
     /// <summary>Weight of the physics-informed loss on x0-hat (0 = plain DDPM).</summary>
     public double PhysicsWeight { get; init; }
+    /// <summary>Range z-score (log-SDs) beyond which the physics loss and guidance start to push back (the checker allows 4).</summary>
+    public double RangeMargin { get; init; } = 3.5;
     /// <summary>Constraint guidance scale while sampling (0 = none).</summary>
     public double GuidanceScale { get; init; }
     /// <summary>Seed of data, initialisation and batches.</summary>
@@ -248,8 +250,8 @@ public sealed class PopulationDiffusion : IDisposable
     /// <summary>
     /// Smooth penalty per individual of standardised vectors z [B, D], with pseudo-Huber h(r) = sqrt(1 + r^2) - 1 so
     /// gradients stay bounded: h of the relative volume-sum and flow-closure errors in units of their tolerances, h of
-    /// the hepatic-artery shortfall below a quarter of its typical fraction, and h of every range z-score beyond 3.5
-    /// (the checker allows 4). Ranges are linear in the log vector, so they are one matrix product.
+    /// the hepatic-artery shortfall below a quarter of its typical fraction, and h of every range z-score beyond
+    /// <see cref="DiffusionConfig.RangeMargin"/> (the checker allows 4). Ranges are linear in the log vector, so they are one matrix product.
     /// </summary>
     internal Tensor Penalty(Tensor z)
     {
@@ -267,7 +269,8 @@ public sealed class PopulationDiffusion : IDisposable
         var haShort = nn.functional.relu(c.HaFloor - ha) / c.HaFloor;
         var zr = ((logx.matmul(c.RangeMap) - c.RangeCentre) / c.RangeScale).abs();
         var haZ = ((log(nn.functional.relu(ha) + 1e-6f) - c.HaCentre) / c.HaScale).abs();
-        var range = Huber(nn.functional.relu(zr - 3.5)).sum(1) + Huber(nn.functional.relu(haZ - 3.5));
+        var margin = Config.RangeMargin;
+        var range = Huber(nn.functional.relu(zr - margin)).sum(1) + Huber(nn.functional.relu(haZ - margin));
         return (Huber(volErr) + Huber(flowErr) + Huber(haShort) + range).MoveToOuterDisposeScope();
     }
 
@@ -372,7 +375,9 @@ public sealed class PopulationDiffusion : IDisposable
                     mu = (x - beta / Math.Sqrt(1 - ab) * eps) / Math.Sqrt(alpha);
                 }
                 var sigma = Math.Sqrt(beta * (1 - abPrev) / (1 - ab));
-                x = (i > 0 ? mu + sigma * randn([b, d], generator: gen, device: _device) : mu).detach().MoveToOuterDisposeScope();
+                var next = (i > 0 ? mu + sigma * randn([b, d], generator: gen, device: _device) : mu).detach().MoveToOuterDisposeScope();
+                x.Dispose(); // keep one state per batch alive, not one per step
+                x = next;
             }
             var host = x.cpu().data<float>().ToArray();
             for (var r = 0; r < b; r++)
