@@ -1,22 +1,10 @@
-using System.Diagnostics;
 
 namespace ZeroShotPK.Tests.Data;
 
 /// <summary>zspk data summary run as a process on the bundled data and on a bad file.</summary>
 public class DataSummaryCommandTests
 {
-    private static (int Code, string Output) Zspk(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zspk.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["COLUMNS"] = "120";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
-    }
+    private static (int Code, string Output) Zspk(params string[] args) => ZspkProcess.Run(120, args);
 
     [Fact]
     public void SummaryOfQuinidineCountsSubjectsDosesAndObservations()

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Diagnostics;
 using ZeroShotPK.Pbpk;
 
 namespace ZeroShotPK.Tests.Pbpk;
@@ -7,17 +6,7 @@ namespace ZeroShotPK.Tests.Pbpk;
 public class PbpkCommandTests
 {
     // The commands are internal to zspk, so the tests run the built zspk.dll (copied beside the test assembly).
-    private static (int Code, string Output) Zspk(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zspk.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["COLUMNS"] = "400";
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output);
-    }
+    private static (int Code, string Output) Zspk(params string[] args) => ZspkProcess.Run(400, args);
 
     [Fact]
     public void Simulate_WritesGridAndAucMatchesDoseOverClearance()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ZeroShotPK.Data;
 using ZeroShotPK.Priors;
 using ZeroShotPK.Simulation;
@@ -8,18 +7,7 @@ namespace ZeroShotPK.Tests.Simulation;
 /// <summary>zspk simulate run as a process: the file reads back as the studies the generator makes for those seeds.</summary>
 public class SimulateCommandTests
 {
-    private static (int Code, string Output) Zspk(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zspk.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["COLUMNS"] = "200";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
-    }
+    private static (int Code, string Output) Zspk(params string[] args) => ZspkProcess.Run(200, args);
 
     [Fact]
     public void SimulateWritesReadableStudiesEqualToTheGenerator()

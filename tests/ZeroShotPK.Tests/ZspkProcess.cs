@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace ZeroShotPK.Tests;
+
+/// <summary>Runs the built <c>zspk</c> as a separate process, as a user would, and returns its exit code and output.</summary>
+internal static class ZspkProcess
+{
+    /// <param name="columns">Terminal width Spectre.Console lays tables out for (tests match table rows).</param>
+    /// <param name="args">Command-line arguments.</param>
+    public static (int Code, string Output) Run(int columns, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zspk.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var p = Process.Start(psi)!;
+        // Read stdout asynchronously so a full stderr pipe cannot deadlock the child.
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr);
+    }
+}
