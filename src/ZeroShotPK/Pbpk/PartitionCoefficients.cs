@@ -26,7 +26,7 @@ public static class PartitionCoefficients
     public const double StrongBasePka = 7.0;
 
     private static readonly Lazy<Dictionary<string, double[]>> PtComposition = new(() => ReadComposition("composition_poulin_theil.csv", 3));
-    private static readonly Lazy<Dictionary<string, double[]>> RrComposition = new(() => ReadComposition("composition_rodgers_rowland.csv", 6));
+    private static readonly Lazy<Dictionary<string, double[]>> RrComposition = new(() => ReadComposition("composition_rodgers_rowland.csv", 7));
 
     /// <summary>Kp by <see cref="Tissue"/> with the chosen method.</summary>
     /// <param name="compound">Drug properties.</param>
@@ -64,13 +64,14 @@ public static class PartitionCoefficients
     }
 
     /// <summary>
-    /// Rodgers &amp; Rowland. Bases with pKa &gt;= 7 (2005): Kpu = fEW + X fIW / Y + (P fNL + (0.3P + 0.7) fNP)/Y + Ka,AP [AP]
-    /// 10^(pKa - pHiw) / Y, with Ka,AP from the blood:plasma ratio via erythrocytes. Others (2006): the acidic-phospholipid term
-    /// is replaced by (1/fu - 1 - (P fNL,p + (0.3P + 0.7) fNP,p)/Y) times the tissue:plasma albumin ratio (for neutrals and weak
-    /// bases the original uses the lipoprotein ratio, which our tables lack). X, Y: ionisation at intracellular and plasma pH.
-    /// Kp = Kpu * fu.
+    /// Rodgers &amp; Rowland unbound partition coefficients Kpu, returned as Kp = fu Kpu. With X, Y = 1 + ionised/unionised
+    /// ratio at intracellular and plasma pH, and P the octanol:water (adipose: vegetable-oil:water) coefficient:
+    /// Kpu = fEW + X/Y fIW + (P fNL + (0.3 P + 0.7) fNP)/Y + binding. Moderate-to-strong bases (pKa &gt;= 7; Rodgers, Leahy
+    /// &amp; Rowland 2005) bind acidic phospholipids: binding = Ka,AP [AP] (X - 1)/Y, with Ka,AP from the erythrocyte
+    /// partition implied by the blood:plasma ratio and <paramref name="hematocrit"/>. Acids, weak bases and neutrals
+    /// (Rodgers &amp; Rowland 2006) bind plasma proteins: binding = (1/fu - 1 - (P fNL,p + (0.3 P + 0.7) fNP,p)/Y) times
+    /// the tissue:plasma albumin ratio (acids and weak bases) or lipoprotein ratio (neutrals).
     /// </summary>
-    /// <exception cref="ArgumentException">The inputs imply negative binding (blood:plasma ratio or fu inconsistent with logP).</exception>
     public static double[] RodgersRowland(Compound c, double hematocrit = 0.45)
     {
         c.Validate();
@@ -106,7 +107,7 @@ public static class PartitionCoefficients
                 var binding = 1 / c.Fu - 1 - Lipid(plasma, pp);
                 if (binding < 0)
                     throw new ArgumentException($"compound '{c.Name}': Rodgers & Rowland give negative plasma protein binding ({binding:G3}) in {t}; fu {c.Fu} is too high for logP {logP}.");
-                kpu += binding * v[5];
+                kpu += binding * (c.Class == IonClass.Neutral ? v[6] : v[5]);
             }
             kp[(int)t] = kpu * c.Fu;
         }

@@ -33,12 +33,12 @@ public class PhysiologyTableTests
     [Fact]
     public void MalformedTable_NamesFileLineAndColumn()
     {
-        const string header = "species,quantity,tissue,value,cv,source,confidence\n";
-        var e = Assert.Throws<FormatException>(() => PhysiologyTable.Parse(header + "human,BodyWeight,,seventy,0.1,x,y\n", "t.csv", Species.Human));
+        const string header = "species,quantity,tissue,value,cv,source,readIn,status\n";
+        var e = Assert.Throws<FormatException>(() => PhysiologyTable.Parse(header + "human,BodyWeight,,seventy,0.1,x,y,z\n", "t.csv", Species.Human));
         Assert.Equal("t.csv line 2 column 4: value 'seventy' is not a number.", e.Message);
-        var e2 = Assert.Throws<FormatException>(() => PhysiologyTable.Parse(header + "human,VolumeFraction,Spleeen,0.1,0.1,x,y\n", "t.csv", Species.Human));
+        var e2 = Assert.Throws<FormatException>(() => PhysiologyTable.Parse(header + "human,VolumeFraction,Spleeen,0.1,0.1,x,y,z\n", "t.csv", Species.Human));
         Assert.StartsWith("t.csv line 2 column 3: unknown tissue 'Spleeen'", e2.Message);
-        var e3 = Assert.Throws<FormatException>(() => PhysiologyTable.Parse(header + "human,BodyWeight,,70,0.1,x,y\n", "t.csv", Species.Human));
+        var e3 = Assert.Throws<FormatException>(() => PhysiologyTable.Parse(header + "human,BodyWeight,,70,0.1,x,y,z\n", "t.csv", Species.Human));
         Assert.Equal("t.csv: species 'human' has no Hematocrit row.", e3.Message);
     }
 }
