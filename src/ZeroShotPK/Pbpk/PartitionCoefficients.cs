@@ -42,7 +42,7 @@ public static class PartitionCoefficients
     /// <summary>
     /// Poulin &amp; Theil (2002): Kp = [P(Vn,t + 0.3 Vph,t) + Vw,t + 0.7 Vph,t] / [P(Vn,p + 0.3 Vph,p) + Vw,p + 0.7 Vph,p] * fu,p / fu,t
     /// with 1/fu,t = 1 + 0.5 (1 - fu,p)/fu,p (tissue albumin at half the plasma level). Adipose uses the ionisation-corrected
-    /// vegetable-oil coefficient D*vo instead of P.
+    /// vegetable-oil coefficient D*vo instead of P and no tissue binding (fu,t = 1).
     /// </summary>
     public static double[] PoulinTheil(Compound c)
     {
@@ -58,7 +58,8 @@ public static class PartitionCoefficients
             var x = comp[t.ToString()];
             var pp = t == Tissue.Adipose ? dvo : p;
             double Sol(double[] v) => pp * (v[1] + 0.3 * v[2]) + v[0] + 0.7 * v[2];
-            kp[(int)t] = Sol(x) / Sol(plasma) * c.Fu / fut;
+            // Adipose has no binding proteins in Poulin & Theil: fu,t = 1, so only fu,p multiplies.
+            kp[(int)t] = Sol(x) / Sol(plasma) * (t == Tissue.Adipose ? c.Fu : c.Fu / fut);
         }
         return kp;
     }
