@@ -5,7 +5,7 @@ namespace ZeroShotPK.Tests.Simulation;
 
 public class SolverTests
 {
-    private static readonly PkParameters P = new() { CL = 3, V = 30, Ka = 1.2, Q = 4, V2 = 50, Q3 = 1.5, V3 = 120, F = 0.8 };
+    private static readonly PkParameters P = new() { CL = 3, V = 30, Ka = 1.2, Q = 4, V2 = 50, Q3 = 1.5, V3 = 120, Q4 = 2, V4 = 60, F = 0.8 };
     private static readonly double[] Times = [0.25, 0.5, 1, 2, 3, 5, 8, 12, 13, 18, 24, 30, 36, 48];
     private static readonly OdeSolver TightOde = new(new OdeOptions(1e-10, 1e-12));
 
@@ -19,7 +19,7 @@ public class SolverTests
     public static TheoryData<int, Route, string> Cases()
     {
         var data = new TheoryData<int, Route, string>();
-        foreach (var cmt in new[] { 1, 2, 3 })
+        foreach (var cmt in new[] { 1, 2, 3, 4 })
         foreach (var route in new[] { Route.Oral, Route.IvBolus, Route.IvInfusion, Route.OralInfusion })
         foreach (var regimen in new[] { "single", "multiple", "steady-state", "lag", "lag-steady-state", "reset" })
             data.Add(cmt, route, regimen);
@@ -59,6 +59,7 @@ public class SolverTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public void MassBalance_AmountsPlusEliminatedEqualDoses(int cmt)
     {
         DosingEvent[] doses = [DosingEvent.Oral(0, 100), DosingEvent.Bolus(6, 40), DosingEvent.Infusion(10, 60, 3)];
@@ -95,10 +96,12 @@ public class SolverTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public void IvBolusAucInfEqualsDoseOverCL(int cmt)
     {
-        // Simpson's rule on [0, 2000 h] (well past 20 terminal half-lives).
+        // Simpson's rule on [0, 2000 h] (over 20 terminal half-lives).
         const int n = 200_000;
+        Assert.True(20 * new PkModel(cmt).TerminalHalfLife(P) < 2000, "the integration range must cover the terminal phase");
         var times = Enumerable.Range(0, n + 1).Select(i => 2000.0 * i / n).ToArray();
         var c = ClosedFormSolver.Instance.Solve(new PkProblem(new PkModel(cmt), P, [DosingEvent.Bolus(0, 100)], times)).EnsureSuccess().Concentrations;
         var h = 2000.0 / n;
@@ -106,6 +109,17 @@ public class SolverTests
         for (var i = 1; i < n; i++) auc += (i % 2 == 1 ? 4 : 2) * c[i];
         auc *= h / 3;
         Assert.Equal(100 / P.CL, auc, 1e-6 * 100 / P.CL);
+    }
+
+    [Fact]
+    public void FourCompartmentStatesAndTerminalHalfLife()
+    {
+        Assert.Equal(["Depot", "Central", "Peripheral1", "Peripheral2", "Peripheral3", "Eliminated"], PkModel.FourCompartment.StateNames);
+        // A third peripheral slows the terminal phase; late in it the log-slope is the smallest eigenvalue's.
+        var t12 = PkModel.FourCompartment.TerminalHalfLife(P);
+        Assert.True(t12 > PkModel.ThreeCompartment.TerminalHalfLife(P), $"4 compartments {t12}, 3 compartments {PkModel.ThreeCompartment.TerminalHalfLife(P)}");
+        var c = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.FourCompartment, P, [DosingEvent.Bolus(0, 100)], [20 * t12, 21 * t12])).EnsureSuccess().Concentrations;
+        Assert.Equal(0.5, c[1] / c[0], 1e-9);
     }
 
     [Fact]
@@ -270,6 +284,9 @@ public class SolverTests
         Assert.Equal("PK parameter V2 = 0 must be a finite number > 0.", ex.Message);
         var ex2 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.OneCompartment, P, [], [2, 1]));
         Assert.StartsWith("output times must be ascending (2 then 1).", ex2.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new PkProblem(new PkModel(4), P, [], [1]));
+        var ex3 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.FourCompartment, P with { V4 = -1 }, [], [1]));
+        Assert.Equal("PK parameter V4 = -1 must be a finite number > 0.", ex3.Message);
+        var ex4 = Assert.Throws<ArgumentOutOfRangeException>(() => new PkProblem(new PkModel(5), P, [], [1]));
+        Assert.StartsWith("Compartments must be 1, 2, 3 or 4.", ex4.Message);
     }
 }
