@@ -171,12 +171,108 @@ public class SolverTests
         for (var i = 0; i < 3; i++) Assert.Equal(repeated.Concentrations[i], ss.Concentrations[i], 1e-7 * repeated.Concentrations[i]);
     }
 
-    [Fact]
-    public void OverlappingSteadyStateInfusionIsReportedNotGuessed()
+    /// <summary>Steady state of <paramref name="dose"/> every tau from the history: 400 doses at 0, tau, ..., 399 tau (53 terminal half-lives).</summary>
+    private static DosingEvent[] History(DosingEvent dose, double tau) => Enumerable.Range(0, 400).Select(k => dose with { Time = k * tau }).ToArray();
+
+    [Theory]
+    [InlineData(Route.IvInfusion, 0, 30)]       // infusion 2.5 intervals long
+    [InlineData(Route.IvInfusion, 0, 12)]       // ends exactly at the next dose
+    [InlineData(Route.Oral, 15, 0)]             // lag longer than the interval
+    [InlineData(Route.Oral, 24, 0)]             // lag of exactly two intervals: the bolus lands with the next-but-one dose
+    [InlineData(Route.OralInfusion, 5, 20)]     // lag + zero-order absorption over two intervals
+    public void OverlappingSteadyStateEqualsTheLimitOfRepeatedDoses(Route route, double lag, double duration)
     {
-        var sol = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.OneCompartment, P, [DosingEvent.Infusion(0, 100, 30) with { SteadyStateInterval = 12 }], [1]));
-        Assert.Equal(SolveStatus.Unsupported, sol.Status);
-        Assert.Contains("exceeds the interval 12", sol.Message);
+        const double tau = 12;
+        var p = P with { Tlag = lag };
+        var model = PkModel.ThreeCompartment;
+        var dose = new DosingEvent(0, 100, route, duration);
+        double[] after = [0, 0.5, 3, 7, 11.9, 20];
+        var repeated = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, History(dose, tau), after.Select(t => 399 * tau + t))).EnsureSuccess();
+        var problem = new PkProblem(model, p, [dose with { SteadyStateInterval = tau }], after);
+        var exact = ClosedFormSolver.Instance.Solve(problem).EnsureSuccess();
+        var ode = TightOde.Solve(problem).EnsureSuccess();
+        for (var i = 0; i < after.Length; i++)
+        {
+            Assert.Equal(repeated.Concentrations[i], exact.Concentrations[i], 1e-9 * repeated.Concentrations[i]);
+            Assert.Equal(exact.Concentrations[i], ode.Concentrations[i], 1e-6 * exact.Concentrations[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(Route.Oral)]
+    [InlineData(Route.IvInfusion)]
+    public void AdditiveSteadyStateEqualsTheExplicitHistoryPlusTheRegimen(Route route)
+    {
+        // SS=2 at t0 on top of doses at t0 - 8 and t0 - 3 = those doses plus 400 regimen doses ending at t0.
+        const double tau = 12, t0 = 399 * tau;
+        var p = P with { Tlag = 0.5 };
+        var model = PkModel.TwoCompartment;
+        var dose = route == Route.Oral ? DosingEvent.Oral(0, 100) : DosingEvent.Infusion(0, 100, 20);
+        DosingEvent[] earlier = [DosingEvent.Bolus(t0 - 8, 70), DosingEvent.Oral(t0 - 3, 40)];
+        double[] times = [t0 - 1, t0, t0 + 0.5, t0 + 4, t0 + 30];
+        var explicitHistory = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, [.. History(dose, tau), .. earlier], times)).EnsureSuccess();
+        var additive = new PkProblem(model, p, [.. earlier, dose with { Time = t0, SteadyStateInterval = tau, SteadyStateAdditive = true }], times);
+        var exact = ClosedFormSolver.Instance.Solve(additive).EnsureSuccess();
+        var ode = TightOde.Solve(additive).EnsureSuccess();
+        var before = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, earlier, [t0 - 1])).EnsureSuccess();
+        Assert.Equal(before.Concentrations[0], exact.Concentrations[0], 1e-12 * before.Concentrations[0]);
+        for (var i = 1; i < times.Length; i++)
+        {
+            Assert.Equal(explicitHistory.Concentrations[i], exact.Concentrations[i], 1e-9 * explicitHistory.Concentrations[i]);
+            Assert.Equal(exact.Concentrations[i], ode.Concentrations[i], 1e-6 * exact.Concentrations[i]);
+        }
+        // SS=1 instead replaces the earlier doses: the regimen alone.
+        var replacing = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, [.. earlier, dose with { Time = t0, SteadyStateInterval = tau }], times)).EnsureSuccess();
+        var regimenOnly = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, History(dose, tau), times)).EnsureSuccess();
+        for (var i = 1; i < times.Length; i++)
+            Assert.Equal(regimenOnly.Concentrations[i], replacing.Concentrations[i], 1e-9 * regimenOnly.Concentrations[i]);
+    }
+
+    [Fact]
+    public void ResetsAndLaterSteadyStatesVoidTheLeftoversOfAnOverlappingRegimen()
+    {
+        var model = PkModel.OneCompartment;
+        var overlapping = DosingEvent.Infusion(0, 100, 30) with { SteadyStateInterval = 12 };
+        // EVID 3 at t = 4: empty from then on although earlier infusions of the regimen would still be running.
+        var reset = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [overlapping], [2, 4, 10, 25], resetTimes: [4])).EnsureSuccess();
+        Assert.True(reset.Concentrations[0] > 0);
+        Assert.Equal([0.0, 0, 0], reset.Concentrations.Skip(1));
+        // A later SS=1 bolus regimen at t = 5 replaces everything: the bolus regimen alone from then on.
+        var bolusRegimen = DosingEvent.Bolus(5, 50) with { SteadyStateInterval = 8 };
+        var replaced = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [overlapping, bolusRegimen], [6, 20])).EnsureSuccess();
+        var alone = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [bolusRegimen], [6, 20])).EnsureSuccess();
+        for (var i = 0; i < 2; i++) Assert.Equal(alone.Concentrations[i], replaced.Concentrations[i], 1e-13 * alone.Concentrations[i]);
+    }
+
+    [Fact]
+    public void OdeSteadyStateConvergesByNewtonWhenTheIntervalIsFarShorterThanTheHalfLife()
+    {
+        // Half-life 693 h, interval 1 h: plain iteration contracts by exp(-0.001) per interval.
+        var p = new PkParameters { CL = 0.1, V = 100, Ka = 2 };
+        var model = PkModel.OneCompartment;
+        var problem = new PkProblem(model, p, [DosingEvent.Oral(0, 10) with { SteadyStateInterval = 1 }], [0.25, 0.5, 0.99]);
+        var exact = ClosedFormSolver.Instance.Solve(problem).EnsureSuccess();
+        var newton = TightOde.Solve(problem).EnsureSuccess();
+        for (var i = 0; i < 3; i++) Assert.Equal(exact.Concentrations[i], newton.Concentrations[i], 1e-7 * exact.Concentrations[i]);
+        Assert.True(newton.Steps < 1000, $"{newton.Steps} integration steps");
+        // The plain iteration alone gives up after 2,000 intervals.
+        var plain = new OdeSolver(TightOde.Options) { MaxNewtonIterations = 0, MaxSteadyStateIntervals = 2000 }.Solve(problem);
+        Assert.Equal(SolveStatus.SteadyStateNotConverged, plain.Status);
+    }
+
+    [Fact]
+    public void MichaelisMentenSteadyStateWithShortIntervalIsPeriodic()
+    {
+        // Saturable elimination (concentrations above Km = 0.5 mg/L), interval 2 h against a low-concentration half-life of 14 h.
+        var mm = P with { Km = 0.5, Vmax = 2 };
+        var model = new PkModel(2, Elimination.MichaelisMenten);
+        const double tau = 2;
+        DosingEvent[] doses = [DosingEvent.Oral(0, 3) with { SteadyStateInterval = tau }, DosingEvent.Oral(tau, 3), DosingEvent.Oral(2 * tau, 3)];
+        var sol = TightOde.Solve(new PkProblem(model, mm, doses, [0.5, 1.5, tau + 0.5, tau + 1.5, 2 * tau + 0.5])).EnsureSuccess();
+        Assert.Equal(sol.Concentrations[0], sol.Concentrations[2], 1e-7 * sol.Concentrations[0]);
+        Assert.Equal(sol.Concentrations[0], sol.Concentrations[4], 1e-7 * sol.Concentrations[0]);
+        Assert.Equal(sol.Concentrations[1], sol.Concentrations[3], 1e-7 * sol.Concentrations[1]);
+        Assert.InRange(sol.Concentrations[0] / mm.Km, 1, 20);
     }
 
     [Fact]
