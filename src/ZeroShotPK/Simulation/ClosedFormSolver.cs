@@ -23,6 +23,22 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
         return EventSimulator.Solve(problem, this);
     }
 
+    /// <summary>
+    /// e = exp(h A), or with infusion <paramref name="rates"/> (non-empty) exp(h [A r; 0 0]) of size StateCount + 1, whose
+    /// last column carries the infused amounts.
+    /// </summary>
+    private static void Transition(PkModel model, PkParameters p, ReadOnlySpan<double> rates, double h, Span<double> e)
+    {
+        var n = model.StateCount;
+        var m = rates.IsEmpty ? n : n + 1;
+        Span<double> a = stackalloc double[m * m];
+        a.Clear();
+        CompartmentSystem.RateMatrix(model, p, a, m);
+        for (var i = 0; i < rates.Length; i++) a[i * m + n] = rates[i];
+        for (var i = 0; i < m * m; i++) a[i] *= h;
+        SmallMatrix.Exp(a, e, m);
+    }
+
     SolveStatus IPropagator.Advance(PkModel model, PkParameters p, ReadOnlySpan<double> rates, Span<double> x, double h, ref int steps)
     {
         var n = model.StateCount;
@@ -30,13 +46,8 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
         for (var i = 0; i < n; i++) infusing |= rates[i] != 0;
         // Without infusion the augmented column is zero: exponentiate the smaller matrix.
         var m = infusing ? n + 1 : n;
-        Span<double> a = stackalloc double[m * m];
         Span<double> e = stackalloc double[m * m];
-        a.Clear();
-        CompartmentSystem.RateMatrix(model, p, a, m);
-        if (infusing) for (var i = 0; i < n; i++) a[i * m + n] = rates[i];
-        for (var i = 0; i < m * m; i++) a[i] *= h;
-        SmallMatrix.Exp(a, e, m);
+        Transition(model, p, infusing ? rates : default, h, e);
         steps++;
         Span<double> y = stackalloc double[n];
         for (var i = 0; i < n; i++)
@@ -59,12 +70,8 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
         var b = new double[n];
         var status = window.Map(new double[n], b, this, ref steps);
         if (status != SolveStatus.Success) return status;
-        Span<double> a = stackalloc double[n * n];
         Span<double> phi = stackalloc double[n * n];
-        a.Clear();
-        CompartmentSystem.RateMatrix(model, p, a, n);
-        for (var i = 0; i < n * n; i++) a[i] *= window.Tau;
-        SmallMatrix.Exp(a, phi, n);
+        Transition(model, p, default, window.Tau, phi);
         steps++;
         // The eliminated amount only accumulates, and an undosed depot stays empty: neither is an unknown.
         var unknowns = window.Unknowns();
