@@ -224,6 +224,8 @@ internal static class BuiltinPriors
         tv.V3 = new LogNormalPrior(30, 0.8);
         tv.Q4 = new LogNormalPrior(1, 0.8);
         tv.V4 = new LogNormalPrior(40, 0.8);
+        // The paper varies every log parameter within an individual; default holds the distribution parameters constant.
+        p.WithinIndividual.StationarySd = new ParameterSds { CL = 0.1, V = 0.05, Ka = 0.1, Q = 0.05, V2 = 0.05 };
         // Multi-exponential profiles fall far below 1% of Cmax within 4 terminal half-lives: a lower LLOQ keeps BLQ rare.
         p.Observation.LloqFractionOfCmax = 0.002;
         return p;
