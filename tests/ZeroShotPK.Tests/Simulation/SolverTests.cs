@@ -99,7 +99,7 @@ public class SolverTests
     [InlineData(4)]
     public void IvBolusAucInfEqualsDoseOverCL(int cmt)
     {
-        // Simpson's rule on [0, 2000 h] (over 20 terminal half-lives).
+        // Simpson's rule on [0, 2000 h] (at least 20 terminal half-lives: only the terminal phase is left at the end).
         const int n = 200_000;
         Assert.True(20 * new PkModel(cmt).TerminalHalfLife(P) < 2000, "the integration range must cover the terminal phase");
         var times = Enumerable.Range(0, n + 1).Select(i => 2000.0 * i / n).ToArray();
@@ -108,7 +108,9 @@ public class SolverTests
         var auc = c[0] + c[n];
         for (var i = 1; i < n; i++) auc += (i % 2 == 1 ? 4 : 2) * c[i];
         auc *= h / 3;
-        Assert.Equal(100 / P.CL, auc, 1e-6 * 100 / P.CL);
+        // Plus the mono-exponential tail beyond 2000 h (AucInf = AucLast + Clast / lambda_z).
+        auc += c[n] * new PkModel(cmt).TerminalHalfLife(P) / Math.Log(2);
+        Assert.Equal(100 / P.CL, auc, 1e-8 * 100 / P.CL);
     }
 
     [Fact]
@@ -226,6 +228,23 @@ public class SolverTests
         var regimenOnly = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, History(dose, tau), times)).EnsureSuccess();
         for (var i = 1; i < times.Length; i++)
             Assert.Equal(regimenOnly.Concentrations[i], replacing.Concentrations[i], 1e-9 * regimenOnly.Concentrations[i]);
+    }
+
+    [Fact]
+    public void EvidFourWithSsTwoEqualsSsOne()
+    {
+        // EVID 4 empties the body first, so adding the steady state (SS=2) gives the same as replacing it (SS=1).
+        DosingEvent[] earlier = [DosingEvent.Bolus(0, 70)];
+        var regimen = DosingEvent.Infusion(5, 100, 20) with { SteadyStateInterval = 12 };
+        double[] times = [5, 6, 12, 40];
+        var replace = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [.. earlier, regimen], times)).EnsureSuccess();
+        var resetAndAdd = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [.. earlier, regimen with { ResetBefore = true, SteadyStateAdditive = true }], times)).EnsureSuccess();
+        var add = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [.. earlier, regimen with { SteadyStateAdditive = true }], times)).EnsureSuccess();
+        for (var i = 0; i < times.Length; i++)
+        {
+            Assert.Equal(replace.Concentrations[i], resetAndAdd.Concentrations[i], 1e-13 * replace.Concentrations[i]);
+            Assert.True(add.Concentrations[i] > replace.Concentrations[i] * (1 + 1e-6), $"t = {times[i]}: SS=2 keeps the earlier bolus");
+        }
     }
 
     [Fact]
