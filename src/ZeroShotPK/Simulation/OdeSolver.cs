@@ -95,14 +95,13 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
                     jacobian[i * m + j] = (i == j ? 1 : 0) - (fh[unknowns[i]] - fx[unknowns[i]]) / h;
             }
             if (!SmallMatrix.Solve(jacobian, residual, delta, m, 1)) return SolveStatus.SteadyStateNotConverged;
-            // Step halving keeps amounts non-negative and the residual falling.
+            // Step halving keeps the residual falling; amounts are projected onto >= 0 (a trough near 0, e.g. an
+            // emptied depot, can come out at -1e-300 from rounding, and saturable elimination needs C > -Km).
             var accepted = false;
             for (var scale = 1.0; scale > 1.0 / 64 && !accepted; scale /= 2)
             {
                 x.CopyTo(trial, 0);
-                var negative = false;
-                for (var i = 0; i < m; i++) { trial[unknowns[i]] += scale * delta[i]; negative |= trial[unknowns[i]] < 0; }
-                if (negative) continue;
+                for (var i = 0; i < m; i++) trial[unknowns[i]] = Math.Max(0, trial[unknowns[i]] + scale * delta[i]);
                 status = window.Map(trial, fh, this, ref steps);
                 if (status != SolveStatus.Success) return status;
                 var trialNorm = Residual(trial, fh, scratch);
