@@ -17,6 +17,9 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
     /// <summary>Maximum dosing intervals iterated to reach steady state when Newton's method fails (the fallback).</summary>
     public int MaxSteadyStateIntervals { get; init; } = 20_000;
 
+    /// <summary>Maximum Newton iterations on the periodic fixed point before falling back to plain iteration (0: plain iteration only).</summary>
+    public int MaxNewtonIterations { get; init; } = 30;
+
     /// <inheritdoc />
     public PkSolution Solve(PkProblem problem) => EventSimulator.Solve(problem, this);
 
@@ -39,9 +42,6 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
         x.AsSpan(0, n - 1).CopyTo(trough);
         return SolveStatus.Success;
     }
-
-    /// <summary>Maximum Newton iterations on the periodic fixed point before falling back to plain iteration.</summary>
-    public int MaxNewtonIterations { get; init; } = 30;
 
     /// <summary>
     /// Newton's method on G(x) = F(x) - x, F the one-interval map, with a forward-difference Jacobian (one map per unknown)
@@ -132,6 +132,7 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
             var change = 0.0; var size = 0.0;
             for (var i = 0; i < n - 1; i++) { change = Math.Max(change, Math.Abs(next[i] - x[i])); size = Math.Max(size, Math.Abs(next[i])); }
             next.CopyTo(x, 0);
+            // Converged, or stalled at the integrator's own noise level (the map is only accurate to ~rtol).
             var converged = change <= 1e-3 * Options.RelativeTolerance * size + 1e-300;
             var stalled = iter > 50 && change >= previous && change <= Options.RelativeTolerance * size;
             previous = change;

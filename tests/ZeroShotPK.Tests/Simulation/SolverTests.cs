@@ -413,6 +413,8 @@ public class SolverTests
         Assert.StartsWith("output times must be ascending (2 then 1).", ex2.Message);
         var ex3 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.FourCompartment, P with { V4 = -1 }, [], [1]));
         Assert.Equal("PK parameter V4 = -1 must be a finite number > 0.", ex3.Message);
+        var ex5 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.OneCompartment, P, [DosingEvent.Bolus(3, 10) with { SteadyStateAdditive = true }], [1]));
+        Assert.StartsWith("dose at time 3 is marked SteadyStateAdditive (SS=2) but has no SteadyStateInterval; expected an interval > 0.", ex5.Message);
         var ex4 = Assert.Throws<ArgumentOutOfRangeException>(() => new PkProblem(new PkModel(5), P, [], [1]));
         Assert.StartsWith("Compartments must be 1, 2, 3 or 4.", ex4.Message);
     }
