@@ -99,18 +99,18 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
 
         // General closed form (matrix exponential, any regimen) and the ODE path.
         var g = Math.Min(settings.OdeProfiles * 5, 20_000);
-        var general = Best(1, () => Parallel.For(0, g, i => ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
+        var general = Best(3, () => Parallel.For(0, g, i => ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
         table.AddRow("ClosedFormSolver (matrix exp.), all cores", Rate(g), general.ToString("F4", inv), Rate(g / general), "general event-driven path");
         var o = settings.OdeProfiles;
         var ode = new OdeSolver();
-        var linearOde = Best(1, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
+        var linearOde = Best(3, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
         table.AddRow("OdeSolver DP5(4), linear, all cores", Rate(o), linearOde.ToString("F4", inv), Rate(o / linearOde), "rtol 1e-8");
         var mm = Best(1, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.MichaelisMenten)).EnsureSuccess()));
         table.AddRow("OdeSolver DP5(4), Michaelis-Menten, all cores", Rate(o), mm.ToString("F4", inv), Rate(o / mm), "rtol 1e-8");
         // Four compartments (central + 3 peripherals, the paper prior's largest model): 7 x 7 matrix exponentials.
-        var general4 = Best(1, () => Parallel.For(0, g, i => ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear, 4)).EnsureSuccess()));
+        var general4 = Best(3, () => Parallel.For(0, g, i => ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear, 4)).EnsureSuccess()));
         table.AddRow("ClosedFormSolver, 4 compartments, all cores", Rate(g), general4.ToString("F4", inv), Rate(g / general4), $"{general4 / general:F2}x the 2-cmt time");
-        var ode4 = Best(1, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.Linear, 4)).EnsureSuccess()));
+        var ode4 = Best(3, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.Linear, 4)).EnsureSuccess()));
         var err4 = Enumerable.Range(0, Math.Min(o, 200)).Max(i =>
         {
             var a = ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear, 4)).Concentrations;
