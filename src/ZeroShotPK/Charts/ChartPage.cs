@@ -29,7 +29,7 @@ public static class ChartPage
     {
         ArgumentNullException.ThrowIfNull(chart);
         string id = $"zspk-chart-{Interlocked.Increment(ref _counter)}";
-        string figure = GenericChart.toFigureJson(chart);
+        string figure = CompactJson(GenericChart.toFigureJson(chart));
         // Waits for plotly.js when the page inlines it after this output (e.g. a notebook render).
         return $$"""
             <div id="{{id}}" {{Marker}}="1"></div>
@@ -44,6 +44,51 @@ public static class ChartPage
             })();
             </script>
             """;
+    }
+
+    /// <summary>Significant digits kept for non-integer numbers in chart JSON (0.001% of a value: far below a pixel).</summary>
+    public const int SignificantDigits = 5;
+
+    /// <summary>
+    /// Chart JSON made small: whitespace outside strings dropped, non-integer numbers rounded to
+    /// <see cref="SignificantDigits"/> significant digits (integers kept exactly), NaN and infinities (gaps) written
+    /// as null, which plotly draws as gaps as well. Strings are copied unchanged.
+    /// </summary>
+    public static string CompactJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var sb = new StringBuilder(json.Length);
+        for (int i = 0; i < json.Length;)
+        {
+            char c = json[i];
+            if (c == '"')
+            {
+                int start = i++;
+                while (i < json.Length && json[i] != '"') i += json[i] == '\\' ? 2 : 1;
+                i++;
+                string token = json[start..Math.Min(i, json.Length)];
+                sb.Append(token is "\"NaN\"" or "\"Infinity\"" or "\"-Infinity\"" ? "null" : token);
+            }
+            else if (json.AsSpan(i).StartsWith("-Infinity")) { sb.Append("null"); i += 9; }
+            else if (c == '-' || char.IsAsciiDigit(c))
+            {
+                int start = i++;
+                while (i < json.Length && (char.IsAsciiDigit(json[i]) || json[i] is '.' or 'e' or 'E' or '+' or '-')) i++;
+                string token = json[start..i];
+                if (token.AsSpan().IndexOfAny(".eE") < 0 || !double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                    sb.Append(token);
+                else
+                {
+                    double r = double.Parse(v.ToString("G" + SignificantDigits, System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+                    sb.Append(r.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            else if (char.IsWhiteSpace(c)) i++;
+            else if (json.AsSpan(i).StartsWith("NaN")) { sb.Append("null"); i += 3; }
+            else if (json.AsSpan(i).StartsWith("Infinity")) { sb.Append("null"); i += 8; }
+            else { sb.Append(c); i++; }
+        }
+        return sb.ToString();
     }
 
     /// <summary>A script element holding the whole plotly.js source.</summary>
