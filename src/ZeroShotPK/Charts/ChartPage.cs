@@ -30,6 +30,11 @@ public static class ChartPage
         ArgumentNullException.ThrowIfNull(chart);
         string id = $"zspk-chart-{Interlocked.Increment(ref _counter)}";
         string figure = CompactJson(GenericChart.toFigureJson(chart));
+        // Plotly.NET writes its default template (about 7.6 kB) into every chart; it is shipped once, with plotly.js.
+        string shared = "," + TemplateKey + DefaultTemplate.Value;
+        bool sharedTemplate = figure.Contains(shared, StringComparison.Ordinal);
+        if (sharedTemplate) figure = figure.Replace(shared, "", StringComparison.Ordinal);
+        string template = sharedTemplate ? $"fig.layout.template = window.{TemplateVariable};" : "";
         // Waits for plotly.js when the page inlines it after this output (e.g. a notebook render).
         return $$"""
             <div id="{{id}}" {{Marker}}="1"></div>
@@ -38,6 +43,7 @@ public static class ChartPage
               var fig = {{figure}};
               var draw = function () {
                 if (!window.Plotly) { setTimeout(draw, 50); return; }
+                {{template}}
                 window.Plotly.newPlot('{{id}}', fig.data, fig.layout, {displaylogo: false});
               };
               draw();
@@ -91,9 +97,23 @@ public static class ChartPage
         return sb.ToString();
     }
 
-    /// <summary>A script element holding the whole plotly.js source.</summary>
+    /// <summary>
+    /// A script element holding the whole plotly.js source, and Plotly.NET's default layout template as
+    /// <c>window.zspkPlotlyTemplate</c> (chart fragments use it instead of carrying a copy each).
+    /// </summary>
     public static string PlotlyJsScriptTag() =>
-        $"<script type=\"text/javascript\" data-zspk-plotly=\"{PlotlyJsVersion}\">{PlotlyJs}</script>";
+        $"<script type=\"text/javascript\" data-zspk-plotly=\"{PlotlyJsVersion}\">{PlotlyJs}\nwindow.{TemplateVariable} = {DefaultTemplate.Value};</script>";
+
+    private const string TemplateVariable = "zspkPlotlyTemplate";
+    private const string TemplateKey = "\"template\":";
+
+    // The template Plotly.NET puts into a chart's layout by default, as it appears in compacted figure JSON.
+    private static readonly Lazy<string> DefaultTemplate = new(() =>
+    {
+        string json = CompactJson(GenericChart.toFigureJson(Plotly.NET.CSharp.Chart.Point<double, double, string>(x: [0.0], y: [0.0])));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("layout").GetProperty("template").GetRawText();
+    });
 
     /// <summary>A standalone HTML page (plotly.js inlined) showing the charts one under the other.</summary>
     public static string ToStandaloneHtml(string title, params GenericChart[] charts)

@@ -30,4 +30,22 @@ public class ChartPageTests
         Assert.Equal(a.Length, b.Length);
         for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 5e-5 * Math.Abs(a[i]), $"y[{i}]: {a[i]} vs {b[i]}");
     }
+
+    [Fact]
+    public void The_default_template_ships_once_with_plotly_js_instead_of_in_every_chart()
+    {
+        var chart = PkCharts.Profiles(Fixtures.Study());
+        string full = ChartPage.CompactJson(Plotly.NET.GenericChart.toFigureJson(chart));
+        using var doc = JsonDocument.Parse(full);
+        string template = doc.RootElement.GetProperty("layout").GetProperty("template").GetRawText();
+        Assert.True(template.Length > 5_000, $"template is {template.Length} characters");
+        string fragment = ChartPage.ToHtmlFragment(chart);
+        Assert.DoesNotContain("\"template\":", fragment);
+        Assert.Contains("fig.layout.template = window.zspkPlotlyTemplate;", fragment);
+        Assert.EndsWith($"\nwindow.zspkPlotlyTemplate = {template};</script>", ChartPage.PlotlyJsScriptTag());
+        // A chart with its own template keeps it inline.
+        string custom = ChartPage.ToHtmlFragment(Plotly.NET.Chart.withTemplate(Plotly.NET.ChartTemplates.dark).Invoke(chart));
+        Assert.Contains("\"template\":", custom);
+        Assert.DoesNotContain("window.zspkPlotlyTemplate", custom);
+    }
 }
