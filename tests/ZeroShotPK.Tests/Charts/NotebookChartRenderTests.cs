@@ -62,8 +62,9 @@ public class NotebookChartRenderTests
                 + "</head><body style=\"margin:0;background:white\">" + chart + "</body></html>");
             var png = Chromium.Screenshot(page, dir, 1150, 950);
             int nonWhite = Chromium.NonWhitePixels(png), coloured = Chromium.ColouredPixels(png);
-            // The plot area alone (plotly's grey-blue background) is over 100,000 pixels of a 760 x 440 chart; traces add coloured ones.
-            Assert.True(nonWhite > 100_000, $"{notebook}/{cellId}: only {nonWhite} non-white pixels: chart not drawn");
+            // A blank page (no plotly.js: see ChartRenderTests' control) has under 1,000 non-white pixels; the plot area alone
+            // (plotly's grey-blue background) is 90,000 to 150,000 pixels of a 760 x 440 chart, less with a wide legend.
+            Assert.True(nonWhite > 60_000, $"{notebook}/{cellId}: only {nonWhite} non-white pixels: chart not drawn");
             Assert.True(coloured > 1_000, $"{notebook}/{cellId}: only {coloured} coloured pixels: traces not drawn");
         }
         finally { Directory.Delete(dir, recursive: true); }
