@@ -12,6 +12,9 @@ namespace ZeroShotPK.Models.Neural;
 /// query time is a mixture over <see cref="LatentSamples"/> draws of the prior latents (z_s from the context, z_i from
 /// the target's known samples) of the decoder's Gaussians; the median and 90% interval are that mixture's quantiles.
 /// With <c>useContext: false</c> (name "aicmet-nocontext") the study context is ignored: the ablation.
+/// BLQ samples, in the context and among the target's known samples, are kept as censored tokens (flag and censoring
+/// level log(LLOQ / scale), see <see cref="AicmetTensorizer"/>), never dropped or imputed: the network was trained with
+/// the censored likelihood -log Φ((level - mu) / sigma) for them.
 /// </summary>
 public sealed class AicmetPredictor : IPredictor, IDisposable
 {
