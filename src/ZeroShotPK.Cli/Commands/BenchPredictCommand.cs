@@ -16,27 +16,24 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : MethodSettings
     {
-        [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods).")]
-        public string? Checkpoint { get; init; }
-
         [CommandOption("--method <NAME>"), Description("Method to time against the NLME route; default aicmet with a checkpoint, else population.")]
         public string? Method { get; init; }
 
         [CommandOption("--repeats <N>"), Description("Timed predictions per method (after one warm-up)."), DefaultValue(9)]
         public int Repeats { get; init; } = 9;
 
-        [CommandOption("--seed <SEED>"), DefaultValue(0)]
-        public int Seed { get; init; }
-
-        [CommandOption("--threads <N>"), Description("Torch intra-op threads. One prediction is too small to split: 1 is fastest, and steady on a shared machine."), DefaultValue(1)]
-        public int Threads { get; init; } = 1;
-
-        public override ValidationResult Validate() =>
-            Repeats < 1 ? ValidationResult.Error($"--repeats must be >= 1, got {Repeats}.")
-            : Threads < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.") : ValidationResult.Success();
+        public override ValidationResult Validate()
+        {
+            var v = base.Validate();
+            if (!v.Successful) return v;
+            return Repeats < 1 ? ValidationResult.Error($"--repeats must be >= 1, got {Repeats}.") : ValidationResult.Success();
+        }
     }
+
+    // One prediction is too small to split across threads: 1 is fastest, and steady on a shared machine.
+    private const int DefaultThreads = 1;
 
     // A seeded one-compartment oral study of 13 individuals (12 context + 1 target), 11 samples over 24 h.
     internal static Study SyntheticStudy(int seed)
@@ -60,7 +57,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
     {
         string method = settings.Method ?? (string.IsNullOrEmpty(settings.Checkpoint) ? "population" : "aicmet");
         Methods.Parse(method, true);
-        ZeroShotPK.Torch.TorchDevice.SetThreads(settings.Threads);
+        settings.ApplyThreads(DefaultThreads);
         var study = SyntheticStudy(settings.Seed);
         var ctx = study.Without("13");
         var target = study["13"].WithFirstObservations(4);
@@ -90,7 +87,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
         if (method != "nlme") table.AddRow(method, mMethod.ToString("F2"), (mNlme / mMethod).ToString("F1") + "x");
         table.AddRow("nlme (FOCE-I fit + MAP)", mNlme.ToString("F2"), "1.0x");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"context {ctx.Individuals.Count} individuals, {target.Observations.Count} known samples, {query.Length} query times, 1000 predictive samples, {settings.Repeats} timed repeats, {settings.Threads} torch thread(s), {Environment.ProcessorCount} cores");
+        AnsiConsole.MarkupLine($"context {ctx.Individuals.Count} individuals, {target.Observations.Count} known samples, {query.Length} query times, 1000 predictive samples, {settings.Repeats} timed repeats, {settings.Threads ?? DefaultThreads} torch thread(s), {Environment.ProcessorCount} cores");
         return 0;
     }
 }

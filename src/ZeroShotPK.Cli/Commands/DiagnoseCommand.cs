@@ -17,45 +17,22 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : LeaveOneOutSettings
     {
-        [CommandOption("--data <FILE>"), Description("Event CSV (NONMEM style).")]
-        public string Data { get; init; } = "";
-
         [CommandOption("--study <NAME>"), Description("Study to diagnose when the file has several (STUDY column).")]
         public string? Study { get; init; }
 
         [CommandOption("--method <NAME>"), Description("One of aicmet, aicmet-nocontext, nlme, population, node.")]
         public string Method { get; init; } = "";
 
-        [CommandOption("--known <K>"), Description("Observations of the held-out individual given to the method."), DefaultValue(4)]
-        public int Known { get; init; } = 4;
-
-        [CommandOption("--out <DIR>"), Description("Output folder for diagnostics.html and diagnostics.csv.")]
-        public string Out { get; init; } = "";
-
-        [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods; also the OOD reference).")]
-        public string? Checkpoint { get; init; }
-
-        [CommandOption("--estimation <ALG>"), Description("NLME estimation: focei or lb (Lindstrom-Bates, additive error)."), DefaultValue("focei")]
-        public string Estimation { get; init; } = "focei";
-
-        [CommandOption("--samples <N>"), Description("Predictive samples per prediction (the VPC's replicates)."), DefaultValue(500)]
-        public int Samples { get; init; } = 500;
-
         [CommandOption("--sbc-datasets <N>"), Description("Simulated individuals for SBC (nlme); 0 skips it."), DefaultValue(200)]
         public int SbcDatasets { get; init; } = 200;
 
-        [CommandOption("--seed <SEED>"), Description("Base seed; fold i uses seed + i."), DefaultValue(0)]
-        public int Seed { get; init; }
-
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
+            var v = base.Validate();
+            if (!v.Successful) return v;
             if (string.IsNullOrWhiteSpace(Method)) return ValidationResult.Error("--method is required (one method).");
-            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required (an output folder).");
-            if (Known < 0) return ValidationResult.Error($"--known must be >= 0, got {Known}.");
-            if (Samples < 10) return ValidationResult.Error($"--samples must be >= 10, got {Samples}.");
             if (SbcDatasets is < 0 or 1) return ValidationResult.Error($"--sbc-datasets must be 0 (skip) or >= 2, got {SbcDatasets}.");
             return ValidationResult.Success();
         }
@@ -63,7 +40,8 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var estimation = EvaluateCommand.ParseEstimation(settings.Estimation);
+        var estimation = settings.EstimationAlgorithm;
+        settings.ApplyThreads();
         var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.Checkpoint));
         if (methods.Count != 1) throw new ArgumentException($"--method: diagnose takes one method, got '{settings.Method}' ({string.Join(", ", methods)}).");
         string method = methods[0];
