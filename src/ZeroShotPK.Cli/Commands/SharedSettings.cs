@@ -88,3 +88,36 @@ internal abstract class LeaveOneOutSettings : StudySettings
         return ValidationResult.Success();
     }
 }
+
+/// <summary>Options of the commands that train AICMET (pretrain, bench train): config, prior, device and threads.</summary>
+internal abstract class TrainingSettings : CommandSettings
+{
+    /// <summary>--config: small, paper or a JSON file.</summary>
+    [CommandOption("--config <CONFIG>"), Description("small, paper or a JSON config file (default small).")]
+    public string Config { get; init; } = "small";
+
+    /// <summary>--prior: the prior(s) of the synthetic studies.</summary>
+    [CommandOption("--prior <NAME>"), Description("Prior(s) of the synthetic studies, joined by + for a mixture (default default+multidose).")]
+    public string Prior { get; init; } = ZeroShotPK.Training.TrainingPrior.Shipped;
+
+    /// <summary>--device: auto, cpu or cuda.</summary>
+    [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (default auto).")]
+    public string Device { get; init; } = "auto";
+
+    /// <summary>--threads: libtorch intra-op threads.</summary>
+    [CommandOption("--threads <N>"), Description("libtorch intra-op threads (default 1; results reproduce for the same count).")]
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Resolves --device and applies --threads.</summary>
+    /// <exception cref="ArgumentException">--device is not auto, cpu or cuda.</exception>
+    public TorchSharp.torch.Device SetUpTorch()
+    {
+        var device = TorchDevice.Resolve(TorchDevice.Parse(Device));
+        TorchDevice.SetThreads(Threads);
+        return device;
+    }
+
+    /// <inheritdoc />
+    public override ValidationResult Validate() =>
+        Threads < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.") : ValidationResult.Success();
+}
