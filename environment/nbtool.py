@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Helpers for environment/run-notebooks.sh (standard library only).
 
-check NB             exit 1 with one line of reason when a code cell has an error output, or a cell tagged
-                     "chart" has no output carrying the chart marker (ZeroShotPK.Charts.ChartPage.Marker).
+check NB             exit 1 with one line of reason when a code cell has an error output, when the notebook has
+                     no cell tagged "chart", when a cell tagged "chart" has no output carrying the chart marker
+                     (ZeroShotPK.Charts.ChartPage.Marker), or when a chart output draws nothing (no trace
+                     with data).
 commit NB            rewrite an executed notebook for committing: the plotly.js inlined by
                      NotebookSupport.Initialize() (about 3.6 MB) becomes a short comment, and run timestamps
                      are dropped, as is the kernel's bootstrap script (it talks to the running kernel's HTTP
-                     port and carries its process id), so re-running gives the same file.
+                     port and carries its process id), so re-running gives the same file. Of a live panel's
+                     outputs (ZeroShotPK.Notebooks.TrainingMonitor, marker data-zspk-live) only the last one,
+                     the final state, is kept.
 chart-page NB HTML   write a standalone page with plotly.js (taken from the executed notebook) and the
                      output of every chart cell: what a reader sees, for a headless-browser screenshot.
 """
@@ -15,6 +19,8 @@ import re
 import sys
 
 CHART_MARKER = "data-zspk-chart"
+LIVE = re.compile(r'data-zspk-live="([^"]+)"')
+FIGURE = re.compile(r"var fig = (\{.*?\});\n", re.S)
 KERNEL_BOOTSTRAP = "dotnet-interactive-this-cell"
 PLOTLY = re.compile(r"<!--zspk-plotly-js-->.*?<!--/zspk-plotly-js-->", re.S)
 
@@ -35,8 +41,24 @@ def html_outputs(cell):
             yield text(html)
 
 
+def empty_charts(html):
+    """Number of chart outputs in html whose figure has no trace with data."""
+    empty = 0
+    for m in FIGURE.finditer(html):
+        try:
+            fig = json.loads(m.group(1))
+        except ValueError:
+            empty += 1
+            continue
+        if not any(any(t.get(k) for k in ("x", "y", "values")) for t in fig.get("data", [])):
+            empty += 1
+    return empty
+
+
 def check(path):
     nb = load(path)
+    if not any("chart" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]):
+        return "no cell tagged chart: every notebook draws at least one chart, and the runner checks them by tag"
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
@@ -49,6 +71,8 @@ def check(path):
                 return f"cell {cid}: stderr: {' '.join(text(out.get('text')).split())[:300]}"
         if "chart" in cell.get("metadata", {}).get("tags", []) and not any(CHART_MARKER in h for h in html_outputs(cell)):
             return f"cell {cid}: tagged chart but produced no chart output"
+        if any(empty_charts(h) for h in html_outputs(cell)):
+            return f"cell {cid}: a chart output has no trace with data (an empty chart)"
     return None
 
 
@@ -59,6 +83,14 @@ def commit(path):
         if "outputs" in cell:
             cell["outputs"] = [o for o in cell["outputs"]
                                if KERNEL_BOOTSTRAP not in text(o.get("data", {}).get("text/html", ""))]
+            # A live panel: keep its last output only (the earlier ones are hidden by its script anyway).
+            last = {}
+            for k, o in enumerate(cell["outputs"]):
+                m = LIVE.search(text(o.get("data", {}).get("text/html", "")))
+                if m:
+                    last[m.group(1)] = k
+            cell["outputs"] = [o for k, o in enumerate(cell["outputs"])
+                               if not (m := LIVE.search(text(o.get("data", {}).get("text/html", "")))) or last[m.group(1)] == k]
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "text/html" in data:

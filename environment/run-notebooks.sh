@@ -6,11 +6,13 @@
 #   (no notebooks)      every notebooks/*.ipynb
 #   --results FILE      append "PASS name" / "FAIL name reason" lines (environment/test.sh counts them)
 #   --update-outputs    write the executed notebook back in place, so committed notebooks carry outputs;
-#                       the inlined plotly.js (3.6 MB) is left out and run timestamps dropped (deterministic)
+#                       the inlined plotly.js (3.6 MB) is left out, run timestamps dropped and a live panel
+#                       (TrainingMonitor) kept as its final state only
 #   --html DIR          also write DIR/<name>.html, a self-contained render with plotly.js (charts offline)
 #
-# A notebook fails on a kernel/timeout failure, on any cell error, or when a cell tagged "chart" shows no
-# chart (no ZeroShotPK.Charts.ChartPage.Marker in its HTML output). Environment: ZSPK_QUICK=1 (quick mode,
+# A notebook fails on a kernel/timeout failure, on any cell error, when it has no cell tagged "chart", when
+# a cell tagged "chart" shows no chart (no ZeroShotPK.Charts.ChartPage.Marker in its HTML output) or a chart
+# output has no trace with data (environment/nbtool.py check). Environment: ZSPK_QUICK=1 (quick mode,
 # read by notebooks) is passed through to the kernel; ZSPK_NB_CELL_TIMEOUT per-cell limit in seconds
 # (default 600). Needs environment/setup.sh first (Jupyter, kernel, Release build).
 set -uo pipefail
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
     --results) results=$(realpath -m "$2"); shift 2 ;;
     --update-outputs) update=1; shift ;;
     --html) html_dir=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) echo "run-notebooks: unknown option $1" >&2; exit 2 ;;
     *) notebooks+=("$(realpath -m "$1")"); shift ;;
   esac

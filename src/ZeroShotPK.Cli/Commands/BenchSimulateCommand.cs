@@ -12,7 +12,8 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary>
 /// <c>zspk bench simulate</c>: 2-compartment oral single-dose profiles (16 samples) per second by the SIMD closed form on
 /// all cores, against a per-individual fixed-step RK4 and a numpy closed form measured in the same run; the ODE
-/// (Michaelis-Menten) path; and the cost of one batch of 64 default-prior studies.
+/// (Michaelis-Menten) path; the 4-compartment closed form and ODE; the cost of one batch of 64 default- and
+/// paper-prior studies; the ODE steady state by Newton against plain iteration.
 /// </summary>
 internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settings>
 {
@@ -98,14 +99,25 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
 
         // General closed form (matrix exponential, any regimen) and the ODE path.
         var g = Math.Min(settings.OdeProfiles * 5, 20_000);
-        var general = Best(1, () => Parallel.For(0, g, i => ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
+        var general = Best(3, () => Parallel.For(0, g, i => ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
         table.AddRow("ClosedFormSolver (matrix exp.), all cores", Rate(g), general.ToString("F4", inv), Rate(g / general), "general event-driven path");
         var o = settings.OdeProfiles;
         var ode = new OdeSolver();
-        var linearOde = Best(1, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
+        var linearOde = Best(3, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.Linear)).EnsureSuccess()));
         table.AddRow("OdeSolver DP5(4), linear, all cores", Rate(o), linearOde.ToString("F4", inv), Rate(o / linearOde), "rtol 1e-8");
         var mm = Best(1, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.MichaelisMenten)).EnsureSuccess()));
         table.AddRow("OdeSolver DP5(4), Michaelis-Menten, all cores", Rate(o), mm.ToString("F4", inv), Rate(o / mm), "rtol 1e-8");
+        // Four compartments (central + 3 peripherals, the paper prior's largest model): 7 x 7 matrix exponentials.
+        var general4 = Best(3, () => Parallel.For(0, g, i => ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear, 4)).EnsureSuccess()));
+        table.AddRow("ClosedFormSolver, 4 compartments, all cores", Rate(g), general4.ToString("F4", inv), Rate(g / general4), $"{general4 / general:F2}x the 2-cmt time");
+        var ode4 = Best(3, () => Parallel.For(0, o, i => ode.Solve(Problem(pop, i, Elimination.Linear, 4)).EnsureSuccess()));
+        var err4 = Enumerable.Range(0, Math.Min(o, 200)).Max(i =>
+        {
+            var a = ClosedFormSolver.Instance.Solve(Problem(pop, i, Elimination.Linear, 4)).Concentrations;
+            var b = ode.Solve(Problem(pop, i, Elimination.Linear, 4)).Concentrations;
+            return a.Zip(b, (x, y) => Math.Abs(y / x - 1)).Max();
+        });
+        table.AddRow("OdeSolver DP5(4), linear, 4 compartments, all cores", Rate(o), ode4.ToString("F4", inv), Rate(o / ode4), $"max rel. difference to the closed form {err4:E1}");
 
         // numpy peer (Debian python3-numpy), same formula and sizes.
         var numpy = RunNumpy(n, settings.Seed);
@@ -117,33 +129,51 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
             (numpy is { } np2 ? $"; vs numpy (single-threaded): all cores [bold]{closedRate / np2:F1}x[/], 1 core [bold]{nSingle / simd1 / np2:F1}x[/]" : "; numpy: not available (install python3-numpy for /usr/bin/python3)") +
             $"; target 5,000,000 profiles/s: {(closedRate >= 5e6 ? "met" : "not met")} ({Rate(closedRate)}).");
 
-        // Cost of one pretraining batch: 64 default-prior studies.
-        var generator = PriorStudyGenerator.Load("default");
-        var seed = settings.Seed;
-        var times = new List<double>();
-        generator.Generate(seed, 64);
-        for (var r = 0; r < 10; r++)
+        // Cost of one pretraining batch: 64 studies of the default prior and of the paper prior (1-3 peripherals).
+        foreach (var priorName in new[] { "default", "paper" })
         {
-            var sw = Stopwatch.StartNew();
-            var batch = generator.Generate(seed + 1000 + r, 64);
-            times.Add(sw.Elapsed.TotalMilliseconds);
-            GC.KeepAlive(batch);
+            var generator = PriorStudyGenerator.Load(priorName);
+            var seed = settings.Seed;
+            var times = new List<double>();
+            generator.Generate(seed, 64);
+            for (var r = 0; r < 10; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                var batch = generator.Generate(seed + 1000 + r, 64);
+                times.Add(sw.Elapsed.TotalMilliseconds);
+                GC.KeepAlive(batch);
+            }
+            times.Sort();
+            var sw1 = Stopwatch.StartNew();
+            var one = generator.Generate(seed + 77, 64, maxDegreeOfParallelism: 1);
+            var single64 = sw1.Elapsed.TotalMilliseconds;
+            var individuals = one.Sum(s => s.Individuals.Count);
+            AnsiConsole.MarkupLine($"batch of 64 {priorName}-prior studies ({individuals} individuals): median {times[times.Count / 2]:F1} ms on all cores (min {times[0]:F1}, max {times[^1]:F1}); {single64:F1} ms on 1 core.");
         }
-        times.Sort();
-        var sw1 = Stopwatch.StartNew();
-        var one = generator.Generate(seed + 77, 64, maxDegreeOfParallelism: 1);
-        var single64 = sw1.Elapsed.TotalMilliseconds;
-        var individuals = one.Sum(s => s.Individuals.Count);
-        AnsiConsole.MarkupLine($"batch of 64 default-prior studies ({individuals} individuals): median {times[times.Count / 2]:F1} ms on all cores (min {times[0]:F1}, max {times[^1]:F1}); {single64:F1} ms on 1 core.");
+
+        // ODE steady state with an interval far shorter than the terminal half-life (1 h vs 131 h): Newton vs plain iteration.
+        var ssProblem = new PkProblem(PkModel.TwoCompartment, new PkParameters { CL = 0.5, V = 50, Ka = 1, Q = 2, V2 = 40 },
+            [DosingEvent.Oral(0, 10) with { SteadyStateInterval = 1 }], [0.5]);
+        var exactSs = ClosedFormSolver.Instance.Solve(ssProblem).EnsureSuccess().Concentrations[0];
+        PkSolution? newtonSs = null, plainSs = null;
+        var newtonSeconds = Best(3, () => newtonSs = ode.Solve(ssProblem).EnsureSuccess());
+        var plainSolver = new OdeSolver(ode.Options) { MaxNewtonIterations = 0 };
+        var plainSeconds = Best(1, () => plainSs = plainSolver.Solve(ssProblem).EnsureSuccess());
+        AnsiConsole.MarkupLine($"ODE steady state (tau 1 h, terminal half-life {PkModel.TwoCompartment.TerminalHalfLife(ssProblem.Segments[0].Parameters):F0} h): Newton {newtonSeconds * 1e3:F2} ms ({newtonSs!.Steps} steps, rel. error {Math.Abs(newtonSs.Concentrations[0] / exactSs - 1):E1}) vs plain iteration {plainSeconds * 1e3:F1} ms ({plainSs!.Steps} steps, rel. error {Math.Abs(plainSs.Concentrations[0] / exactSs - 1):E1}): [bold]{plainSeconds / newtonSeconds:F0}x[/].");
         load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
         AnsiConsole.MarkupLine($"load average after: {Markup.Escape(load)} (machine shared: figures are lower bounds)");
         return 0;
     }
 
-    private static PkProblem Problem(Population p, int i, Elimination elimination)
+    private static PkProblem Problem(Population p, int i, Elimination elimination, int compartments = 2)
     {
-        var par = new PkParameters { CL = p.CL[i], V = p.V[i], Ka = p.Ka[i], Q = p.Q[i], V2 = p.V2[i], Vmax = p.CL[i] * 1.0, Km = 1.0 };
-        return new PkProblem(new PkModel(2, elimination), par, [DosingEvent.Oral(0, p.Dose[i])], Times);
+        // Peripherals 2 and 3 scale with peripheral 1: slower and deeper.
+        var par = new PkParameters
+        {
+            CL = p.CL[i], V = p.V[i], Ka = p.Ka[i], Q = p.Q[i], V2 = p.V2[i], Q3 = 0.5 * p.Q[i], V3 = 1.5 * p.V2[i],
+            Q4 = 0.25 * p.Q[i], V4 = 2 * p.V2[i], Vmax = p.CL[i] * 1.0, Km = 1.0,
+        };
+        return new PkProblem(new PkModel(compartments, elimination), par, [DosingEvent.Oral(0, p.Dose[i])], Times);
     }
 
     private static void Rk4Profile(Population p, int i, double[] output, int n)

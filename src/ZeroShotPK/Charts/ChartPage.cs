@@ -29,7 +29,12 @@ public static class ChartPage
     {
         ArgumentNullException.ThrowIfNull(chart);
         string id = $"zspk-chart-{Interlocked.Increment(ref _counter)}";
-        string figure = GenericChart.toFigureJson(chart);
+        string figure = CompactJson(GenericChart.toFigureJson(chart));
+        // Plotly.NET writes its default template (about 7.6 kB) into every chart; it is shipped once, with plotly.js.
+        string shared = "," + TemplateKey + DefaultTemplate.Value;
+        bool sharedTemplate = figure.Contains(shared, StringComparison.Ordinal);
+        if (sharedTemplate) figure = figure.Replace(shared, "", StringComparison.Ordinal);
+        string template = sharedTemplate ? $"fig.layout.template = window.{TemplateVariable};" : "";
         // Waits for plotly.js when the page inlines it after this output (e.g. a notebook render).
         return $$"""
             <div id="{{id}}" {{Marker}}="1"></div>
@@ -38,6 +43,7 @@ public static class ChartPage
               var fig = {{figure}};
               var draw = function () {
                 if (!window.Plotly) { setTimeout(draw, 50); return; }
+                {{template}}
                 window.Plotly.newPlot('{{id}}', fig.data, fig.layout, {displaylogo: false});
               };
               draw();
@@ -46,9 +52,68 @@ public static class ChartPage
             """;
     }
 
-    /// <summary>A script element holding the whole plotly.js source.</summary>
+    /// <summary>Significant digits kept for non-integer numbers in chart JSON (0.001% of a value: far below a pixel).</summary>
+    public const int SignificantDigits = 5;
+
+    /// <summary>
+    /// Chart JSON made small: whitespace outside strings dropped, non-integer numbers rounded to
+    /// <see cref="SignificantDigits"/> significant digits (integers kept exactly), NaN and infinities (gaps) written
+    /// as null, which plotly draws as gaps as well. Strings are copied unchanged.
+    /// </summary>
+    public static string CompactJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var sb = new StringBuilder(json.Length);
+        for (int i = 0; i < json.Length;)
+        {
+            char c = json[i];
+            if (c == '"')
+            {
+                int start = i++;
+                while (i < json.Length && json[i] != '"') i += json[i] == '\\' ? 2 : 1;
+                i++;
+                string token = json[start..Math.Min(i, json.Length)];
+                sb.Append(token is "\"NaN\"" or "\"Infinity\"" or "\"-Infinity\"" ? "null" : token);
+            }
+            else if (json.AsSpan(i).StartsWith("-Infinity")) { sb.Append("null"); i += 9; }
+            else if (c == '-' || char.IsAsciiDigit(c))
+            {
+                int start = i++;
+                while (i < json.Length && (char.IsAsciiDigit(json[i]) || json[i] is '.' or 'e' or 'E' or '+' or '-')) i++;
+                string token = json[start..i];
+                if (token.AsSpan().IndexOfAny(".eE") < 0 || !double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                    sb.Append(token);
+                else
+                {
+                    double r = double.Parse(v.ToString("G" + SignificantDigits, System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+                    sb.Append(r.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            else if (char.IsWhiteSpace(c)) i++;
+            else if (json.AsSpan(i).StartsWith("NaN")) { sb.Append("null"); i += 3; }
+            else if (json.AsSpan(i).StartsWith("Infinity")) { sb.Append("null"); i += 8; }
+            else { sb.Append(c); i++; }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// A script element holding the whole plotly.js source, and Plotly.NET's default layout template as
+    /// <c>window.zspkPlotlyTemplate</c> (chart fragments use it instead of carrying a copy each).
+    /// </summary>
     public static string PlotlyJsScriptTag() =>
-        $"<script type=\"text/javascript\" data-zspk-plotly=\"{PlotlyJsVersion}\">{PlotlyJs}</script>";
+        $"<script type=\"text/javascript\" data-zspk-plotly=\"{PlotlyJsVersion}\">{PlotlyJs}\nwindow.{TemplateVariable} = {DefaultTemplate.Value};</script>";
+
+    private const string TemplateVariable = "zspkPlotlyTemplate";
+    private const string TemplateKey = "\"template\":";
+
+    // The template Plotly.NET puts into a chart's layout by default, as it appears in compacted figure JSON.
+    private static readonly Lazy<string> DefaultTemplate = new(() =>
+    {
+        string json = CompactJson(GenericChart.toFigureJson(Plotly.NET.CSharp.Chart.Point<double, double, string>(x: [0.0], y: [0.0])));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("layout").GetProperty("template").GetRawText();
+    });
 
     /// <summary>A standalone HTML page (plotly.js inlined) showing the charts one under the other.</summary>
     public static string ToStandaloneHtml(string title, params GenericChart[] charts)

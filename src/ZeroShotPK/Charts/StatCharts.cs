@@ -28,29 +28,56 @@ public static class StatCharts
     private static readonly string[] Palette =
         ["rgb(31,119,180)", "rgb(255,127,14)", "rgb(44,160,44)", "rgb(214,39,40)", "rgb(148,103,189)", "rgb(140,86,75)", "rgb(227,119,194)", "rgb(127,127,127)"];
 
-    /// <summary>Overlaid histograms (normalised to probability density, so samples of different sizes compare).</summary>
+    /// <summary>
+    /// Overlaid histograms, normalised to probability density (so samples of different sizes compare), on bins shared by
+    /// all series. The bins are counted here and drawn as bars: the chart carries one height per bin, not every value.
+    /// </summary>
     /// <param name="series">Name and values of each distribution.</param>
     /// <param name="xTitle">X axis title.</param>
     /// <param name="title">Chart title.</param>
     /// <param name="log10">Plot log10 of the values (for positive, skewed quantities such as CL or V); non-positive values are an error.</param>
-    /// <param name="bins">Approximate number of bins.</param>
+    /// <param name="bins">Number of equal-width bins between the smallest and the largest value of all series.</param>
     public static GenericChart Histograms(IEnumerable<(string Name, IEnumerable<double> Values)> series, string xTitle,
         string? title = null, bool log10 = false, int bins = 40)
     {
         ArgumentNullException.ThrowIfNull(series);
+        if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins), bins, "histograms: bins must be >= 1.");
         var list = series.Select(s => (s.Name, Values: s.Values.ToArray())).ToList();
         if (list.Count == 0 || list.Any(s => s.Values.Length == 0))
             throw new ArgumentException("histograms: expected at least one series, each with values.", nameof(series));
+        if (list.FirstOrDefault(s => s.Values.Any(v => !double.IsFinite(v))) is { Name: not null } inf)
+            throw new ArgumentException($"histograms: series '{inf.Name}' has a value that is NaN or infinite.", nameof(series));
         if (log10 && list.FirstOrDefault(s => s.Values.Any(v => !(v > 0))) is { Name: not null } bad)
             throw new ArgumentException($"histograms: series '{bad.Name}' has a value <= 0; log10 needs positive values.", nameof(series));
-        var traces = list.Select((s, i) => CsChart.Histogram<double, double, string>(
-            X: log10 ? s.Values.Select(Math.Log10).ToArray() : s.Values, Name: s.Name, Opacity: list.Count > 1 ? 0.6 : 1.0,
-            NBinsX: bins, HistNorm: StyleParam.HistNorm.ProbabilityDensity, MarkerColor: Color.fromString(Palette[i % Palette.Length])));
+        if (log10) list = list.Select(s => (s.Name, s.Values.Select(Math.Log10).ToArray())).ToList();
+        var (lo, width) = Bins(list.SelectMany(s => s.Values), bins);
+        var centres = Enumerable.Range(0, bins).Select(b => lo + (b + 0.5) * width).ToArray();
+        var traces = list.Select((s, i) => CsChart.Column<double, double, string>(
+            values: Density(s.Values, lo, width, bins), Keys: centres, Name: s.Name, Opacity: list.Count > 1 ? 0.6 : 1.0,
+            Width: width, MarkerColor: Color.fromString(Palette[i % Palette.Length])));
         var chart = CsChart.Combine(traces);
         var overlay = new Layout();
         overlay.SetProperty("barmode", "overlay");
+        overlay.SetProperty("bargap", 0);
         chart = Plotly.NET.GenericChart.addLayout(overlay, chart);
         return Style(chart, log10 ? $"log10 {xTitle}" : xTitle, "density", title, logY: false);
+    }
+
+    /// <summary>Left edge and width of <paramref name="bins"/> equal bins spanning the values (width 1 when all are equal).</summary>
+    internal static (double Lo, double Width) Bins(IEnumerable<double> values, int bins)
+    {
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        foreach (var v in values) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
+        if (!(hi > lo)) return (lo - 0.5, 1.0 / bins);
+        return (lo, (hi - lo) / bins);
+    }
+
+    /// <summary>Probability density per bin: count / (n * width); the largest value falls in the last bin.</summary>
+    internal static double[] Density(double[] values, double lo, double width, int bins)
+    {
+        var counts = new double[bins];
+        foreach (var v in values) counts[Math.Clamp((int)Math.Floor((v - lo) / width), 0, bins - 1)]++;
+        return counts.Select(c => c / (values.Length * width)).ToArray();
     }
 
     /// <summary>Lines (optionally with markers), coloured by group: spaghetti plots, loss curves, concentration profiles.</summary>
@@ -110,6 +137,8 @@ public static class StatCharts
         return Style(CsChart.Combine(traces), "", yTitle, title, logY);
     }
 
+    // Series of one group become one trace (NaN between series breaks the line), so a spaghetti plot of hundreds of
+    // studies is a few traces; the legend and hover name were the group's already, so nothing shown is lost.
     private static IEnumerable<GenericChart> Traces(IEnumerable<ChartSeries> series, Func<ChartSeries, Color, bool, string, GenericChart> trace)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -119,12 +148,24 @@ public static class StatCharts
             throw new ArgumentException($"series '{bad.Name}': {bad.X.Count} x values but {bad.Y.Count} y values.", nameof(series));
         var groups = list.Select(s => s.Group ?? s.Name).Distinct().ToList();
         var seen = new HashSet<string>();
-        foreach (var s in list)
+        foreach (var part in list.GroupBy(s => (Key: s.Group ?? s.Name, s.Markers, Merge: s.Group is not null)).SelectMany(g => g.Key.Merge ? [Merge(g.ToList())] : g.AsEnumerable()))
         {
-            var key = s.Group ?? s.Name;
+            var key = part.Group ?? part.Name;
             var color = Color.fromString(Palette[groups.IndexOf(key) % Palette.Length]);
-            yield return trace(s, color, seen.Add(key), key);
+            yield return trace(part, color, seen.Add(key), key);
         }
+    }
+
+    private static ChartSeries Merge(List<ChartSeries> group)
+    {
+        if (group.Count == 1) return group[0];
+        var x = new List<double>(); var y = new List<double>();
+        foreach (var s in group)
+        {
+            if (x.Count > 0) { x.Add(double.NaN); y.Add(double.NaN); }
+            x.AddRange(s.X); y.AddRange(s.Y);
+        }
+        return group[0] with { X = x, Y = y };
     }
 
     private static GenericChart Style(GenericChart chart, string xTitle, string yTitle, string? title, bool logY, bool logX = false)

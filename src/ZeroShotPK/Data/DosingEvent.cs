@@ -16,7 +16,8 @@ public enum Route
 /// <summary>
 /// One administration. ADDL/II in a file are expanded into separate events by the reader, so every
 /// <see cref="DosingEvent"/> is one real administration; <see cref="SteadyStateInterval"/> marks a dose given
-/// at that interval long enough for steady state (NONMEM SS=1, II=interval).
+/// at that interval long enough for steady state (NONMEM SS=1, II=interval; with <see cref="SteadyStateAdditive"/>
+/// SS=2).
 /// </summary>
 /// <param name="Time">Time of the administration (start of an infusion), in the study's time unit; &gt;= 0.</param>
 /// <param name="Amount">Amount given (AMT), in the study's amount unit; &gt; 0.</param>
@@ -24,13 +25,18 @@ public enum Route
 /// <param name="Duration">Infusion duration (0 for a bolus or an oral dose).</param>
 /// <param name="SteadyStateInterval">Dosing interval when this dose is at steady state (SS=1), else null.</param>
 /// <param name="ResetBefore">True when the system is reset to zero just before this dose (EVID 4).</param>
+/// <param name="SteadyStateAdditive">
+/// With <paramref name="SteadyStateInterval"/>: true when the steady state of the regimen is added to the amounts
+/// already in the body (NONMEM SS=2) instead of replacing them (SS=1, the default).
+/// </param>
 public sealed record DosingEvent(
     double Time,
     double Amount,
     Route Route,
     double Duration = 0,
     double? SteadyStateInterval = null,
-    bool ResetBefore = false)
+    bool ResetBefore = false,
+    bool SteadyStateAdditive = false)
 {
     /// <summary>True for zero-order input.</summary>
     public bool IsInfusion => Route is Route.IvInfusion or Route.OralInfusion;

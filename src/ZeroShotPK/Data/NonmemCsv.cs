@@ -17,7 +17,7 @@ public sealed record NonmemReadResult(IReadOnlyList<Study> Studies, IReadOnlyLis
 /// Columns (header names case-insensitive, fields quoted or not, "." or empty = missing): ID, TIME, DV required;
 /// AMT, EVID (0 observation, 1 dose, 2 other, 3 reset, 4 reset and dose), MDV, CMT (1 depot/oral, 2 central/IV; also
 /// "depot"/"central"), RATE (&gt; 0 infusion rate; -2 = duration in DUR), DUR, II, ADDL (expanded into separate
-/// doses), SS (1 = steady state at interval II), LLOQ, BLQ or CENS (1 = below LLOQ), STUDY. Every other column is a
+/// doses), SS (1 = steady state at interval II replacing the past, 2 = steady state added to it), LLOQ, BLQ or CENS (1 = below LLOQ), STUDY. Every other column is a
 /// covariate: <see cref="Individual.Covariates"/> holds the values in effect at the individual's first time and
 /// <see cref="Individual.CovariateChanges"/> the later values (a missing cell keeps the value in effect).
 /// </para>
@@ -159,7 +159,7 @@ public static class NonmemCsv
                 events.Add((t, 0, f => Fill(f, ".", 0, 3, 1, ".", 0, 0, null, false, null)));
             foreach (var d in ind.Doses)
                 events.Add((d.Time, 1, f => Fill(f, ".", d.Amount, d.ResetBefore ? 4 : 1, 1, d.IntoDepot ? "1" : "2",
-                    d.IsInfusion ? -2 : 0, d.IsInfusion ? d.Duration : 0, d.SteadyStateInterval, false, null)));
+                    d.IsInfusion ? -2 : 0, d.IsInfusion ? d.Duration : 0, d.SteadyStateInterval, false, null, d.SteadyStateAdditive)));
             foreach (var o in ind.Observations)
                 events.Add((o.Time, 2, f => Fill(f, CsvLines.Format(o.Value), 0, 0, 0, "2", 0, 0, null, o.IsBlq, o.Lloq)));
             var eventTimes = events.Select(e => e.Time).ToHashSet();
@@ -181,11 +181,11 @@ public static class NonmemCsv
         }
 
         void Fill(List<string> f, string dv, double amt, int evid, int mdv, string cmt, double rate, double dur,
-            double? ii, bool isBlq, double? lloq)
+            double? ii, bool isBlq, double? lloq, bool additive = false)
         {
             f.AddRange([dv, CsvLines.Format(amt), evid.ToString(CultureInfo.InvariantCulture), mdv.ToString(CultureInfo.InvariantCulture), cmt]);
             if (infusion) f.AddRange([CsvLines.Format(rate), CsvLines.Format(dur)]);
-            if (steadyState) f.AddRange([ii is null ? "0" : "1", ii is null ? "0" : CsvLines.Format(ii.Value)]);
+            if (steadyState) f.AddRange([ii is null ? "0" : additive ? "2" : "1", ii is null ? "0" : CsvLines.Format(ii.Value)]);
             if (blq) f.AddRange([isBlq ? "1" : "0", lloq is null ? "." : CsvLines.Format(lloq.Value)]);
         }
     }
@@ -271,8 +271,8 @@ public static class NonmemCsv
             if (ii < 0) throw Error("II", $"II {CsvLines.Format(ii)} is negative; expected an interval >= 0.");
             var addl = Integer("ADDL", "a count >= 0") ?? 0;
             if (addl < 0) throw Error("ADDL", $"ADDL {addl} is negative; expected a count >= 0.");
-            var ss = Integer("SS", "0 or 1") ?? 0;
-            if (ss is not (0 or 1)) throw Error("SS", $"SS {ss} is not supported; expected 0 or 1 (steady state at interval II).");
+            var ss = Integer("SS", "0, 1 or 2") ?? 0;
+            if (ss is not (0 or 1 or 2)) throw Error("SS", $"SS {ss} is not supported; expected 0, 1 (steady state at interval II) or 2 (steady state added to the amounts in the body).");
             var covariates = new string?[header.CovariateIndex.Length];
             for (var c = 0; c < covariates.Length; c++)
                 covariates[c] = CsvLines.IsMissing(F[header.CovariateIndex[c]]) ? null : F[header.CovariateIndex[c]];
@@ -299,7 +299,7 @@ public static class NonmemCsv
                 else if (rate < 0)
                     throw Error("RATE", $"RATE {CsvLines.Format(rate)} is not supported; expected a rate > 0, 0 (bolus) or -2 (duration in DUR).");
                 else duration = dur;
-                if (ss == 1 && ii <= 0) throw Error("SS", $"SS 1 needs the dosing interval; expected II > 0, got II {CsvLines.Format(ii)}.");
+                if (ss > 0 && ii <= 0) throw Error("SS", $"SS {ss} needs the dosing interval; expected II > 0, got II {CsvLines.Format(ii)}.");
                 if (addl > 0 && ii <= 0) throw Error("ADDL", $"ADDL {addl} needs the dosing interval; expected II > 0, got II {CsvLines.Format(ii)}.");
                 if (ii > 0 && ss == 0 && addl == 0)
                     warnings.Add($"{header.Source}, line {line.Number}: II {CsvLines.Format(ii)} ignored (neither SS 1 nor ADDL > 0 on this dose).");
@@ -312,7 +312,7 @@ public static class NonmemCsv
                 };
                 return new EventRow(line.Number, study, id, time, RowKind.Dose, covariates)
                 {
-                    Dose = new DosingEvent(time, amt, route, duration, ss == 1 ? ii : null, evid == 4),
+                    Dose = new DosingEvent(time, amt, route, duration, ss > 0 ? ii : null, evid == 4, ss == 2),
                     Addl = addl,
                     Ii = ii,
                 };

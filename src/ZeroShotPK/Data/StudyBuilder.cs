@@ -90,7 +90,7 @@ internal static class StudyBuilder
                     AddDose(dose, row.Line, "");
                     // Additional doses are ordinary administrations: not at steady state, no reset.
                     for (var k = 1; k <= row.Addl; k++)
-                        AddDose(dose with { Time = dose.Time + k * row.Ii, SteadyStateInterval = null, ResetBefore = false },
+                        AddDose(dose with { Time = dose.Time + k * row.Ii, SteadyStateInterval = null, ResetBefore = false, SteadyStateAdditive = false },
                             row.Line, $" (additional dose {k} of ADDL)");
                     break;
                 case RowKind.Reset:

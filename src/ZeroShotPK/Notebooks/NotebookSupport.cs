@@ -50,6 +50,26 @@ public static class NotebookSupport
         return AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == "FSharp.Core");
     }
 
+    /// <summary>
+    /// Shows <paramref name="html"/> as a new output of the running cell through the kernel's own
+    /// <c>Kernel.display(Kernel.HTML(html), "text/html")</c>, found by reflection. False outside the kernel.
+    /// Must be called on the cell's thread (the kernel finds the cell through an async-local context).
+    /// </summary>
+    internal static bool DisplayHtml(string html)
+    {
+        var kernel = AppDomain.CurrentDomain.GetAssemblies()
+            .Where(a => a.GetName().Name == "Microsoft.DotNet.Interactive")
+            .Select(a => a.GetType("Microsoft.DotNet.Interactive.Kernel"))
+            .FirstOrDefault(t => t is not null);
+        var methods = kernel?.GetMethods(BindingFlags.Public | BindingFlags.Static);
+        var toHtml = methods?.FirstOrDefault(m => m.Name == "HTML" && m.GetParameters() is [{ ParameterType: var p }] && p == typeof(string));
+        var display = methods?.FirstOrDefault(m => m.Name == "display" && m.GetParameters() is [{ ParameterType: var v }, { ParameterType: var t }]
+            && v == typeof(object) && t == typeof(string[]));
+        if (toHtml is null || display is null) return false;
+        display.Invoke(null, [toHtml.Invoke(null, [html]), new[] { "text/html" }]);
+        return true;
+    }
+
     // Microsoft.DotNet.Interactive.Formatting.Formatter.Register(Type, Action<object, TextWriter>, string).
     private static bool RegisterHtml(Type type, Func<object, string> html)
     {

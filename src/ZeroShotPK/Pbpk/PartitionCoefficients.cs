@@ -26,7 +26,7 @@ public static class PartitionCoefficients
     public const double StrongBasePka = 7.0;
 
     private static readonly Lazy<Dictionary<string, double[]>> PtComposition = new(() => ReadComposition("composition_poulin_theil.csv", 3));
-    private static readonly Lazy<Dictionary<string, double[]>> RrComposition = new(() => ReadComposition("composition_rodgers_rowland.csv", 6));
+    private static readonly Lazy<Dictionary<string, double[]>> RrComposition = new(() => ReadComposition("composition_rodgers_rowland.csv", 7));
 
     /// <summary>Kp by <see cref="Tissue"/> with the chosen method.</summary>
     /// <param name="compound">Drug properties.</param>
@@ -42,7 +42,7 @@ public static class PartitionCoefficients
     /// <summary>
     /// Poulin &amp; Theil (2002): Kp = [P(Vn,t + 0.3 Vph,t) + Vw,t + 0.7 Vph,t] / [P(Vn,p + 0.3 Vph,p) + Vw,p + 0.7 Vph,p] * fu,p / fu,t
     /// with 1/fu,t = 1 + 0.5 (1 - fu,p)/fu,p (tissue albumin at half the plasma level). Adipose uses the ionisation-corrected
-    /// vegetable-oil coefficient D*vo instead of P.
+    /// vegetable-oil coefficient D*vo instead of P and no tissue binding (fu,t = 1).
     /// </summary>
     public static double[] PoulinTheil(Compound c)
     {
@@ -58,19 +58,21 @@ public static class PartitionCoefficients
             var x = comp[t.ToString()];
             var pp = t == Tissue.Adipose ? dvo : p;
             double Sol(double[] v) => pp * (v[1] + 0.3 * v[2]) + v[0] + 0.7 * v[2];
-            kp[(int)t] = Sol(x) / Sol(plasma) * c.Fu / fut;
+            // Adipose has no binding proteins in Poulin & Theil: fu,t = 1, so only fu,p multiplies.
+            kp[(int)t] = Sol(x) / Sol(plasma) * (t == Tissue.Adipose ? c.Fu : c.Fu / fut);
         }
         return kp;
     }
 
     /// <summary>
-    /// Rodgers &amp; Rowland. Bases with pKa &gt;= 7 (2005): Kpu = fEW + X fIW / Y + (P fNL + (0.3P + 0.7) fNP)/Y + Ka,AP [AP]
-    /// 10^(pKa - pHiw) / Y, with Ka,AP from the blood:plasma ratio via erythrocytes. Others (2006): the acidic-phospholipid term
-    /// is replaced by (1/fu - 1 - (P fNL,p + (0.3P + 0.7) fNP,p)/Y) times the tissue:plasma albumin ratio (for neutrals and weak
-    /// bases the original uses the lipoprotein ratio, which our tables lack). X, Y: ionisation at intracellular and plasma pH.
-    /// Kp = Kpu * fu.
+    /// Rodgers &amp; Rowland unbound partition coefficients Kpu, returned as Kp = fu Kpu. With X, Y = 1 + ionised/unionised
+    /// ratio at intracellular and plasma pH, and P the octanol:water (adipose: vegetable-oil:water) coefficient:
+    /// Kpu = fEW + X/Y fIW + (P fNL + (0.3 P + 0.7) fNP)/Y + binding. Moderate-to-strong bases (pKa &gt;= 7; Rodgers, Leahy
+    /// &amp; Rowland 2005) bind acidic phospholipids: binding = Ka,AP [AP] (X - 1)/Y, with Ka,AP from the erythrocyte
+    /// partition implied by the blood:plasma ratio and <paramref name="hematocrit"/>. Acids, weak bases and neutrals
+    /// (Rodgers &amp; Rowland 2006) bind plasma proteins: binding = (1/fu - 1 - (P fNL,p + (0.3 P + 0.7) fNP,p)/Y) times
+    /// the tissue:plasma albumin ratio (acids and weak bases) or lipoprotein ratio (neutrals).
     /// </summary>
-    /// <exception cref="ArgumentException">The inputs imply negative binding (blood:plasma ratio or fu inconsistent with logP).</exception>
     public static double[] RodgersRowland(Compound c, double hematocrit = 0.45)
     {
         c.Validate();
@@ -106,7 +108,7 @@ public static class PartitionCoefficients
                 var binding = 1 / c.Fu - 1 - Lipid(plasma, pp);
                 if (binding < 0)
                     throw new ArgumentException($"compound '{c.Name}': Rodgers & Rowland give negative plasma protein binding ({binding:G3}) in {t}; fu {c.Fu} is too high for logP {logP}.");
-                kpu += binding * v[5];
+                kpu += binding * (c.Class == IonClass.Neutral ? v[6] : v[5]);
             }
             kp[(int)t] = kpu * c.Fu;
         }

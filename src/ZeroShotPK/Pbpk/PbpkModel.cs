@@ -194,6 +194,7 @@ public sealed class PbpkModel
 
         var x = new double[StateCount];
         var rates = new double[2];
+        var options = exact ? null : new Simulation.OdeOptions(rtol, atol);
         var outAmounts = new double[times.Count][];
         var propagator = new Propagator(this);
         double t = 0;
@@ -204,7 +205,13 @@ public sealed class PbpkModel
             if (next > t)
             {
                 if (exact) propagator.Advance(x, next - t, rates[0], rates[1]);
-                else DormandPrince.Integrate(this, x, next - t, rates[0], rates[1], rtol, atol);
+                else
+                {
+                    double iv = rates[0], oral = rates[1], step = 0;
+                    var steps = 0;
+                    var status = Simulation.DormandPrince.Integrate((_, y, dy) => Derivative(y, dy, iv, oral), t, x, next, options!, ref step, ref steps);
+                    if (status != Simulation.SolveStatus.Success) throw new InvalidOperationException($"PBPK ODE between t={t} and t={next}: {status}.");
+                }
                 t = next;
             }
             while (e < events.Count && events[e].T <= t) events[e++].Apply(x, rates);
@@ -213,7 +220,7 @@ public sealed class PbpkModel
         return new PbpkSolution(this, times.ToArray(), outAmounts);
     }
 
-    /// <summary>dx/dt into <paramref name="dx"/> (used by the RK45 cross-check).</summary>
+    /// <summary>dx/dt into <paramref name="dx"/> (used by the ODE cross-check with the shared <see cref="Simulation.DormandPrince"/>).</summary>
     internal void Derivative(ReadOnlySpan<double> x, Span<double> dx, double ivRate, double oralRate)
     {
         MatrixExponential.Apply(_a, x, dx, StateCount);

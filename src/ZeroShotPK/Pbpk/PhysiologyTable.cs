@@ -6,9 +6,10 @@ namespace ZeroShotPK.Pbpk;
 /// <summary>A tabulated value with its between-individual coefficient of variation (log-normal) and its source.</summary>
 /// <param name="Value">Typical value.</param>
 /// <param name="Cv">Coefficient of variation (&gt;= 0).</param>
-/// <param name="Source">Source key (see data/pbpk/README.md).</param>
-/// <param name="Confidence">recalled, approximate, assumed or derived.</param>
-public sealed record TabulatedValue(double Value, double Cv, string Source, string Confidence)
+/// <param name="Source">Primary reference key (see data/pbpk/README.md).</param>
+/// <param name="ReadIn">Key of the secondary source in which the number was read, or "none".</param>
+/// <param name="Status">verified, partly-verified, secondary, derived, assumed or unverified (see data/pbpk/README.md).</param>
+public sealed record TabulatedValue(double Value, double Cv, string Source, string ReadIn, string Status)
 {
     /// <summary>Standard deviation of the log value: sqrt(ln(1 + CV^2)).</summary>
     public double LogSd => Math.Sqrt(Math.Log(1 + Cv * Cv));
@@ -63,7 +64,7 @@ public sealed class PhysiologyTable
     /// <summary>The table of <paramref name="species"/> from the bundled data/pbpk/physiology.csv.</summary>
     public static PhysiologyTable Load(Species species) => Parse(BundledData.ReadText("physiology.csv"), "physiology.csv", species);
 
-    /// <summary>Parses a physiology CSV (columns species,quantity,tissue,value,cv,source,confidence; # comments).</summary>
+    /// <summary>Parses a physiology CSV (columns species,quantity,tissue,value,cv,source,readIn,status; # comments).</summary>
     /// <exception cref="FormatException">A malformed line or a missing row; the message names file and line.</exception>
     public static PhysiologyTable Parse(string text, string fileName, Species species)
     {
@@ -80,13 +81,13 @@ public sealed class PhysiologyTable
             if (line.Length == 0 || line.StartsWith('#')) continue;
             if (header) { header = false; continue; }
             var c = line.Split(',');
-            if (c.Length != 7) throw new FormatException($"{fileName} line {lineNo}: expected 7 columns, got {c.Length}.");
+            if (c.Length != 8) throw new FormatException($"{fileName} line {lineNo}: expected 8 columns (species,quantity,tissue,value,cv,source,readIn,status), got {c.Length}.");
             if (!c[0].Equals(sp, StringComparison.OrdinalIgnoreCase)) continue;
             var value = ParseNumber(c[3], fileName, lineNo, 4, "value");
             var cv = ParseNumber(c[4], fileName, lineNo, 5, "cv");
             if (value <= 0) throw new FormatException($"{fileName} line {lineNo} column 4: value must be > 0, got {c[3]}.");
             if (cv < 0) throw new FormatException($"{fileName} line {lineNo} column 5: cv must be >= 0, got {c[4]}.");
-            var tv = new TabulatedValue(value, cv, c[5], c[6]);
+            var tv = new TabulatedValue(value, cv, c[5], c[6], c[7]);
             switch (c[1])
             {
                 case "BodyWeight": bw = tv; break;
@@ -101,7 +102,7 @@ public sealed class PhysiologyTable
                 default: throw new FormatException($"{fileName} line {lineNo} column 2: unknown quantity '{c[1]}' (expected BodyWeight, Hematocrit, CardiacOutput, VolumeFraction, FlowFraction).");
             }
         }
-        flow[(int)Tissue.Lung] = new TabulatedValue(1, 0, "definition", "derived");
+        flow[(int)Tissue.Lung] = new TabulatedValue(1, 0, "definition", "none", "derived");
         string Missing(string what) => $"{fileName}: species '{sp}' has no {what} row.";
         if (bw is null) throw new FormatException(Missing("BodyWeight"));
         if (hct is null) throw new FormatException(Missing("Hematocrit"));

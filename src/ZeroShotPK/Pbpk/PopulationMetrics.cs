@@ -8,7 +8,10 @@ namespace ZeroShotPK.Pbpk;
 /// <param name="WorstVariable">Name of the variable with the largest KS.</param>
 /// <param name="Coverage">Share of reference points with a generated point inside their k-NN ball (Naeem et al. 2020, k = 5); about 0.97 for identical distributions.</param>
 /// <param name="CoverageFloor">Coverage of an independent reference subsample.</param>
-public sealed record PopulationFidelity(double EnergyDistance, double EnergyDistanceFloor, double MaxKs, double MeanKs, string WorstVariable, double Coverage, double CoverageFloor);
+/// <param name="ClassifierAuc">Held-out ROC AUC of a k-NN two-sample classifier (reference vs generated); 0.5 when they cannot be told apart.</param>
+/// <param name="ClassifierAucFloor">The same classifier on two independent reference subsamples.</param>
+public sealed record PopulationFidelity(double EnergyDistance, double EnergyDistanceFloor, double MaxKs, double MeanKs, string WorstVariable, double Coverage, double CoverageFloor,
+    double ClassifierAuc, double ClassifierAucFloor);
 
 /// <summary>Distribution distances between populations, on log physiology vectors standardised by the reference.</summary>
 public static class PopulationMetrics
@@ -39,7 +42,60 @@ public static class PopulationMetrics
         var refB = refPerm.Skip(subsample).Take(subsample).ToArray();
         return new PopulationFidelity(
             Energy(refA, genSub), Energy(refA, refB), ks.Max(), ks.Average(), Physiology.Vector.Names[worst],
-            Coverage(refA, genSub, 5), Coverage(refA, refB, 5));
+            Coverage(refA, genSub, 5), Coverage(refA, refB, 5),
+            ClassifierAuc(refA, genSub, ClassifierK, seed), ClassifierAuc(refA, refB, ClassifierK, seed));
+    }
+
+    /// <summary>Neighbours used by the two-sample classifier in <see cref="Compare"/>.</summary>
+    public const int ClassifierK = 10;
+
+    /// <summary>
+    /// Classifier two-sample test (Lopez-Paz &amp; Oquab 2017) with a k-nearest-neighbour classifier: the pooled samples
+    /// (label 0 for <paramref name="x"/>, 1 for <paramref name="y"/>) are shuffled with <paramref name="seed"/> and split in
+    /// half; each held-out point is scored by the share of label-1 points among its <paramref name="k"/> nearest training
+    /// points, and the ROC AUC of those scores is returned (0.5: indistinguishable, 1: perfectly separable).
+    /// </summary>
+    public static double ClassifierAuc(double[][] x, double[][] y, int k, int seed)
+    {
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be >= 1.");
+        var pooled = x.Select(v => (V: v, Label: 0)).Concat(y.Select(v => (V: v, Label: 1))).ToArray();
+        var rng = new Random(seed);
+        for (var i = pooled.Length - 1; i > 0; i--) { var j = rng.Next(i + 1); (pooled[i], pooled[j]) = (pooled[j], pooled[i]); }
+        var half = pooled.Length / 2;
+        var train = pooled[..half];
+        var test = pooled[half..];
+        if (train.Length <= k) throw new ArgumentException($"the two samples hold {pooled.Length} points; the classifier needs more than {2 * k}.");
+        var scores = new double[test.Length];
+        Parallel.For(0, test.Length, i =>
+        {
+            var d = new double[train.Length];
+            var idx = new int[train.Length];
+            for (var j = 0; j < train.Length; j++) { d[j] = Dist(test[i].V, train[j].V); idx[j] = j; }
+            Array.Sort(d, idx);
+            var ones = 0;
+            for (var j = 0; j < k; j++) ones += train[idx[j]].Label;
+            scores[i] = (double)ones / k;
+        });
+        return Auc(scores, test.Select(t => t.Label).ToArray());
+    }
+
+    /// <summary>ROC AUC of <paramref name="scores"/> for binary <paramref name="labels"/> (Mann-Whitney, ties count one half).</summary>
+    public static double Auc(double[] scores, int[] labels)
+    {
+        var order = Enumerable.Range(0, scores.Length).OrderBy(i => scores[i]).ToArray();
+        double rankSumPositive = 0;
+        int positives = 0;
+        for (var a = 0; a < order.Length;)
+        {
+            var b = a;
+            while (b + 1 < order.Length && scores[order[b + 1]] == scores[order[a]]) b++;
+            var midRank = (a + b) / 2.0 + 1;
+            for (var c = a; c <= b; c++) if (labels[order[c]] == 1) { rankSumPositive += midRank; positives++; }
+            a = b + 1;
+        }
+        var negatives = scores.Length - positives;
+        if (positives == 0 || negatives == 0) throw new ArgumentException("AUC needs both labels among the scores.");
+        return (rankSumPositive - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
     }
 
     private static double[] LogVector(Physiology p) => p.ToVector().Select(v => v > 0 ? Math.Log(v) : double.NegativeInfinity).ToArray();

@@ -33,6 +33,12 @@ public sealed class TypicalValuePriors
     public LogNormalPrior Q3 { get; set; } = new(2, 0.8);
     /// <summary>Peripheral volume 2 (L).</summary>
     public LogNormalPrior V3 { get; set; } = new(150, 0.8);
+    /// <summary>Inter-compartmental clearance to peripheral 3 (L/h); needed (and only written) when 4 compartments are possible.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LogNormalPrior? Q4 { get; set; }
+    /// <summary>Peripheral volume 3 (L); needed (and only written) when 4 compartments are possible.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LogNormalPrior? V4 { get; set; }
     /// <summary>Lag time of oral doses (h), used with probability <see cref="Prior.LagTimeProbability"/>.</summary>
     public LogNormalPrior Tlag { get; set; } = new(0.3, 0.5);
     /// <summary>
@@ -51,9 +57,9 @@ public sealed class ParameterSds
     public double V { get; set; }
     /// <summary>Sd of log Ka.</summary>
     public double Ka { get; set; }
-    /// <summary>Sd of log Q and log Q3.</summary>
+    /// <summary>Sd of log Q, log Q3 and log Q4.</summary>
     public double Q { get; set; }
-    /// <summary>Sd of log V2 and log V3.</summary>
+    /// <summary>Sd of log V2, log V3 and log V4.</summary>
     public double V2 { get; set; }
     /// <summary>Sd of log Tlag.</summary>
     public double Tlag { get; set; }
@@ -146,7 +152,10 @@ public sealed class Prior
     public string Name { get; set; } = "default";
     /// <summary>What the prior is for.</summary>
     public string? Description { get; set; }
-    /// <summary>Probabilities of 1, 2 and 3 compartments.</summary>
+    /// <summary>
+    /// Probabilities of 1, 2 and 3 compartments, or of 1 to 4 (4 entries: central + up to 3 peripherals, then
+    /// <see cref="TypicalValuePriors.Q4"/> and <see cref="TypicalValuePriors.V4"/> are needed).
+    /// </summary>
     public double[] CompartmentProbabilities { get; set; } = [0.5, 0.5, 0];
     /// <summary>Probability of Michaelis-Menten elimination.</summary>
     public double MichaelisMentenProbability { get; set; }

@@ -103,6 +103,8 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         {
             CL = Draw(tv.CL), V = Draw(tv.V), Ka = Draw(tv.Ka), Q = Draw(tv.Q), V2 = Draw(tv.V2), Q3 = Draw(tv.Q3), V3 = Draw(tv.V3),
         };
+        // Drawn only for 4-compartment studies, so priors without them keep their random stream (and their studies).
+        if (cmt == 4) typical = typical with { Q4 = Draw(tv.Q4!), V4 = Draw(tv.V4!) };
         var lagDraw = Draw(tv.Tlag);
         var hasLag = route == Route.Oral && rng.NextDouble() < p.LagTimeProbability;
         typical = typical with { Tlag = hasLag ? lagDraw : 0 };
@@ -207,6 +209,8 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         Q3 = p.Q3 * Math.Exp(eta[3]),
         V2 = p.V2 * Math.Exp(eta[4]),
         V3 = p.V3 * Math.Exp(eta[4]),
+        Q4 = p.Q4 * Math.Exp(eta[3]),
+        V4 = p.V4 * Math.Exp(eta[4]),
         Tlag = p.Tlag * Math.Exp(eta[5]),
     };
 

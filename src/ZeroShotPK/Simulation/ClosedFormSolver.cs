@@ -6,7 +6,8 @@ namespace ZeroShotPK.Simulation;
 /// Exact solution of linear compartment models: between events the state moves by the matrix exponential of the
 /// rate matrix augmented with the infusion rates (so bolus, infusion and first-order input are all exact), which is
 /// superposition over doses in matrix form. Steady state is the closed-form geometric sum
-/// trough = (I - e^{A tau})^{-1} x_single(tau). Michaelis-Menten elimination has no closed form:
+/// trough = (I - e^{A tau})^{-1} b, b = what one dosing interval adds to an empty system (with overlapping doses,
+/// what the still-active earlier doses put in too). Michaelis-Menten elimination has no closed form:
 /// <see cref="SolveStatus.Unsupported"/>.
 /// </summary>
 public sealed class ClosedFormSolver : IPkSolver, IPropagator
@@ -33,13 +34,13 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
     /// <param name="doses">Doses (an individual's, ADDL expanded; SS and EVID 4 flags honoured).</param>
     /// <param name="resetTimes">EVID 3 reset times.</param>
     /// <param name="times">Output times, finite and &gt;= 0.</param>
-    /// <exception cref="ArgumentException">Invalid parameters, or a steady-state dose whose lag plus infusion duration exceeds its interval.</exception>
+    /// <exception cref="ArgumentException">Invalid parameters or output times.</exception>
     /// <exception cref="InvalidOperationException">The general solver failed.</exception>
     public static double[] Concentrations(PkModel model, PkParameters parameters, IReadOnlyList<DosingEvent> doses,
         IReadOnlyList<double> resetTimes, IReadOnlyList<double> times)
     {
         var result = new double[times.Count];
-        if (!Superposition.Supports(model, parameters))
+        if (!Superposition.Supports(model, parameters, doses))
         {
             // PkProblem wants ascending times: solve sorted, then put the results back in the caller's order.
             var order = Enumerable.Range(0, times.Count).OrderBy(i => times[i]).ToArray();
@@ -48,13 +49,26 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
             return result;
         }
         parameters.Validate(model);
-        foreach (var d in doses)
-            if (d.SteadyStateInterval is { } tau && (d.IntoDepot ? parameters.Tlag : 0) + (d.IsInfusion ? d.Duration : 0) > tau)
-                throw new ArgumentException($"steady-state dose at time {d.Time}: lag + infusion duration exceeds the interval {tau}; overlapping steady-state doses are not supported.", nameof(doses));
         foreach (var t in times)
             if (!double.IsFinite(t) || t < 0) throw new ArgumentException($"output time {t} must be finite and >= 0.", nameof(times));
         Superposition.Concentrations(model, parameters, doses, resetTimes, times, result);
         return result;
+    }
+
+    /// <summary>
+    /// e = exp(h A), or with infusion <paramref name="rates"/> (non-empty) exp(h [A r; 0 0]) of size StateCount + 1, whose
+    /// last column carries the infused amounts.
+    /// </summary>
+    private static void Transition(PkModel model, PkParameters p, ReadOnlySpan<double> rates, double h, Span<double> e)
+    {
+        var n = model.StateCount;
+        var m = rates.IsEmpty ? n : n + 1;
+        Span<double> a = stackalloc double[m * m];
+        a.Clear();
+        CompartmentSystem.RateMatrix(model, p, a, m);
+        for (var i = 0; i < rates.Length; i++) a[i * m + n] = rates[i];
+        for (var i = 0; i < m * m; i++) a[i] *= h;
+        SmallMatrix.Exp(a, e, m);
     }
 
     SolveStatus IPropagator.Advance(PkModel model, PkParameters p, ReadOnlySpan<double> rates, Span<double> x, double h, ref int steps)
@@ -64,13 +78,8 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
         for (var i = 0; i < n; i++) infusing |= rates[i] != 0;
         // Without infusion the augmented column is zero: exponentiate the smaller matrix.
         var m = infusing ? n + 1 : n;
-        Span<double> a = stackalloc double[m * m];
         Span<double> e = stackalloc double[m * m];
-        a.Clear();
-        CompartmentSystem.RateMatrix(model, p, a, m);
-        if (infusing) for (var i = 0; i < n; i++) a[i * m + n] = rates[i];
-        for (var i = 0; i < m * m; i++) a[i] *= h;
-        SmallMatrix.Exp(a, e, m);
+        Transition(model, p, infusing ? rates : default, h, e);
         steps++;
         Span<double> y = stackalloc double[n];
         for (var i = 0; i < n; i++)
@@ -83,32 +92,32 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
         return SolveStatus.Success;
     }
 
-    SolveStatus IPropagator.SteadyState(PkModel model, PkParameters p, DosingEvent dose, double tau, Span<double> trough, ref int steps)
+    SolveStatus IPropagator.SteadyState(PeriodicWindow window, Span<double> trough, ref int steps)
     {
+        var model = window.Problem.Model;
+        var p = window.Problem.Segments[0].Parameters;
         var n = model.StateCount;
-        var single = new double[n];
-        var status = EventSimulator.SingleInterval(model, p, dose, tau, null, single, this, ref steps);
+        if (window.DepotActive && p.Ka == 0) return SolveStatus.SteadyStateNotConverged;
+        // b = what one interval adds to an empty system (all overlapping doses included), then trough = (I - e^{A tau})^{-1} b.
+        var b = new double[n];
+        var status = window.Map(new double[n], b, this, ref steps);
         if (status != SolveStatus.Success) return status;
-        // The eliminated amount only accumulates, so the geometric sum runs over the other states.
-        var k = n - 1;
-        Span<double> a = stackalloc double[n * n];
         Span<double> phi = stackalloc double[n * n];
-        a.Clear();
-        CompartmentSystem.RateMatrix(model, p, a, n);
-        for (var i = 0; i < n * n; i++) a[i] *= tau;
-        SmallMatrix.Exp(a, phi, n);
+        Transition(model, p, default, window.Tau, phi);
         steps++;
+        // The eliminated amount only accumulates, and an undosed depot stays empty: neither is an unknown.
+        var unknowns = window.Unknowns();
+        var k = unknowns.Length;
         Span<double> lhs = stackalloc double[k * k];
         for (var i = 0; i < k; i++)
         for (var j = 0; j < k; j++)
-            lhs[i * k + j] = (i == j ? 1 : 0) - phi[i * n + j];
+            lhs[i * k + j] = (i == j ? 1 : 0) - phi[unknowns[i] * n + unknowns[j]];
         Span<double> rhs = stackalloc double[k];
         Span<double> sol = stackalloc double[k];
-        for (var i = 0; i < k; i++) rhs[i] = single[i];
-        if (dose.IntoDepot && p.Ka == 0 || !SmallMatrix.Solve(lhs, rhs, sol, k, 1))
-            return SolveStatus.SteadyStateNotConverged;
+        for (var i = 0; i < k; i++) rhs[i] = b[unknowns[i]];
+        if (!SmallMatrix.Solve(lhs, rhs, sol, k, 1)) return SolveStatus.SteadyStateNotConverged;
         trough.Clear();
-        sol.CopyTo(trough);
+        for (var i = 0; i < k; i++) trough[unknowns[i]] = sol[i];
         return SolveStatus.Success;
     }
 }

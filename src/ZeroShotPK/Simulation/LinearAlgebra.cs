@@ -1,6 +1,6 @@
 namespace ZeroShotPK.Simulation;
 
-/// <summary>Small dense row-major matrices for the compartment systems (at most 6 x 6); allocation-free kernels.</summary>
+/// <summary>Small dense row-major matrices for the compartment systems (at most 7 x 7: four compartments, depot, eliminated amount and the infusion column); allocation-free kernels.</summary>
 internal static class SmallMatrix
 {
     // Padé (6,6) coefficients; with the scaled norm <= 0.5 the truncation error is far below double rounding.

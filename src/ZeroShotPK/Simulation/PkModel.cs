@@ -11,12 +11,15 @@ public enum Elimination
 
 /// <summary>
 /// Structure of a compartment model: a depot (gut) absorbing first-order into the central compartment, the central
-/// compartment and 0 to 2 peripheral compartments; elimination from the central compartment.
+/// compartment and 0 to 3 peripheral compartments; elimination from the central compartment.
 /// </summary>
-/// <param name="Compartments">Number of disposition compartments, 1 to 3 (central + peripherals).</param>
+/// <param name="Compartments">Number of disposition compartments, 1 to 4 (central + peripherals).</param>
 /// <param name="Elimination">Linear or Michaelis-Menten elimination.</param>
 public sealed record PkModel(int Compartments, Elimination Elimination = Elimination.Linear)
 {
+    /// <summary>Largest number of disposition compartments supported (central + 3 peripherals).</summary>
+    public const int MaxCompartments = 4;
+
     /// <summary>Number of state variables: depot, central, peripherals and the cumulative eliminated amount.</summary>
     public int StateCount => Compartments + 2;
 
@@ -30,8 +33,8 @@ public sealed record PkModel(int Compartments, Elimination Elimination = Elimina
     /// <summary>Throws when the structure is not supported.</summary>
     public void Validate()
     {
-        if (Compartments is < 1 or > 3)
-            throw new ArgumentOutOfRangeException(nameof(Compartments), Compartments, "Compartments must be 1, 2 or 3.");
+        if (Compartments is < 1 or > MaxCompartments)
+            throw new ArgumentOutOfRangeException(nameof(Compartments), Compartments, "Compartments must be 1, 2, 3 or 4.");
     }
 
     /// <summary>Terminal half-life ln2 / lambda_z of the linear model: lambda_z = smallest eigenvalue of the disposition rate matrix.</summary>
@@ -51,4 +54,6 @@ public sealed record PkModel(int Compartments, Elimination Elimination = Elimina
     public static PkModel TwoCompartment { get; } = new(2);
     /// <summary>Three-compartment model with linear elimination.</summary>
     public static PkModel ThreeCompartment { get; } = new(3);
+    /// <summary>Four-compartment model (central + 3 peripherals) with linear elimination.</summary>
+    public static PkModel FourCompartment { get; } = new(4);
 }

@@ -20,6 +20,10 @@ public sealed record PkParameters
     public double Q3 { get; init; }
     /// <summary>Volume of peripheral compartment 2.</summary>
     public double V3 { get; init; }
+    /// <summary>Inter-compartmental clearance central - peripheral 3.</summary>
+    public double Q4 { get; init; }
+    /// <summary>Volume of peripheral compartment 3.</summary>
+    public double V4 { get; init; }
     /// <summary>Absorption lag time of depot doses (&gt;= 0).</summary>
     public double Tlag { get; init; }
     /// <summary>Bioavailability of depot doses, in (0, 1] typically.</summary>
@@ -51,6 +55,7 @@ public sealed record PkParameters
         NonNegative(nameof(F), F);
         if (model.Compartments >= 2) { NonNegative(nameof(Q), Q); Positive(nameof(V2), V2); }
         if (model.Compartments >= 3) { NonNegative(nameof(Q3), Q3); Positive(nameof(V3), V3); }
+        if (model.Compartments >= 4) { NonNegative(nameof(Q4), Q4); Positive(nameof(V4), V4); }
     }
 }
 

@@ -37,6 +37,8 @@ public sealed class PkProblem
                 throw new ArgumentException($"infusion at time {d.Time} has duration {d.Duration}; expected > 0.", nameof(doses));
             if (d.SteadyStateInterval is { } ii && !(ii > 0))
                 throw new ArgumentException($"steady-state dose at time {d.Time} has interval {ii}; expected > 0.", nameof(doses));
+            if (d.SteadyStateAdditive && d.SteadyStateInterval is null)
+                throw new ArgumentException($"dose at time {d.Time} is marked SteadyStateAdditive (SS=2) but has no SteadyStateInterval; expected an interval > 0.", nameof(doses));
         }
         Times = times.ToArray();
         for (var i = 0; i < Times.Count; i++)

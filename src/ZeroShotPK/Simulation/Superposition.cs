@@ -10,9 +10,17 @@ namespace ZeroShotPK.Simulation;
 /// </summary>
 internal static class Superposition
 {
-    /// <summary>True when the fast path applies: linear elimination, 1-2 compartments, CL &gt; 0 and Ka &gt; 0.</summary>
-    public static bool Supports(PkModel model, PkParameters p) =>
-        model.Elimination == Elimination.Linear && model.Compartments <= 2 && p.CL > 0 && p.Ka > 0;
+    /// <summary>
+    /// True when the fast path applies: linear elimination, 1-2 compartments, CL &gt; 0 and Ka &gt; 0, and no
+    /// steady-state regimen whose doses overlap (lag + infusion duration &gt; interval).
+    /// </summary>
+    public static bool Supports(PkModel model, PkParameters p, IReadOnlyList<DosingEvent> doses)
+    {
+        if (model.Elimination != Elimination.Linear || model.Compartments > 2 || !(p.CL > 0) || !(p.Ka > 0)) return false;
+        foreach (var d in doses)
+            if (d.SteadyStateInterval is { } tau && (d.IntoDepot ? p.Tlag : 0) + (d.IsInfusion ? d.Duration : 0) > tau) return false;
+        return true;
+    }
 
     /// <summary>Central concentrations at <paramref name="times"/> (any order) into <paramref name="result"/>.</summary>
     public static void Concentrations(PkModel model, PkParameters p, IReadOnlyList<DosingEvent> doses, IReadOnlyList<double> resetTimes,
@@ -24,11 +32,11 @@ internal static class Superposition
         for (int it = 0; it < times.Count; it++)
         {
             double t = times[it];
-            // The latest reset at or before t (EVID 3, EVID 4, or a steady-state dose, which replaces the past).
+            // The latest reset at or before t (EVID 3, EVID 4, or an SS=1 dose, which replaces the past; SS=2 adds to it).
             double start = double.NegativeInfinity;
             foreach (var r in resetTimes) if (r <= t && r > start) start = r;
             foreach (var d in doses)
-                if (d.Time <= t && (d.ResetBefore || d.SteadyStateInterval is not null) && d.Time > start) start = d.Time;
+                if (d.Time <= t && (d.ResetBefore || d.SteadyStateInterval is not null && !d.SteadyStateAdditive) && d.Time > start) start = d.Time;
             double c = 0;
             foreach (var d in doses)
             {

@@ -37,9 +37,15 @@ public sealed class PretrainOptions
     public string? GitCommit { get; init; }
 }
 
-/// <summary>One progress report (after every step).</summary>
+/// <summary>One progress report (after every step). <see cref="Loss"/> is smoothed (EMA 0.98); <see cref="ValidationLoss"/> is the last validation's.</summary>
 public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double? ValidationLoss, double StepsPerSecond,
-    double LearningRate, double DataSeconds, double StepSeconds);
+    double LearningRate, double DataSeconds, double StepSeconds)
+{
+    /// <summary>This step's own training loss (not smoothed).</summary>
+    public double StepLoss { get; init; } = double.NaN;
+    /// <summary>True when this step ran a validation (so <see cref="ValidationLoss"/> is new).</summary>
+    public bool Validated { get; init; }
+}
 
 /// <summary>How a run ended.</summary>
 public sealed record PretrainResult(int Step, int TotalSteps, double? ValidationLoss, ValidationResult? Validation, string Directory, bool Cancelled);
@@ -208,7 +214,8 @@ public sealed class Pretrainer
                 F(elapsedBefore + clock.Elapsed.TotalSeconds)));
             if (checkpointNow) Save(step);
             double rate = (step - startStep) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-            progress?.Report(new TrainingProgress(step, TotalSteps, emaLoss, lastVal, rate, lr, dataWait, sw.Elapsed.TotalSeconds));
+            progress?.Report(new TrainingProgress(step, TotalSteps, emaLoss, lastVal, rate, lr, dataWait, sw.Elapsed.TotalSeconds)
+                { StepLoss = lossValue, Validated = val.Length > 0 });
             if (stopping)
             {
                 cancelled = true;

@@ -12,17 +12,33 @@ public class StatChartsTests
     private static double[] Numbers(JsonElement trace, string axis) => trace.GetProperty(axis).EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
     [Fact]
-    public void Histograms_overlay_density_traces_and_take_log10_when_asked()
+    public void Histograms_count_shared_bins_as_density_bars_and_take_log10_when_asked()
     {
-        var fig = Figure(StatCharts.Histograms([("a", [1.0, 10, 100]), ("b", [1000.0])], "CL (L/h)", title: "t", log10: true));
+        var fig = Figure(StatCharts.Histograms([("a", [1.0, 10, 100]), ("b", [1000.0])], "CL (L/h)", title: "t", log10: true, bins: 3));
         var traces = fig.GetProperty("data").EnumerateArray().ToArray();
         Assert.Equal(["a", "b"], traces.Select(t => t.GetProperty("name").GetString()));
-        Assert.Equal([0.0, 1, 2], Numbers(traces[0], "x"));
-        Assert.Equal([3.0], Numbers(traces[1], "x"));
-        Assert.Equal("probability density", traces[0].GetProperty("histnorm").GetString());
+        Assert.All(traces, t => Assert.Equal("bar", t.GetProperty("type").GetString()));
+        // log10 values 0, 1, 2 and 3: bins [0,1), [1,2), [2,3] shared by both series; the maximum falls in the last bin.
+        Assert.All(traces, t => Assert.Equal([0.5, 1.5, 2.5], Numbers(t, "x")));
+        Assert.All(traces, t => Assert.Equal(1.0, t.GetProperty("width").GetDouble()));
+        Assert.Equal([1 / 3.0, 1 / 3.0, 1 / 3.0], Numbers(traces[0], "y"));
+        Assert.Equal([0.0, 0, 1], Numbers(traces[1], "y"));
         var layout = fig.GetProperty("layout");
         Assert.Equal("overlay", layout.GetProperty("barmode").GetString());
+        Assert.Equal(0, layout.GetProperty("bargap").GetDouble());
         Assert.Equal("log10 CL (L/h)", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void Histogram_densities_integrate_to_one_and_carry_one_number_per_bin()
+    {
+        var values = Enumerable.Range(0, 4000).Select(i => Math.Sin(i) * 3 + i % 7).ToArray();
+        var trace = Figure(StatCharts.Histograms([("v", values)], "v", bins: 25)).GetProperty("data")[0];
+        var y = Numbers(trace, "y");
+        Assert.Equal(25, y.Length);
+        Assert.Equal(1.0, y.Sum() * trace.GetProperty("width").GetDouble(), 12);
+        var ex = Assert.Throws<ArgumentException>(() => StatCharts.Histograms([("w", [1.0, double.NaN])], "w"));
+        Assert.StartsWith("histograms: series 'w' has a value that is NaN or infinite.", ex.Message);
     }
 
     [Fact]
@@ -33,24 +49,32 @@ public class StatChartsTests
     }
 
     [Fact]
-    public void Lines_colour_by_group_and_show_one_legend_entry_per_group()
+    public void Lines_of_one_group_become_one_trace_broken_by_gaps_with_one_legend_entry_per_group()
     {
         var fig = Figure(StatCharts.Lines(
         [
             new ChartSeries("s1", [0.0, 1], [1.0, 2], "Oral"),
-            new ChartSeries("s2", [0.0, 1], [3.0, 4], "Oral"),
             new ChartSeries("s3", [0.0, 2], [5.0, 6], "IvBolus"),
+            new ChartSeries("s2", [0.0, 1], [3.0, 4], "Oral"),
         ], "t", "c", logY: true));
         var traces = fig.GetProperty("data").EnumerateArray().ToArray();
-        Assert.Equal(["Oral", "Oral", "IvBolus"], traces.Select(t => t.GetProperty("name").GetString()));
-        Assert.Equal([true, false, true], traces.Select(t => t.GetProperty("showlegend").GetBoolean()));
+        Assert.Equal(["Oral", "IvBolus"], traces.Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal([true, true], traces.Select(t => t.GetProperty("showlegend").GetBoolean()));
         var colours = traces.Select(t => t.GetProperty("line").GetProperty("color").GetString()).ToArray();
-        Assert.Equal(colours[0], colours[1]);
-        Assert.NotEqual(colours[0], colours[2]);
-        Assert.Equal([5.0, 6], Numbers(traces[2], "y"));
+        Assert.NotEqual(colours[0], colours[1]);
+        // The two Oral series, in order, with a NaN (a gap: plotly does not join across it) between them.
+        Assert.Equal([0.0, 1, double.NaN, 0, 1], NumbersOrNaN(traces[0], "x"));
+        Assert.Equal([1.0, 2, double.NaN, 3, 4], NumbersOrNaN(traces[0], "y"));
+        Assert.Equal([5.0, 6], Numbers(traces[1], "y"));
         Assert.Equal("log", fig.GetProperty("layout").GetProperty("yaxis").GetProperty("type").GetString());
-        Assert.Equal(["lines", "lines", "lines"], traces.Select(t => t.GetProperty("mode").GetString()));
+        Assert.Equal(["lines", "lines"], traces.Select(t => t.GetProperty("mode").GetString()));
+        // In the page the gap is written as null, which plotly also draws as a gap.
+        string fragment = ChartPage.ToHtmlFragment(StatCharts.Lines([new ChartSeries("a", [0.0], [1.0], "g"), new ChartSeries("b", [2.0], [3.0], "g")], "t", "c"));
+        Assert.Contains("\"x\":[0,null,2],\"y\":[1,null,3]", fragment);
     }
+
+    private static double[] NumbersOrNaN(JsonElement trace, string axis) => trace.GetProperty(axis).EnumerateArray()
+        .Select(e => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : e.GetString() == "NaN" ? double.NaN : throw new FormatException(e.ToString())).ToArray();
 
     [Fact]
     public void Lines_draw_a_markers_series_as_points()

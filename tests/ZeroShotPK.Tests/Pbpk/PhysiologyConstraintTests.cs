@@ -89,5 +89,28 @@ public class PhysiologyConstraintTests
         Assert.True(f1.MaxKs > 0.3, $"KS {f1.MaxKs}");
         Assert.True(f1.EnergyDistance > 3 * f0.EnergyDistance, $"energy {f1.EnergyDistance} vs {f0.EnergyDistance}");
         Assert.True(f0.Coverage > 0.9 && f1.Coverage < f0.Coverage, $"coverage {f1.Coverage} vs {f0.Coverage}");
+        // k-NN two-sample classifier on 1000 held-out points: the AUC of two samples of one distribution has SD about
+        // 0.018 around 0.5; a 1.5-fold liver volume (KS 0.5+) is easy to tell apart.
+        Assert.InRange(f0.ClassifierAuc, 0.44, 0.56);
+        Assert.InRange(f0.ClassifierAucFloor, 0.44, 0.56);
+        Assert.True(f1.ClassifierAuc > 0.7, $"AUC {f1.ClassifierAuc}");
+    }
+
+    [Fact]
+    public void Auc_IsMannWhitneyWithTiesAsHalf()
+    {
+        Assert.Equal(1.0, PopulationMetrics.Auc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]));
+        Assert.Equal(0.0, PopulationMetrics.Auc([0.9, 0.8, 0.2, 0.1], [0, 0, 1, 1]));
+        // Pairs (positive, negative): (0.5 vs 0.5) tie = 1/2, (0.5 vs 0.1) = 1, (0.7 vs both) = 2: 3.5 / 4.
+        Assert.Equal(0.875, PopulationMetrics.Auc([0.1, 0.5, 0.5, 0.7], [0, 0, 1, 1]));
+        var e = Assert.Throws<ArgumentException>(() => PopulationMetrics.Auc([0.1, 0.2], [1, 1]));
+        Assert.Equal("AUC needs both labels among the scores.", e.Message);
+        // Seeded: the same split and neighbours give the same AUC.
+        var rng = new Random(4);
+        double[][] Draw(double shift) => Enumerable.Range(0, 200).Select(_ => new[] { rng.NextDouble() + shift, rng.NextDouble() }).ToArray();
+        var x = Draw(0);
+        var y = Draw(0.5);
+        Assert.Equal(PopulationMetrics.ClassifierAuc(x, y, 10, 7), PopulationMetrics.ClassifierAuc(x, y, 10, 7));
+        Assert.True(PopulationMetrics.ClassifierAuc(x, y, 10, 7) > 0.75);
     }
 }

@@ -62,6 +62,20 @@ public class PopulationDiffusionTests
         Assert.Equal(Math.Log(73), bw, 0.05);
     }
 
+    [Theory]
+    [Trait("Category", "Slow")]
+    [InlineData(PopulationMethod.Ddpm, 0.05)]
+    [InlineData(PopulationMethod.Pcdm, 0.02)]
+    public void BundledGenerators_ProduceMostlyValidRats(PopulationMethod method, double maxRate)
+    {
+        using var model = PopulationDiffusion.LoadBundled(Species.Rat, method);
+        Assert.Equal("rat", model.Manifest!.Species);
+        var pop = model.Sample(500, 5);
+        var report = PhysiologyConstraints.For(Species.Rat).Evaluate(pop);
+        Assert.True(report.Any.Rate <= maxRate, $"{method}: {report.Any}");
+        Assert.Equal(Math.Log(0.25), pop.Select(p => Math.Log(p.BodyWeight)).Average(), 0.05);
+    }
+
     [Fact]
     public void MissingCheckpoint_SaysHowToTrainOne()
     {

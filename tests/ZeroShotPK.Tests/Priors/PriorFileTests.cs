@@ -16,6 +16,7 @@ public class PriorFileTests
     [InlineData("default")]
     [InlineData("multidose")]
     [InlineData("misspecified")]
+    [InlineData("paper")]
     public void BundledFilesEqualBuiltinsAndRoundTrip(string name)
     {
         var builtin = PriorFile.ToJson(PriorFile.Builtin(name));
@@ -70,11 +71,32 @@ public class PriorFileTests
         Assert.StartsWith("p.json: field $.MinIndividuals (line ", type.Message);
         Assert.EndsWith("): expected an integer.", type.Message);
         var length = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5\n"), "p.json"));
-        Assert.Equal("p.json: field $.CompartmentProbabilities: expected 3 probabilities (1, 2 and 3 compartments), found 2.", length.Message);
+        Assert.Equal("p.json: field $.CompartmentProbabilities: expected 3 probabilities (1, 2 and 3 compartments) or 4 (1 to 4), found 2.", length.Message);
         var missing = Assert.Throws<FileNotFoundException>(() => PriorFile.Load("no-such-prior.json"));
-        Assert.Equal("prior file 'no-such-prior.json' not found (built-in priors: default, multidose, misspecified).", missing.Message);
+        Assert.Equal("prior file 'no-such-prior.json' not found (built-in priors: default, multidose, misspecified, paper).", missing.Message);
         var name = Assert.Throws<ArgumentException>(() => PriorFile.Builtin("fancy"));
-        Assert.StartsWith("unknown built-in prior 'fancy' (built-in: default, multidose, misspecified).", name.Message);
+        Assert.StartsWith("unknown built-in prior 'fancy' (built-in: default, multidose, misspecified, paper).", name.Message);
+    }
+
+    [Fact]
+    public void FourCompartmentFieldsAreOptionalUntilFourCompartmentsCanBeDrawn()
+    {
+        // Without 4 compartments Q4/V4 are neither needed nor written: the default prior's JSON (and hash) is unchanged.
+        var json = PriorFile.ToJson(PriorFile.Builtin("default"));
+        Assert.DoesNotContain("Q4", json);
+        var four = DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5,\n    0,\n    0\n");
+        Assert.Equal(4, PriorFile.Parse(four, "p.json").CompartmentProbabilities.Length);
+        var needed = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5,\n    0,\n    0.2\n"), "p.json"));
+        Assert.Equal("p.json: field $.TypicalValues.Q4 is missing: needed when CompartmentProbabilities[3] (4 compartments) is > 0.", needed.Message);
+        var paper = PriorFile.ToJson(PriorFile.Builtin("paper"));
+        var v4Missing = Assert.Throws<FormatException>(() => PriorFile.Parse(paper.Replace("\"V4\"", "\"V4x\"").Replace("\"V4x\": {\n      \"Median\": 40,\n      \"LogSd\": 0.8\n    },", ""), "p.json"));
+        Assert.Equal("p.json: field $.TypicalValues.V4 is missing: needed when CompartmentProbabilities[3] (4 compartments) is > 0.", v4Missing.Message);
+        var badQ4 = Assert.Throws<FormatException>(() => PriorFile.Parse(paper.Replace("\"Q4\": {\n      \"Median\": 1,", "\"Q4\": {\n      \"Median\": 0,"), "p.json"));
+        Assert.Equal("p.json: field $.TypicalValues.Q4.Median = 0: expected a finite number > 0.", badQ4.Message);
+        var five = Assert.Throws<FormatException>(() => PriorFile.Parse(paper.Replace("0.3333333333333333\n  ]", "0.3333333333333333,\n    0\n  ]"), "p.json"));
+        Assert.Equal("p.json: field $.CompartmentProbabilities: expected 3 probabilities (1, 2 and 3 compartments) or 4 (1 to 4), found 5.", five.Message);
+        var negative = Assert.Throws<FormatException>(() => PriorFile.Parse(four.Replace("0,\n    0\n  ]", "0,\n    -0.1\n  ]"), "p.json"));
+        Assert.Equal("p.json: field $.CompartmentProbabilities[3] = -0.1: expected a probability in [0, 1].", negative.Message);
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public class PriorStudyGeneratorTests
     [InlineData("default")]
     [InlineData("multidose")]
     [InlineData("misspecified")]
+    [InlineData("paper")]
     public void SameSeedSameStudy_DifferentSeedDifferentStudy(string name)
     {
         var g = PriorStudyGenerator.Load(name);
@@ -64,6 +65,52 @@ public class PriorStudyGeneratorTests
         Assert.Equal(400, routes[Route.Oral] + routes[Route.IvBolus]);
         Assert.InRange(before.Average(), 3.7, 4.3);
         Assert.InRange(after.Average(), 5.7, 6.3);
+    }
+
+    [Fact]
+    public void PaperStudiesHaveOneToThreePeripheralsAndThePaperDesign()
+    {
+        var g = PriorStudyGenerator.Load("paper");
+        const int n = 600;
+        var compartments = new int[5];
+        var oral = 0;
+        for (var seed = 0; seed < n; seed++)
+        {
+            var (study, truth) = g.GenerateWithTruth(Rng.DeriveSeed(5, seed));
+            compartments[truth.Model.Compartments]++;
+            if (truth.Route == Route.Oral) oral++;
+            else Assert.Equal(Route.IvBolus, truth.Route);
+            if (truth.Model.Compartments == 4) Assert.True(truth.Typical.Q4 > 0 && truth.Typical.V4 > 0);
+            foreach (var ind in study.Individuals)
+            {
+                Assert.Single(ind.Doses);
+                Assert.Equal(0, ind.Doses[0].Time);
+                Assert.InRange(ind.Observations.Count, 2, 15);
+            }
+            // Individual doses lognormal around the study dose (sd 0.1 on the log scale).
+            Assert.All(study.Individuals, i => Assert.InRange(Math.Log(i.Doses[0].Amount / truth.Dose), -0.6, 0.6));
+        }
+        // 1 to 3 peripherals with probability 1/3 each: binomial sd sqrt(600 * 1/3 * 2/3) = 11.5; allow 3.5 sd.
+        Assert.Equal(0, compartments[1]);
+        for (var c = 2; c <= 4; c++) Assert.InRange(compartments[c], 200 - 40, 200 + 40);
+        // Oral 0.8: sd sqrt(600 * 0.8 * 0.2) = 9.8.
+        Assert.InRange(oral, 480 - 34, 480 + 34);
+    }
+
+    [Fact]
+    public void FourCompartmentTruthMatchesAnIndependentOdeSolve()
+    {
+        var g = PriorStudyGenerator.Load("paper");
+        var seed = Enumerable.Range(0, 100).Select(i => Rng.DeriveSeed(8, i)).First(s => g.GenerateWithTruth(s).Truth.Model.Compartments == 4);
+        var (_, truth) = g.GenerateWithTruth(seed);
+        var ind = truth.Individuals[0];
+        // The OU path moves the third peripheral's parameters too (the paper varies every log parameter).
+        Assert.Equal(24, ind.Segments.Count);
+        Assert.Equal(24, ind.Segments.Select(s => s.Parameters.V4).Distinct().Count());
+        Assert.All(ind.Segments, s => Assert.Equal(s.Parameters.V4 / ind.Parameters.V4, s.Parameters.V2 / ind.Parameters.V2, 1e-12));
+        var sol = new OdeSolver(new OdeOptions(1e-10, 1e-14)).Solve(new PkProblem(truth.Model, ind.Segments, ind.Doses, ind.Times)).EnsureSuccess();
+        for (var j = 0; j < ind.Times.Count; j++)
+            Assert.Equal(1, sol.Concentrations[j] / ind.Concentrations[j], 1e-6);
     }
 
     [Fact]

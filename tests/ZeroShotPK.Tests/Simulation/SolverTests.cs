@@ -5,7 +5,7 @@ namespace ZeroShotPK.Tests.Simulation;
 
 public class SolverTests
 {
-    private static readonly PkParameters P = new() { CL = 3, V = 30, Ka = 1.2, Q = 4, V2 = 50, Q3 = 1.5, V3 = 120, F = 0.8 };
+    private static readonly PkParameters P = new() { CL = 3, V = 30, Ka = 1.2, Q = 4, V2 = 50, Q3 = 1.5, V3 = 120, Q4 = 2, V4 = 60, F = 0.8 };
     private static readonly double[] Times = [0.25, 0.5, 1, 2, 3, 5, 8, 12, 13, 18, 24, 30, 36, 48];
     private static readonly OdeSolver TightOde = new(new OdeOptions(1e-10, 1e-12));
 
@@ -19,7 +19,7 @@ public class SolverTests
     public static TheoryData<int, Route, string> Cases()
     {
         var data = new TheoryData<int, Route, string>();
-        foreach (var cmt in new[] { 1, 2, 3 })
+        foreach (var cmt in new[] { 1, 2, 3, 4 })
         foreach (var route in new[] { Route.Oral, Route.IvBolus, Route.IvInfusion, Route.OralInfusion })
         foreach (var regimen in new[] { "single", "multiple", "steady-state", "lag", "lag-steady-state", "reset" })
             data.Add(cmt, route, regimen);
@@ -59,6 +59,7 @@ public class SolverTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public void MassBalance_AmountsPlusEliminatedEqualDoses(int cmt)
     {
         DosingEvent[] doses = [DosingEvent.Oral(0, 100), DosingEvent.Bolus(6, 40), DosingEvent.Infusion(10, 60, 3)];
@@ -95,17 +96,32 @@ public class SolverTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public void IvBolusAucInfEqualsDoseOverCL(int cmt)
     {
-        // Simpson's rule on [0, 2000 h] (well past 20 terminal half-lives).
+        // Simpson's rule on [0, 2000 h] (at least 20 terminal half-lives: only the terminal phase is left at the end).
         const int n = 200_000;
+        Assert.True(20 * new PkModel(cmt).TerminalHalfLife(P) < 2000, "the integration range must cover the terminal phase");
         var times = Enumerable.Range(0, n + 1).Select(i => 2000.0 * i / n).ToArray();
         var c = ClosedFormSolver.Instance.Solve(new PkProblem(new PkModel(cmt), P, [DosingEvent.Bolus(0, 100)], times)).EnsureSuccess().Concentrations;
         var h = 2000.0 / n;
         var auc = c[0] + c[n];
         for (var i = 1; i < n; i++) auc += (i % 2 == 1 ? 4 : 2) * c[i];
         auc *= h / 3;
-        Assert.Equal(100 / P.CL, auc, 1e-6 * 100 / P.CL);
+        // Plus the mono-exponential tail beyond 2000 h (AucInf = AucLast + Clast / lambda_z).
+        auc += c[n] * new PkModel(cmt).TerminalHalfLife(P) / Math.Log(2);
+        Assert.Equal(100 / P.CL, auc, 1e-8 * 100 / P.CL);
+    }
+
+    [Fact]
+    public void FourCompartmentStatesAndTerminalHalfLife()
+    {
+        Assert.Equal(["Depot", "Central", "Peripheral1", "Peripheral2", "Peripheral3", "Eliminated"], PkModel.FourCompartment.StateNames);
+        // A third peripheral slows the terminal phase; late in it the log-slope is the smallest eigenvalue's.
+        var t12 = PkModel.FourCompartment.TerminalHalfLife(P);
+        Assert.True(t12 > PkModel.ThreeCompartment.TerminalHalfLife(P), $"4 compartments {t12}, 3 compartments {PkModel.ThreeCompartment.TerminalHalfLife(P)}");
+        var c = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.FourCompartment, P, [DosingEvent.Bolus(0, 100)], [20 * t12, 21 * t12])).EnsureSuccess().Concentrations;
+        Assert.Equal(0.5, c[1] / c[0], 1e-9);
     }
 
     [Fact]
@@ -157,12 +173,137 @@ public class SolverTests
         for (var i = 0; i < 3; i++) Assert.Equal(repeated.Concentrations[i], ss.Concentrations[i], 1e-7 * repeated.Concentrations[i]);
     }
 
-    [Fact]
-    public void OverlappingSteadyStateInfusionIsReportedNotGuessed()
+    /// <summary>Steady state of <paramref name="dose"/> every tau from the history: 400 doses at 0, tau, ..., 399 tau (53 terminal half-lives).</summary>
+    private static DosingEvent[] History(DosingEvent dose, double tau) => Enumerable.Range(0, 400).Select(k => dose with { Time = k * tau }).ToArray();
+
+    [Theory]
+    [InlineData(Route.IvInfusion, 0, 30)]       // infusion 2.5 intervals long
+    [InlineData(Route.IvInfusion, 0, 12)]       // ends exactly at the next dose
+    [InlineData(Route.Oral, 15, 0)]             // lag longer than the interval
+    [InlineData(Route.Oral, 24, 0)]             // lag of exactly two intervals: the bolus lands with the next-but-one dose
+    [InlineData(Route.OralInfusion, 5, 20)]     // lag + zero-order absorption over two intervals
+    public void OverlappingSteadyStateEqualsTheLimitOfRepeatedDoses(Route route, double lag, double duration)
     {
-        var sol = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.OneCompartment, P, [DosingEvent.Infusion(0, 100, 30) with { SteadyStateInterval = 12 }], [1]));
-        Assert.Equal(SolveStatus.Unsupported, sol.Status);
-        Assert.Contains("exceeds the interval 12", sol.Message);
+        const double tau = 12;
+        var p = P with { Tlag = lag };
+        var model = PkModel.ThreeCompartment;
+        var dose = new DosingEvent(0, 100, route, duration);
+        double[] after = [0, 0.5, 3, 7, 11.9, 20];
+        var repeated = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, History(dose, tau), after.Select(t => 399 * tau + t))).EnsureSuccess();
+        var problem = new PkProblem(model, p, [dose with { SteadyStateInterval = tau }], after);
+        var exact = ClosedFormSolver.Instance.Solve(problem).EnsureSuccess();
+        var ode = TightOde.Solve(problem).EnsureSuccess();
+        for (var i = 0; i < after.Length; i++)
+        {
+            Assert.Equal(repeated.Concentrations[i], exact.Concentrations[i], 1e-9 * repeated.Concentrations[i]);
+            Assert.Equal(exact.Concentrations[i], ode.Concentrations[i], 1e-6 * exact.Concentrations[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(Route.Oral)]
+    [InlineData(Route.IvInfusion)]
+    public void AdditiveSteadyStateEqualsTheExplicitHistoryPlusTheRegimen(Route route)
+    {
+        // SS=2 at t0 on top of doses at t0 - 8 and t0 - 3 = those doses plus 400 regimen doses ending at t0.
+        const double tau = 12, t0 = 399 * tau;
+        var p = P with { Tlag = 0.5 };
+        var model = PkModel.TwoCompartment;
+        var dose = route == Route.Oral ? DosingEvent.Oral(0, 100) : DosingEvent.Infusion(0, 100, 20);
+        DosingEvent[] earlier = [DosingEvent.Bolus(t0 - 8, 70), DosingEvent.Oral(t0 - 3, 40)];
+        double[] times = [t0 - 1, t0, t0 + 0.5, t0 + 4, t0 + 30];
+        var explicitHistory = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, [.. History(dose, tau), .. earlier], times)).EnsureSuccess();
+        var additive = new PkProblem(model, p, [.. earlier, dose with { Time = t0, SteadyStateInterval = tau, SteadyStateAdditive = true }], times);
+        var exact = ClosedFormSolver.Instance.Solve(additive).EnsureSuccess();
+        var ode = TightOde.Solve(additive).EnsureSuccess();
+        var before = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, earlier, [t0 - 1])).EnsureSuccess();
+        Assert.Equal(before.Concentrations[0], exact.Concentrations[0], 1e-12 * before.Concentrations[0]);
+        for (var i = 1; i < times.Length; i++)
+        {
+            Assert.Equal(explicitHistory.Concentrations[i], exact.Concentrations[i], 1e-9 * explicitHistory.Concentrations[i]);
+            Assert.Equal(exact.Concentrations[i], ode.Concentrations[i], 1e-6 * exact.Concentrations[i]);
+        }
+        // SS=1 instead replaces the earlier doses: the regimen alone.
+        var replacing = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, [.. earlier, dose with { Time = t0, SteadyStateInterval = tau }], times)).EnsureSuccess();
+        var regimenOnly = ClosedFormSolver.Instance.Solve(new PkProblem(model, p, History(dose, tau), times)).EnsureSuccess();
+        for (var i = 1; i < times.Length; i++)
+            Assert.Equal(regimenOnly.Concentrations[i], replacing.Concentrations[i], 1e-9 * regimenOnly.Concentrations[i]);
+    }
+
+    [Fact]
+    public void EvidFourWithSsTwoEqualsSsOne()
+    {
+        // EVID 4 empties the body first, so adding the steady state (SS=2) gives the same as replacing it (SS=1).
+        DosingEvent[] earlier = [DosingEvent.Bolus(0, 70)];
+        var regimen = DosingEvent.Infusion(5, 100, 20) with { SteadyStateInterval = 12 };
+        double[] times = [5, 6, 12, 40];
+        var replace = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [.. earlier, regimen], times)).EnsureSuccess();
+        var resetAndAdd = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [.. earlier, regimen with { ResetBefore = true, SteadyStateAdditive = true }], times)).EnsureSuccess();
+        var add = ClosedFormSolver.Instance.Solve(new PkProblem(PkModel.TwoCompartment, P, [.. earlier, regimen with { SteadyStateAdditive = true }], times)).EnsureSuccess();
+        for (var i = 0; i < times.Length; i++)
+        {
+            Assert.Equal(replace.Concentrations[i], resetAndAdd.Concentrations[i], 1e-13 * replace.Concentrations[i]);
+            Assert.True(add.Concentrations[i] > replace.Concentrations[i] * (1 + 1e-6), $"t = {times[i]}: SS=2 keeps the earlier bolus");
+        }
+    }
+
+    [Fact]
+    public void ResetsAndLaterSteadyStatesVoidTheLeftoversOfAnOverlappingRegimen()
+    {
+        var model = PkModel.OneCompartment;
+        var overlapping = DosingEvent.Infusion(0, 100, 30) with { SteadyStateInterval = 12 };
+        // EVID 3 at t = 4: empty from then on although earlier infusions of the regimen would still be running.
+        var reset = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [overlapping], [2, 4, 10, 25], resetTimes: [4])).EnsureSuccess();
+        Assert.True(reset.Concentrations[0] > 0);
+        Assert.Equal([0.0, 0, 0], reset.Concentrations.Skip(1));
+        // A later SS=1 bolus regimen at t = 5 replaces everything: the bolus regimen alone from then on.
+        var bolusRegimen = DosingEvent.Bolus(5, 50) with { SteadyStateInterval = 8 };
+        var replaced = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [overlapping, bolusRegimen], [6, 20])).EnsureSuccess();
+        var alone = ClosedFormSolver.Instance.Solve(new PkProblem(model, P, [bolusRegimen], [6, 20])).EnsureSuccess();
+        for (var i = 0; i < 2; i++) Assert.Equal(alone.Concentrations[i], replaced.Concentrations[i], 1e-13 * alone.Concentrations[i]);
+    }
+
+    [Fact]
+    public void OdeSteadyStateConvergesByNewtonWhenTheIntervalIsFarShorterThanTheHalfLife()
+    {
+        // Half-life 693 h, interval 1 h: plain iteration contracts by exp(-0.001) per interval.
+        var p = new PkParameters { CL = 0.1, V = 100, Ka = 2 };
+        var model = PkModel.OneCompartment;
+        var problem = new PkProblem(model, p, [DosingEvent.Oral(0, 10) with { SteadyStateInterval = 1 }], [0.25, 0.5, 0.99]);
+        var exact = ClosedFormSolver.Instance.Solve(problem).EnsureSuccess();
+        var newton = TightOde.Solve(problem).EnsureSuccess();
+        for (var i = 0; i < 3; i++) Assert.Equal(exact.Concentrations[i], newton.Concentrations[i], 1e-7 * exact.Concentrations[i]);
+        // Newton: the map from 0, then per iteration one map per unknown (depot, central) and one for the step; plain
+        // iteration would need ~25,000 intervals to reach 1e-11.
+        var oneInterval = TightOde.Solve(new PkProblem(model, p, [DosingEvent.Oral(0, 10)], [1])).Steps;
+        Assert.True(newton.Steps <= 12 * oneInterval, $"{newton.Steps} integration steps, {oneInterval} per interval");
+        // A depot emptied within the interval (Ka 5/h, interval 24 h: trough e^-120 of the dose) is no obstacle.
+        var emptied = new PkProblem(PkModel.TwoCompartment, P with { Ka = 5 }, [DosingEvent.Oral(0, 100) with { SteadyStateInterval = 24 }], [1, 12]);
+        var emptiedOde = TightOde.Solve(emptied).EnsureSuccess();
+        var emptiedExact = ClosedFormSolver.Instance.Solve(emptied).EnsureSuccess();
+        for (var i = 0; i < 2; i++) Assert.Equal(emptiedExact.Concentrations[i], emptiedOde.Concentrations[i], 1e-7 * emptiedExact.Concentrations[i]);
+        var emptiedInterval = TightOde.Solve(new PkProblem(PkModel.TwoCompartment, P with { Ka = 5 }, [DosingEvent.Oral(0, 100)], [24])).Steps;
+        Assert.True(emptiedOde.Steps <= 12 * emptiedInterval, $"{emptiedOde.Steps} integration steps, {emptiedInterval} per interval");
+        // The plain iteration alone gives up after 2,000 intervals.
+        var plain = new OdeSolver(TightOde.Options) { MaxNewtonIterations = 0, MaxSteadyStateIntervals = 2000 }.Solve(problem);
+        Assert.Equal(SolveStatus.SteadyStateNotConverged, plain.Status);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2.5)] // lag longer than the interval: overlapping doses on the nonlinear path
+    public void MichaelisMentenSteadyStateWithShortIntervalIsPeriodic(double lag)
+    {
+        // Saturable elimination (concentrations above Km = 0.5 mg/L), interval 2 h against a low-concentration half-life of 14 h.
+        var mm = P with { Km = 0.5, Vmax = 2, Tlag = lag };
+        var model = new PkModel(2, Elimination.MichaelisMenten);
+        const double tau = 2;
+        DosingEvent[] doses = [DosingEvent.Oral(0, 3) with { SteadyStateInterval = tau }, DosingEvent.Oral(tau, 3), DosingEvent.Oral(2 * tau, 3)];
+        var sol = TightOde.Solve(new PkProblem(model, mm, doses, [0.5, 1.5, tau + 0.5, tau + 1.5, 2 * tau + 0.5])).EnsureSuccess();
+        Assert.Equal(sol.Concentrations[0], sol.Concentrations[2], 1e-7 * sol.Concentrations[0]);
+        Assert.Equal(sol.Concentrations[0], sol.Concentrations[4], 1e-7 * sol.Concentrations[0]);
+        Assert.Equal(sol.Concentrations[1], sol.Concentrations[3], 1e-7 * sol.Concentrations[1]);
+        Assert.InRange(sol.Concentrations[0] / mm.Km, 1, 20);
     }
 
     [Fact]
@@ -270,6 +411,11 @@ public class SolverTests
         Assert.Equal("PK parameter V2 = 0 must be a finite number > 0.", ex.Message);
         var ex2 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.OneCompartment, P, [], [2, 1]));
         Assert.StartsWith("output times must be ascending (2 then 1).", ex2.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new PkProblem(new PkModel(4), P, [], [1]));
+        var ex3 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.FourCompartment, P with { V4 = -1 }, [], [1]));
+        Assert.Equal("PK parameter V4 = -1 must be a finite number > 0.", ex3.Message);
+        var ex5 = Assert.Throws<ArgumentException>(() => new PkProblem(PkModel.OneCompartment, P, [DosingEvent.Bolus(3, 10) with { SteadyStateAdditive = true }], [1]));
+        Assert.StartsWith("dose at time 3 is marked SteadyStateAdditive (SS=2) but has no SteadyStateInterval; expected an interval > 0.", ex5.Message);
+        var ex4 = Assert.Throws<ArgumentOutOfRangeException>(() => new PkProblem(new PkModel(5), P, [], [1]));
+        Assert.StartsWith("Compartments must be 1, 2, 3 or 4.", ex4.Message);
     }
 }
