@@ -11,39 +11,24 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary><c>zspk bench train</c>: training throughput, data-preparation share and memory over steps.</summary>
 internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TrainingSettings
     {
-        [CommandOption("--config <CONFIG>")]
-        [Description("small, paper or a JSON config file (default small).")]
-        public string Config { get; init; } = "small";
-
         [CommandOption("--steps <N>")]
         [Description("Steps to time (default 500 for small, 5 otherwise).")]
         public int? Steps { get; init; }
 
-        [CommandOption("--prior <NAME>")]
-        [Description("Prior(s) of the synthetic studies (default default+multidose).")]
-        public string Prior { get; init; } = TrainingPrior.Shipped;
-
-        [CommandOption("--device <DEVICE>")]
-        [Description("auto, cpu or cuda (default auto).")]
-        public string Device { get; init; } = "auto";
-
-        [CommandOption("--threads <N>")]
-        [Description("libtorch intra-op threads (default 1).")]
-        public int Threads { get; init; } = 1;
-
-        public override ValidationResult Validate() =>
-            Steps is < 1 ? ValidationResult.Error($"--steps must be >= 1, got {Steps}.")
-            : Threads < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.")
-            : ValidationResult.Success();
+        public override ValidationResult Validate()
+        {
+            var v = base.Validate();
+            if (!v.Successful) return v;
+            return Steps is < 1 ? ValidationResult.Error($"--steps must be >= 1, got {Steps}.") : ValidationResult.Success();
+        }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var config = AicmetConfig.Resolve(s.Config);
-        var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
-        TorchDevice.SetThreads(s.Threads);
+        var device = s.SetUpTorch();
         var (generator, _) = TrainingPrior.Resolve(s.Prior);
         int steps = s.Steps ?? (config.Name == "small" ? 500 : 5);
         int[] memoryAt = [Math.Min(50, steps), steps];

@@ -14,52 +14,16 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : LeaveOneOutSettings
     {
-        [CommandOption("--data <FILE>"), Description("Event CSV (NONMEM style); a STUDY column makes several datasets.")]
-        public string Data { get; init; } = "";
-
         [CommandOption("--method <LIST>"), Description("Comma-separated: aicmet, aicmet-nocontext, nlme, population, node, or all."), DefaultValue("all")]
         public string Method { get; init; } = "all";
-
-        [CommandOption("--known <K>"), Description("Observations of the held-out individual given to the method."), DefaultValue(4)]
-        public int Known { get; init; } = 4;
-
-        [CommandOption("--out <DIR>"), Description("Output folder for predictions.csv and summary.csv.")]
-        public string Out { get; init; } = "";
-
-        [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods).")]
-        public string? Checkpoint { get; init; }
-
-        [CommandOption("--estimation <ALG>"), Description("NLME estimation: focei or lb (Lindstrom-Bates, additive error)."), DefaultValue("focei")]
-        public string Estimation { get; init; } = "focei";
-
-        [CommandOption("--samples <N>"), Description("Predictive samples per prediction (sampling methods)."), DefaultValue(1000)]
-        public int Samples { get; init; } = 1000;
-
-        [CommandOption("--seed <SEED>"), Description("Base seed; fold i uses seed + i."), DefaultValue(0)]
-        public int Seed { get; init; }
-
-        public override ValidationResult Validate()
-        {
-            if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
-            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required (an output folder).");
-            if (Known < 0) return ValidationResult.Error($"--known must be >= 0, got {Known}.");
-            if (Samples < 10) return ValidationResult.Error($"--samples must be >= 10, got {Samples}.");
-            return ValidationResult.Success();
-        }
     }
-
-    internal static NlmeEstimation ParseEstimation(string s) => s.ToLowerInvariant() switch
-    {
-        "focei" => NlmeEstimation.Focei,
-        "lb" or "lindstrom-bates" => NlmeEstimation.LindstromBates,
-        _ => throw new ArgumentException($"--estimation: expected focei or lb, got '{s}'."),
-    };
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var estimation = ParseEstimation(settings.Estimation);
+        var estimation = settings.EstimationAlgorithm;
+        settings.ApplyThreads();
         var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.Checkpoint));
         var studies = NonmemCsv.ReadStudies(settings.Data);
         // Each method gets its own predictor (no fit shared across methods), so SECONDS is its whole cost.

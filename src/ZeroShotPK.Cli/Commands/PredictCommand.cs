@@ -12,19 +12,10 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary>zspk predict: predicts one individual of a study from the rest of the study and its first K samples.</summary>
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : StudySettings
     {
-        [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods).")]
-        public string? Checkpoint { get; init; }
-
-        [CommandOption("--data <FILE>"), Description("Event CSV of the study (one study).")]
-        public string Data { get; init; } = "";
-
         [CommandOption("--id <ID>"), Description("Individual to predict; the others are the context.")]
         public string Id { get; init; } = "";
-
-        [CommandOption("--known <K>"), Description("Observations of the individual given to the method."), DefaultValue(4)]
-        public int Known { get; init; } = 4;
 
         [CommandOption("--times <A:STEP:B>"), Description("Query times from A to B in steps of STEP.")]
         public string Times { get; init; } = "";
@@ -35,15 +26,12 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--method <NAME>"), Description("aicmet, aicmet-nocontext, nlme or population."), DefaultValue("aicmet")]
         public string Method { get; init; } = "aicmet";
 
-        [CommandOption("--seed <SEED>"), DefaultValue(0)]
-        public int Seed { get; init; }
-
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
+            var v = base.Validate();
+            if (!v.Successful) return v;
             if (string.IsNullOrWhiteSpace(Id)) return ValidationResult.Error("--id is required.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required (an output CSV).");
-            if (Known < 0) return ValidationResult.Error($"--known must be >= 0, got {Known}.");
             return ValidationResult.Success();
         }
     }
@@ -66,6 +54,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var times = ParseTimes(settings.Times);
+        settings.ApplyThreads();
         var method = Methods.Parse(settings.Method, true).Single();
         var study = NonmemCsv.ReadStudy(settings.Data);
         var target = study[settings.Id];

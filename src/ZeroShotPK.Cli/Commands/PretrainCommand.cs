@@ -12,12 +12,8 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary><c>zspk pretrain</c>: pretrains AICMET on streamed synthetic studies with checkpoints and --resume.</summary>
 internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TrainingSettings
     {
-        [CommandOption("--config <CONFIG>")]
-        [Description("small, paper or a JSON config file (default small).")]
-        public string Config { get; init; } = "small";
-
         [CommandOption("--out <DIR>")]
         [Description("Checkpoint directory (manifest.json, weights, optimizer state, loss.csv).")]
         public string? Out { get; init; }
@@ -25,10 +21,6 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--resume")]
         [Description("Continue from the checkpoint in --out.")]
         public bool Resume { get; init; }
-
-        [CommandOption("--device <DEVICE>")]
-        [Description("auto, cpu or cuda (default auto).")]
-        public string Device { get; init; } = "auto";
 
         [CommandOption("--steps <N>")]
         [Description("Total steps of the schedule (default: the config's).")]
@@ -42,20 +34,13 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [Description("Run seed (default 1).")]
         public long Seed { get; init; } = 1;
 
-        [CommandOption("--prior <NAME>")]
-        [Description("Prior(s) of the synthetic studies, joined by + for a mixture (default default+multidose).")]
-        public string Prior { get; init; } = TrainingPrior.Shipped;
-
-        [CommandOption("--threads <N>")]
-        [Description("libtorch intra-op threads (default 1; results reproduce for the same count).")]
-        public int Threads { get; init; } = 1;
-
         public override ValidationResult Validate()
         {
+            var v = base.Validate();
+            if (!v.Successful) return v;
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out: a checkpoint directory is required.");
             if (Steps is < 1) return ValidationResult.Error($"--steps must be >= 1, got {Steps}.");
             if (StopAfter is < 1) return ValidationResult.Error($"--stop-after must be >= 1, got {StopAfter}.");
-            if (Threads < 1) return ValidationResult.Error($"--threads must be >= 1, got {Threads}.");
             return ValidationResult.Success();
         }
     }
@@ -63,8 +48,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var config = AicmetConfig.Resolve(s.Config);
-        var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
-        TorchDevice.SetThreads(s.Threads);
+        var device = s.SetUpTorch();
         var (generator, priorHash) = TrainingPrior.Resolve(s.Prior);
         var trainer = new Pretrainer(new PretrainOptions
         {

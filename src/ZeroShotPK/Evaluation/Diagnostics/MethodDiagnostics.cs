@@ -29,4 +29,37 @@ public sealed record MethodDiagnostics(string Method, Units Units, GoodnessOfFit
         var vpc = samples ? Diagnostics.Vpc.FromPredictions(observed, predictions, vpcOptions) : null;
         return new MethodDiagnostics(gof.Method, observed.Units, gof, CoverageCurve.FromGoodnessOfFit(gof), vpc);
     }
+
+    /// <summary>
+    /// Leave-one-out predictions to diagnose a method: each individual with more than <paramref name="known"/> samples is
+    /// held out in turn; the method sees the rest of the study and the first <paramref name="known"/> samples and predicts
+    /// the later ones that can be diagnosed: after the first dose, and either BLQ or quantified with DV &gt; 0 (a pre-dose
+    /// level or a non-positive DV has no log residual; <see cref="LeaveOneOut"/> leaves the same ones unscored).
+    /// </summary>
+    /// <param name="study">The dataset.</param>
+    /// <param name="predictor">The method.</param>
+    /// <param name="known">Samples of the held-out individual given to the method.</param>
+    /// <param name="seed">Base seed; fold i uses seed + i.</param>
+    /// <param name="progress">Called after each held-out individual with the number done.</param>
+    /// <returns>The predicted individuals (all their observations) and their predictions, by id.</returns>
+    /// <exception cref="ArgumentException">K &lt; 0, or no individual has a sample to diagnose after its first K.</exception>
+    public static (Study Observed, IReadOnlyDictionary<string, Prediction> Predictions) LeaveOneOutPredictions(Study study, IPredictor predictor,
+        int known, int seed = 0, Action<int>? progress = null)
+    {
+        if (known < 0) throw new ArgumentOutOfRangeException(nameof(known), known, "known (K) must be >= 0.");
+        static bool Diagnosable(Individual ind, Observation o) =>
+            o.Time > (ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity) && (o.IsBlq || o.Value > 0);
+        var folds = study.Individuals.Where(i => i.Observations.Skip(known).Any(o => Diagnosable(i, o))).ToArray();
+        if (folds.Length == 0)
+            throw new ArgumentException($"study '{study.Name}': no individual has a post-dose sample to predict after its first {known}.", nameof(known));
+        var predictions = new Dictionary<string, Prediction>();
+        for (int f = 0; f < folds.Length; f++)
+        {
+            var ind = folds[f];
+            var times = ind.Observations.Skip(known).Where(o => Diagnosable(ind, o)).Select(o => o.Time).ToArray();
+            predictions[ind.Id] = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), times, seed + f);
+            progress?.Invoke(f + 1);
+        }
+        return (new Study(study.Name, folds, study.Units), predictions);
+    }
 }

@@ -22,6 +22,25 @@ public sealed class NlmeOptions
 
     /// <summary>Iteration cap of the outer (population) optimisation.</summary>
     public int MaxIterations { get; init; } = 400;
+
+    /// <summary>
+    /// How samples below the limit of quantification enter the likelihood (population fit and empirical-Bayes step):
+    /// <see cref="BlqMethod.M3"/> (default) or <see cref="BlqMethod.Drop"/>.
+    /// </summary>
+    public BlqMethod Blq { get; init; } = BlqMethod.M3;
+}
+
+/// <summary>Treatment of BLQ (censored) samples by the NLME estimators.</summary>
+public enum BlqMethod
+{
+    /// <summary>
+    /// Beal's M3: a BLQ sample contributes P(y &lt; LLOQ | Eta) = Φ((LLOQ - f) / sqrt(Var(y | f))) from the residual
+    /// error model, in the FOCE-I objective and in the MAP step. The limit is the sample's LLOQ, or its reported value
+    /// when no LLOQ is given (an error when that is not positive).
+    /// </summary>
+    M3,
+    /// <summary>Beal's M1: BLQ samples are discarded (biased when censoring is heavy; kept for comparison).</summary>
+    Drop,
 }
 
 /// <summary>
@@ -29,7 +48,9 @@ public sealed class NlmeOptions
 /// conditional mode of Eta (empirical-Bayes / MAP); the marginal likelihood is the Laplace approximation with the
 /// Gauss-Newton Hessian J'R⁻¹J + Ω⁻¹ evaluated at that mode, with the residual variance R taken at the individual
 /// prediction (the interaction). The outer problem maximises it over Theta, log Omega and log Sigma with BFGS on
-/// central-difference gradients (Nelder-Mead when a BFGS line search fails).
+/// central-difference gradients (Nelder-Mead when a BFGS line search fails). BLQ samples enter by Beal's M3 by default
+/// (<see cref="NlmeOptions.Blq"/>): each adds -2 log Φ((LLOQ - f) / sqrt(R)) to the conditional objective and its
+/// Gauss-Newton curvature to the Hessian, so the mode and the Laplace likelihood both account for the censoring.
 /// </summary>
 public static class Focei
 {
@@ -38,9 +59,10 @@ public static class Focei
     public static NlmeFit Fit(NlmeModel model, Study study, NlmeOptions? options = null)
     {
         options ??= new NlmeOptions();
-        var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose)).ToArray();
+        var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose, options.Blq)).ToArray();
         int nObs = data.Sum(d => d.Y.Length);
-        if (nObs == 0) throw new ArgumentException($"study '{study.Name}': no observation is usable for an NLME fit (after removing BLQ{(options.IncludePreDose ? "" : " and pre-dose")} samples).");
+        if (data.All(d => d.Censored.All(c => c)))
+            throw new ArgumentException($"study '{study.Name}': no quantified (non-BLQ) observation is usable for an NLME fit{(options.IncludePreDose ? "" : " (pre-dose samples are excluded)")}.");
         int p = model.ParameterNames.Count, q = model.RandomIndex.Length;
         bool add = model.Error != ResidualError.Proportional, prop = model.Error != ResidualError.Additive;
 
@@ -49,7 +71,7 @@ public static class Focei
         double[] omega0 = options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
         if (omega0.Length != q || omega0.Any(w => !(w > 0))) throw new ArgumentException($"InitialOmega needs {q} positive variances, got [{string.Join(", ", omega0)}].", nameof(options));
 
-        double medianY = Median(data.SelectMany(d => d.Y).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
+        double medianY = Median(data.SelectMany(d => d.Quantified()).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
         var x0 = new List<double>(theta0);
         x0.AddRange(omega0.Select(w => 0.5 * Math.Log(w)));
         if (add) x0.Add(Math.Log((prop ? 0.02 : 0.1) * medianY));
@@ -89,7 +111,7 @@ public static class Focei
             etas[data[i].Individual.Id] = mode.Eta;
             m2ll += mode.MinusTwoLogLik;
         }
-        return new NlmeFit(model, final, -0.5 * m2ll, nObs, data.Length, iterations, converged, etas, options.IncludePreDose);
+        return new NlmeFit(model, final, -0.5 * m2ll, nObs, data.Length, iterations, converged, etas, options.IncludePreDose, options.Blq);
     }
 
     /// <summary>
@@ -196,7 +218,7 @@ public static class Focei
                 double[] f = model.Predict(phi, d.Individual, d.T);
                 for (int j = 0; j < f.Length; j++)
                 {
-                    if (d.Y[j] <= 0) continue;
+                    if (d.Y[j] <= 0 || d.Censored[j]) continue;
                     double r = Math.Log(d.Y[j]) - Math.Log(Math.Max(f[j], 1e-12 * d.Y[j]));
                     s += r * r;
                 }
@@ -212,7 +234,8 @@ public static class Focei
     {
         if (d.Individual.Doses.Count == 0) return null;
         var dose = d.Individual.Doses[0];
-        var pts = d.T.Zip(d.Y).Where(p => p.First > dose.Time && p.Second > 0).Select(p => (T: p.First - dose.Time, C: p.Second)).ToArray();
+        var pts = d.T.Select((t, j) => (T: t - dose.Time, C: d.Y[j], Cens: d.Censored[j])).Where(p => p.T > 0 && p.C > 0 && !p.Cens)
+            .Select(p => (p.T, p.C)).ToArray();
         if (pts.Length < 3) return null;
         double auc = 0, tPrev = 0, cPrev = dose.IntoDepot ? 0 : pts[0].C;
         foreach (var (t, c) in pts) { auc += (t - tPrev) * (c + cPrev) / 2; tPrev = t; cPrev = c; }
@@ -241,17 +264,73 @@ public sealed record PopulationValues(double[] Theta, double[] Omega, double Sig
 {
     /// <summary>Residual variance at prediction <paramref name="f"/>.</summary>
     public double ResidualVariance(double f) => SigmaAdd * SigmaAdd + SigmaProp * SigmaProp * f * f;
+
+    /// <summary>
+    /// Log-likelihood of one sample at model prediction <paramref name="f"/> under the residual error model: the normal
+    /// log density of <paramref name="y"/> for a quantified sample; for a censored (BLQ) one, Beal's M3 term
+    /// log P(y &lt; <paramref name="y"/>) = log Φ((LLOQ - f) / sqrt(Var(y | f))), with <paramref name="y"/> the LLOQ.
+    /// </summary>
+    public double LogLikelihood(double y, double f, bool censored)
+    {
+        double r = ResidualVariance(f);
+        if (censored) return LogBelow(y, f, r);
+        double e = y - f;
+        return -0.5 * (e * e / r + Math.Log(r) + Math.Log(2 * Math.PI));
+    }
+
+    // log P(Y < limit) for Y ~ N(f, r); with r = 0 the point mass at f.
+    internal static double LogBelow(double limit, double f, double r) =>
+        r > 0 ? NormalTail.LogCdf((limit - f) / Math.Sqrt(r)) : limit > f ? 0 : double.NegativeInfinity;
 }
 
-/// <summary>The observations of one individual that enter the likelihood.</summary>
-internal sealed record IndividualData(Individual Individual, double[] T, double[] Y)
+/// <summary>Standard normal CDF on the log scale and the inverse Mills ratio, accurate far into the lower tail.</summary>
+internal static class NormalTail
 {
-    public static IndividualData From(Individual ind, bool includePreDose)
+    // Below this the CDF is evaluated by its asymptotic series (erfc would underflow near z = -38).
+    private const double Switch = -30;
+
+    /// <summary>log Φ(z).</summary>
+    public static double LogCdf(double z) =>
+        z > Switch ? Math.Log(0.5 * MathNet.Numerics.SpecialFunctions.Erfc(-z / Math.Sqrt(2)))
+            : -0.5 * z * z - Math.Log(-z) - 0.5 * Math.Log(2 * Math.PI) + Math.Log(Series(z));
+
+    /// <summary>φ(z) / Φ(z), the derivative of log Φ.</summary>
+    public static double InverseMills(double z) =>
+        z > Switch ? Math.Exp(-0.5 * z * z - 0.5 * Math.Log(2 * Math.PI) - LogCdf(z)) : -z / Series(z);
+
+    // Φ(z) ≈ φ(z)/(-z) (1 - 1/z² + 3/z⁴ - 15/z⁶ + 105/z⁸); the next term is below 1e-11 relative for z &lt;= -30.
+    private static double Series(double z)
+    {
+        double u = 1 / (z * z);
+        return 1 - u * (1 - u * (3 - u * (15 - 105 * u)));
+    }
+}
+
+/// <summary>
+/// The observations of one individual that enter the likelihood: for a censored (BLQ, M3) sample Y holds its limit.
+/// </summary>
+internal sealed record IndividualData(Individual Individual, double[] T, double[] Y, bool[] Censored)
+{
+    /// <exception cref="ArgumentException">A BLQ sample (under M3) has neither an LLOQ nor a positive reported value.</exception>
+    public static IndividualData From(Individual ind, bool includePreDose, BlqMethod blq)
     {
         double first = ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity;
-        var obs = ind.Observations.Where(o => !o.IsBlq && (includePreDose || o.Time > first)).ToArray();
-        return new IndividualData(ind, obs.Select(o => o.Time).ToArray(), obs.Select(o => o.Value).ToArray());
+        var obs = ind.Observations.Where(o => (!o.IsBlq || blq == BlqMethod.M3) && (includePreDose || o.Time > first)).ToArray();
+        var y = new double[obs.Length];
+        for (int j = 0; j < obs.Length; j++)
+        {
+            var o = obs[j];
+            y[j] = !o.IsBlq ? o.Value : o.Lloq ?? (o.Value > 0 ? o.Value
+                : throw new ArgumentException($"individual {ind.Id}: the BLQ sample at time {o.Time} has no LLOQ and reports {o.Value}; M3 needs the limit (give LLOQ, or use BlqMethod.Drop)."));
+        }
+        return new IndividualData(ind, obs.Select(o => o.Time).ToArray(), y, obs.Select(o => o.IsBlq).ToArray());
     }
+
+    /// <summary>Values of the quantified (uncensored) samples.</summary>
+    public IEnumerable<double> Quantified() => Y.Where((_, j) => !Censored[j]);
+
+    /// <summary>Number of quantified samples (the Gaussian density terms, each with its 2π constant).</summary>
+    public int QuantifiedCount => Censored.Count(c => !c);
 }
 
 /// <summary>Conditional (inner) problem of one individual: the mode of Eta and its Laplace likelihood.</summary>
@@ -266,7 +345,7 @@ internal static class Conditional
         return phi;
     }
 
-    // -2 log p(y, eta) up to n log 2 pi: the quantity the mode minimises.
+    // -2 log p(y, eta) up to (quantified samples) x log 2 pi: the quantity the mode minimises.
     private static double Joint(NlmeModel model, PopulationValues pop, IndividualData d, double[] eta, out double[] f)
     {
         var phi = Phi(model, pop.Theta, eta);
@@ -275,11 +354,30 @@ internal static class Conditional
         double s = 0;
         for (int j = 0; j < f.Length; j++)
         {
-            double r = pop.ResidualVariance(f[j]), e = d.Y[j] - f[j];
+            double r = pop.ResidualVariance(f[j]);
+            if (d.Censored[j]) { s -= 2 * PopulationValues.LogBelow(d.Y[j], f[j], r); continue; }
+            double e = d.Y[j] - f[j];
             s += e * e / r + Math.Log(r);
         }
         for (int k = 0; k < eta.Length; k++) s += eta[k] * eta[k] / pop.Omega[k];
         return s;
+    }
+
+    // Derivative and Gauss-Newton curvature of one sample's -log p with respect to the prediction f.
+    // Quantified: Gaussian terms (curvature 1/r, the FOCE-I approximation). Censored (M3): h(f) = -log Phi(z),
+    // z = (LLOQ - f)/s, s = sqrt(r); h' = -lambda z', curvature lambda (z + lambda) z'^2 >= 0 with lambda = phi(z)/Phi(z).
+    private static (double Grad, double Curv) PointTerms(PopulationValues pop, IndividualData d, int j, double f)
+    {
+        double r = pop.ResidualVariance(f), dr = 2 * pop.SigmaProp * pop.SigmaProp * f;
+        if (!d.Censored[j])
+        {
+            double e = d.Y[j] - f;
+            return (-e / r + 0.5 * (1 / r - e * e / (r * r)) * dr, 1 / r);
+        }
+        if (!(r > 0)) return (0, 0); // no residual spread: the point is below its limit with probability 0 or 1
+        double sd = Math.Sqrt(r), z = (d.Y[j] - f) / sd;
+        double dz = -(1 + z * dr / (2 * sd)) / sd, lambda = NormalTail.InverseMills(z);
+        return (-lambda * dz, lambda * (z + lambda) * dz * dz);
     }
 
     private static Matrix<double> Jacobian(NlmeModel model, PopulationValues pop, IndividualData d, double[] eta)
@@ -312,12 +410,11 @@ internal static class Conditional
             hess = Matrix<double>.Build.Dense(q, q);
             for (int j = 0; j < f.Length; j++)
             {
-                double r = pop.ResidualVariance(f[j]), e = d.Y[j] - f[j], dr = 2 * pop.SigmaProp * pop.SigmaProp * f[j];
-                double w = -e / r + 0.5 * (1 / r - e * e / (r * r)) * dr;
+                var (w, c) = PointTerms(pop, d, j, f[j]);
                 for (int a = 0; a < q; a++)
                 {
                     grad[a] += w * jac[j, a];
-                    for (int b = 0; b < q; b++) hess[a, b] += jac[j, a] * jac[j, b] / r;
+                    for (int b = 0; b < q; b++) hess[a, b] += jac[j, a] * jac[j, b] * c;
                 }
             }
             for (int a = 0; a < q; a++) { grad[a] += eta[a] / pop.Omega[a]; hess[a, a] += 1 / pop.Omega[a]; }
@@ -347,14 +444,14 @@ internal static class Conditional
             hess = Matrix<double>.Build.Dense(q, q);
             for (int j = 0; j < f.Length; j++)
             {
-                double r = pop.ResidualVariance(f[j]);
-                for (int a = 0; a < q; a++) for (int b = 0; b < q; b++) hess[a, b] += jac[j, a] * jac[j, b] / r;
+                double c = PointTerms(pop, d, j, f[j]).Curv;
+                for (int a = 0; a < q; a++) for (int b = 0; b < q; b++) hess[a, b] += jac[j, a] * jac[j, b] * c;
             }
             for (int a = 0; a < q; a++) hess[a, a] += 1 / pop.Omega[a];
         }
         double logDetOmega = pop.Omega.Sum(Math.Log);
         double logDetH = q > 0 ? hess.Cholesky().DeterminantLn : 0;
-        double m2ll = obj + f.Length * Math.Log(2 * Math.PI) + logDetOmega + logDetH;
+        double m2ll = obj + d.QuantifiedCount * Math.Log(2 * Math.PI) + logDetOmega + logDetH;
         return new Mode(eta, m2ll, hess, f, obj);
     }
 }

@@ -14,20 +14,27 @@ namespace ZeroShotPK.Models.Baselines;
 public static class LindstromBates
 {
     /// <summary>Fits <paramref name="model"/> (additive residual error) to <paramref name="study"/>.</summary>
-    /// <exception cref="ArgumentException">The model's error is not additive, or no observation is usable.</exception>
+    /// <remarks>
+    /// The linear mixed-effects step is Gaussian, so BLQ samples cannot enter it by M3: a study with BLQ samples needs
+    /// <see cref="NlmeOptions.Blq"/> = <see cref="BlqMethod.Drop"/> here, or <see cref="Focei.Fit"/> for M3.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The model's error is not additive, BLQ samples under M3, or no observation is usable.</exception>
     public static NlmeFit Fit(NlmeModel model, Study study, NlmeOptions? options = null)
     {
         options ??= new NlmeOptions();
         if (model.Error != ResidualError.Additive)
             throw new ArgumentException($"Lindstrom-Bates here supports additive residual error only (model '{model.Name}' has {model.Error}); use Focei.Fit.", nameof(model));
-        var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose)).ToArray();
+        var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose, options.Blq)).ToArray();
+        var censored = data.FirstOrDefault(d => d.Censored.Any(c => c));
+        if (censored is not null)
+            throw new ArgumentException($"study '{study.Name}': individual {censored.Individual.Id} has BLQ samples; Lindstrom-Bates cannot use them by M3 (its LME step is Gaussian). Use Focei.Fit for M3, or NlmeOptions.Blq = Drop.", nameof(study));
         int nObs = data.Sum(d => d.Y.Length);
         if (nObs == 0) throw new ArgumentException($"study '{study.Name}': no observation is usable for an NLME fit.");
         int p = model.ParameterNames.Count, q = model.RandomIndex.Length;
         double[] theta = options.InitialTheta ?? Focei.PooledTheta(model, data);
         if (theta.Length != p) throw new ArgumentException($"InitialTheta needs {p} entries, got {theta.Length}.", nameof(options));
         double[] omega = options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
-        double sigma = 0.1 * Focei.Median(data.SelectMany(d => d.Y).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
+        double sigma = 0.1 * Focei.Median(data.SelectMany(d => d.Quantified()).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
         var warm = data.Select(_ => new double[q]).ToArray();
 
         double logLik = double.NaN;
@@ -71,7 +78,7 @@ public static class LindstromBates
         var final = new PopulationValues(theta, omega, sigma, 0);
         var modes = new Dictionary<string, double[]>();
         for (int i = 0; i < data.Length; i++) modes[data[i].Individual.Id] = Conditional.Solve(model, final, data[i], warm[i]).Eta;
-        return new NlmeFit(model, final, logLik, nObs, data.Length, iterations, converged, modes, options.IncludePreDose);
+        return new NlmeFit(model, final, logLik, nObs, data.Length, iterations, converged, modes, options.IncludePreDose, options.Blq);
     }
 
     private sealed record Linearised(Matrix<double> X, Matrix<double> Z, Vector<double> W);

@@ -17,11 +17,14 @@ public sealed class NlmeFit
     private readonly bool _includePreDose;
 
     internal NlmeFit(NlmeModel model, PopulationValues population, double logLik, int nObs, int nInd, int iterations, bool converged,
-        IReadOnlyDictionary<string, double[]> etas, bool includePreDose)
+        IReadOnlyDictionary<string, double[]> etas, bool includePreDose, BlqMethod blq)
     {
         Model = model; Population = population; LogLikelihood = logLik; ObservationCount = nObs; IndividualCount = nInd;
-        Iterations = iterations; Converged = converged; Etas = etas; _includePreDose = includePreDose;
+        Iterations = iterations; Converged = converged; Etas = etas; _includePreDose = includePreDose; Blq = blq;
     }
+
+    /// <summary>How BLQ samples entered the fit; the MAP step (<see cref="Map"/>) treats the target's the same way.</summary>
+    public BlqMethod Blq { get; }
 
     /// <summary>The fitted model.</summary>
     public NlmeModel Model { get; }
@@ -29,7 +32,7 @@ public sealed class NlmeFit
     public PopulationValues Population { get; }
     /// <summary>FOCE-I (Laplace, Gauss-Newton Hessian) marginal log-likelihood at the optimum, including the 2π constants.</summary>
     public double LogLikelihood { get; }
-    /// <summary>Observations in the likelihood.</summary>
+    /// <summary>Observations in the likelihood (BLQ samples included under <see cref="BlqMethod.M3"/>).</summary>
     public int ObservationCount { get; }
     /// <summary>Individuals in the fit.</summary>
     public int IndividualCount { get; }
@@ -40,10 +43,13 @@ public sealed class NlmeFit
     /// <summary>Conditional modes of Eta of the fitted individuals, by id.</summary>
     public IReadOnlyDictionary<string, double[]> Etas { get; }
 
-    /// <summary>MAP estimate of <paramref name="individual"/>'s Eta from its observations, with Theta, Omega, Sigma fixed.</summary>
+    /// <summary>
+    /// MAP estimate of <paramref name="individual"/>'s Eta from its observations, with Theta, Omega, Sigma fixed; BLQ
+    /// samples enter as censored (M3) or are dropped, as in the fit (<see cref="Blq"/>).
+    /// </summary>
     public IndividualEstimate Map(Individual individual)
     {
-        var data = IndividualData.From(individual, _includePreDose);
+        var data = IndividualData.From(individual, _includePreDose, Blq);
         var mode = Conditional.Solve(Model, Population, data, new double[Population.Omega.Length]);
         return new IndividualEstimate(mode.Eta, mode.Hessian.Inverse().ToArray(), data.Y.Length);
     }

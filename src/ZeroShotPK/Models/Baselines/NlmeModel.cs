@@ -1,4 +1,5 @@
 using ZeroShotPK.Data;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Models.Baselines;
 
@@ -23,15 +24,17 @@ public sealed class NlmeModel
     private readonly Func<double[], Individual, PkParameters> _toPk;
     private readonly Func<TypicalGuess, double[]> _initial;
 
-    private NlmeModel(string name, string[] parameters, bool[] random, ResidualError error, Func<double[], Individual, PkParameters> toPk,
+    private NlmeModel(string name, PkModel structure, string[] parameters, bool[] random, ResidualError error, Func<double[], Individual, PkParameters> toPk,
         Func<TypicalGuess, double[]> initial)
     {
-        Name = name; ParameterNames = parameters; HasRandomEffect = random; Error = error; _toPk = toPk; _initial = initial;
+        Name = name; Structure = structure; ParameterNames = parameters; HasRandomEffect = random; Error = error; _toPk = toPk; _initial = initial;
         RandomIndex = Enumerable.Range(0, parameters.Length).Where(k => random[k]).ToArray();
     }
 
     /// <summary>Model name (shown in fit summaries).</summary>
     public string Name { get; }
+    /// <summary>Compartment structure (linear elimination, first-order absorption from the depot).</summary>
+    public PkModel Structure { get; }
     /// <summary>Names of the log-scale parameters, in Theta order (e.g. "lCL").</summary>
     public IReadOnlyList<string> ParameterNames { get; }
     /// <summary>Whether each parameter carries a random effect.</summary>
@@ -41,7 +44,7 @@ public sealed class NlmeModel
     internal int[] RandomIndex { get; }
 
     /// <summary>A copy with another residual error model.</summary>
-    public NlmeModel WithError(ResidualError error) => new(Name, (string[])ParameterNames, (bool[])HasRandomEffect, error, _toPk, _initial);
+    public NlmeModel WithError(ResidualError error) => new(Name, Structure, (string[])ParameterNames, (bool[])HasRandomEffect, error, _toPk, _initial);
 
     /// <summary>Starting Theta from rough typical CL, V, Ka of the data.</summary>
     internal double[] InitialTheta(TypicalGuess g) => _initial(g);
@@ -49,34 +52,34 @@ public sealed class NlmeModel
     /// <summary>PK parameters of <paramref name="individual"/> at log-parameters <paramref name="phi"/>.</summary>
     public PkParameters ToPk(double[] phi, Individual individual) => _toPk(phi, individual);
 
-    /// <summary>Model concentrations for log-parameters <paramref name="phi"/> at <paramref name="times"/>.</summary>
+    /// <summary>Model concentrations for log-parameters <paramref name="phi"/> at <paramref name="times"/> (the simulator's closed form).</summary>
     public double[] Predict(double[] phi, Individual individual, IReadOnlyList<double> times) =>
-        CompartmentModel.Concentrations(_toPk(phi, individual), individual.Doses, individual.ResetTimes, times);
+        ClosedFormSolver.Concentrations(Structure, _toPk(phi, individual), individual.Doses, individual.ResetTimes, times);
 
     /// <summary>
     /// One compartment, first-order absorption: lCL, lV, lKa, random effects on all three, combined error.
     /// </summary>
     public static NlmeModel OneCompartmentOral(ResidualError error = ResidualError.Combined) =>
-        new("1-cmt oral", ["lCL", "lV", "lKa"], [true, true, true], error,
-            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), Math.Exp(phi[2])),
+        new("1-cmt oral", PkModel.OneCompartment, ["lCL", "lV", "lKa"], [true, true, true], error,
+            (phi, _) => new PkParameters { CL = Math.Exp(phi[0]), V = Math.Exp(phi[1]), Ka = Math.Exp(phi[2]) },
             g => [Math.Log(g.CL), Math.Log(g.V), Math.Log(g.Ka)]);
 
     /// <summary>One compartment, IV input: lCL, lV, random effects on both, combined error.</summary>
     public static NlmeModel OneCompartmentIv(ResidualError error = ResidualError.Combined) =>
-        new("1-cmt iv", ["lCL", "lV"], [true, true], error,
-            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), 1),
+        new("1-cmt iv", PkModel.OneCompartment, ["lCL", "lV"], [true, true], error,
+            (phi, _) => new PkParameters { CL = Math.Exp(phi[0]), V = Math.Exp(phi[1]), Ka = 1 },
             g => [Math.Log(g.CL), Math.Log(g.V)]);
 
     /// <summary>Two compartments, first-order absorption: lCL, lV, lKa, lQ, lV2; random effects on lCL, lV, lKa.</summary>
     public static NlmeModel TwoCompartmentOral(ResidualError error = ResidualError.Combined) =>
-        new("2-cmt oral", ["lCL", "lV", "lKa", "lQ", "lV2"], [true, true, true, false, false], error,
-            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), Math.Exp(phi[2]), Math.Exp(phi[3]), Math.Exp(phi[4])),
+        new("2-cmt oral", PkModel.TwoCompartment, ["lCL", "lV", "lKa", "lQ", "lV2"], [true, true, true, false, false], error,
+            (phi, _) => new PkParameters { CL = Math.Exp(phi[0]), V = Math.Exp(phi[1]), Ka = Math.Exp(phi[2]), Q = Math.Exp(phi[3]), V2 = Math.Exp(phi[4]) },
             g => [Math.Log(g.CL), Math.Log(g.V / 2), Math.Log(g.Ka), Math.Log(g.CL), Math.Log(g.V / 2)]);
 
     /// <summary>Two compartments, IV input: lCL, lV, lQ, lV2; random effects on lCL, lV and lV2.</summary>
     public static NlmeModel TwoCompartmentIv(ResidualError error = ResidualError.Combined) =>
-        new("2-cmt iv", ["lCL", "lV", "lQ", "lV2"], [true, true, false, true], error,
-            (phi, _) => new PkParameters(Math.Exp(phi[0]), Math.Exp(phi[1]), 1, Math.Exp(phi[2]), Math.Exp(phi[3])),
+        new("2-cmt iv", PkModel.TwoCompartment, ["lCL", "lV", "lQ", "lV2"], [true, true, false, true], error,
+            (phi, _) => new PkParameters { CL = Math.Exp(phi[0]), V = Math.Exp(phi[1]), Ka = 1, Q = Math.Exp(phi[2]), V2 = Math.Exp(phi[3]) },
             g => [Math.Log(g.CL), Math.Log(g.V / 3), Math.Log(g.CL), Math.Log(g.V * 2 / 3)]);
 
     /// <summary>
@@ -84,13 +87,13 @@ public sealed class NlmeModel
     /// (the theophylline reference model): V = CL / Ke, random effects on lKa and lCl only.
     /// </summary>
     public static NlmeModel Ssfol(string weight = "WT", ResidualError error = ResidualError.Additive) =>
-        new("SSfol per kg", ["lKe", "lKa", "lCl"], [false, true, true], error, (phi, ind) =>
+        new("SSfol per kg", PkModel.OneCompartment, ["lKe", "lKa", "lCl"], [false, true, true], error, (phi, ind) =>
         {
             double wt = ind.NumericCovariate(weight)
                 ?? throw new ArgumentException($"individual {ind.Id}: covariate '{weight}' (body weight) is missing or not numeric.");
             // Dose in mg/kg with CL, V per kg is the same as the total dose with CL, V scaled by weight.
             double cl = Math.Exp(phi[2]) * wt;
-            return new PkParameters(cl, cl / Math.Exp(phi[0]), Math.Exp(phi[1]));
+            return new PkParameters { CL = cl, V = cl / Math.Exp(phi[0]), Ka = Math.Exp(phi[1]) };
         }, g => [Math.Log(g.CL / g.V), Math.Log(g.Ka), Math.Log(g.CL / g.MedianWeight)]);
 
     /// <summary>

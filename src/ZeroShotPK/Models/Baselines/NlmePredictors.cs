@@ -55,7 +55,9 @@ public sealed class NlmePopulationFitter
 
 /// <summary>
 /// The NLME route ("nlme"): population fit on the context, empirical-Bayes (MAP) estimate of the target's Eta from
-/// its known observations, predictive samples from the Laplace posterior plus residual error.
+/// its known observations, predictive samples from the Laplace posterior plus residual error. BLQ samples, in the
+/// context and among the target's known samples, are censored observations (Beal's M3) unless the fitter's
+/// <see cref="NlmeOptions.Blq"/> says <see cref="BlqMethod.Drop"/>.
 /// </summary>
 public sealed class NlmePredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IPredictor
 {
@@ -72,7 +74,9 @@ public sealed class NlmePredictor(NlmePopulationFitter? fitter = null, int sampl
 
 /// <summary>
 /// The floor ("population"): the typical individual of the context's population fit with the target's dosing, its
-/// own observations unused; the interval spans Omega and residual error.
+/// own observations unused; the interval spans Omega and residual error. BLQ samples of the context enter the population
+/// fit as censored observations (Beal's M3, unless <see cref="NlmeOptions.Blq"/> is <see cref="BlqMethod.Drop"/>); the
+/// target's own samples, BLQ or not, are never used.
 /// </summary>
 public sealed class PopulationPredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IPredictor
 {

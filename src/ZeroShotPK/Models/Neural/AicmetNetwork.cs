@@ -25,6 +25,7 @@ public sealed class AicmetNetwork : Module
     private readonly Sequential individualHead;
     private readonly Sequential decoder;
     private readonly int studyLatent, individualLatent;
+    private Module[]? decoderLayers; // filled on first use, after RegisterComponents (not a registered component)
 
     /// <summary>Builds the network with freshly initialised weights (seed with <c>torch.manual_seed</c> first).</summary>
     public AicmetNetwork(AicmetArchitecture a) : base("aicmet")
@@ -130,7 +131,7 @@ public sealed class AicmetNetwork : Module
     {
         // The first layer is linear in [per-draw part, per-query part]: apply it to each part separately and add, so the
         // widest matrix product runs once per draw and once per query instead of once per (draw, query) pair.
-        var layers = decoder.children().ToArray();
+        var layers = decoderLayers ??= decoder.children().ToArray();
         var first = (Linear)layers[0];
         long nQuery = queries.shape[^1];
         long nDraw = first.weight!.shape[1] - nQuery;

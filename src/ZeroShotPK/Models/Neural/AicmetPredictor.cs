@@ -12,6 +12,9 @@ namespace ZeroShotPK.Models.Neural;
 /// query time is a mixture over <see cref="LatentSamples"/> draws of the prior latents (z_s from the context, z_i from
 /// the target's known samples) of the decoder's Gaussians; the median and 90% interval are that mixture's quantiles.
 /// With <c>useContext: false</c> (name "aicmet-nocontext") the study context is ignored: the ablation.
+/// BLQ samples, in the context and among the target's known samples, are kept as censored tokens (flag and censoring
+/// level log(LLOQ / scale), see <see cref="AicmetTensorizer"/>), never dropped or imputed: the network was trained with
+/// the censored likelihood -log Φ((level - mu) / sigma) for them.
 /// </summary>
 public sealed class AicmetPredictor : IPredictor, IDisposable
 {
@@ -98,12 +101,13 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
         return result;
     }
 
-    private (float[] Mu, float[] Sigma, double LogC) Run(AicmetTask task, int samples, int seed)
+    internal (float[] Mu, float[] Sigma, double LogC) Run(AicmetTask task, int samples, int seed)
     {
         lock (gate)
         {
             using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
+            // Inference mode, not just no_grad: no version counters or autograd metadata on any tensor of the pass.
+            using var inference = inference_mode();
             using var batch = AicmetTensorizer.Build([task], device);
             using var generator = new Generator((ulong)seed, device);
             var (mu, sigma) = model.Predict(batch, samples, generator);
@@ -114,22 +118,27 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     /// <summary>The p-quantile of an equal-weight mixture of normals (bracketed Newton on the mixture CDF).</summary>
     internal static double MixtureQuantile(double[] mu, double[] sigma, double p)
     {
-        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, x = 0;
-        for (int k = 0; k < mu.Length; k++)
+        int m = mu.Length;
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, mean = 0, second = 0;
+        for (int k = 0; k < m; k++)
         {
-            lo = Math.Min(lo, mu[k] - 8 * sigma[k]); hi = Math.Max(hi, mu[k] + 8 * sigma[k]); x += mu[k];
+            lo = Math.Min(lo, mu[k] - 8 * sigma[k]); hi = Math.Max(hi, mu[k] + 8 * sigma[k]);
+            mean += mu[k]; second += sigma[k] * sigma[k] + mu[k] * mu[k];
         }
-        x /= mu.Length;
+        mean /= m;
+        // Start at the quantile of the moment-matched normal: Newton then needs two or three steps, not five or six.
+        double sd = Math.Sqrt(Math.Max(second / m - mean * mean, 0));
+        double x = p == 0.5 ? mean : Math.Clamp(mean + sd * MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p), lo, hi);
         for (int it = 0; it < 60; it++)
         {
             double cdf = 0, pdf = 0;
-            for (int k = 0; k < mu.Length; k++)
+            for (int k = 0; k < m; k++)
             {
                 double z = (x - mu[k]) / sigma[k];
                 cdf += NormalCdf(z);
                 pdf += Math.Exp(-0.5 * z * z) / (sigma[k] * 2.5066282746310002);
             }
-            cdf /= mu.Length; pdf /= mu.Length;
+            cdf /= m; pdf /= m;
             double f = cdf - p;
             if (Math.Abs(f) < 1e-7) break;
             if (f > 0) hi = x; else lo = x;

@@ -100,7 +100,7 @@ public static class AicmetTensorizer
         var allScales = new Scales[B];
         for (int b = 0; b < B; b++) allScales[b] = ComputeScales(tasks[b]); // throws here, unwrapped, on a bad task
 
-        Parallel.For(0, B, b =>
+        void Fill(int b)
         {
             var task = tasks[b];
             var scales = allScales[b];
@@ -175,7 +175,9 @@ public static class AicmetTensorizer
                     }
                 }
             }
-        });
+        }
+        // One task (a single prediction) fills in microseconds: handing it to the thread pool would cost more.
+        if (B == 1) Fill(0); else Parallel.For(0, B, Fill);
 
         return new AicmetBatch
         {

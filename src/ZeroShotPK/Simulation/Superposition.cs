@@ -1,56 +1,68 @@
 using ZeroShotPK.Data;
 
-namespace ZeroShotPK.Models.Baselines;
+namespace ZeroShotPK.Simulation;
 
 /// <summary>
-/// Individual PK parameters of a linear one- or two-compartment model with first-order absorption from a depot.
+/// The closed form as a sum of exponentials: with constant parameters the central concentration is a superposition over
+/// doses of the model's unit responses, C(s) = sum_k a_k exp(-mu_k s) with mu_k the eigenvalues of the rate matrix (and
+/// Ka for depot doses). Same solution as the matrix exponential of <see cref="ClosedFormSolver"/>, without its
+/// per-interval matrix work: the fast path behind <see cref="ClosedFormSolver.Concentrations"/>. One or two compartments.
 /// </summary>
-/// <param name="CL">Clearance (volume/time), &gt; 0.</param>
-/// <param name="V">Central volume, &gt; 0.</param>
-/// <param name="Ka">First-order absorption rate constant (1/time), &gt; 0; unused when every dose is IV.</param>
-/// <param name="Q">Inter-compartmental clearance; 0 for a one-compartment model.</param>
-/// <param name="V2">Peripheral volume; 0 for a one-compartment model.</param>
-/// <param name="F">Bioavailability of depot doses, in (0, 1].</param>
-public sealed record PkParameters(double CL, double V, double Ka, double Q = 0, double V2 = 0, double F = 1);
-
-/// <summary>
-/// Closed-form concentrations of linear compartment models by superposition of exponentials: IV bolus,
-/// zero-order infusion and first-order absorption, any number of doses, steady state (SS/II) and resets.
-/// </summary>
-internal static class CompartmentModel
+internal static class Superposition
 {
-    /// <summary>Central concentrations of <paramref name="p"/> at <paramref name="times"/> for an individual's dosing history.</summary>
-    public static double[] Concentrations(PkParameters p, IReadOnlyList<DosingEvent> doses, IReadOnlyList<double> resetTimes,
-        IReadOnlyList<double> times)
+    /// <summary>
+    /// True when the fast path applies: linear elimination, 1-2 compartments, CL &gt; 0 and Ka &gt; 0, and no
+    /// steady-state regimen whose doses overlap (lag + infusion duration &gt; interval).
+    /// </summary>
+    public static bool Supports(PkModel model, PkParameters p, IReadOnlyList<DosingEvent> doses)
+    {
+        if (model.Elimination != Elimination.Linear || model.Compartments > 2 || !(p.CL > 0) || !(p.Ka > 0)) return false;
+        foreach (var d in doses)
+            if (d.SteadyStateInterval is { } tau && (d.IntoDepot ? p.Tlag : 0) + (d.IsInfusion ? d.Duration : 0) > tau) return false;
+        return true;
+    }
+
+    /// <summary>Central concentrations at <paramref name="times"/> (any order) into <paramref name="result"/>.</summary>
+    public static void Concentrations(PkModel model, PkParameters p, IReadOnlyList<DosingEvent> doses, IReadOnlyList<double> resetTimes,
+        IReadOnlyList<double> times, Span<double> result)
     {
         Span<double> lambda = stackalloc double[2];
         Span<double> coef = stackalloc double[2];
-        int n = Disposition(p, lambda, coef);
-        var result = new double[times.Count];
+        int n = Disposition(model, p, lambda, coef);
         for (int it = 0; it < times.Count; it++)
         {
             double t = times[it];
+            // The latest reset at or before t (EVID 3, EVID 4, or an SS=1 dose, which replaces the past; SS=2 adds to it).
             double start = double.NegativeInfinity;
             foreach (var r in resetTimes) if (r <= t && r > start) start = r;
             foreach (var d in doses)
-                if (d.Time <= t && (d.ResetBefore || d.SteadyStateInterval is not null) && d.Time > start) start = d.Time;
+                if (d.Time <= t && (d.ResetBefore || d.SteadyStateInterval is not null && !d.SteadyStateAdditive) && d.Time > start) start = d.Time;
             double c = 0;
             foreach (var d in doses)
             {
-                if (d.Time > t || d.Time < start) continue;
-                c += DoseContribution(p, d, t - d.Time, lambda[..n], coef[..n]);
+                double lag = d.IntoDepot ? p.Tlag : 0;
+                double s = t - d.Time - lag;
+                // A dose counts from when it enters (after its lag), unless a reset came after that.
+                if (d.Time > t || d.Time + lag < start) continue;
+                double? tau = d.SteadyStateInterval;
+                if (tau is not null && d.Time < start) tau = null; // its train was reset; only its own late dose is left
+                if (s < 0)
+                {
+                    // Not in yet; of a steady-state train, the previous dose is the latest one in.
+                    if (tau is null) continue;
+                    s += tau.Value;
+                }
+                c += DoseContribution(p, d, tau, s, lambda[..n], coef[..n]);
             }
             result[it] = c;
         }
-        return result;
     }
 
-    // Unit-bolus response into central: C(s) = sum_j coef_j exp(-lambda_j s).
-    private static int Disposition(PkParameters p, Span<double> lambda, Span<double> coef)
+    // Unit-bolus response of the central concentration: C(s) = sum_j coef_j exp(-lambda_j s).
+    private static int Disposition(PkModel model, PkParameters p, Span<double> lambda, Span<double> coef)
     {
-        if (!(p.CL > 0) || !(p.V > 0)) throw new ArgumentException($"CL and V must be > 0 (got CL={p.CL}, V={p.V}).");
         double k10 = p.CL / p.V;
-        if (p.Q <= 0 || p.V2 <= 0)
+        if (model.Compartments == 1 || p.Q == 0)
         {
             lambda[0] = k10; coef[0] = 1 / p.V;
             return 1;
@@ -63,7 +75,7 @@ internal static class CompartmentModel
         return 2;
     }
 
-    private static double DoseContribution(PkParameters p, DosingEvent d, double s, ReadOnlySpan<double> lambda, ReadOnlySpan<double> coef)
+    private static double DoseContribution(PkParameters p, DosingEvent d, double? tau, double s, ReadOnlySpan<double> lambda, ReadOnlySpan<double> coef)
     {
         // The route's impulse response as sum_k a_k exp(-mu_k s): a depot dose adds the absorption exponential.
         Span<double> mu = stackalloc double[3];
@@ -71,7 +83,6 @@ internal static class CompartmentModel
         int m;
         if (d.IntoDepot)
         {
-            if (!(p.Ka > 0)) throw new ArgumentException($"Ka must be > 0 for a depot dose (got {p.Ka}).");
             double ka = p.Ka, sumA = 0;
             for (int j = 0; j < lambda.Length; j++)
             {
@@ -88,7 +99,6 @@ internal static class CompartmentModel
             m = lambda.Length;
         }
 
-        double? tau = d.SteadyStateInterval;
         double c = 0;
         if (!d.IsInfusion)
         {
@@ -102,8 +112,6 @@ internal static class CompartmentModel
         }
 
         double dur = d.Duration, rate = d.Rate;
-        if (tau is double tau2 && dur > tau2)
-            throw new ArgumentException($"steady-state infusion at t={d.Time}: duration {dur} exceeds the dosing interval {tau2}.");
         for (int k = 0; k < m; k++)
         {
             double during = -double.ExpM1(-mu[k] * Math.Min(s, dur));

@@ -1,0 +1,123 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Torch;
+
+namespace ZeroShotPK.Cli.Commands;
+
+/// <summary>Options of every command that runs a prediction method (predict, evaluate, diagnose, bench predict).</summary>
+internal abstract class MethodSettings : CommandSettings
+{
+    /// <summary>--checkpoint: the pretrained AICMET model.</summary>
+    [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods).")]
+    public string? Checkpoint { get; init; }
+
+    /// <summary>--seed: seed of the predictions.</summary>
+    [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i)."), DefaultValue(0)]
+    public int Seed { get; init; }
+
+    /// <summary>--threads: libtorch intra-op threads; null keeps the command's default.</summary>
+    [CommandOption("--threads <N>"), Description("Torch intra-op threads (default: libtorch's, all cores; bench predict: 1).")]
+    public int? Threads { get; init; }
+
+    /// <summary>Sets libtorch's threads to --threads, else to <paramref name="fallback"/> when given.</summary>
+    public void ApplyThreads(int? fallback = null)
+    {
+        if ((Threads ?? fallback) is int n) TorchDevice.SetThreads(n);
+    }
+
+    /// <inheritdoc />
+    public override ValidationResult Validate() =>
+        Threads is < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.") : ValidationResult.Success();
+}
+
+/// <summary>Options of the commands that read one dataset and reveal K samples of a held-out individual.</summary>
+internal abstract class StudySettings : MethodSettings
+{
+    /// <summary>--data: the event CSV.</summary>
+    [CommandOption("--data <FILE>"), Description("Event CSV (NONMEM style).")]
+    public string Data { get; init; } = "";
+
+    /// <summary>--known: samples of the held-out individual given to the method.</summary>
+    [CommandOption("--known <K>"), Description("Observations of the held-out individual given to the method."), DefaultValue(4)]
+    public int Known { get; init; } = 4;
+
+    /// <inheritdoc />
+    public override ValidationResult Validate()
+    {
+        var v = base.Validate();
+        if (!v.Successful) return v;
+        if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
+        if (Known < 0) return ValidationResult.Error($"--known must be >= 0, got {Known}.");
+        return ValidationResult.Success();
+    }
+}
+
+/// <summary>Options of the leave-one-individual-out commands (evaluate, diagnose).</summary>
+internal abstract class LeaveOneOutSettings : StudySettings
+{
+    /// <summary>--out: the output folder.</summary>
+    [CommandOption("--out <DIR>"), Description("Output folder.")]
+    public string Out { get; init; } = "";
+
+    /// <summary>--estimation: focei or lb.</summary>
+    [CommandOption("--estimation <ALG>"), Description("NLME estimation: focei or lb (Lindstrom-Bates, additive error)."), DefaultValue("focei")]
+    public string Estimation { get; init; } = "focei";
+
+    /// <summary>--samples: predictive samples per prediction.</summary>
+    [CommandOption("--samples <N>"), Description("Predictive samples per prediction (sampling methods; the VPC's replicates)."), DefaultValue(1000)]
+    public int Samples { get; init; } = 1000;
+
+    /// <summary>The parsed --estimation.</summary>
+    /// <exception cref="ArgumentException">Neither focei nor lb.</exception>
+    public NlmeEstimation EstimationAlgorithm => Estimation.ToLowerInvariant() switch
+    {
+        "focei" => NlmeEstimation.Focei,
+        "lb" or "lindstrom-bates" => NlmeEstimation.LindstromBates,
+        _ => throw new ArgumentException($"--estimation: expected focei or lb, got '{Estimation}'."),
+    };
+
+    /// <inheritdoc />
+    public override ValidationResult Validate()
+    {
+        var v = base.Validate();
+        if (!v.Successful) return v;
+        if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required (an output folder).");
+        if (Samples < 10) return ValidationResult.Error($"--samples must be >= 10, got {Samples}.");
+        return ValidationResult.Success();
+    }
+}
+
+/// <summary>Options of the commands that train AICMET (pretrain, bench train): config, prior, device and threads.</summary>
+internal abstract class TrainingSettings : CommandSettings
+{
+    /// <summary>--config: small, paper or a JSON file.</summary>
+    [CommandOption("--config <CONFIG>"), Description("small, paper or a JSON config file (default small).")]
+    public string Config { get; init; } = "small";
+
+    /// <summary>--prior: the prior(s) of the synthetic studies.</summary>
+    [CommandOption("--prior <NAME>"), Description("Prior(s) of the synthetic studies, joined by + for a mixture (default default+multidose).")]
+    public string Prior { get; init; } = ZeroShotPK.Training.TrainingPrior.Shipped;
+
+    /// <summary>--device: auto, cpu or cuda.</summary>
+    [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (default auto).")]
+    public string Device { get; init; } = "auto";
+
+    /// <summary>--threads: libtorch intra-op threads.</summary>
+    [CommandOption("--threads <N>"), Description("libtorch intra-op threads (default 1; results reproduce for the same count).")]
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Resolves --device and applies --threads.</summary>
+    /// <exception cref="ArgumentException">--device is not auto, cpu or cuda.</exception>
+    public TorchSharp.torch.Device SetUpTorch()
+    {
+        var device = TorchDevice.Resolve(TorchDevice.Parse(Device));
+        TorchDevice.SetThreads(Threads);
+        return device;
+    }
+
+    /// <inheritdoc />
+    public override ValidationResult Validate() =>
+        Threads < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.") : ValidationResult.Success();
+}

@@ -1,0 +1,69 @@
+using ZeroShotPK.Data;
+using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Tests.Training;
+using static TorchSharp.torch;
+
+namespace ZeroShotPK.Tests.Models;
+
+/// <summary>
+/// The inference hot path (tensorizer, encoder, latent draws, batched decode) pinned to numbers recorded before it was
+/// optimised: same checkpoint, data and seed give the same predictive Gaussians to 1e-6.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public class AicmetHotPathTests
+{
+    private static (Study Context, Individual Target, double[] Times) Case()
+    {
+        var study = NonmemCsv.ReadStudy(ZeroShotPK.Tests.Data.DataFiles.Path("data/theophylline.csv"));
+        var target = study.Individuals[2].WithFirstObservations(4);
+        return (study.Without(target.Id), target, Enumerable.Range(0, 50).Select(j => 24.0 * j / 49).ToArray());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void PredictiveGaussiansAreUnchangedBySpeedWork(int threads)
+    {
+        // Recorded at commit c7dde94 (before the hot-path work) with 1 thread; libtorch's float reductions may differ
+        // in the last bits between thread counts, far below the 1e-6 asked.
+        set_num_threads(threads);
+        try
+        {
+            var (context, target, times) = Case();
+            using var p = new AicmetPredictor(ShippedCheckpointTests.Directory);
+            var (mu, sigma, logC) = p.Run(new AicmetTask(context.Individuals, [target], [4], [times]), 16, 7);
+            Assert.Equal(16 * 50, mu.Length);
+            Assert.Equal(2.4336133554004498, logC, 12);
+            int[] pick = [0, 17, 49, 50 * 5 + 3, 50 * 11 + 30, 50 * 15 + 49];
+            float[] goldMu = [-0.53833145f, -0.44672477f, -1.4622891f, -0.056367658f, -1.0396128f, -2.5060039f];
+            float[] goldSigma = [0.21770777f, 0.1171768f, 0.15485178f, 0.13979761f, 0.11239206f, 0.18580516f];
+            for (int k = 0; k < pick.Length; k++)
+            {
+                Assert.Equal(goldMu[k], mu[pick[k]], 1e-6);
+                Assert.Equal(goldSigma[k], sigma[pick[k]], 1e-6);
+            }
+        }
+        finally { set_num_threads(1); }
+    }
+
+    [Fact]
+    public void PredictionIsUnchangedBySpeedWork()
+    {
+        // Median, 5% bound and one sample trajectory recorded at commit c7dde94; the quantile search now starts closer
+        // (moment-matched normal) and stops at the same tolerance, so the numbers agree to ~2e-7 relative.
+        set_num_threads(1);
+        var (context, target, times) = Case();
+        using var p = new AicmetPredictor(ShippedCheckpointTests.Directory);
+        var a = p.Predict(context, target, times, 7);
+        int[] at = [1, 10, 30, 49];
+        double[] median = [9.26527705105607, 8.351083827932827, 2.848992390113213, 1.0459381457309902];
+        double[] lower = [6.9970998066744245, 6.018553863185276, 1.4125021857829663, 0.3456465017776195];
+        double[] sample = [7.976372676545474, 7.273071647425906, 1.8067857489311248, 0.38320524629157404];
+        for (int k = 0; k < at.Length; k++)
+        {
+            Assert.Equal(median[k], a.Median[at[k]], 1e-6 * median[k]);
+            Assert.Equal(lower[k], a.Lower90[at[k]], 1e-6 * lower[k]);
+            Assert.Equal(sample[k], a.Samples![9][at[k]], 1e-6 * sample[k]);
+        }
+    }
+}
