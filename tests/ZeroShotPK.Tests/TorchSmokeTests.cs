@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Tests;
 
@@ -10,7 +11,7 @@ public class TorchSmokeTests
     {
         // d/dx sum(x^2 * 3) = 6x: proves libtorch loads (glibc fix applied by the build) and autograd works.
         using var x = tensor(new float[] { 1f, -2f, 0.5f }, requires_grad: true);
-        using var y = (x.pow(2) * 3).sum();
+        using var y = x.Pow(2).Mul(3).sum();
         y.backward();
         var g = x.grad!.data<float>().ToArray();
         Assert.Equal(new[] { 6f, -12f, 3f }, g);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Pbpk;
 
@@ -71,8 +72,8 @@ internal sealed class Denoiser : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor t)
     {
         using var scope = NewDisposeScope();
-        var freqs = exp(arange(Embedding / 2, dtype: float32, device: x.device) * (-Math.Log(1000.0) / (Embedding / 2 - 1)));
-        var angle = (t.unsqueeze(1) * 1000f) * freqs.unsqueeze(0);
+        var freqs = exp(ScalarOps.Arange(Embedding / 2, float32, x.device).Mul(-Math.Log(1000.0) / (Embedding / 2 - 1)));
+        var angle = t.unsqueeze(1).Mul(1000f) * freqs.unsqueeze(0);
         var emb = cat([sin(angle), cos(angle)], 1);
         return _net.forward(cat([x, emb], 1)).MoveToOuterDisposeScope();
     }
@@ -221,18 +222,18 @@ public sealed class PopulationDiffusion : IDisposable
             var t = randint(cfg.DiffusionSteps, [cfg.Batch], generator: gen, device: _device);
             var eps = randn([cfg.Batch, d], generator: gen, device: _device);
             var ab = _alphaBar.index_select(0, t).unsqueeze(1);
-            var xt = sqrt(ab) * x0 + sqrt(1 - ab) * eps;
-            var epsHat = _net.forward(xt, t.to(float32) / cfg.DiffusionSteps);
+            var xt = sqrt(ab) * x0 + sqrt(ab.RSub(1)) * eps;
+            var epsHat = _net.forward(xt, t.to(float32).Div(cfg.DiffusionSteps));
             var denoise = nn.functional.mse_loss(epsHat, eps);
             var loss = denoise;
             double physicsValue = 0;
             if (cfg.PhysicsWeight > 0)
             {
-                var x0Hat = (xt - sqrt(1 - ab) * epsHat) / sqrt(ab);
+                var x0Hat = (xt - sqrt(ab.RSub(1)) * epsHat) / sqrt(ab);
                 var penalty = Penalty(x0Hat); // [B]
                 // Weight alpha-bar^2: x0-hat is only informative at low noise.
                 var physics = (ab.squeeze(1).square() * penalty).mean();
-                loss = loss + cfg.PhysicsWeight * physics;
+                loss = loss + physics.Mul(cfg.PhysicsWeight);
                 physicsValue = physics.item<float>();
             }
             opt.zero_grad();
@@ -258,19 +259,19 @@ public sealed class PopulationDiffusion : IDisposable
         using var scope = NewDisposeScope();
         var c = _penaltyTensors ??= new PenaltyTensors(_table, Mean, Std, _device);
         // x0-hat at high noise can be far out; clamping keeps exp finite (those steps carry little weight anyway).
-        var logx = z.clamp(-8, 8) * c.Std + c.Mean;
+        var logx = z.Clamp(-8, 8) * c.Std + c.Mean;
         var x = exp(logx);
-        static Tensor Huber(Tensor r) => sqrt(1 + r.square()) - 1;
+        static Tensor Huber(Tensor r) => sqrt(r.square().Add(1)).Sub(1);
         var bw = x[.., 0];
         var co = x[.., 2];
-        var volErr = ((x * c.VolumeMask).sum(1) / bw - 1) / 0.05;
-        var flowErr = ((x * c.FlowMask).sum(1) / co - 1) / 0.02;
+        var volErr = ((x * c.VolumeMask).sum(1) / bw).Sub(1).Div(0.05);
+        var flowErr = ((x * c.FlowMask).sum(1) / co).Sub(1).Div(0.02);
         var ha = (x * c.HepaticArteryMap).sum(1) / co;
-        var haShort = nn.functional.relu(c.HaFloor - ha) / c.HaFloor;
+        var haShort = nn.functional.relu(ha.RSub(c.HaFloor)).Div(c.HaFloor);
         var zr = ((logx.matmul(c.RangeMap) - c.RangeCentre) / c.RangeScale).abs();
-        var haZ = ((log(nn.functional.relu(ha) + 1e-6f) - c.HaCentre) / c.HaScale).abs();
+        var haZ = log(nn.functional.relu(ha).Add(1e-6f)).Sub(c.HaCentre).Div(c.HaScale).abs();
         var margin = Config.RangeMargin;
-        var range = Huber(nn.functional.relu(zr - margin)).sum(1) + Huber(nn.functional.relu(haZ - margin));
+        var range = Huber(nn.functional.relu(zr.Sub(margin))).sum(1) + Huber(nn.functional.relu(haZ.Sub(margin)));
         return (Huber(volErr) + Huber(flowErr) + Huber(haShort) + range).MoveToOuterDisposeScope();
     }
 
@@ -351,31 +352,31 @@ public sealed class PopulationDiffusion : IDisposable
                 var abPrev = i > 0 ? _alphaBarHost[i - 1] : 1.0;
                 var alpha = ab / abPrev;
                 var beta = 1 - alpha;
-                var tt = full([b], (float)i / steps, device: _device);
+                var tt = ScalarOps.Full([b], (float)i / steps, float32, _device);
                 Tensor mu;
                 if (Config.GuidanceScale > 0)
                 {
                     var xg = x.detach().requires_grad_(true);
                     var epsG = _net.forward(xg, tt);
-                    var x0Hat = (xg - Math.Sqrt(1 - ab) * epsG) / Math.Sqrt(ab);
+                    var x0Hat = (xg - epsG.Mul(Math.Sqrt(1 - ab))).Div(Math.Sqrt(ab));
                     var p = Penalty(x0Hat).sum();
                     var grad = autograd.grad([p], [xg])[0];
                     var eps = epsG.detach();
                     // Weighted by alpha-bar like the training loss, and each row's shift capped at sqrt(beta) (one noise
                     // step) so a poor x0-hat at high noise cannot throw samples off the data manifold.
-                    var shift = Config.GuidanceScale * beta * ab * grad;
+                    var shift = grad.Mul(Config.GuidanceScale * beta * ab);
                     var norm = shift.norm(1, keepdim: true);
-                    shift = shift * (Math.Sqrt(beta) / (norm + 1e-12)).clamp_max(1);
-                    mu = (x - beta / Math.Sqrt(1 - ab) * eps) / Math.Sqrt(alpha) - shift;
+                    shift = shift * norm.Add(1e-12).RDiv(Math.Sqrt(beta)).ClampMax(1);
+                    mu = (x - eps.Mul(beta / Math.Sqrt(1 - ab))).Div(Math.Sqrt(alpha)) - shift;
                 }
                 else
                 {
                     using var noGrad = no_grad();
                     var eps = _net.forward(x, tt);
-                    mu = (x - beta / Math.Sqrt(1 - ab) * eps) / Math.Sqrt(alpha);
+                    mu = (x - eps.Mul(beta / Math.Sqrt(1 - ab))).Div(Math.Sqrt(alpha));
                 }
                 var sigma = Math.Sqrt(beta * (1 - abPrev) / (1 - ab));
-                var next = (i > 0 ? mu + sigma * randn([b, d], generator: gen, device: _device) : mu).detach().MoveToOuterDisposeScope();
+                var next = (i > 0 ? mu + randn([b, d], generator: gen, device: _device).Mul(sigma) : mu).detach().MoveToOuterDisposeScope();
                 x.Dispose(); // keep one state per batch alive, not one per step
                 x = next;
             }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ZeroShotPK.Torch;
 using static TorchSharp.torch.nn;
 
 namespace ZeroShotPK.Models.Neural;
@@ -85,9 +86,9 @@ public sealed class AicmetNetwork : Module
 
     private Tensor Pool(Tensor h, Tensor score, Tensor mask)
     {
-        using var masked = score.masked_fill(mask.eq(0), -1e4f);
+        using var masked = score.MaskedFill(mask.Eq(0), -1e4f);
         using var w0 = functional.softmax(masked, 1).mul(mask);
-        using var w = w0.div(w0.sum(1, keepdim: true).add(1e-8));
+        using var w = w0.div(w0.sum(1, keepdim: true).Add(1e-8));
         using var pooled = w.unsqueeze(-1).mul(h).sum(1);
         using var proj = summary.call(pooled);
         return functional.normalize(proj, p: 2, dim: -1);
@@ -97,8 +98,8 @@ public sealed class AicmetNetwork : Module
     {
         using var m = mask.unsqueeze(-1);
         using var count = mask.sum(1, keepdim: true);
-        var mean = r.mul(m).sum(1).div(count.clamp_min(1));
-        var feats = cat([count.log1p().div(3), count.gt(0).to_type(ScalarType.Float32)], 1);
+        var mean = r.mul(m).sum(1).div(count.ClampMin(1));
+        var feats = cat([count.log1p().Div(3), count.Gt(0).to_type(ScalarType.Float32)], 1);
         return (mean, feats);
     }
 
@@ -106,7 +107,7 @@ public sealed class AicmetNetwork : Module
     {
         var mu = raw.narrow(-1, 0, dim);
         using var r = raw.narrow(-1, dim, dim);
-        var sigma = functional.sigmoid(r).mul(0.9).add(0.1);
+        var sigma = functional.sigmoid(r).Mul(0.9).Add(0.1);
         return (mu, sigma);
     }
 
@@ -151,7 +152,7 @@ public sealed class AicmetNetwork : Module
         using var raw = h;
         var mu = raw.select(-1, 0);
         using var s = raw.select(-1, 1);
-        var sigma = functional.softplus(s).add(0.01);
+        var sigma = functional.softplus(s).Add(0.01);
         return (mu, sigma);
     }
 
@@ -183,20 +184,20 @@ public sealed class AicmetNetwork : Module
         using var vq = sQ.square();
         using var vp = sP.square();
         using var d = muQ.sub(muP).square();
-        using var term = vq.add(d).div(vp).add(vp.log()).sub(vq.log()).sub(1);
-        return term.sum(-1).mul(0.5);
+        using var term = vq.add(d).div(vp).add(vp.log()).sub(vq.log()).Sub(1);
+        return term.sum(-1).Mul(0.5);
     }
 
     private static (Tensor Nll, Tensor Points) Likelihood(Tensor mu, Tensor sigma, AicmetBatch batch)
     {
         using var z = batch.QueryValue.sub(mu).div(sigma);
-        using var gauss = z.square().mul(0.5).add(sigma.log()).add(0.5 * Math.Log(2 * Math.PI));
+        using var gauss = z.square().Mul(0.5).add(sigma.log()).Add(0.5 * Math.Log(2 * Math.PI));
         using var obsTerm = gauss.mul(batch.ObservedMask);
         // Censored (BLQ): the probability of a value below the limit, -log Phi((level - mu) / sigma).
         using var cdf = special.ndtr(z);
-        using var cens = cdf.add(1e-6).log().neg().mul(batch.CensoredMask);
+        using var cens = cdf.Add(1e-6).log().neg().mul(batch.CensoredMask);
         var nll = obsTerm.sum().add(cens.sum());
-        var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum()).clamp_min(1);
+        var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum()).ClampMin(1);
         return (nll, points);
     }
 
@@ -237,7 +238,7 @@ public sealed class AicmetNetwork : Module
         using var klS = Kl(muSq, sSq, muSp, sSp);
         using var klI = Kl(muIq, sIq, muIp, sIp);
         var kl = klS.sum().add(klI.mul(batch.TargetMask).sum());
-        var loss = nll.add(kl.mul(klWeight)).div(points);
+        var loss = nll.add(kl.Mul(klWeight)).div(points);
         return new AicmetLoss(loss, nll, kl, points);
     }
 
@@ -277,11 +278,11 @@ public sealed class AicmetNetwork : Module
         var err = batch.QueryValue.sub(mu0.squeeze(0)).square().mul(batch.ObservedMask).sum();
         var (mu, sigma) = Predict(batch, samples, generator);
         var z = batch.QueryValue.unsqueeze(0).sub(mu).div(sigma);
-        var logPdf = z.square().mul(-0.5).sub(sigma.log()).sub(0.5 * Math.Log(2 * Math.PI));
-        var logCdf = special.ndtr(z).add(1e-12).log();
+        var logPdf = z.square().Mul(-0.5).sub(sigma.log()).Sub(0.5 * Math.Log(2 * Math.PI));
+        var logCdf = special.ndtr(z).Add(1e-12).log();
         double logM = Math.Log(mu.shape[0]);
-        var mixPdf = logPdf.logsumexp(0).sub(logM);
-        var mixCdf = logCdf.logsumexp(0).sub(logM);
+        var mixPdf = logPdf.logsumexp(0).Sub(logM);
+        var mixCdf = logCdf.logsumexp(0).Sub(logM);
         var nll = mixPdf.mul(batch.ObservedMask).sum().add(mixCdf.mul(batch.CensoredMask).sum()).neg();
         var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum());
         return (nll.item<float>(), err.item<float>(), points.item<float>(), batch.ObservedMask.sum().item<float>());
