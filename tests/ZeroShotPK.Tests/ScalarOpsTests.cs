@@ -33,6 +33,17 @@ public class ScalarOpsTests
     }
 
     [Fact]
+    public void SoftplusIsLogOnePlusExpEverywhere()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new double[] { -50, -3, 0, 2, 40 });
+        var expected = new[] { -50.0, -3, 0, 2, 40 }.Select(v => v > 30 ? v : Math.Log(1 + Math.Exp(v))).ToArray();
+        var got = x.Softplus().data<double>().ToArray();
+        for (var i = 0; i < got.Length; i++) Assert.Equal(expected[i], got[i], 1e-12);
+        Assert.Equal(Math.Exp(-50), got[0], 1e-30);
+    }
+
+    [Fact]
     public void IntegerTensorsStayIntegerWithIntegerOperands()
     {
         using var scope = NewDisposeScope();

@@ -67,6 +67,20 @@ internal static class ScalarOps
         return full(shape, s, dtype: dtype, device: device);
     }
 
+    /// <summary>
+    /// log(1 + e^t) as relu(t) + log1p(e^-|t|): stable for any t and free of Scalars (TorchSharp's softplus makes two
+    /// temporary ones for beta and threshold).
+    /// </summary>
+    public static Tensor Softplus(this Tensor t)
+    {
+        using var positive = t.relu();
+        using var magnitude = t.abs();
+        using var negAbs = magnitude.neg();
+        using var decay = negAbs.exp();
+        using var tail = decay.log1p();
+        return positive.add(tail);
+    }
+
     /// <summary>0, 1, ..., <paramref name="stop"/> - 1.</summary>
     public static Tensor Arange(long stop, ScalarType dtype, Device? device = null)
     {

@@ -152,7 +152,7 @@ public sealed class AicmetNetwork : Module
         using var raw = h;
         var mu = raw.select(-1, 0);
         using var s = raw.select(-1, 1);
-        var sigma = functional.softplus(s).Add(0.01);
+        var sigma = s.Softplus().Add(0.01);
         return (mu, sigma);
     }
 
