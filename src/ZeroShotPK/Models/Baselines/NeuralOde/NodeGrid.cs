@@ -130,7 +130,7 @@ internal sealed class NodeGrid : IDisposable
     /// </summary>
     public Tensor LogCentral(NeuralOdeNet net, Tensor z)
     {
-        var (hidden0, routing, readOut) = net.Prepare(z);
+        var (hidden0, bias2, routing, readOut) = net.Prepare(z);
         long bz = z.shape[0];
         var s = zeros(bz, net.States, ScalarType.Float64);
         var recorded = new List<Tensor>(RecordNodes.Length);
@@ -141,7 +141,7 @@ internal sealed class NodeGrid : IDisposable
             if (Keep.TryGetValue(j, out var keep)) s = s * keep;
             if (Impulses.TryGetValue(j, out var dose)) s = s + dose;
             if (j == Steps) break;
-            s = net.Rk4Step(s, H[j], HalfH[j], SixthH[j], hidden0, routing, Inputs.GetValueOrDefault(j));
+            s = net.Rk4Step(s, H[j], HalfH[j], SixthH[j], hidden0, bias2, routing, Inputs.GetValueOrDefault(j));
         }
         var central = stack(recorded, 1);
         var index = Batch == 1 && bz > 1 ? RecordIndex.expand(bz, -1) : RecordIndex;
