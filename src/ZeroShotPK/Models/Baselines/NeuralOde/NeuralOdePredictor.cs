@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 namespace ZeroShotPK.Models.Baselines;
 
 /// <summary>
-/// Neural ODE baseline ("node"), in the spirit of Lu et al. 2021 (iScience 24:102804) and Bräm et al. 2023
-/// (J Pharmacokinet Pharmacodyn 51:123): a low-dimensional latent ODE with individual random effects, fitted from
+/// Neural ODE baseline ("node"), in the spirit of Lu et al. 2021 (iScience, neural ODE for new dosing regimens) and Bräm et al. 2023
+/// (low-dimensional neural ODEs with random effects): a low-dimensional latent ODE with individual random effects, fitted from
 /// scratch at every <see cref="Predict"/> on the context individuals (all their samples) plus the target's known samples.
 /// <para>
 /// Model (see the internal NeuralOdeNet): K non-negative amount states driven by a rate network of the state and an
