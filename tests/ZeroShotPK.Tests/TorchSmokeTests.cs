@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests;
 
+[Collection(TorchCollection.Name)]
 public class TorchSmokeTests
 {
     [Fact]

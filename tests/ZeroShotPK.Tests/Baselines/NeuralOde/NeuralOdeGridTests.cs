@@ -8,6 +8,7 @@ namespace ZeroShotPK.Tests.Baselines.NeuralOde;
 /// The ODE plumbing (per-individual grids, RK4, dose impulses, infusions, resets) against closed forms: with a
 /// state-independent rate network the neural ODE is a linear compartment model whose solution is known.
 /// </summary>
+[Collection(TorchCollection.Name)]
 public class NeuralOdeGridTests
 {
     private static readonly NodeScales Unit = new(1, 1, 1);

@@ -1,8 +1,10 @@
 using ZeroShotPK.Data;
+using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Baselines;
 
 namespace ZeroShotPK.Tests.Baselines.NeuralOde;
 
+[Collection(TorchCollection.Name)]
 public class NeuralOdePredictorTests
 {
     private static readonly double[] Times = [0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24];
@@ -32,6 +34,7 @@ public class NeuralOdePredictorTests
         Math.Sqrt(observed.Select((o, i) => Math.Pow(Math.Log(o) - Math.Log(predicted[i]), 2)).Average());
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void PredictsHeldOutSamplesOfSyntheticOneCompartmentStudies()
     {
         var node = new List<double>(); var population = new List<double>();
@@ -69,7 +72,7 @@ public class NeuralOdePredictorTests
     public void SameSeedGivesSameNumbersAndIntervalsBracketTheMedian()
     {
         var (context, target) = SyntheticStudy(5);
-        var options = new NeuralOdeOptions { Iterations = 60, LatentSamples = 50 };
+        var options = new NeuralOdeOptions { Iterations = 30, LatentSamples = 50 };
         var known = target.WithFirstObservations(4);
         double[] query = [-1, 0, 2, 6, 24];
         var a = new NeuralOdePredictor(options).Predict(context, known, query, seed: 7);
@@ -106,6 +109,32 @@ public class NeuralOdePredictorTests
         Assert.NotEqual(two.Samples[0][1], two.Samples[20][1]);
         Assert.NotEqual(one.Median[1], two.Median[1]);
         Assert.All(two.Median, m => Assert.True(m > 0));
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void FitSurvivesGarbageCollectionsStartedByAnotherThread()
+    {
+        // TorchSharp's own softplus, square, Adam and tensor + tensor pass temporary Scalars that a collection on another
+        // thread can finalize mid-call ("Expected false to be true" from Scalar::toDouble). A detector, not a proof: with
+        // TorchSharp's softplus put back, this test failed in 1 of 3 runs; with the full fix it passed every run.
+        var (context, target) = SyntheticStudy(5);
+        var options = new NeuralOdeOptions { Iterations = 60, LatentSamples = 20 };
+        var quiet = new NeuralOdePredictor(options).Predict(context, target.WithFirstObservations(4), [6.0, 24.0], seed: 4);
+        bool stop = false;
+        int collections = 0;
+        var collector = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop)) { GC.Collect(); GC.WaitForPendingFinalizers(); collections++; }
+        });
+        collector.Start();
+        Prediction busy;
+        try { busy = new NeuralOdePredictor(options).Predict(context, target.WithFirstObservations(4), [6.0, 24.0], seed: 4); }
+        finally { Volatile.Write(ref stop, true); collector.Join(); }
+        Assert.True(collections > 100, $"only {collections} collections ran beside the fit");
+        // Same numbers with and without the collections.
+        Assert.Equal(quiet.Median, busy.Median);
+        Assert.Equal(quiet.Upper90, busy.Upper90);
     }
 
     [Theory]

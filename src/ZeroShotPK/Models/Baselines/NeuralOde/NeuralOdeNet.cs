@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Models.Baselines;
@@ -15,6 +16,12 @@ namespace ZeroShotPK.Models.Baselines;
 /// A flow form keeps amounts non-negative and makes log C decay linearly at low levels, as in linear PK,
 /// while the rate network can bend the kinetics (saturation, time-varying shapes) where the data ask for it.
 /// All tensors are float64; parameters are initialised from the given seed, never from torch's global RNG.
+/// <para>
+/// No operation here takes a temporary <see cref="Scalar"/>: TorchSharp 0.107 turns every number argument (and the
+/// implicit alpha of tensor + tensor, the exponent of square()) into a Scalar that nothing keeps alive during the native call, so a garbage
+/// collection started by another thread can finalize it mid-call ("Expected false to be true" from c10's
+/// Scalar::toDouble, seen when tests ran beside this fit). Constant scalars live in <see cref="TorchScalars"/>.
+/// </para>
 /// </summary>
 internal sealed class NeuralOdeNet : nn.Module
 {
@@ -73,7 +80,7 @@ internal sealed class NeuralOdeNet : nn.Module
     public Tensor LogSigma => logSigma;
 
     /// <summary>Sum of squared rate-network weights (for the L2 penalty).</summary>
-    public Tensor WeightNorm2() => w1s.square().sum() + w1z.square().sum() + w2.square().sum();
+    public Tensor WeightNorm2() => SquaredSum(w1s).add(SquaredSum(w1z), TorchScalars.One).add(SquaredSum(w2), TorchScalars.One);
 
     /// <summary>
     /// Turns the net into a linear compartment model (for tests against closed forms): rates independent of state and z,
@@ -95,7 +102,7 @@ internal sealed class NeuralOdeNet : nn.Module
     {
         var hidden0 = torch.addmm(b1, z, w1z, 1, 1);
         var bias2 = torch.addmm(b2, z, w2z, 1, 1);
-        var p = nn.functional.softmax(routeLogits + routeMask, 1);
+        var p = nn.functional.softmax(routeLogits.add(routeMask, TorchScalars.One), 1);
         var routing = p.narrow(1, 0, States) - eye;
         var readOut = torch.addmm(c0.expand(1), z, cz, 1, 1);
         return (hidden0, bias2, routing, readOut);
@@ -105,18 +112,25 @@ internal sealed class NeuralOdeNet : nn.Module
     public Tensor Derivative(Tensor s, Tensor hidden0, Tensor bias2, Tensor routing, Tensor? input)
     {
         var a = torch.addmm(hidden0, s, w1s, 1, 1).tanh();
-        var r = nn.functional.softplus(torch.addmm(bias2, a, w2, 1, 1));
+        var r = Softplus(torch.addmm(bias2, a, w2, 1, 1));
         var ds = (r * s).matmul(routing);
-        return input is null ? ds : ds + input;
+        return input is null ? ds : ds.add(input, TorchScalars.One);
     }
 
     /// <summary>One classical RK4 step with per-individual step sizes h [B,1] (h2 = h/2, h6 = h/6).</summary>
     public Tensor Rk4Step(Tensor s, Tensor h, Tensor h2, Tensor h6, Tensor hidden0, Tensor bias2, Tensor routing, Tensor? input)
     {
         var k1 = Derivative(s, hidden0, bias2, routing, input);
-        var k2 = Derivative(s.addcmul(h2, k1, 1), hidden0, bias2, routing, input);
-        var k3 = Derivative(s.addcmul(h2, k2, 1), hidden0, bias2, routing, input);
-        var k4 = Derivative(s.addcmul(h, k3, 1), hidden0, bias2, routing, input);
-        return s.addcmul(h6, k1.add(k2, 2).add(k3, 2).add(k4), 1);
+        var one = TorchScalars.One;
+        var k2 = Derivative(s.addcmul(h2, k1, one), hidden0, bias2, routing, input);
+        var k3 = Derivative(s.addcmul(h2, k2, one), hidden0, bias2, routing, input);
+        var k4 = Derivative(s.addcmul(h, k3, one), hidden0, bias2, routing, input);
+        return s.addcmul(h6, k1.add(k2, TorchScalars.Two).add(k3, TorchScalars.Two).add(k4, one), one);
     }
+
+    /// <summary>Sum of squares as x·x (TorchSharp's square() is pow with a temporary Scalar 2).</summary>
+    internal static Tensor SquaredSum(Tensor x) => x.mul(x).sum();
+
+    /// <summary>log(1 + exp(x)) as relu(x) + log1p(exp(-|x|)): stable for any x and free of temporary Scalars (TorchSharp's softplus makes two).</summary>
+    internal static Tensor Softplus(Tensor x) => x.relu().add(x.abs().neg().exp().log1p(), TorchScalars.One);
 }

@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using ZeroShotPK.Data;
 using ZeroShotPK.Inference;
+using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Models.Baselines;
@@ -165,24 +166,30 @@ public sealed class NeuralOdePredictor : IPredictor
             using var mask = tensor(maskData, [b, r], ScalarType.Float64);
             using var z = new Parameter(zeros(b, o.LatentSize, ScalarType.Float64));
             var parameters = net.parameters().Append(z).ToArray();
-            using var optimizer = optim.Adam(parameters, o.LearningRate);
-            var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, o.Iterations, o.LearningRate / 10);
+            using var optimizer = new NodeAdam(parameters, o.LearningRate, o.Iterations);
+            // Every number in the loss is a Scalar held until the loop ends (see TorchScalars for why).
+            using var half = 0.5.ToScalar();
+            using var minusTwo = (-2.0).ToScalar();
+            using var observations = nObs.ToScalar();
+            using var perObservation = (1 / nObs).ToScalar();
+            using var decay = (0.5 * o.WeightDecay).ToScalar();
+            var one = TorchScalars.One;
             for (int it = 0; it < o.Iterations; it++)
             {
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var logC = grid.LogCentral(net, z);
                 var resid = (y - logC) * mask;
                 var logSigma = net.LogSigma;
-                var nll = 0.5 * resid.square().sum() * (-2 * logSigma).exp() + nObs * logSigma;
-                var loss = (nll + 0.5 * z.square().sum()) / nObs + 0.5 * o.WeightDecay * net.WeightNorm2();
+                // nll = 0.5 sum(resid^2) exp(-2 log sigma) + nObs log sigma; loss = (nll + 0.5 |z|^2) / nObs + 0.5 wd |W|^2
+                var nll = NeuralOdeNet.SquaredSum(resid).mul(half).mul(logSigma.mul(minusTwo).exp()).add(logSigma.mul(observations), one);
+                var loss = nll.add(NeuralOdeNet.SquaredSum(z).mul(half), one).mul(perObservation).add(net.WeightNorm2().mul(decay), one);
                 double value = loss.item<double>();
                 if (!double.IsFinite(value))
                     throw new InvalidOperationException($"node: the fit diverged at iteration {it} (loss {value}); try a smaller LearningRate or more Steps.");
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, 5.0);
-                optimizer.step();
-                schedule.step();
+                optimizer.Step();
             }
             zRows = z.detach().data<double>().ToArray();
             sigma = Math.Exp(net.LogSigma.item<double>());

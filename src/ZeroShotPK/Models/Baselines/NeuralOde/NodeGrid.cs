@@ -1,4 +1,5 @@
 using ZeroShotPK.Data;
+using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Models.Baselines;
@@ -139,14 +140,14 @@ internal sealed class NodeGrid : IDisposable
         {
             if (next < RecordNodes.Length && RecordNodes[next] == j) { recorded.Add(s.select(1, 1)); next++; }
             if (Keep.TryGetValue(j, out var keep)) s = s * keep;
-            if (Impulses.TryGetValue(j, out var dose)) s = s + dose;
+            if (Impulses.TryGetValue(j, out var dose)) s = s.add(dose, TorchScalars.One);
             if (j == Steps) break;
             s = net.Rk4Step(s, H[j], HalfH[j], SixthH[j], hidden0, bias2, routing, Inputs.GetValueOrDefault(j));
         }
         var central = stack(recorded, 1);
         var index = Batch == 1 && bz > 1 ? RecordIndex.expand(bz, -1) : RecordIndex;
         // Below 1e-300 the state is numerically zero (before absorption); the floor keeps the log finite.
-        return central.gather(1, index).clamp_min(1e-300).log() + readOut;
+        return central.gather(1, index).clamp_min(TorchScalars.Tiny).log().add(readOut, TorchScalars.One);
     }
 
     public void Dispose()
