@@ -4,6 +4,7 @@ using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Tests;
 
+[Collection(TorchCollection.Name)]
 public class TorchSmokeTests
 {
     [Fact]

@@ -10,7 +10,9 @@ namespace ZeroShotPK.Cli.Commands;
 
 /// <summary>
 /// zspk evaluate: the paper's leave-one-individual-out protocol for one or several methods; writes
-/// DIR/predictions.csv and DIR/summary.csv.
+/// DIR/predictions.csv and DIR/summary.csv. A file with several studies (STUDY column) is evaluated study by study
+/// (each individual is held out of its own study only); summary.csv then also has, per method, a pooled row whose
+/// DATASET is the file name without extension.
 /// </summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
@@ -18,6 +20,17 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     {
         [CommandOption("--method <LIST>"), Description("Comma-separated: aicmet, aicmet-nocontext, nlme, population, node, or all."), DefaultValue("all")]
         public string Method { get; init; } = "all";
+
+        [CommandOption("--node-iterations <N>"), Description("Adam iterations of each neural ODE fit (node); fewer is quicker and rougher."), DefaultValue(300)]
+        public int NodeIterations { get; init; } = 300;
+
+        public override ValidationResult Validate()
+        {
+            var v = base.Validate();
+            if (!v.Successful) return v;
+            if (NodeIterations < 1 || NodeIterations > 100_000) return ValidationResult.Error($"--node-iterations must be between 1 and 100000, got {NodeIterations}.");
+            return ValidationResult.Success();
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -27,9 +40,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.Checkpoint));
         var studies = NonmemCsv.ReadStudies(settings.Data);
         // Each method gets its own predictor (no fit shared across methods), so SECONDS is its whole cost.
-        var predictors = methods.Select(m => Methods.Create(m, settings.Checkpoint, settings.Samples, estimation)).ToArray();
+        var predictors = methods.Select(m => Methods.Create(m, settings.Checkpoint, settings.Samples, estimation,
+            new NeuralOdeOptions { Iterations = settings.NodeIterations })).ToArray();
         var rows = new List<PredictionRow>();
         var summaries = new List<EvaluationSummary>();
+        var runs = predictors.ToDictionary(p => p.Name, _ => new List<EvaluationResult>());
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
@@ -49,9 +64,12 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                     task.Value = task.MaxValue;
                     rows.AddRange(result.Rows);
                     summaries.Add(result.Summary);
+                    runs[p.Name].Add(result);
                 }
             });
         foreach (var p in predictors) (p as IDisposable)?.Dispose();
+        if (studies.Count > 1)
+            foreach (var p in predictors) summaries.Add(LeaveOneOut.Pool(Path.GetFileNameWithoutExtension(settings.Data), runs[p.Name]));
         Directory.CreateDirectory(settings.Out);
         EvaluationCsv.WritePredictions(Path.Combine(settings.Out, "predictions.csv"), rows);
         EvaluationCsv.WriteSummary(Path.Combine(settings.Out, "summary.csv"), summaries);

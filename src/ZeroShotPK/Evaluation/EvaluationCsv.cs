@@ -7,7 +7,7 @@ namespace ZeroShotPK.Evaluation;
 public static class EvaluationCsv
 {
     /// <summary>Header of predictions.csv.</summary>
-    public const string PredictionsHeader = "METHOD,ID,TIME,DV,PRED,LO90,HI90,SCORED";
+    public const string PredictionsHeader = "METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED";
 
     /// <summary>Header of summary.csv.</summary>
     public const string SummaryHeader = "METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED";
@@ -17,7 +17,7 @@ public static class EvaluationCsv
     {
         var sb = new StringBuilder(PredictionsHeader).Append('\n');
         foreach (var r in rows)
-            sb.Append(Field(r.Method)).Append(',').Append(Field(r.Id)).Append(',').Append(Num(r.Time)).Append(',').Append(Num(r.Dv)).Append(',')
+            sb.Append(Field(r.Method)).Append(',').Append(Field(r.Dataset)).Append(',').Append(Field(r.Id)).Append(',').Append(Num(r.Time)).Append(',').Append(Num(r.Dv)).Append(',')
               .Append(Num(r.Pred)).Append(',').Append(Num(r.Lo90)).Append(',').Append(Num(r.Hi90)).Append(',').Append(r.Scored ? '1' : '0').Append('\n');
         WriteAtomic(path, sb.ToString());
     }

@@ -13,7 +13,9 @@ namespace ZeroShotPK.Evaluation;
 /// <param name="Lo90">5th percentile.</param>
 /// <param name="Hi90">95th percentile.</param>
 /// <param name="Scored">False when the observation is excluded from the scores (see <see cref="LeaveOneOut"/>).</param>
-public sealed record PredictionRow(string Method, string Id, double Time, double Dv, double Pred, double Lo90, double Hi90, bool Scored);
+/// <param name="Dataset">Study the individual belongs to (ids repeat across the studies of one file).</param>
+public sealed record PredictionRow(string Method, string Id, double Time, double Dv, double Pred, double Lo90, double Hi90, bool Scored,
+    string Dataset = "");
 
 /// <summary>Scores of one method on one dataset.</summary>
 /// <param name="Method">Method name.</param>
@@ -67,7 +69,7 @@ public static class LeaveOneOut
                 bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
                 if (scored && !(pred.Median[j] > 0))
                     throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
-                rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored));
+                rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name));
             }
             progress?.Invoke(f + 1);
         }
@@ -75,11 +77,25 @@ public static class LeaveOneOut
         return new EvaluationResult(rows, Score(predictor.Name, study.Name, rows, sw.Elapsed.TotalSeconds));
     }
 
-    /// <summary>Scores rows: per-individual log-RMSE averaged over individuals, and 90% coverage over observations.</summary>
+    /// <summary>
+    /// Pools one method's runs on several studies (the studies of one file): log-RMSE averaged over all their held-out
+    /// individuals, coverage over all their scored observations, seconds summed.
+    /// </summary>
+    /// <exception cref="ArgumentException">No run, or runs of different methods.</exception>
+    public static EvaluationSummary Pool(string dataset, IReadOnlyList<EvaluationResult> runs)
+    {
+        if (runs.Count == 0) throw new ArgumentException("nothing to pool: no run.", nameof(runs));
+        var method = runs[0].Summary.Method;
+        var other = runs.FirstOrDefault(r => r.Summary.Method != method);
+        if (other is not null) throw new ArgumentException($"cannot pool runs of different methods ('{method}' and '{other.Summary.Method}').", nameof(runs));
+        return Score(method, dataset, runs.SelectMany(r => r.Rows).ToArray(), runs.Sum(r => r.Summary.Seconds));
+    }
+
+    /// <summary>Scores rows: per-individual (dataset and id) log-RMSE averaged over individuals, and 90% coverage over observations.</summary>
     public static EvaluationSummary Score(string method, string dataset, IReadOnlyList<PredictionRow> rows, double seconds)
     {
         var scored = rows.Where(r => r.Scored).ToArray();
-        var perInd = scored.GroupBy(r => r.Id)
+        var perInd = scored.GroupBy(r => (r.Dataset, r.Id))
             .Select(g => Math.Sqrt(g.Average(r => Math.Pow(Math.Log(r.Dv) - Math.Log(r.Pred), 2)))).ToArray();
         double coverage = scored.Length == 0 ? double.NaN : scored.Count(r => r.Dv >= r.Lo90 && r.Dv <= r.Hi90) / (double)scored.Length;
         return new EvaluationSummary(method, dataset, perInd.Length, perInd.Length == 0 ? double.NaN : perInd.Average(), coverage, seconds,

@@ -15,7 +15,7 @@ public static class Methods
 
     /// <summary>
     /// Parses a comma-separated method list; "all" means every method that can run with what is given (the AICMET
-    /// methods only with a checkpoint; "node" is not implemented and left out).
+    /// methods only with a checkpoint), in <see cref="All"/>'s order.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name.</exception>
     public static IReadOnlyList<string> Parse(string list, bool haveCheckpoint)
@@ -23,7 +23,7 @@ public static class Methods
         var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToList();
         if (names.Count == 0) throw new ArgumentException("--method: expected one or more of all, " + string.Join(", ", All) + ".");
         if (names.Contains("all"))
-            return All.Where(n => (haveCheckpoint || !NeedsCheckpoint(n)) && n != "node").ToArray();
+            return All.Where(n => haveCheckpoint || !NeedsCheckpoint(n)).ToArray();
         var unknown = names.FirstOrDefault(n => !All.Contains(n));
         if (unknown is not null) throw new ArgumentException($"--method: unknown method '{unknown}' (expected all, {string.Join(", ", All)}).");
         return names.Distinct().ToArray();
@@ -34,9 +34,11 @@ public static class Methods
     /// <param name="checkpoint">Trained model file for the AICMET methods.</param>
     /// <param name="samples">Predictive samples drawn by sampling methods.</param>
     /// <param name="estimation">Population estimation of the NLME methods.</param>
+    /// <param name="node">Settings of the neural ODE ("node"); null for <see cref="NeuralOdeOptions"/>' defaults.</param>
     /// <exception cref="ArgumentException">Unknown name, or a missing checkpoint.</exception>
-    /// <exception cref="NotImplementedException">A method not built yet.</exception>
-    public static IPredictor Create(string name, string? checkpoint = null, int samples = 1000, NlmeEstimation estimation = NlmeEstimation.Focei)
+    /// <exception cref="ArgumentOutOfRangeException">A neural ODE setting outside its range.</exception>
+    public static IPredictor Create(string name, string? checkpoint = null, int samples = 1000, NlmeEstimation estimation = NlmeEstimation.Focei,
+        NeuralOdeOptions? node = null)
     {
         if (NeedsCheckpoint(name) && string.IsNullOrEmpty(checkpoint))
             throw new ArgumentException($"method '{name}' needs --checkpoint (a pretrained AICMET model).");
@@ -46,7 +48,7 @@ public static class Methods
             "population" => new PopulationPredictor(new NlmePopulationFitter(estimation: estimation), samples),
             "aicmet" => new AicmetPredictor(checkpoint!, useContext: true),
             "aicmet-nocontext" => new AicmetPredictor(checkpoint!, useContext: false),
-            "node" => throw new NotImplementedException("method 'node': the neural ODE baseline is not implemented yet."),
+            "node" => new NeuralOdePredictor(node),
             _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),
         };
     }

@@ -6,6 +6,7 @@ using ZeroShotPK.Tests.Training;
 namespace ZeroShotPK.Tests.Diagnostics;
 
 /// <summary>The out-of-distribution check that zspk predict runs before a zero-shot prediction.</summary>
+[Collection(TorchCollection.Name)]
 public class CheckpointOodTests
 {
     private static readonly OodReference Reference = OodReference.ForCheckpoint(ShippedCheckpointTests.Directory);

@@ -55,6 +55,20 @@ public class LeaveOneOutTests
     }
 
     [Fact]
+    public void PoolingStudiesAveragesOverAllIndividualsEvenWhenIdsRepeat()
+    {
+        var first = LeaveOneOut.Run(TinyStudy(), new TruePredictor(), known: 2);
+        var second = LeaveOneOut.Run(new Study("tiny2", TinyStudy().Individuals), new TruePredictor(), known: 2);
+        var pooled = LeaveOneOut.Pool("both", [first with { Summary = first.Summary with { Seconds = 1 } }, second with { Summary = second.Summary with { Seconds = 2 } }]);
+        // Ids A, B, C occur in both studies: six individuals, not three; same per-individual errors as one study.
+        Assert.Equal(("truth", "both", 6, 22, 4, 3.0), (pooled.Method, pooled.Dataset, pooled.Individuals, pooled.ObservationsScored, pooled.ObservationsSkipped, pooled.Seconds));
+        Assert.Equal(first.Summary.LogRmse, pooled.LogRmse, 12);
+        Assert.Equal(14.0 / 22, pooled.Coverage90, 12);
+        var mixed = Assert.Throws<ArgumentException>(() => LeaveOneOut.Pool("x", [first, first with { Summary = first.Summary with { Method = "other" } }]));
+        Assert.StartsWith("cannot pool runs of different methods ('truth' and 'other').", mixed.Message);
+    }
+
+    [Fact]
     public void NonPositivePredictionOfAScoredObservationIsAnError()
     {
         var zero = new ZeroPredictor();
@@ -82,12 +96,12 @@ public class LeaveOneOutTests
             EvaluationCsv.WritePredictions(Path.Combine(dir, "predictions.csv"), r.Rows);
             EvaluationCsv.WriteSummary(Path.Combine(dir, "summary.csv"), [r.Summary with { Seconds = 1.5 }]);
             var pred = File.ReadAllLines(Path.Combine(dir, "predictions.csv"));
-            Assert.Equal("METHOD,ID,TIME,DV,PRED,LO90,HI90,SCORED", pred[0]);
+            Assert.Equal("METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED", pred[0]);
             Assert.Equal(14, pred.Length);
             var first = pred[1].Split(',');
-            Assert.Equal(["truth", "A", "3"], first[..3]);
-            Assert.Equal(Curve(3), double.Parse(first[4], CultureInfo.InvariantCulture), 9);
-            Assert.Equal("1", first[7]);
+            Assert.Equal(["truth", "tiny", "A", "3"], first[..4]);
+            Assert.Equal(Curve(3), double.Parse(first[5], CultureInfo.InvariantCulture), 9);
+            Assert.Equal("1", first[8]);
             var sum = File.ReadAllLines(Path.Combine(dir, "summary.csv"));
             Assert.Equal(["METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED", "truth,tiny,3,0.0859,0.6364,1.500,11,2"], sum);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests.Models;
 
+[Collection(TorchCollection.Name)]
 public class AicmetNetworkTests
 {
     private static AicmetNetwork NewModel(int seed = 3)

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests.Models;
 
+[Collection(TorchCollection.Name)]
 public sealed class AicmetPredictorTests : IDisposable
 {
     private readonly string dir = Path.Combine(Path.GetTempPath(), "zspk-pred-" + Guid.NewGuid().ToString("N"));

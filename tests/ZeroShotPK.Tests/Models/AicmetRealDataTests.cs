@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests.Models;
 
+[Collection(TorchCollection.Name)]
 public class AicmetRealDataTests
 {
     /// <summary>Leave-one-out, first 4 samples known: pooled log-RMSE of the median over the remaining measured samples.</summary>

@@ -3,6 +3,7 @@ using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Tests.Models;
 
+[Collection(TorchCollection.Name)]
 public class AicmetTensorizerTests
 {
     private static Individual Ind(string id, params (double T, double V)[] obs) =>

@@ -2,6 +2,7 @@ using ZeroShotPK.Pbpk;
 
 namespace ZeroShotPK.Tests.Pbpk;
 
+[Collection(TorchCollection.Name)]
 public class PopulationDiffusionTests
 {
     private static readonly PhysiologyTable Table = PhysiologyTable.Load(Species.Human);

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests.Training;
 
+[Collection(TorchCollection.Name)]
 public sealed class PretrainerTests : IDisposable
 {
     private readonly string root = Path.Combine(Path.GetTempPath(), "zspk-pretrain-" + Guid.NewGuid().ToString("N"));

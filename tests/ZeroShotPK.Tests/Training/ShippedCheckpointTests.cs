@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests.Training;
 
+[Collection(TorchCollection.Name)]
 public class ShippedCheckpointTests
 {
     internal static string Directory

@@ -1,0 +1,39 @@
+using ZeroShotPK.Evaluation;
+using ZeroShotPK.Models.Baselines;
+
+namespace ZeroShotPK.Tests.Evaluation;
+
+public class MethodsTests
+{
+    [Fact]
+    public void AllMeansEveryMethodThatCanRunWithWhatIsGiven()
+    {
+        Assert.Equal(["aicmet", "aicmet-nocontext", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: true));
+        // Without a checkpoint the AICMET methods cannot run; the neural ODE and NLME need nothing but the data.
+        Assert.Equal(["nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: false));
+        Assert.Equal(["node", "nlme"], Methods.Parse(" NODE, nlme ,node", haveCheckpoint: false));
+    }
+
+    [Fact]
+    public void UnknownAndEmptyListsAreRejected()
+    {
+        var unknown = Assert.Throws<ArgumentException>(() => Methods.Parse("nlme,ode", true));
+        Assert.Equal("--method: unknown method 'ode' (expected all, aicmet, aicmet-nocontext, nlme, population, node).", unknown.Message);
+        var empty = Assert.Throws<ArgumentException>(() => Methods.Parse(" , ", true));
+        Assert.Equal("--method: expected one or more of all, aicmet, aicmet-nocontext, nlme, population, node.", empty.Message);
+    }
+
+    [Fact]
+    public void CreatesTheNeuralOdeWithTheGivenSettings()
+    {
+        var defaults = Assert.IsType<NeuralOdePredictor>(Methods.Create("node"));
+        Assert.Equal("node", defaults.Name);
+        Assert.Equal(new NeuralOdeOptions(), defaults.Options);
+        var quick = Assert.IsType<NeuralOdePredictor>(Methods.Create("node", node: new NeuralOdeOptions { Iterations = 150 }));
+        Assert.Equal(150, quick.Options.Iterations);
+        var bad = Assert.Throws<ArgumentOutOfRangeException>(() => Methods.Create("node", node: new NeuralOdeOptions { Iterations = 0 }));
+        Assert.Equal("Iterations", bad.ParamName);
+        var missing = Assert.Throws<ArgumentException>(() => Methods.Create("aicmet"));
+        Assert.Equal("method 'aicmet' needs --checkpoint (a pretrained AICMET model).", missing.Message);
+    }
+}
