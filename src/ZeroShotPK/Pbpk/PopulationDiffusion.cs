@@ -222,7 +222,7 @@ public sealed class PopulationDiffusion : IDisposable
             var t = randint(cfg.DiffusionSteps, [cfg.Batch], generator: gen, device: _device);
             var eps = randn([cfg.Batch, d], generator: gen, device: _device);
             var ab = _alphaBar.index_select(0, t).unsqueeze(1);
-            var xt = sqrt(ab) * x0 + sqrt(ab.RSub(1)) * eps;
+            var xt = (sqrt(ab) * x0).Plus(sqrt(ab.RSub(1)) * eps);
             var epsHat = _net.forward(xt, t.to(float32).Div(cfg.DiffusionSteps));
             var denoise = nn.functional.mse_loss(epsHat, eps);
             var loss = denoise;
@@ -233,7 +233,7 @@ public sealed class PopulationDiffusion : IDisposable
                 var penalty = Penalty(x0Hat); // [B]
                 // Weight alpha-bar^2: x0-hat is only informative at low noise.
                 var physics = (ab.squeeze(1).square() * penalty).mean();
-                loss = loss + physics.Mul(cfg.PhysicsWeight);
+                loss = loss.Plus(physics.Mul(cfg.PhysicsWeight));
                 physicsValue = physics.item<float>();
             }
             opt.zero_grad();
@@ -259,7 +259,7 @@ public sealed class PopulationDiffusion : IDisposable
         using var scope = NewDisposeScope();
         var c = _penaltyTensors ??= new PenaltyTensors(_table, Mean, Std, _device);
         // x0-hat at high noise can be far out; clamping keeps exp finite (those steps carry little weight anyway).
-        var logx = z.Clamp(-8, 8) * c.Std + c.Mean;
+        var logx = (z.Clamp(-8, 8) * c.Std).Plus(c.Mean);
         var x = exp(logx);
         static Tensor Huber(Tensor r) => sqrt(r.square().Add(1)).Sub(1);
         var bw = x[.., 0];
@@ -271,8 +271,8 @@ public sealed class PopulationDiffusion : IDisposable
         var zr = ((logx.matmul(c.RangeMap) - c.RangeCentre) / c.RangeScale).abs();
         var haZ = log(nn.functional.relu(ha).Add(1e-6f)).Sub(c.HaCentre).Div(c.HaScale).abs();
         var margin = Config.RangeMargin;
-        var range = Huber(nn.functional.relu(zr.Sub(margin))).sum(1) + Huber(nn.functional.relu(haZ.Sub(margin)));
-        return (Huber(volErr) + Huber(flowErr) + Huber(haShort) + range).MoveToOuterDisposeScope();
+        var range = Huber(nn.functional.relu(zr.Sub(margin))).sum(1).Plus(Huber(nn.functional.relu(haZ.Sub(margin))));
+        return Huber(volErr).Plus(Huber(flowErr)).Plus(Huber(haShort)).Plus(range).MoveToOuterDisposeScope();
     }
 
     private PenaltyTensors? _penaltyTensors;
@@ -376,7 +376,7 @@ public sealed class PopulationDiffusion : IDisposable
                     mu = (x - eps.Mul(beta / Math.Sqrt(1 - ab))).Div(Math.Sqrt(alpha));
                 }
                 var sigma = Math.Sqrt(beta * (1 - abPrev) / (1 - ab));
-                var next = (i > 0 ? mu + randn([b, d], generator: gen, device: _device).Mul(sigma) : mu).detach().MoveToOuterDisposeScope();
+                var next = (i > 0 ? mu.Plus(randn([b, d], generator: gen, device: _device).Mul(sigma)) : mu).detach().MoveToOuterDisposeScope();
                 x.Dispose(); // keep one state per batch alive, not one per step
                 x = next;
             }

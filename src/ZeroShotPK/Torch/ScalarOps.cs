@@ -11,13 +11,23 @@ namespace ZeroShotPK.Torch;
 /// finalizer. A Scalar made implicitly (<c>x * 2.0</c>, <c>x.eq(0)</c>, <c>clamp_min(1e-6)</c>) is unreachable once
 /// its handle is read, so a garbage collection on another thread can free it while libtorch still uses it: rare
 /// crashes such as "Unknown scalar type" after thousands of training steps. Here each Scalar is disposed after the
-/// call, which keeps it reachable until then. src/BannedSymbols.txt makes the implicit forms a build error.
+/// call, which keeps it reachable until then; TorchSharp's own additions pass a temporary alpha of 1, so
+/// additions go through <see cref="TorchScalars.One"/>. src/BannedSymbols.txt makes the implicit forms a build error.
 /// Integer overloads exist so that integer tensors stay integer (as with TorchSharp's own int-to-Scalar rule).
 /// </remarks>
 internal static class ScalarOps
 {
-    public static Tensor Add(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s); }
-    public static Tensor Add(this Tensor t, long v) { using var s = v.ToScalar(); return t.add(s); }
+    public static Tensor Add(this Tensor t, double v) { using var s = v.ToScalar(); return t.add(s, TorchScalars.One); }
+    public static Tensor Add(this Tensor t, long v)
+    {
+        // libtorch refuses a floating alpha for integer tensors.
+        using var s = v.ToScalar();
+        using var one = 1L.ToScalar();
+        return t.add(s, one);
+    }
+    /// <summary>t + <paramref name="other"/> for floating tensors (TorchSharp's <c>+</c> passes a temporary alpha Scalar of 1).</summary>
+    public static Tensor Plus(this Tensor t, Tensor other) => t.add(other, TorchScalars.One);
+
     public static Tensor Sub(this Tensor t, double v) { using var s = v.ToScalar(); return t.sub(s); }
     public static Tensor Sub(this Tensor t, long v) { using var s = v.ToScalar(); return t.sub(s); }
     public static Tensor Mul(this Tensor t, double v) { using var s = v.ToScalar(); return t.mul(s); }
@@ -29,7 +39,7 @@ internal static class ScalarOps
     {
         using var s = v.ToScalar();
         using var negated = t.neg();
-        return negated.add(s);
+        return negated.add(s, TorchScalars.One);
     }
 
     /// <summary><paramref name="v"/> / t.</summary>
@@ -78,7 +88,7 @@ internal static class ScalarOps
         using var negAbs = magnitude.neg();
         using var decay = negAbs.exp();
         using var tail = decay.log1p();
-        return positive.add(tail);
+        return positive.add(tail, TorchScalars.One);
     }
 
     /// <summary>0, 1, ..., <paramref name="stop"/> - 1.</summary>

@@ -142,7 +142,7 @@ public sealed class AicmetNetwork : Module
         using var drawInput = BroadcastCat(lead, zs.unsqueeze(-2), zi, ctxMean.unsqueeze(-2), rKnown, anchor);
         using var drawPart = functional.linear(drawInput, wDraw, first.bias);
         using var queryPart = functional.linear(queries, wQuery);
-        Tensor h = drawPart.unsqueeze(-2).add(queryPart);
+        Tensor h = drawPart.unsqueeze(-2).Plus(queryPart);
         for (int k = 1; k < layers.Length; k++)
         {
             var next = ((Module<Tensor, Tensor>)layers[k]).call(h);
@@ -184,20 +184,20 @@ public sealed class AicmetNetwork : Module
         using var vq = sQ.square();
         using var vp = sP.square();
         using var d = muQ.sub(muP).square();
-        using var term = vq.add(d).div(vp).add(vp.log()).sub(vq.log()).Sub(1);
+        using var term = vq.Plus(d).div(vp).Plus(vp.log()).sub(vq.log()).Sub(1);
         return term.sum(-1).Mul(0.5);
     }
 
     private static (Tensor Nll, Tensor Points) Likelihood(Tensor mu, Tensor sigma, AicmetBatch batch)
     {
         using var z = batch.QueryValue.sub(mu).div(sigma);
-        using var gauss = z.square().Mul(0.5).add(sigma.log()).Add(0.5 * Math.Log(2 * Math.PI));
+        using var gauss = z.square().Mul(0.5).Plus(sigma.log()).Add(0.5 * Math.Log(2 * Math.PI));
         using var obsTerm = gauss.mul(batch.ObservedMask);
         // Censored (BLQ): the probability of a value below the limit, -log Phi((level - mu) / sigma).
         using var cdf = special.ndtr(z);
         using var cens = cdf.Add(1e-6).log().neg().mul(batch.CensoredMask);
-        var nll = obsTerm.sum().add(cens.sum());
-        var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum()).ClampMin(1);
+        var nll = obsTerm.sum().Plus(cens.sum());
+        var points = batch.ObservedMask.sum().Plus(batch.CensoredMask.sum()).ClampMin(1);
         return (nll, points);
     }
 
@@ -222,7 +222,7 @@ public sealed class AicmetNetwork : Module
         var (muSq, sSq) = Study(allMean, allFeats);
         using var _1 = muSp; using var _2 = sSp; using var _3 = muSq; using var _4 = sSq;
         using var eps = randn_like(muSq);
-        using var zs = muSq.add(sSq.mul(eps));
+        using var zs = muSq.Plus(sSq.mul(eps));
 
         using var hasKnown = batch.Anchor.narrow(-1, 0, 1);
         using var hasFull = ones_like(hasKnown);
@@ -230,15 +230,15 @@ public sealed class AicmetNetwork : Module
         var (muIq, sIq) = Individual(rTargetFull, hasFull, batch.Anchor, ctxMean, zs);
         using var _5 = muIp; using var _6 = sIp; using var _7 = muIq; using var _8 = sIq;
         using var epsI = randn_like(muIq);
-        using var zi = muIq.add(sIq.mul(epsI));
+        using var zi = muIq.Plus(sIq.mul(epsI));
 
         var (mu, sigma) = Decode(zs, zi, ctxMean, known, batch.Anchor, batch.Queries);
         using var _9 = mu; using var _10 = sigma;
         var (nll, points) = Likelihood(mu, sigma, batch);
         using var klS = Kl(muSq, sSq, muSp, sSp);
         using var klI = Kl(muIq, sIq, muIp, sIp);
-        var kl = klS.sum().add(klI.mul(batch.TargetMask).sum());
-        var loss = nll.add(kl.Mul(klWeight)).div(points);
+        var kl = klS.sum().Plus(klI.mul(batch.TargetMask).sum());
+        var loss = nll.Plus(kl.Mul(klWeight)).div(points);
         return new AicmetLoss(loss, nll, kl, points);
     }
 
@@ -258,11 +258,11 @@ public sealed class AicmetNetwork : Module
         var (muS, sS) = Study(ctxMean, ctxFeats);
         using var _1 = muS; using var _2 = sS;
         int m = Math.Max(1, samples);
-        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.add(sS.mul(randn([m, .. muS.shape], device: muS.device, generator: generator)));
+        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.Plus(sS.mul(randn([m, .. muS.shape], device: muS.device, generator: generator)));
         using var hasKnown = batch.Anchor.narrow(-1, 0, 1);
         var (muI, sI) = Individual(known, hasKnown, batch.Anchor, ctxMean, zs);
         using var _3 = muI; using var _4 = sI;
-        using var zi = samples == 0 ? muI.alias() : muI.add(sI.mul(randn(muI.shape, device: muI.device, generator: generator)));
+        using var zi = samples == 0 ? muI.alias() : muI.Plus(sI.mul(randn(muI.shape, device: muI.device, generator: generator)));
         return Decode(zs, zi, ctxMean, known, batch.Anchor, batch.Queries);
     }
 
@@ -283,8 +283,8 @@ public sealed class AicmetNetwork : Module
         double logM = Math.Log(mu.shape[0]);
         var mixPdf = logPdf.logsumexp(0).Sub(logM);
         var mixCdf = logCdf.logsumexp(0).Sub(logM);
-        var nll = mixPdf.mul(batch.ObservedMask).sum().add(mixCdf.mul(batch.CensoredMask).sum()).neg();
-        var points = batch.ObservedMask.sum().add(batch.CensoredMask.sum());
+        var nll = mixPdf.mul(batch.ObservedMask).sum().Plus(mixCdf.mul(batch.CensoredMask).sum()).neg();
+        var points = batch.ObservedMask.sum().Plus(batch.CensoredMask.sum());
         return (nll.item<float>(), err.item<float>(), points.item<float>(), batch.ObservedMask.sum().item<float>());
     }
 }
