@@ -206,7 +206,7 @@ public sealed class PopulationDiffusion : IDisposable
         var n = data.Length / d;
         using var all = tensor(data, [n, d], device: _device);
         var cfg = Config;
-        using var opt = optim.Adam(_net.parameters(), cfg.LearningRate);
+        using var opt = new ScalarSafeAdamW(_net.parameters(), cfg.LearningRate);
         var gen = new Generator((ulong)cfg.Seed + 17, _device);
         double dSum = 0, pSum = 0;
         var tail = Math.Max(1, cfg.TrainSteps / 10);
@@ -216,7 +216,7 @@ public sealed class PopulationDiffusion : IDisposable
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var lr = cfg.LearningRate * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / cfg.TrainSteps)));
-            foreach (var g in opt.ParamGroups) g.LearningRate = lr;
+            opt.LearningRate = lr;
             var idx = randint(n, [cfg.Batch], generator: gen, device: _device);
             var x0 = all.index_select(0, idx);
             var t = randint(cfg.DiffusionSteps, [cfg.Batch], generator: gen, device: _device);
@@ -236,10 +236,10 @@ public sealed class PopulationDiffusion : IDisposable
                 loss = loss.Plus(physics.Mul(cfg.PhysicsWeight));
                 physicsValue = physics.item<float>();
             }
-            opt.zero_grad();
+            opt.ZeroGrad();
             loss.backward();
             nn.utils.clip_grad_norm_(_net.parameters(), 1.0);
-            opt.step();
+            opt.Step();
             var dv = denoise.item<float>();
             if (step >= cfg.TrainSteps - tail) { dSum += dv; pSum += physicsValue; }
             if (step % 50 == 0 || step == cfg.TrainSteps - 1) progress?.Invoke(step + 1, dv, physicsValue);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Training;
@@ -75,13 +76,13 @@ public static class Checkpoint
     /// file and a rename; files of older steps are removed only after the new manifest is in place. A crash at any
     /// moment leaves a manifest that points at complete files.
     /// </summary>
-    public static void Save(string directory, AicmetNetwork model, OptimizerHelper? optimizer, CheckpointManifest manifest)
+    public static void Save(string directory, AicmetNetwork model, ScalarSafeAdamW? optimizer, CheckpointManifest manifest)
     {
         Directory.CreateDirectory(directory);
         var modelFile = $"model-{manifest.Step:D6}.bin";
         var optFile = optimizer is null ? null : $"optimizer-{manifest.Step:D6}.bin";
         WriteAtomic(Path.Combine(directory, modelFile), tmp => model.save(tmp));
-        if (optimizer is not null) WriteAtomic(Path.Combine(directory, optFile!), tmp => optimizer.save_state_dict(tmp));
+        if (optimizer is not null) WriteAtomic(Path.Combine(directory, optFile!), optimizer.Save);
         var final = manifest with { ModelFile = modelFile, OptimizerFile = optFile, FormatVersion = FormatVersion, Features = FeatureLayout };
         WriteAtomic(Path.Combine(directory, ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(final, AicmetConfig.Json)));
         foreach (var f in Directory.EnumerateFiles(directory, "*.bin"))

@@ -4,6 +4,7 @@ using System.Globalization;
 using TorchSharp;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Priors;
+using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Training;
@@ -127,8 +128,8 @@ public sealed class Pretrainer
         model.train();
         var parameters = model.parameters().ToArray();
         long nParams = parameters.Sum(p => p.numel());
-        using var optimizer = optim.AdamW(parameters, lr: t.LearningRate, weight_decay: t.WeightDecay);
-        if (resumed?.OptimizerFile is { } optFile) optimizer.load_state_dict(Path.Combine(dir, optFile));
+        using var optimizer = new ScalarSafeAdamW(parameters, t.LearningRate, weightDecay: t.WeightDecay);
+        if (resumed?.OptimizerFile is { } optFile) optimizer.Load(Path.Combine(dir, optFile));
 
         // The held-out studies travel with the checkpoint: a resumed run reads them back, a new run writes them.
         var validationFile = Path.Combine(dir, ValidationSet.StudiesFile);
@@ -183,8 +184,8 @@ public sealed class Pretrainer
             using (var scope = NewDisposeScope())
             {
                 manual_seed(SeedMix.Mix(o.Seed, step, 7));
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-                optimizer.zero_grad();
+                optimizer.LearningRate = lr;
+                optimizer.ZeroGrad();
                 var l = model.Loss(batch, t.KlWeight);
                 lossValue = l.Loss.item<float>();
                 double pts = l.Points.item<float>();
@@ -195,7 +196,7 @@ public sealed class Pretrainer
                 gradNorm = nn.utils.clip_grad_norm_(parameters, t.GradientClip);
                 if (!double.IsFinite(gradNorm))
                     throw Diverged(step, $"gradient norm is {gradNorm}", lastSaved, dir);
-                optimizer.step();
+                optimizer.Step();
             }
             step++;
             emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.98 * emaLoss + 0.02 * lossValue;

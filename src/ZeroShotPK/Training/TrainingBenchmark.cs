@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Priors;
+using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Training;
@@ -40,7 +41,7 @@ public static class TrainingBenchmark
         using var model = new AicmetNetwork(config.Architecture);
         model.to(device).train();
         var parameters = model.parameters().ToArray();
-        using var optimizer = optim.AdamW(parameters, lr: t.LearningRate, weight_decay: t.WeightDecay);
+        using var optimizer = new ScalarSafeAdamW(parameters, t.LearningRate, weightDecay: t.WeightDecay);
         double gen = 0, tens = 0, step = 0, wait = 0;
         var memory = new List<(int, double)>();
         var sw = new Stopwatch();
@@ -66,11 +67,11 @@ public static class TrainingBenchmark
             using (var scope = NewDisposeScope())
             {
                 sw.Restart();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var l = model.Loss(batch, t.KlWeight);
                 l.Loss.backward();
                 nn.utils.clip_grad_norm_(parameters, t.GradientClip);
-                optimizer.step();
+                optimizer.Step();
                 step += sw.Elapsed.TotalMilliseconds;
             }
             if (memoryAt.Contains(s + 1))

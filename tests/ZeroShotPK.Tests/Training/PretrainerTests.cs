@@ -92,6 +92,19 @@ public sealed class PretrainerTests : IDisposable
         Assert.Equal(new[] { "model-000006.bin", "optimizer-000006.bin" }, Directory.GetFiles(resumed, "*.bin").Select(f => Path.GetFileName(f)).Order().ToArray());
     }
 
+    [Fact]
+    public void ResumeFromATorchSharpOptimizerFileIsRefusedWithAClearMessage()
+    {
+        // Checkpoints written before the Scalar-safe optimizer hold TorchSharp's AdamW state (as the shipped aicmet-small does).
+        var dir = Path.Combine(root, "old-optimizer");
+        new Pretrainer(Options(dir, stopAfter: 3)).Run();
+        var optimizerFile = Path.Combine(dir, "optimizer-000003.bin");
+        File.Copy(ZeroShotPK.Tests.Data.DataFiles.Path("data/checkpoints/aicmet-small/optimizer-008500.bin"), optimizerFile, overwrite: true);
+        var e = Assert.Throws<InvalidDataException>(() => new Pretrainer(Options(dir, resume: true)).Run());
+        Assert.Equal($"{optimizerFile}: not a ZeroShotPK optimizer-state file ('ZSPK-ADAMW-1'): it was written by TorchSharp's AdamW " +
+            "(checkpoints of ZeroShotPK before the Scalar-safe optimizer), whose state this code does not read. Start a new run (weights can still be used for prediction).", e.Message);
+    }
+
     private sealed class OnStep(Action<TrainingProgress> action) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => action(value);

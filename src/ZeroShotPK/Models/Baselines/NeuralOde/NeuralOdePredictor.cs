@@ -166,7 +166,7 @@ public sealed class NeuralOdePredictor : IPredictor
             using var mask = tensor(maskData, [b, r], ScalarType.Float64);
             using var z = new Parameter(zeros(b, o.LatentSize, ScalarType.Float64));
             var parameters = net.parameters().Append(z).ToArray();
-            using var optimizer = new NodeAdam(parameters, o.LearningRate, o.Iterations);
+            using var optimizer = new ScalarSafeAdamW(parameters, o.LearningRate);
             // Every number in the loss is a Scalar held until the loop ends (see TorchScalars for why).
             using var half = 0.5.ToScalar();
             using var minusTwo = (-2.0).ToScalar();
@@ -178,6 +178,8 @@ public sealed class NeuralOdePredictor : IPredictor
             {
                 using var scope = NewDisposeScope();
                 optimizer.ZeroGrad();
+                // Cosine decay from lr (first step) towards lr / 10.
+                optimizer.LearningRate = o.LearningRate / 10 + (o.LearningRate - o.LearningRate / 10) * 0.5 * (1 + Math.Cos(Math.PI * it / o.Iterations));
                 var logC = grid.LogCentral(net, z);
                 var resid = (y - logC) * mask;
                 var logSigma = net.LogSigma;
