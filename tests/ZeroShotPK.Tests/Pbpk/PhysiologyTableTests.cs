@@ -37,6 +37,12 @@ public class PhysiologyTableTests
         var human = PhysiologyTable.Load(Species.Human).Reference();
         Assert.Equal(14.5, human.Volume(Tissue.Adipose), 1e-3);          // ICRP 89 Table 2.8, separable adipose
         Assert.Equal(0.255 * 390, human.Flow(Tissue.Liver), 1e-6);       // ICRP 89 Table 2.40: liver 25.5% of CO
+        // McNally et al. 2014 reference man (httk data-raw/McNally2014_data.csv): pancreas 0.14 kg and 1% of CO;
+        // gut = small + large intestine (HuisingaR) + stomach 0.15 kg, 1% of CO.
+        Assert.Equal(0.14, human.Volume(Tissue.Pancreas), 1e-3);
+        Assert.Equal(0.01 * 390, human.Flow(Tissue.Pancreas), 1e-6);
+        Assert.Equal(1.02 + 0.15, human.Volume(Tissue.Gut), 1e-3);
+        Assert.Equal((0.10 + 0.04 + 0.01) * 390, human.Flow(Tissue.Gut), 1e-6);
         var rat = PhysiologyTable.Load(Species.Rat).Reference();
         Assert.Equal(0.106 * 0.25, rat.Volume(Tissue.Adipose), 1e-9);    // Brown 1997 Table 13
         Assert.Equal(0.064 * 0.25, rat.BloodVolume, 1e-9);               // Diehl 2001
