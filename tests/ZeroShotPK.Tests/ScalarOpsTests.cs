@@ -19,6 +19,7 @@ public class ScalarOpsTests
         Assert.Equal(new[] { 0f, 3f, 0.5f }, x.RSub(1).data<float>().ToArray());
         Assert.Equal(new[] { 2f, -1f, 4f }, x.RDiv(2).data<float>().ToArray());
         Assert.Equal(new[] { 1f, 4f, 0.25f }, x.Pow(2).data<float>().ToArray());
+        Assert.Equal(new[] { 1f, 4f, 0.25f }, x.Square().data<float>().ToArray());
         Assert.Equal(new[] { 1f, 0f, 0.5f }, x.ClampMin(0).data<float>().ToArray());
         Assert.Equal(new[] { 0.75f, -2f, 0.5f }, x.ClampMax(0.75).data<float>().ToArray());
         Assert.Equal(new[] { 1f, -1f, 0.5f }, x.Clamp(-1, 1).data<float>().ToArray());

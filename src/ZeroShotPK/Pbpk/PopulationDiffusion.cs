@@ -232,7 +232,7 @@ public sealed class PopulationDiffusion : IDisposable
                 var x0Hat = (xt - sqrt(ab.RSub(1)) * epsHat) / sqrt(ab);
                 var penalty = Penalty(x0Hat); // [B]
                 // Weight alpha-bar^2: x0-hat is only informative at low noise.
-                var physics = (ab.squeeze(1).square() * penalty).mean();
+                var physics = (ab.squeeze(1).Square() * penalty).mean();
                 loss = loss.Plus(physics.Mul(cfg.PhysicsWeight));
                 physicsValue = physics.item<float>();
             }
@@ -261,7 +261,7 @@ public sealed class PopulationDiffusion : IDisposable
         // x0-hat at high noise can be far out; clamping keeps exp finite (those steps carry little weight anyway).
         var logx = (z.Clamp(-8, 8) * c.Std).Plus(c.Mean);
         var x = exp(logx);
-        static Tensor Huber(Tensor r) => sqrt(r.square().Add(1)).Sub(1);
+        static Tensor Huber(Tensor r) => sqrt(r.Square().Add(1)).Sub(1);
         var bw = x[.., 0];
         var co = x[.., 2];
         var volErr = ((x * c.VolumeMask).sum(1) / bw).Sub(1).Div(0.05);

@@ -50,6 +50,9 @@ internal static class ScalarOps
         return reciprocal.mul(s);
     }
 
+    /// <summary>t * t (TorchSharp's square() is pow with a temporary Scalar 2).</summary>
+    public static Tensor Square(this Tensor t) => t.mul(t);
+
     public static Tensor Pow(this Tensor t, double v) { using var s = v.ToScalar(); return t.pow(s); }
     public static Tensor ClampMin(this Tensor t, double v) { using var s = v.ToScalar(); return t.clamp_min(s); }
     public static Tensor ClampMax(this Tensor t, double v) { using var s = v.ToScalar(); return t.clamp_max(s); }

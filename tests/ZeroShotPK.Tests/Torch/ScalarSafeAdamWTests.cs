@@ -26,7 +26,7 @@ public class ScalarSafeAdamWTests
         var y = tensor(Targets, [8]);
         var prediction = x.matmul(p[0]).tanh().matmul(p[1]);
         var residual = prediction - y;
-        residual.square().mean().backward();
+        residual.Square().mean().backward();
     }
 
     /// <summary>Learning rate of step k: changes every step so the schedule path is exercised too.</summary>

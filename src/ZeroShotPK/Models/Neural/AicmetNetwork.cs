@@ -181,9 +181,9 @@ public sealed class AicmetNetwork : Module
     private static Tensor Kl(Tensor muQ, Tensor sQ, Tensor muP, Tensor sP)
     {
         // KL(N(muQ, sQ^2) || N(muP, sP^2)) summed over the last dimension.
-        using var vq = sQ.square();
-        using var vp = sP.square();
-        using var d = muQ.sub(muP).square();
+        using var vq = sQ.Square();
+        using var vp = sP.Square();
+        using var d = muQ.sub(muP).Square();
         using var term = vq.Plus(d).div(vp).Plus(vp.log()).sub(vq.log()).Sub(1);
         return term.sum(-1).Mul(0.5);
     }
@@ -191,7 +191,7 @@ public sealed class AicmetNetwork : Module
     private static (Tensor Nll, Tensor Points) Likelihood(Tensor mu, Tensor sigma, AicmetBatch batch)
     {
         using var z = batch.QueryValue.sub(mu).div(sigma);
-        using var gauss = z.square().Mul(0.5).Plus(sigma.log()).Add(0.5 * Math.Log(2 * Math.PI));
+        using var gauss = z.Square().Mul(0.5).Plus(sigma.log()).Add(0.5 * Math.Log(2 * Math.PI));
         using var obsTerm = gauss.mul(batch.ObservedMask);
         // Censored (BLQ): the probability of a value below the limit, -log Phi((level - mu) / sigma).
         using var cdf = special.ndtr(z);
@@ -275,10 +275,10 @@ public sealed class AicmetNetwork : Module
     {
         using var scope = NewDisposeScope();
         var (mu0, _) = Predict(batch, 0);
-        var err = batch.QueryValue.sub(mu0.squeeze(0)).square().mul(batch.ObservedMask).sum();
+        var err = batch.QueryValue.sub(mu0.squeeze(0)).Square().mul(batch.ObservedMask).sum();
         var (mu, sigma) = Predict(batch, samples, generator);
         var z = batch.QueryValue.unsqueeze(0).sub(mu).div(sigma);
-        var logPdf = z.square().Mul(-0.5).sub(sigma.log()).Sub(0.5 * Math.Log(2 * Math.PI));
+        var logPdf = z.Square().Mul(-0.5).sub(sigma.log()).Sub(0.5 * Math.Log(2 * Math.PI));
         var logCdf = special.ndtr(z).Add(1e-12).log();
         double logM = Math.Log(mu.shape[0]);
         var mixPdf = logPdf.logsumexp(0).Sub(logM);

@@ -112,7 +112,7 @@ internal sealed class NeuralOdeNet : nn.Module
     public Tensor Derivative(Tensor s, Tensor hidden0, Tensor bias2, Tensor routing, Tensor? input)
     {
         var a = torch.addmm(hidden0, s, w1s, 1, 1).tanh();
-        var r = Softplus(torch.addmm(bias2, a, w2, 1, 1));
+        var r = torch.addmm(bias2, a, w2, 1, 1).Softplus();
         var ds = (r * s).matmul(routing);
         return input is null ? ds : ds.add(input, TorchScalars.One);
     }
@@ -130,7 +130,4 @@ internal sealed class NeuralOdeNet : nn.Module
 
     /// <summary>Sum of squares as x·x (TorchSharp's square() is pow with a temporary Scalar 2).</summary>
     internal static Tensor SquaredSum(Tensor x) => x.mul(x).sum();
-
-    /// <summary>log(1 + exp(x)) as relu(x) + log1p(exp(-|x|)): stable for any x and free of temporary Scalars (TorchSharp's softplus makes two).</summary>
-    internal static Tensor Softplus(Tensor x) => x.relu().add(x.abs().neg().exp().log1p(), TorchScalars.One);
 }
