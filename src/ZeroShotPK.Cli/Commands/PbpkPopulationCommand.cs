@@ -92,6 +92,8 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
             var sampler = new ReferencePopulation(table);
             population = WithProgress($"reference {species}", s.N, p => sampler.Sample(s.N, s.Seed, p));
             AnsiConsole.MarkupLine($"reference sampler: {s.N} individuals in {sw.Elapsed.TotalSeconds:F2} s, redraw rate {100 * sampler.RedrawRate:F2}%");
+            if (sampler.RedrawCauses.Count > 0)
+                AnsiConsole.MarkupLine(Markup.Escape("redraws by first broken rule: " + string.Join(", ", sampler.RedrawCauses.Take(5).Select(kv => $"{kv.Key} {100 * kv.Value:F2}%"))));
         }
         else
         {
