@@ -60,19 +60,28 @@ public class PhysiologyConstraintTests
         Assert.Equal(a[2999].ToVector(), b[2999].ToVector());
         Assert.NotEqual(a[0].BodyWeight, c[0].BodyWeight);
         Assert.Equal(0, Rules.Evaluate(a).Any.Count);
-        Assert.True(sampler.RedrawRate < 0.03, $"redraw rate {sampler.RedrawRate}");
+        // Adipose as the remainder (issue #8, fourth pass): 2.9% of 20,000 draws are redrawn, nearly all for an adipose remainder
+        // below its range (under 4% of body weight, or negative); this seed gives 3.2%, the binomial SD at 3000 is 0.3 points.
+        Assert.True(sampler.RedrawRate < 0.04, $"redraw rate {sampler.RedrawRate}");
+        Assert.True(sampler.RedrawCauses.Where(kv => kv.Key.Contains("V_Adipose")).Sum(kv => kv.Value) > 0.95 * sampler.RedrawRate);
+        Assert.Equal(sampler.RedrawRate, sampler.RedrawCauses.Values.Sum(), 1e-12);
         foreach (var p in a)
         {
             Assert.Equal(p.BodyWeight, p.TotalVolume, 1e-9 * p.BodyWeight);
             Assert.Equal(p.CardiacOutput, p.SystemicFlowSum, 1e-9 * p.CardiacOutput);
         }
         var bw = a.Select(p => Math.Log(p.BodyWeight)).ToArray();
-        var liver = a.Select(p => Math.Log(p.Volume(Tissue.Liver))).ToArray();
-        var co = a.Select(p => Math.Log(p.CardiacOutput)).ToArray();
-        Assert.True(MathNet.Numerics.Statistics.Correlation.Pearson(bw, liver) > 0.5);
-        Assert.True(MathNet.Numerics.Statistics.Correlation.Pearson(bw, co) > 0.5);
-        // Median body weight ~ 73 kg (log-normal, CV 18%): SE of the mean log is 0.18/sqrt(3000) = 0.003.
-        Assert.Equal(Math.Log(73), bw.Average(), 0.015);
+        double R(Func<Physiology, double> f) => MathNet.Numerics.Statistics.Correlation.Pearson(bw, a.Select(p => Math.Log(f(p))));
+        // Lean organs follow fat-free mass (elasticity 0.57 to body weight) under a large McNally residual: liver r ~ 0.44;
+        // bone (residual CV 0.01) follows it almost exactly; brain has no size covariate; adipose takes the rest.
+        Assert.InRange(R(p => p.Volume(Tissue.Liver)), 0.35, 0.55);
+        Assert.True(R(p => p.Volume(Tissue.Bone)) > 0.9);
+        Assert.InRange(R(p => p.Volume(Tissue.Brain)), -0.06, 0.06);
+        Assert.True(R(p => p.Volume(Tissue.Adipose)) > 0.7);
+        Assert.True(R(p => p.CardiacOutput) > 0.5);
+        // Median body weight ~ 73 kg (log-normal, CV 18%): SE of the mean log is 0.18/sqrt(3000) = 0.003; redrawing the
+        // leanest individuals moves it up by about 0.01.
+        Assert.Equal(Math.Log(73), bw.Average(), 0.02);
     }
 
     [Fact]
