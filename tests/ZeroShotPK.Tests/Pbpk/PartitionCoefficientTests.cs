@@ -46,6 +46,7 @@ public class PartitionCoefficientTests
         // Heart: the 2006 water 0.568 is well below the 2005 fEW + fIW (0.320 + 0.456): residual blood removed.
         Assert.Equal(0.5 * (0.568 + 0.7 * 0.0106 + (2 - 1 - 0.7 * 0.0013) * 0.160), kp[(int)Tissue.Heart], 1e-9);
         // A weak acid with the same inputs binds albumin instead (ratio 0.064); at pKa 20 it is unionised like a neutral.
+        // (Ionised acids see fEW 0.118 and fIW 0.726 - 0.118 = 0.608 separately; cefazolin in the published-Kpu test checks that.)
         var acid = PartitionCoefficients.RodgersRowland(Neutral(-12, 0.5) with { Class = IonClass.Acid, Pka = 20 });
         Assert.Equal(0.5 * (0.726 + 0.7 * 0.0072 + (2 - 1 - 0.7 * 0.0013) * 0.064), acid[(int)Tissue.Muscle], 1e-6);
         // fu = 1 leaves nothing for plasma phospholipids to bind: the equation is inconsistent and says so.
@@ -75,8 +76,8 @@ public class PartitionCoefficientTests
     /// Tolerance (relative, per tissue) and why: the published values carry 2-3 digits and our composition table was read in
     /// a different secondary source than the one the authors used (fNP differs by up to 5% between them), so 5% for the
     /// base equation, whose acidic-phospholipid term dominates; 25% for base adipose, whose small Kpu is sensitive to the
-    /// adipose water and lipid split (acebutolol 1.01 vs 0.82); 10% for cefazolin, phenobarbital and ethoxybenzamide (largest
-    /// deviations 9%, 8%, 7%) and 15% for alfentanil (6-12% high in every tissue). The 2006 drugs match only with the 2006
+    /// adipose water and lipid split (acebutolol 1.01 vs 0.82); 5% for cefazolin (largest deviation 2%), 10% for phenobarbital
+    /// and ethoxybenzamide (8%, 7%) and 15% for alfentanil (5-12% high in every tissue). The 2006 drugs match only with the 2006
     /// residual-blood-corrected tissue water (with the 2005 fEW + fIW, ethoxybenzamide heart, lung and spleen were 28-36% high:
     /// the published heart 0.79 and spleen 0.78 lie at the 2005 water alone, 0.776 and 0.786; see data/pbpk/README.md).
     /// </summary>
@@ -86,7 +87,7 @@ public class PartitionCoefficientTests
         { "acebutolol", IonClass.Base, 1.87, 9.7, 0.79, 1.09, "Bone Brain Gut Heart Kidney Liver Lung Muscle Skin", "2.34 2.57 6.45 6.1 11.8 11.0 9.67 4.84 3.85", 0.05 },
         { "bisoprolol", IonClass.Base, 1.87, 9.4, 0.85, 1.36, "Adipose", "1.79", 0.25 },
         { "acebutolol", IonClass.Base, 1.87, 9.7, 0.79, 1.09, "Adipose", "0.82", 0.25 },
-        { "cefazolin", IonClass.Acid, 0.3, 2.3, 0.16, 0.55, "Bone Gut Heart Kidney Liver Lung Muscle Skin", "0.74 1.28 1.23 1.1 0.79 1.52 0.69 1.92", 0.10 },
+        { "cefazolin", IonClass.Acid, 0.3, 2.3, 0.16, 0.55, "Bone Gut Heart Kidney Liver Lung Muscle Skin", "0.74 1.28 1.23 1.1 0.79 1.52 0.69 1.92", 0.05 },
         { "phenobarbital", IonClass.Acid, 1.6, 7.4, 0.64, 0.861, "Gut Heart Kidney Liver Lung Muscle Skin Adipose", "1.43 0.88 0.97 0.92 1.07 0.79 1.84 1.23", 0.10 },
         { "alfentanil", IonClass.Base, 2.2, 6.5, 0.11, 1, "Brain Gut Heart Kidney Liver Lung Muscle Pancreas Skin Spleen Adipose", "6.3 7.33 3.97 4.24 4.05 5.48 2.88 6.71 10.7 2.7 9.2", 0.15 },
         { "ethoxybenzamide", IonClass.Neutral, 0.77, null, 0.5, 1, "Brain Gut Heart Kidney Lung Muscle Skin Spleen Adipose", "1.03 1.1 0.79 0.91 0.86 0.85 1.11 0.78 0.48", 0.10 },
