@@ -6,6 +6,7 @@ using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Priors;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Training;
 

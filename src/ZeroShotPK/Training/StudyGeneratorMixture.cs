@@ -1,5 +1,6 @@
 using ZeroShotPK.Data;
 using ZeroShotPK.Priors;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Training;
 

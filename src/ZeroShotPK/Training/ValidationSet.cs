@@ -3,6 +3,7 @@ using ZeroShotPK.Data;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Priors;
 using static TorchSharp.torch;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Training;
 

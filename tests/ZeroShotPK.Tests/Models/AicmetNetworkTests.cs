@@ -123,3 +123,38 @@ public class AicmetNetworkTests
         }
     }
 }
+
+[Collection(TorchCollection.Name)]
+public class AicmetFourCompartmentTests
+{
+    [Fact]
+    public void PaperPriorFourCompartmentStudiesTensorizeAndGiveFiniteLossAndPredictions()
+    {
+        // The paper prior draws depot + central + up to 3 peripherals; the tensorizer sees only doses and samples, so a
+        // 4-compartment study must batch like any other, beside a 2-compartment one.
+        var generator = ZeroShotPK.Priors.PriorStudyGenerator.Load("paper");
+        var drawn = Enumerable.Range(0, 200).Select(s => generator.GenerateWithTruth(s)).ToList();
+        var four = drawn.First(d => d.Truth.Model.Compartments == 4);
+        var two = drawn.First(d => d.Truth.Model.Compartments == 2);
+        var options = new AicmetTraining { MaxTargets = 3, MaxKnownSamples = 4, NoContextProbability = 0, NoKnownProbability = 0 };
+        var rng = new Random(5);
+        var tasks = new[] { TaskSampler.Sample(four.Study, options, rng), TaskSampler.Sample(two.Study, options, rng) };
+
+        manual_seed(3);
+        using var model = new AicmetNetwork(AicmetConfig.Small.Architecture);
+        using var scope = NewDisposeScope();
+        using var batch = AicmetTensorizer.Build(tasks);
+        Assert.Equal(2, batch.Size);
+        Assert.True(batch.Tokens.isfinite().all().item<bool>());
+        Assert.True(batch.ObservedMask.sum().item<float>() > 0);
+        var loss = model.Loss(batch, 1.0);
+        Assert.True(double.IsFinite(loss.Loss.item<float>()));
+        loss.Loss.backward();
+        Assert.All(model.parameters(), p => Assert.True(p.grad is null || p.grad.isfinite().all().item<bool>()));
+        model.eval();
+        using var _ = no_grad();
+        var (mu, sigma) = model.Predict(batch, 0);
+        Assert.True(mu.isfinite().all().item<bool>() && sigma.isfinite().all().item<bool>());
+        Assert.True(sigma.min().item<float>() > 0);
+    }
+}

@@ -14,33 +14,6 @@ public class PriorPredictiveTests
         return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("repository root not found"), relative);
     }
 
-    internal static readonly string[] Features = ["CmaxPerDose", "Tmax", "HalfLife"];
-
-    /// <summary>(Cmax/dose, Tmax, terminal half-life) of each individual by NCA; half-life NaN when not estimable.</summary>
-    internal static IEnumerable<double[]> Summaries(IEnumerable<Individual> individuals) => individuals
-        .Where(i => i.Observations.Any(o => !o.IsBlq))
-        .Select(i =>
-        {
-            var nca = Nca.Compute(i);
-            return new[] { nca.Cmax / i.Doses.Sum(d => d.Amount), nca.Tmax, nca.HalfLife };
-        });
-
-    /// <summary>Percentile of the dataset's median individual, per feature, among the route-matched simulated individuals.</summary>
-    internal static double[] Percentiles(Study real, IReadOnlyList<SimulatedStudy> sims, Route route)
-    {
-        var sim = Summaries(sims.Where(s => s.Truth.Route == route).SelectMany(s => s.Study.Individuals)).ToArray();
-        var obs = Summaries(real.Individuals).ToArray();
-        var result = new double[Features.Length];
-        for (var k = 0; k < Features.Length; k++)
-        {
-            var values = obs.Select(r => r[k]).Where(double.IsFinite).Order().ToArray();
-            var median = values[values.Length / 2];
-            var pool = sim.Select(r => r[k]).Where(double.IsFinite).ToArray();
-            result[k] = pool.Count(v => v <= median) / (double)pool.Length;
-        }
-        return result;
-    }
-
     private static readonly Dictionary<string, SimulatedStudy[]> Samples = [];
 
     /// <summary>600 studies of a built-in prior (seed 11), shared by the tests of this class.</summary>
@@ -63,11 +36,13 @@ public class PriorPredictiveTests
     public void PaperPriorCoversBothRealDatasetsInsideTheFiveToNinetyFivePercentBand(string dataset, Route route)
     {
         var real = NonmemCsv.ReadStudy(RepoFile($"data/{dataset}.csv"));
-        Assert.All(real.Individuals, i => Assert.Equal(route, i.Doses[0].Route));
-        var percentiles = Percentiles(real, Sample("paper"), route);
-        for (var k = 0; k < Features.Length; k++)
-            Assert.True(percentiles[k] is >= 0.05 and <= 0.95,
-                $"{dataset}: median {Features[k]} at the {percentiles[k]:P1} percentile of the paper prior's {route} individuals");
+        var check = PriorPredictiveCheck.Run(real, Sample("paper"));
+        Assert.Equal(route, check.Route);
+        Assert.Equal(real.Individuals.Count, check.Subjects);
+        foreach (var f in check.Features)
+            Assert.True(f.MedianPercentile is >= 0.05 and <= 0.95,
+                $"{dataset}: median {f.Name} at the {f.MedianPercentile:P1} percentile of the paper prior's {route} individuals");
+        Assert.True(check.MedianInside());
     }
 
     [Fact]
@@ -75,7 +50,42 @@ public class PriorPredictiveTests
     {
         // Why the paper prior widens the IV part: under the default prior indometacin's dose-normalised peak is in the top 5%.
         var real = NonmemCsv.ReadStudy(RepoFile("data/indometacin.csv"));
-        var percentiles = Percentiles(real, Sample("default"), Route.IvBolus);
-        Assert.True(percentiles[0] > 0.95, $"Cmax/dose at the {percentiles[0]:P1} percentile");
+        var check = PriorPredictiveCheck.Run(real, Sample("default"));
+        var cmax = check.Features[0];
+        Assert.Equal("CmaxPerDose", cmax.Name);
+        Assert.True(cmax.MedianPercentile > 0.95, $"Cmax/dose at the {cmax.MedianPercentile:P1} percentile");
+        Assert.False(check.MedianInside());
+        Assert.True(cmax.ObservedMedian > cmax.Simulated95);
+    }
+}
+
+public class PriorPredictiveCheckTests
+{
+    [Fact]
+    public void PercentilesCountSimulatedSubjectsAtOrBelowAndNameTheRoute()
+    {
+        // A study identical to the simulated one sits at the median's own rank; a tenfold higher peak sits above all.
+        var sims = Enumerable.Range(0, 40).Select(i => PriorStudyGenerator.Load("default").GenerateWithTruth(Rng.DeriveSeed(3, i)))
+            .Where(s => s.Truth.Route == Route.Oral).ToArray();
+        var copy = sims[0].Study;
+        var check = PriorPredictiveCheck.Run(copy, sims);
+        Assert.Equal(Route.Oral, check.Route);
+        Assert.InRange(check.Features[0].MedianPercentile, 0.0, 1.0);
+        var high = new Study("high", copy.Individuals.Select(i => new Individual(i.Id, i.Doses,
+            i.Observations.Select(o => o with { Value = o.Value * 1000 }))).ToArray());
+        var highCheck = PriorPredictiveCheck.Run(high, sims);
+        Assert.True(highCheck.Features[0].MedianPercentile > check.Features[0].MedianPercentile);
+        Assert.Equal(1.0, highCheck.Features[0].MedianPercentile, 3);
+        Assert.Equal(check.Features[1].ObservedMedian, highCheck.Features[1].ObservedMedian); // Tmax unchanged by scaling
+    }
+
+    [Fact]
+    public void MixedRoutesAreRefusedWithTheStudyName()
+    {
+        var study = new Study("mixed", [
+            new Individual("1", [DosingEvent.Oral(0, 100)], [new Observation(1, 2)]),
+            new Individual("2", [DosingEvent.Bolus(0, 100)], [new Observation(1, 2)])]);
+        var e = Assert.Throws<ArgumentException>(() => PriorPredictiveCheck.Run(study, []));
+        Assert.StartsWith("study 'mixed': a prior predictive check compares one route; found Oral, IvBolus.", e.Message);
     }
 }
