@@ -8,7 +8,7 @@ public static class BodyComposition
 {
     /// <summary>
     /// Fat-free mass of an adult man, kg: 9270 W / (6680 + 216 W / H^2), W in kg, H in m (Janmahasatian et al. 2005,
-    /// Clin. Pharmacokinet. 44:1051; recalled, see data/pbpk/README.md). It saturates in W: extra weight at a given height is
+    /// Clin. Pharmacokinet. 44:1051; coefficients as in InsightRX/clinPK calc_ffm, see data/pbpk/README.md). It saturates in W: extra weight at a given height is
     /// mostly fat, which is what lets adipose, as the remainder, carry most of the body-weight variability.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Body weight or height not positive.</exception>
