@@ -53,6 +53,10 @@ internal sealed class NodeGrid : IDisposable
     public int LastSubsteps { get; private set; }
     /// <summary>True when the last <see cref="LogCentral"/> needed more than <see cref="MaxSubsteps"/> substeps in some step and took that many (so h·r may exceed 1 there).</summary>
     public bool Underresolved { get; private set; }
+    /// <summary>When set, <see cref="LogCentral"/> counts recorded central amounts that are not positive (a read-back per call) into <see cref="LastNonPositive"/>.</summary>
+    public bool TrackPositivity { get; set; }
+    /// <summary>Recorded central amounts ≤ 0 (or not finite) in the last <see cref="LogCentral"/>, whose log the floor replaced; counted only with <see cref="TrackPositivity"/>.</summary>
+    public int LastNonPositive { get; private set; }
 
     /// <summary>Builds the grid; every record time must be after the individual's first dose.</summary>
     /// <param name="items">Individuals with the (unscaled) times to record, in order.</param>
@@ -182,6 +186,11 @@ internal sealed class NodeGrid : IDisposable
         Underresolved = underresolved;
         var central = stack(recorded, 1);
         var index = Batch == 1 && bz > 1 ? RecordIndex.expand(bz, -1) : RecordIndex;
+        if (TrackPositivity)
+        {
+            using var values = central.gather(1, index).detach();
+            LastNonPositive = values.data<double>().ToArray().Count(v => !(v > 0) || !double.IsFinite(v));
+        }
         // Below 1e-300 the state is numerically zero (before absorption); the floor keeps the log finite.
         return central.gather(1, index).clamp_min(TorchScalars.Tiny).log().add(readOut, TorchScalars.One);
     }
