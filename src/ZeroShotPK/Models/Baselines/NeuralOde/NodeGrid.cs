@@ -53,6 +53,8 @@ internal sealed class NodeGrid : IDisposable
     public int LastSubsteps { get; private set; }
     /// <summary>True when the last <see cref="LogCentral"/> needed more than <see cref="MaxSubsteps"/> substeps in some step and took that many (so h·r may exceed 1 there).</summary>
     public bool Underresolved { get; private set; }
+    /// <summary>Step-size control on (the default); off only in tests that show what it prevents.</summary>
+    internal bool StepControl { get; set; } = true;
     /// <summary>When set, <see cref="LogCentral"/> counts recorded central amounts that are not positive (a read-back per call) into <see cref="LastNonPositive"/>.</summary>
     public bool TrackPositivity { get; set; }
     /// <summary>Recorded central amounts ≤ 0 (or not finite) in the last <see cref="LogCentral"/>, whose log the floor replaced; counted only with <see cref="TrackPositivity"/>.</summary>
@@ -171,8 +173,8 @@ internal sealed class NodeGrid : IDisposable
             double hr = 0;
             for (int i = 0; i < Batch; i++) hr = Math.Max(hr, hostH[j][i] * (Batch == bz ? bound[i] : boundAll));
             double need = Math.Ceiling(hr);
-            int parts = need <= 1 ? 1 : (int)Math.Min(need, MaxSubsteps);
-            underresolved |= need > MaxSubsteps;
+            int parts = need <= 1 || !StepControl ? 1 : (int)Math.Min(need, MaxSubsteps);
+            underresolved |= StepControl && need > MaxSubsteps;
             var input = Inputs.GetValueOrDefault(j);
             if (parts == 1) s = net.Rk4Step(s, H[j], HalfH[j], SixthH[j], hidden0, bias2, routing, input);
             else
