@@ -26,7 +26,7 @@ public sealed class NlmePopulationFitter
     private readonly Lock _lock = new();
 
     /// <summary>Creates a fitter.</summary>
-    /// <param name="model">Model per context study; null = the best by BIC of <see cref="NlmeModel.CandidatesForStudy"/> (with additive error for Lindstrom-Bates).</param>
+    /// <param name="model">Model per context study; null = the best by BIC of <see cref="NlmeModel.CandidatesForStudy"/> (for Lindstrom-Bates: <see cref="NlmeModel.ForStudy"/> with additive error).</param>
     /// <param name="estimation">Estimation algorithm.</param>
     /// <param name="options">Estimation settings.</param>
     public NlmePopulationFitter(Func<Study, NlmeModel>? model = null, NlmeEstimation estimation = NlmeEstimation.Focei, NlmeOptions? options = null)
@@ -46,9 +46,10 @@ public sealed class NlmePopulationFitter
         if (context.Individuals.Count == 0) throw new ArgumentException($"study '{context.Name}': the context is empty; a population fit needs individuals.", nameof(context));
         string key = context.Name + "\u0001" + string.Join("\u0001", context.Individuals.Select(i => $"{i.Id}:{i.Observations.Count}"));
         lock (_lock) if (_cache.TryGetValue(key, out var hit)) return hit;
-        // Lindstrom-Bates takes additive error only: its candidates get it (before, the default combined-error model made every --estimation lb fit throw).
-        var models = _model is not null ? [_model(context)]
-            : Estimation == NlmeEstimation.LindstromBates ? NlmeModel.CandidatesForStudy(context).Select(m => m.WithError(ResidualError.Additive)).ToArray()
+        // Lindstrom-Bates takes additive error only (before, the default combined-error model made every --estimation lb
+        // fit throw), and no structural choice: its Nelder-Mead step did not converge on the 2-compartment oral model.
+        IReadOnlyList<NlmeModel> models = _model is not null ? [_model(context)]
+            : Estimation == NlmeEstimation.LindstromBates ? [NlmeModel.ForStudy(context).WithError(ResidualError.Additive)]
             : NlmeModel.CandidatesForStudy(context);
         NlmeFit? fit = null;
         foreach (var model in models)
