@@ -169,7 +169,7 @@ public static class DiagnosticCharts
         foreach (var (name, curve) in list)
         {
             var pts = curve.Points.OrderBy(p => p.Nominal).ToList();
-            string suffix = curve.Source == PitSource.LogNormalFromQuantiles ? " (from quantiles)" : "";
+            string suffix = curve.Source != PitSource.Samples ? " (from quantiles)" : "";
             charts.Add(Chart.Line<double, double, string>(x: pts.Select(p => p.Nominal), y: pts.Select(p => p.Empirical),
                 Name: name + suffix, ShowMarkers: true));
         }

@@ -38,7 +38,7 @@ public sealed record GofPoint(string IndividualId, double Time, double Observed,
 /// undefined: those intervals are counted in <paramref name="NonPositiveLowerCount"/> and left out of this mean only
 /// (coverage and <paramref name="MeanIntervalWidth"/> use every interval).
 /// </param>
-/// <param name="PitSource">How PIT values were obtained; <see cref="PitSource.LogNormalFromQuantiles"/> if any prediction lacked samples.</param>
+/// <param name="PitSource">How PIT values were obtained: <see cref="PitSource.LogNormalFromQuantiles"/> if any prediction lacked samples, <see cref="PitSource.NormalFromQuantiles"/> if all of those that lacked them had a lower end ≤ 0.</param>
 /// <param name="NonPositiveLowerCount">Scored observations whose 90% interval's lower end is ≤ 0 (left out of <paramref name="MeanLogIntervalWidth"/>).</param>
 public sealed record GofSummary(int Count, int BlqCount, double LogRmse, double MeanIndividualLogRmse, double Bias,
     double Coverage90, double MeanIntervalWidth, double MeanLogIntervalWidth, PitSource PitSource, int NonPositiveLowerCount = 0);
@@ -98,7 +98,8 @@ public sealed class GoodnessOfFit
                     if (!(obs.Value > 0))
                         throw new ArgumentException($"individual '{ind.Id}' t={t}: observed value {obs.Value} is not positive and not flagged BLQ.", nameof(pairs));
                     var (u, s) = PredictiveDistribution.Cdf(pred, j, obs.Value);
-                    if (s == PitSource.LogNormalFromQuantiles) source = s;
+                    // Any quantile-based PIT marks the table; the log-normal one wins over the normal one (the usual case).
+                    if (s == PitSource.LogNormalFromQuantiles || (s == PitSource.NormalFromQuantiles && source == PitSource.Samples)) source = s;
                     pit = u;
                     npd = Normal.InvCDF(0, 1, Math.Clamp(u, 1e-6, 1 - 1e-6));
                     double r = Math.Log(obs.Value) - Math.Log(pred.Median[j]);
