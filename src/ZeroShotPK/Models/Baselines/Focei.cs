@@ -14,7 +14,10 @@ public sealed class NlmeOptions
     /// </summary>
     public bool IncludePreDose { get; init; }
 
-    /// <summary>Starting Theta (log scale, model order); null = from a naive pooled fit of the data.</summary>
+    /// <summary>
+    /// Starting Theta (log scale, model order); null = two starts, the naive pooled fit of the data and the NCA guess it
+    /// starts from, of which <see cref="Focei.Fit"/> keeps the higher likelihood (Lindstrom-Bates uses the pooled one).
+    /// </summary>
     public double[]? InitialTheta { get; init; }
 
     /// <summary>Starting Omega variances for the parameters with random effects; null = 0.09 each.</summary>
