@@ -74,12 +74,16 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         EvaluationCsv.WritePredictions(Path.Combine(settings.Out, "predictions.csv"), rows);
         EvaluationCsv.WriteSummary(Path.Combine(settings.Out, "summary.csv"), summaries);
 
-        var table = new Table().AddColumns("method", "dataset", "individuals", "log-RMSE", "coverage 90%", "seconds", "scored", "skipped");
+        var table = new Table().AddColumns("method", "dataset", "individuals", "log-RMSE", "coverage 90%", "seconds", "scored", "skipped", "flagged");
         foreach (var s in summaries)
             table.AddRow(s.Method, s.Dataset, s.Individuals.ToString(), s.LogRmse.ToString("F4"), s.Coverage90.ToString("F3"),
-                s.Seconds.ToString("F2"), s.ObservationsScored.ToString(), s.ObservationsSkipped.ToString());
+                s.Seconds.ToString("F2"), s.ObservationsScored.ToString(), s.ObservationsSkipped.ToString(), s.Flagged.ToString());
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(settings.Out, "predictions.csv"))} and summary.csv (skipped = BLQ, DV <= 0 or pre-dose samples, not scored)");
+        // Flagged predictions stay in the scores; their warnings are shown so that nothing is dropped silently.
+        var warnings = runs.Values.SelectMany(r => r).SelectMany(r => (r.Warnings ?? []).Select(w => $"{r.Summary.Method}: {w}")).ToArray();
+        foreach (var w in warnings.Take(20)) AnsiConsole.MarkupLine($"[yellow]warning[/] {Markup.Escape(w)}");
+        if (warnings.Length > 20) AnsiConsole.MarkupLine($"[yellow]... and {warnings.Length - 20} more warnings (FLAGGED = 1 in predictions.csv)[/]");
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(settings.Out, "predictions.csv"))} and summary.csv (skipped = BLQ, DV <= 0 or pre-dose samples, not scored; flagged = held-out individuals whose method reported a problem with its fit, still scored)");
         return 0;
     }
 }

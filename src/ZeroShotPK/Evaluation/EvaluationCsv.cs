@@ -7,10 +7,10 @@ namespace ZeroShotPK.Evaluation;
 public static class EvaluationCsv
 {
     /// <summary>Header of predictions.csv.</summary>
-    public const string PredictionsHeader = "METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED";
+    public const string PredictionsHeader = "METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED,FLAGGED";
 
     /// <summary>Header of summary.csv.</summary>
-    public const string SummaryHeader = "METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED";
+    public const string SummaryHeader = "METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED,N_FLAGGED";
 
     /// <summary>Writes one row per predicted observation.</summary>
     public static void WritePredictions(string path, IEnumerable<PredictionRow> rows)
@@ -18,7 +18,7 @@ public static class EvaluationCsv
         var sb = new StringBuilder(PredictionsHeader).Append('\n');
         foreach (var r in rows)
             sb.Append(Field(r.Method)).Append(',').Append(Field(r.Dataset)).Append(',').Append(Field(r.Id)).Append(',').Append(Num(r.Time)).Append(',').Append(Num(r.Dv)).Append(',')
-              .Append(Num(r.Pred)).Append(',').Append(Num(r.Lo90)).Append(',').Append(Num(r.Hi90)).Append(',').Append(r.Scored ? '1' : '0').Append('\n');
+              .Append(Num(r.Pred)).Append(',').Append(Num(r.Lo90)).Append(',').Append(Num(r.Hi90)).Append(',').Append(r.Scored ? '1' : '0').Append(',').Append(r.Flagged ? '1' : '0').Append('\n');
         WriteAtomic(path, sb.ToString());
     }
 
@@ -29,7 +29,7 @@ public static class EvaluationCsv
         foreach (var s in rows)
             sb.Append(Field(s.Method)).Append(',').Append(Field(s.Dataset)).Append(',').Append(s.Individuals).Append(',')
               .Append(s.LogRmse.ToString("F4", CultureInfo.InvariantCulture)).Append(',').Append(s.Coverage90.ToString("F4", CultureInfo.InvariantCulture)).Append(',')
-              .Append(s.Seconds.ToString("F3", CultureInfo.InvariantCulture)).Append(',').Append(s.ObservationsScored).Append(',').Append(s.ObservationsSkipped).Append('\n');
+              .Append(s.Seconds.ToString("F3", CultureInfo.InvariantCulture)).Append(',').Append(s.ObservationsScored).Append(',').Append(s.ObservationsSkipped).Append(',').Append(s.Flagged).Append('\n');
         WriteAtomic(path, sb.ToString());
     }
 

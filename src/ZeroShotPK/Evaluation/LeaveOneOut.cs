@@ -14,8 +14,9 @@ namespace ZeroShotPK.Evaluation;
 /// <param name="Hi90">95th percentile.</param>
 /// <param name="Scored">False when the observation is excluded from the scores (see <see cref="LeaveOneOut"/>).</param>
 /// <param name="Dataset">Study the individual belongs to (ids repeat across the studies of one file).</param>
+/// <param name="Flagged">True when the method flagged this individual's prediction (<see cref="Prediction.Warnings"/>).</param>
 public sealed record PredictionRow(string Method, string Id, double Time, double Dv, double Pred, double Lo90, double Hi90, bool Scored,
-    string Dataset = "");
+    string Dataset = "", bool Flagged = false);
 
 /// <summary>Scores of one method on one dataset.</summary>
 /// <param name="Method">Method name.</param>
@@ -26,13 +27,15 @@ public sealed record PredictionRow(string Method, string Id, double Time, double
 /// <param name="Seconds">Wall time of the whole protocol for this method.</param>
 /// <param name="ObservationsScored">Observations in the scores.</param>
 /// <param name="ObservationsSkipped">Predicted observations left out of the scores (BLQ, DV &lt;= 0, pre-dose).</param>
+/// <param name="Flagged">Held-out individuals whose prediction the method flagged (<see cref="Prediction.Warnings"/>); they stay in the scores.</param>
 public sealed record EvaluationSummary(string Method, string Dataset, int Individuals, double LogRmse, double Coverage90, double Seconds,
-    int ObservationsScored, int ObservationsSkipped);
+    int ObservationsScored, int ObservationsSkipped, int Flagged = 0);
 
 /// <summary>Rows and summary of one method's leave-one-out run.</summary>
 /// <param name="Rows">One row per predicted observation.</param>
 /// <param name="Summary">Scores.</param>
-public sealed record EvaluationResult(IReadOnlyList<PredictionRow> Rows, EvaluationSummary Summary);
+/// <param name="Warnings">The methods' warnings, one line per warning, prefixed with study and individual; null for none.</param>
+public sealed record EvaluationResult(IReadOnlyList<PredictionRow> Rows, EvaluationSummary Summary, IReadOnlyList<string>? Warnings = null);
 
 /// <summary>
 /// The AICMET paper's protocol: each individual in turn is held out; the method sees the rest of the study as context
@@ -57,24 +60,27 @@ public static class LeaveOneOut
         if (folds.Length == 0) throw new ArgumentException($"study '{study.Name}': no individual has more than {known} observations to predict.", nameof(known));
         var sw = Stopwatch.StartNew();
         var rows = new List<PredictionRow>();
+        var warnings = new List<string>();
         for (int f = 0; f < folds.Length; f++)
         {
             var ind = folds[f];
             var hidden = ind.Observations.Skip(known).ToArray();
             var pred = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), hidden.Select(o => o.Time).ToArray(), seed + f);
             double firstDose = ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity;
+            bool flagged = pred.Warnings.Count > 0;
+            warnings.AddRange(pred.Warnings.Select(w => $"{study.Name}, individual {ind.Id}: {w}"));
             for (int j = 0; j < hidden.Length; j++)
             {
                 var o = hidden[j];
                 bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
                 if (scored && !(pred.Median[j] > 0))
                     throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
-                rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name));
+                rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged));
             }
             progress?.Invoke(f + 1);
         }
         sw.Stop();
-        return new EvaluationResult(rows, Score(predictor.Name, study.Name, rows, sw.Elapsed.TotalSeconds));
+        return new EvaluationResult(rows, Score(predictor.Name, study.Name, rows, sw.Elapsed.TotalSeconds), warnings);
     }
 
     /// <summary>
@@ -91,14 +97,18 @@ public static class LeaveOneOut
         return Score(method, dataset, runs.SelectMany(r => r.Rows).ToArray(), runs.Sum(r => r.Summary.Seconds));
     }
 
-    /// <summary>Scores rows: per-individual (dataset and id) log-RMSE averaged over individuals, and 90% coverage over observations.</summary>
+    /// <summary>
+    /// Scores rows: per-individual (dataset and id) log-RMSE averaged over individuals, 90% coverage over observations,
+    /// and the number of individuals (dataset and id) with a flagged prediction.
+    /// </summary>
     public static EvaluationSummary Score(string method, string dataset, IReadOnlyList<PredictionRow> rows, double seconds)
     {
         var scored = rows.Where(r => r.Scored).ToArray();
         var perInd = scored.GroupBy(r => (r.Dataset, r.Id))
             .Select(g => Math.Sqrt(g.Average(r => Math.Pow(Math.Log(r.Dv) - Math.Log(r.Pred), 2)))).ToArray();
         double coverage = scored.Length == 0 ? double.NaN : scored.Count(r => r.Dv >= r.Lo90 && r.Dv <= r.Hi90) / (double)scored.Length;
+        int flagged = rows.Where(r => r.Flagged).Select(r => (r.Dataset, r.Id)).Distinct().Count();
         return new EvaluationSummary(method, dataset, perInd.Length, perInd.Length == 0 ? double.NaN : perInd.Average(), coverage, seconds,
-            scored.Length, rows.Count - scored.Length);
+            scored.Length, rows.Count - scored.Length, flagged);
     }
 }

@@ -9,10 +9,18 @@ namespace ZeroShotPK.Inference;
 public sealed class Prediction
 {
     /// <summary>Creates a prediction; all arrays must have one entry per query time.</summary>
+    /// <param name="method">Name of the method.</param>
+    /// <param name="times">Query times.</param>
+    /// <param name="median">Predictive median per time.</param>
+    /// <param name="lower90">5th percentile per time.</param>
+    /// <param name="upper90">95th percentile per time.</param>
+    /// <param name="samples">Predictive draws [sample][time], when the method draws them.</param>
+    /// <param name="warnings">What the method found wrong with its own fit (see <see cref="Warnings"/>); null for none.</param>
     /// <exception cref="ArgumentException">Lengths differ, or an interval does not contain its median.</exception>
     public Prediction(string method, IReadOnlyList<double> times, double[] median, double[] lower90, double[] upper90,
-        double[][]? samples = null)
+        double[][]? samples = null, IReadOnlyList<string>? warnings = null)
     {
+        Warnings = warnings ?? [];
         int n = times.Count;
         if (median.Length != n || lower90.Length != n || upper90.Length != n)
             throw new ArgumentException($"prediction '{method}': median, lower90 and upper90 need {n} entries (one per time), got {median.Length}, {lower90.Length}, {upper90.Length}.");
@@ -36,6 +44,13 @@ public sealed class Prediction
     /// use them directly), when the method draws them.
     /// </summary>
     public double[][]? Samples { get; }
+
+    /// <summary>
+    /// Problems the method detected in the fit behind this prediction (e.g. a population fit that did not converge, a
+    /// neural ODE whose integration left the valid range); empty when none. A flagged prediction is still returned as
+    /// computed, never silently repaired: evaluations count the flagged ones (<c>FLAGGED</c> in predictions.csv).
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; }
 }
 
 /// <summary>A method that predicts a target individual's concentrations given the rest of its study.</summary>

@@ -76,6 +76,31 @@ public class LeaveOneOutTests
         Assert.Equal("method 'zero', individual A, time 3: prediction 0 is not positive, so its log-error is undefined.", ex.Message);
     }
 
+    // The true curve, but it reports a problem with its fit for individual B.
+    private sealed class FlaggingPredictor : IPredictor
+    {
+        public string Name => "flagging";
+        public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
+        {
+            var m = times.Select(Curve).ToArray();
+            return new Prediction(Name, times, m, m, m, warnings: target.Id == "B" ? ["fit did not converge"] : null);
+        }
+    }
+
+    [Fact]
+    public void FlaggedPredictionsAreScoredCountedAndTheirWarningsKept()
+    {
+        var r = LeaveOneOut.Run(TinyStudy(), new FlaggingPredictor(), known: 2);
+        Assert.Equal(1, r.Summary.Flagged);
+        Assert.Equal(["tiny, individual B: fit did not converge"], r.Warnings);
+        Assert.Equal(4, r.Rows.Count(x => x.Flagged));
+        Assert.All(r.Rows.Where(x => x.Flagged), x => Assert.Equal("B", x.Id));
+        // Still scored: B's 0.2 log error is in the mean, as for an unflagged run.
+        Assert.Equal((0 + 0.2 + Math.Sqrt(0.01 / 3)) / 3, r.Summary.LogRmse, 12);
+        var pooled = LeaveOneOut.Pool("both", [r, r with { Rows = r.Rows.Select(x => x with { Dataset = "other" }).ToArray() }]);
+        Assert.Equal(2, pooled.Flagged);
+    }
+
     private sealed class ZeroPredictor : IPredictor
     {
         public string Name => "zero";
@@ -96,14 +121,14 @@ public class LeaveOneOutTests
             EvaluationCsv.WritePredictions(Path.Combine(dir, "predictions.csv"), r.Rows);
             EvaluationCsv.WriteSummary(Path.Combine(dir, "summary.csv"), [r.Summary with { Seconds = 1.5 }]);
             var pred = File.ReadAllLines(Path.Combine(dir, "predictions.csv"));
-            Assert.Equal("METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED", pred[0]);
+            Assert.Equal("METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED,FLAGGED", pred[0]);
             Assert.Equal(14, pred.Length);
             var first = pred[1].Split(',');
             Assert.Equal(["truth", "tiny", "A", "3"], first[..4]);
             Assert.Equal(Curve(3), double.Parse(first[5], CultureInfo.InvariantCulture), 9);
-            Assert.Equal("1", first[8]);
+            Assert.Equal(["1", "0"], first[8..]);
             var sum = File.ReadAllLines(Path.Combine(dir, "summary.csv"));
-            Assert.Equal(["METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED", "truth,tiny,3,0.0859,0.6364,1.500,11,2"], sum);
+            Assert.Equal(["METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED,N_FLAGGED", "truth,tiny,3,0.0859,0.6364,1.500,11,2,0"], sum);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
         }
         finally { Directory.Delete(dir, true); }

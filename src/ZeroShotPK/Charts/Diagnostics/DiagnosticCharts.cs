@@ -87,7 +87,9 @@ public static class DiagnosticCharts
 
     /// <summary>
     /// VPC: observed samples, observed percentile lines, and the simulated percentiles' bands (log concentration
-    /// axis). Observed percentiles that fall among BLQ samples are drawn as open markers at the LLOQ, which is drawn too.
+    /// axis; linear, said in the title, when a value to plot is ≤ 0, as the lower bands of an additive residual error
+    /// without LLOQ are: a log axis would drop them). Observed percentiles that fall among BLQ samples are drawn as
+    /// open markers at the LLOQ, which is drawn too.
     /// </summary>
     public static GenericChart Vpc(VpcResult vpc, Units units, string title = "VPC")
     {
@@ -123,10 +125,13 @@ public static class DiagnosticCharts
                     MarkerSymbol: StyleParam.MarkerSymbol.Cross, MarkerColor: ReferenceColor));
         }
         string y = vpc.PredictionCorrected ? $"prediction-corrected concentration ({units.Concentration})" : $"concentration ({units.Concentration})";
+        bool linear = vpc.NeedsLinearAxis;
+        string heading = vpc.PredictionCorrected ? $"pc{title}" : title;
+        if (linear) heading += $" (linear axis: {vpc.NonPositiveBands} simulated band(s) reach ≤ 0)";
         return Chart.Combine(charts)
             .WithXAxisStyle<double, double, string>(TitleText: $"time ({units.Time})")
-            .WithYAxisStyle<double, double, string>(TitleText: y, AxisType: StyleParam.AxisType.Log)
-            .Titled(vpc.PredictionCorrected ? $"pc{title}" : title)
+            .WithYAxisStyle<double, double, string>(TitleText: y, AxisType: linear ? StyleParam.AxisType.Linear : StyleParam.AxisType.Log)
+            .Titled(heading)
             .WithSize(1000, 600);
     }
 
@@ -164,7 +169,7 @@ public static class DiagnosticCharts
         foreach (var (name, curve) in list)
         {
             var pts = curve.Points.OrderBy(p => p.Nominal).ToList();
-            string suffix = curve.Source == PitSource.LogNormalFromQuantiles ? " (from quantiles)" : "";
+            string suffix = curve.Source != PitSource.Samples ? " (from quantiles)" : "";
             charts.Add(Chart.Line<double, double, string>(x: pts.Select(p => p.Nominal), y: pts.Select(p => p.Empirical),
                 Name: name + suffix, ShowMarkers: true));
         }

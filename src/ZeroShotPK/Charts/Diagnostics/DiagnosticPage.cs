@@ -33,6 +33,8 @@ public static class DiagnosticPage
         Row("log-RMSE (mean over individuals)", F(s.MeanIndividualLogRmse, "F4"));
         Row("bias (mean log residual)", F(s.Bias, "F4"));
         Row("90% interval coverage", F(s.Coverage90, "F3"));
+        Row("mean log width of 90% intervals", s.NonPositiveLowerCount == 0 ? F(s.MeanLogIntervalWidth, "F3")
+            : $"{F(s.MeanLogIntervalWidth, "F3")} over {s.Count - s.NonPositiveLowerCount} of {s.Count} ({s.NonPositiveLowerCount} with a lower end ≤ 0, additive error, left out)");
         Row("largest |coverage error| over levels", F(d.Coverage.MaxAbsoluteError, "F3"));
         Row("VPC cells outside their band", d.Vpc is { } v ? $"{v.OutsideCount} of {v.Bins.Count * v.Percentiles.Count}" : "no sample trajectories: no VPC");
         Row("SBC", report.Sbc is { } sbc ? $"min p-value {F(sbc.MinPValue, "G3")} ({(sbc.Passes() ? "uniform ranks" : "not uniform")})" : "not applicable");

@@ -41,6 +41,7 @@ public sealed record DiagnosticReport(string Dataset, int Known, MethodDiagnosti
         Add("gof", "all", "coverage90", s.Coverage90);
         Add("gof", "all", "mean_interval_width", s.MeanIntervalWidth);
         Add("gof", "all", "mean_log_interval_width", s.MeanLogIntervalWidth);
+        Add("gof", "all", "intervals_nonpositive_lower", s.NonPositiveLowerCount);
         foreach (var p in Diagnostics.Coverage.Points)
         {
             string level = Num(p.Nominal);
@@ -52,6 +53,7 @@ public sealed record DiagnosticReport(string Dataset, int Known, MethodDiagnosti
         {
             Add("vpc", "all", "cells_outside", vpc.OutsideCount);
             Add("vpc", "all", "replicates", vpc.Replicates);
+            Add("vpc", "all", "bands_nonpositive_lower", vpc.NonPositiveBands);
             for (int b = 0; b < vpc.Bins.Count; b++)
             {
                 var bin = vpc.Bins[b];

@@ -32,10 +32,16 @@ public sealed record GofPoint(string IndividualId, double Time, double Observed,
 /// <param name="Bias">Mean log residual; positive means the method under-predicts.</param>
 /// <param name="Coverage90">Fraction of observations inside the 90% interval (nominal 0.90).</param>
 /// <param name="MeanIntervalWidth">Mean width of the 90% interval, concentration units.</param>
-/// <param name="MeanLogIntervalWidth">Mean of ln(upper/lower) of the 90% interval.</param>
-/// <param name="PitSource">How PIT values were obtained; <see cref="PitSource.LogNormalFromQuantiles"/> if any prediction lacked samples.</param>
+/// <param name="MeanLogIntervalWidth">
+/// Mean of ln(upper/lower) of the 90% interval over the observations whose lower end is positive; NaN when none is.
+/// Under an additive (or combined) residual error the lower end can be at or below zero, where the log width is
+/// undefined: those intervals are counted in <paramref name="NonPositiveLowerCount"/> and left out of this mean only
+/// (coverage and <paramref name="MeanIntervalWidth"/> use every interval).
+/// </param>
+/// <param name="PitSource">How PIT values were obtained: <see cref="PitSource.LogNormalFromQuantiles"/> if any prediction lacked samples, <see cref="PitSource.NormalFromQuantiles"/> if all of those that lacked them had a lower end ≤ 0.</param>
+/// <param name="NonPositiveLowerCount">Scored observations whose 90% interval's lower end is ≤ 0 (left out of <paramref name="MeanLogIntervalWidth"/>).</param>
 public sealed record GofSummary(int Count, int BlqCount, double LogRmse, double MeanIndividualLogRmse, double Bias,
-    double Coverage90, double MeanIntervalWidth, double MeanLogIntervalWidth, PitSource PitSource);
+    double Coverage90, double MeanIntervalWidth, double MeanLogIntervalWidth, PitSource PitSource, int NonPositiveLowerCount = 0);
 
 /// <summary>
 /// Goodness-of-fit data for any method: observed vs predicted, log residuals vs time, PIT/NPD per observation and
@@ -92,7 +98,8 @@ public sealed class GoodnessOfFit
                     if (!(obs.Value > 0))
                         throw new ArgumentException($"individual '{ind.Id}' t={t}: observed value {obs.Value} is not positive and not flagged BLQ.", nameof(pairs));
                     var (u, s) = PredictiveDistribution.Cdf(pred, j, obs.Value);
-                    if (s == PitSource.LogNormalFromQuantiles) source = s;
+                    // Any quantile-based PIT marks the table; the log-normal one wins over the normal one (the usual case).
+                    if (s == PitSource.LogNormalFromQuantiles || (s == PitSource.NormalFromQuantiles && source == PitSource.Samples)) source = s;
                     pit = u;
                     npd = Normal.InvCDF(0, 1, Math.Clamp(u, 1e-6, 1 - 1e-6));
                     double r = Math.Log(obs.Value) - Math.Log(pred.Median[j]);
@@ -105,6 +112,7 @@ public sealed class GoodnessOfFit
 
         var scored = points.Where(p => !p.IsBlq).ToList();
         int count = scored.Count;
+        var positive = scored.Where(p => p.Lower90 > 0).ToList();
         var summary = new GofSummary(
             count, points.Count - count,
             count > 0 ? Math.Sqrt(scored.Average(p => p.LogResidual * p.LogResidual)) : double.NaN,
@@ -112,8 +120,8 @@ public sealed class GoodnessOfFit
             count > 0 ? scored.Average(p => p.LogResidual) : double.NaN,
             count > 0 ? scored.Count(p => p.InInterval90) / (double)count : double.NaN,
             count > 0 ? scored.Average(p => p.Upper90 - p.Lower90) : double.NaN,
-            count > 0 ? scored.Average(p => Math.Log(p.Upper90 / p.Lower90)) : double.NaN,
-            source);
+            positive.Count > 0 ? positive.Average(p => Math.Log(p.Upper90 / p.Lower90)) : double.NaN,
+            source, count - positive.Count);
         return new GoodnessOfFit(method, points, summary);
     }
 }

@@ -13,6 +13,11 @@ public enum PitSource
     /// its own interval end), an approximation for methods that report quantiles only.
     /// </summary>
     LogNormalFromQuantiles,
+    /// <summary>
+    /// No samples and a lower 90% end ≤ 0 (additive residual error): a split normal on the concentration scale through
+    /// the median and the 90% interval, where a log-normal cannot go.
+    /// </summary>
+    NormalFromQuantiles,
 }
 
 /// <summary>Predictive CDF at an observed value, from any <see cref="Prediction"/>.</summary>
@@ -34,8 +39,14 @@ internal static class PredictiveDistribution
             return ((below + 0.5 * ties) / samples.Length, PitSource.Samples);
         }
         double m = p.Median[j], lo = p.Lower90[j], hi = p.Upper90[j];
-        if (!(lo > 0 && m > 0 && hi > 0))
-            throw new ArgumentException($"prediction '{p.Method}' at t={p.Times[j]}: without samples the PIT needs a positive median and 90% interval, got {lo}, {m}, {hi}.");
+        if (!(m > 0 && hi > 0) || double.IsNaN(lo))
+            throw new ArgumentException($"prediction '{p.Method}' at t={p.Times[j]}: without samples the PIT needs a positive median and upper 90% end, got {lo}, {m}, {hi}.");
+        if (!(lo > 0))
+        {
+            double linear = (y >= m ? hi - m : m - lo) / Z95;
+            if (linear <= 0) return (y >= m ? 1 : 0, PitSource.NormalFromQuantiles);
+            return (Normal.CDF(0, 1, (y - m) / linear), PitSource.NormalFromQuantiles);
+        }
         if (y <= 0) return (0, PitSource.LogNormalFromQuantiles);
         double d = Math.Log(y) - Math.Log(m);
         double spread = (d >= 0 ? Math.Log(hi / m) : Math.Log(m / lo)) / Z95;

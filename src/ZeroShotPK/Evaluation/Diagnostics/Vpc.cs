@@ -72,6 +72,16 @@ public sealed record VpcResult(IReadOnlyList<double> Percentiles, double CiLevel
     /// <summary>Number of (bin, percentile) cells whose uncensored observed percentile lies outside its simulated band.</summary>
     public int OutsideCount => Bins.Sum(b => Enumerable.Range(0, Percentiles.Count)
         .Count(k => !b.ObservedCensored[k] && !b.Simulated[k].Contains(b.Observed[k])));
+
+    /// <summary>
+    /// Number of (bin, percentile) simulated bands whose lower end is ≤ 0: replicates drawn with an additive (or
+    /// combined) residual error go below zero at low concentrations when no LLOQ censors them. Such a VPC cannot be
+    /// drawn on a log axis (<see cref="NeedsLinearAxis"/>); its numbers are kept as simulated, not clamped.
+    /// </summary>
+    public int NonPositiveBands => Bins.Sum(b => b.Simulated.Count(s => !(s.Lower > 0)));
+
+    /// <summary>True when some plotted value (observed sample or percentile, simulated band) is ≤ 0, so a log axis would hide it.</summary>
+    public bool NeedsLinearAxis => NonPositiveBands > 0 || ObservedPoints.Any(p => !(p.Value > 0)) || Bins.Any(b => b.Observed.Any(v => !(v > 0)));
 }
 
 /// <summary>

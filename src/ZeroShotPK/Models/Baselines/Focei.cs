@@ -14,7 +14,10 @@ public sealed class NlmeOptions
     /// </summary>
     public bool IncludePreDose { get; init; }
 
-    /// <summary>Starting Theta (log scale, model order); null = from a naive pooled fit of the data.</summary>
+    /// <summary>
+    /// Starting Theta (log scale, model order); null = two starts, the naive pooled fit of the data and the NCA guess it
+    /// starts from, of which <see cref="Focei.Fit"/> keeps the higher likelihood (Lindstrom-Bates uses the pooled one).
+    /// </summary>
     public double[]? InitialTheta { get; init; }
 
     /// <summary>Starting Omega variances for the parameters with random effects; null = 0.09 each.</summary>
@@ -60,14 +63,29 @@ public static class Focei
     {
         options ??= new NlmeOptions();
         var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose, options.Blq)).ToArray();
-        int nObs = data.Sum(d => d.Y.Length);
         if (data.All(d => d.Censored.All(c => c)))
             throw new ArgumentException($"study '{study.Name}': no quantified (non-BLQ) observation is usable for an NLME fit{(options.IncludePreDose ? "" : " (pre-dose samples are excluded)")}.");
+        int p = model.ParameterNames.Count;
+
+        // Without a given start, two: the naive pooled fit and the raw NCA guess. The pooled fit can run off along a flat
+        // direction (Ka to e^7 on biphasic oral data, the model then an IV bolus) into a basin whose FOCE-I optimum was 20
+        // units of -2LL worse than the one reached from the NCA guess; the better optimum is kept.
+        double[][] starts = options.InitialTheta is { } given ? [given] : StartingThetas(model, data);
+        if (starts[0].Length != p) throw new ArgumentException($"InitialTheta needs {p} entries ({string.Join(", ", model.ParameterNames)}), got {starts[0].Length}.", nameof(options));
+        NlmeFit? bestFit = null;
+        foreach (var start in starts)
+        {
+            var fit = FitFrom(model, study, options, data, start);
+            if (bestFit is null || fit.LogLikelihood > bestFit.LogLikelihood) bestFit = fit;
+        }
+        return bestFit!;
+    }
+
+    private static NlmeFit FitFrom(NlmeModel model, Study study, NlmeOptions options, IndividualData[] data, double[] theta0)
+    {
+        int nObs = data.Sum(d => d.Y.Length);
         int p = model.ParameterNames.Count, q = model.RandomIndex.Length;
         bool add = model.Error != ResidualError.Proportional, prop = model.Error != ResidualError.Additive;
-
-        double[] theta0 = options.InitialTheta ?? PooledTheta(model, data);
-        if (theta0.Length != p) throw new ArgumentException($"InitialTheta needs {p} entries ({string.Join(", ", model.ParameterNames)}), got {theta0.Length}.", nameof(options));
         double[] omega0 = options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
         if (omega0.Length != q || omega0.Any(w => !(w > 0))) throw new ArgumentException($"InitialOmega needs {q} positive variances, got [{string.Join(", ", omega0)}].", nameof(options));
 
@@ -199,8 +217,16 @@ public static class Focei
         return (xc, maxIter, false);
     }
 
-    // Naive pooled start: NCA medians, then Theta fitted to all data with Eta = 0 on log residuals.
-    internal static double[] PooledTheta(NlmeModel model, IndividualData[] data)
+    // Starting Thetas: the naive pooled fit, and the NCA guess it starts from when that differs.
+    internal static double[][] StartingThetas(NlmeModel model, IndividualData[] data)
+    {
+        var guess = model.InitialTheta(Guess(data));
+        var pooled = PooledTheta(model, data);
+        return pooled.Zip(guess).All(x => Math.Abs(x.First - x.Second) < 1e-3) ? [pooled] : [pooled, guess];
+    }
+
+    // Typical CL, V, Ka: medians of the individuals' NCA.
+    private static TypicalGuess Guess(IndividualData[] data)
     {
         var guesses = data.Select(Nca).Where(g => g is not null).Select(g => g!.Value).ToArray();
         double wt = Median(data.Select(d => d.Individual.NumericCovariate("WT") ?? double.NaN).Where(double.IsFinite).DefaultIfEmpty(70).ToArray());
@@ -208,7 +234,13 @@ public static class Focei
             ? new TypicalGuess(1, 10, 1, wt)
             : new TypicalGuess(Median(guesses.Select(g => g.CL).ToArray()), Median(guesses.Select(g => g.V).ToArray()),
                 Median(guesses.Select(g => g.Ka).ToArray()), wt);
-        double[] theta = model.InitialTheta(guess);
+        return guess;
+    }
+
+    // Naive pooled start: NCA medians, then Theta fitted to all data with Eta = 0 on log residuals.
+    internal static double[] PooledTheta(NlmeModel model, IndividualData[] data)
+    {
+        double[] theta = model.InitialTheta(Guess(data));
         double Sse(Vector<double> v)
         {
             double s = 0;

@@ -40,6 +40,16 @@ public sealed class NlmeFit
     public int Iterations { get; }
     /// <summary>False when the outer optimisation stopped without meeting its convergence criteria.</summary>
     public bool Converged { get; }
+    /// <summary>
+    /// Bayesian information criterion, -2 <see cref="LogLikelihood"/> + k ln(<see cref="ObservationCount"/>), with k the
+    /// number of Theta, Omega and Sigma values estimated: lower is better among models fitted to the same data.
+    /// </summary>
+    public double Bic => -2 * LogLikelihood + EstimatedParameters * Math.Log(ObservationCount);
+
+    /// <summary>Theta, Omega and Sigma values estimated.</summary>
+    public int EstimatedParameters => Population.Theta.Length + Population.Omega.Length +
+        (Model.Error != ResidualError.Proportional ? 1 : 0) + (Model.Error != ResidualError.Additive ? 1 : 0);
+
     /// <summary>Conditional modes of Eta of the fitted individuals, by id.</summary>
     public IReadOnlyDictionary<string, double[]> Etas { get; }
 
@@ -99,6 +109,8 @@ public sealed class NlmeFit
             lo[j] = Math.Min(MathNet.Numerics.Statistics.Statistics.Quantile(col, 0.05), median[j]);
             hi[j] = Math.Max(MathNet.Numerics.Statistics.Statistics.Quantile(col, 0.95), median[j]);
         }
-        return new Prediction(method, times, median, lo, hi, noisy);
+        // A population fit that stopped without meeting its convergence criteria still predicts, flagged.
+        string[] warnings = Converged ? [] : [$"{method}: the population fit ({Model.Name}) stopped after {Iterations} iterations without meeting its convergence criteria."];
+        return new Prediction(method, times, median, lo, hi, noisy, warnings);
     }
 }

@@ -97,17 +97,28 @@ public sealed class NlmeModel
         }, g => [Math.Log(g.CL / g.V), Math.Log(g.Ka), Math.Log(g.CL / g.MedianWeight)]);
 
     /// <summary>
-    /// The default model for a study: one compartment with first-order absorption when its doses go into the depot,
-    /// two compartments when they are intravenous; combined residual error.
+    /// The single default model for a study: one compartment with first-order absorption when its doses go into the
+    /// depot, two compartments when they are intravenous; combined residual error.
     /// </summary>
     /// <exception cref="ArgumentException">The study has no doses, or mixes depot and IV doses.</exception>
-    public static NlmeModel ForStudy(Study study)
+    public static NlmeModel ForStudy(Study study) => IsOral(study) ? OneCompartmentOral() : TwoCompartmentIv();
+
+    /// <summary>
+    /// The structural candidates for a study, among which <see cref="NlmePopulationFitter"/> picks by BIC: one and two
+    /// compartments with first-order absorption when its doses go into the depot, one and two compartments with IV
+    /// input when they are intravenous; combined residual error.
+    /// </summary>
+    /// <exception cref="ArgumentException">The study has no doses, or mixes depot and IV doses.</exception>
+    public static IReadOnlyList<NlmeModel> CandidatesForStudy(Study study) =>
+        IsOral(study) ? [OneCompartmentOral(), TwoCompartmentOral()] : [OneCompartmentIv(), TwoCompartmentIv()];
+
+    private static bool IsOral(Study study)
     {
         var doses = study.Individuals.SelectMany(i => i.Doses).ToArray();
         if (doses.Length == 0) throw new ArgumentException($"study '{study.Name}' has no doses; an NLME model needs a dosing history.");
         bool depot = doses.Any(d => d.IntoDepot), iv = doses.Any(d => !d.IntoDepot);
         if (depot && iv) throw new ArgumentException($"study '{study.Name}' mixes depot and IV doses; choose the NLME model explicitly.");
-        return depot ? OneCompartmentOral() : TwoCompartmentIv();
+        return depot;
     }
 }
 

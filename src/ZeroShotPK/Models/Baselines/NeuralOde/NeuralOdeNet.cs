@@ -108,6 +108,18 @@ internal sealed class NeuralOdeNet : nn.Module
         return (hidden0, bias2, routing, readOut);
     }
 
+    /// <summary>
+    /// An upper bound of every first-order rate, per row of z [Bz] (in the time units of the grid), valid for any
+    /// state: r_k = softplus(bias2_k + Σ_h a_h w2_hk) with |a_h| ≤ 1 (tanh), so r_k ≤ softplus(bias2_k + Σ_h |w2_hk|).
+    /// </summary>
+    public double[] RateBound(Tensor bias2)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var bound = bias2.detach().add(w2.detach().abs().sum(0), TorchScalars.One).Softplus();
+        return bound.amax([1]).data<double>().ToArray();
+    }
+
     /// <summary>ds/dt for states s [B, K].</summary>
     public Tensor Derivative(Tensor s, Tensor hidden0, Tensor bias2, Tensor routing, Tensor? input)
     {

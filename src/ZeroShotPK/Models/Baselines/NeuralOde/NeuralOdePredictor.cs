@@ -42,6 +42,14 @@ namespace ZeroShotPK.Models.Baselines;
 /// sample carry no information and are not part of the fit. Query times at or before the target's first dose are
 /// predicted as 0 (interval [0, 0]). Steady-state doses (SS=1) are rejected.
 /// </para>
+/// <para>
+/// Failing honestly: the RK4 grid splits any step whose length times a bound of the rates exceeds 1 (see NodeGrid), so
+/// the flow's amounts stay non-negative; before, fast fitted rates on the coarse 32-step grid drove the central amount
+/// below zero and two misspecified synthetic studies got predictions of 1e-300 (per-study log-RMSE 93 and 49, now
+/// 0.72 and 1.15). A stage-1 loss that turns non-finite after the first iteration ends the fit on its best iterate; that,
+/// a fitted central amount that is still not positive at a sample or query time, and substeps capped at
+/// NodeGrid.MaxSubsteps are reported in <see cref="Prediction.Warnings"/>; the prediction itself is returned as computed.
+/// </para>
 /// Deterministic given the seed: parameters are initialised and latents drawn from seeded <see cref="Random"/>
 /// instances; torch's global RNG is not used.
 /// </summary>
@@ -67,7 +75,7 @@ public sealed class NeuralOdePredictor : IPredictor
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The context holds the target, fewer than two context individuals have a usable
     /// sample, an individual with samples has no dose, a steady-state dose, or a non-finite query time.</exception>
-    /// <exception cref="InvalidOperationException">The fit diverged (non-finite loss).</exception>
+    /// <exception cref="InvalidOperationException">The fit diverged at its first iteration (non-finite loss); later divergence ends on the best iterate, with a warning.</exception>
     public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -120,11 +128,12 @@ public sealed class NeuralOdePredictor : IPredictor
             for (int s = 0; s < Options.LatentSamples; s++)
                 for (int a = 0; a < after.Length; a++)
                     samples[k * Options.LatentSamples + s][after[a]] = Math.Exp(members[k].LogSamples[s][a] + Normal.Sample(noise, 0, members[k].Sigma));
-        return new Prediction(Name, times.ToArray(), median, lower, upper, samples);
+        var warnings = members.SelectMany((x, k) => x.Warnings.Select(w => m > 1 ? $"node member {k}: {w}" : $"node: {w}")).ToArray();
+        return new Prediction(Name, times.ToArray(), median, lower, upper, samples, warnings);
     }
 
     /// <summary>One member's prediction at the query times after the first dose, log scale in the study's units.</summary>
-    private sealed record Member(double[] LogMedian, double[] LatentVariance, double Sigma, double[][] LogSamples);
+    private sealed record Member(double[] LogMedian, double[] LatentVariance, double Sigma, double[][] LogSamples, IReadOnlyList<string> Warnings);
 
     private static int MemberSeed(int seed, int member) => unchecked(seed * 1_000_003 + (member + 1) * 7_919);
 
@@ -151,6 +160,7 @@ public sealed class NeuralOdePredictor : IPredictor
         using var net = new NeuralOdeNet(o.States, o.HiddenSize, o.LatentSize, c0, seed);
 
         // Stage 1: joint MAP fit of the network, every z and sigma.
+        var warnings = new List<string>();
         var batch = targetObs.Length > 0 ? ctx.Append(target).ToArray() : ctx.ToArray();
         var obs = batch.Select(Usable).ToArray();
         double[] zRows;
@@ -174,6 +184,12 @@ public sealed class NeuralOdePredictor : IPredictor
             using var perObservation = (1 / nObs).ToScalar();
             using var decay = (0.5 * o.WeightDecay).ToScalar();
             var one = TorchScalars.One;
+            // The best iterate so far (parameters before the step whose loss it is): kept so that a fit that diverges
+            // later ends on it, flagged, instead of on non-finite weights.
+            double bestLoss = double.PositiveInfinity;
+            int bestIteration = -1;
+            Tensor[] best = [];
+            bool underresolved = false;
             for (int it = 0; it < o.Iterations; it++)
             {
                 using var scope = NewDisposeScope();
@@ -187,12 +203,33 @@ public sealed class NeuralOdePredictor : IPredictor
                 var nll = NeuralOdeNet.SquaredSum(resid).mul(half).mul(logSigma.mul(minusTwo).exp()).add(logSigma.mul(observations), one);
                 var loss = nll.add(NeuralOdeNet.SquaredSum(z).mul(half), one).mul(perObservation).add(net.WeightNorm2().mul(decay), one);
                 double value = loss.item<double>();
+                underresolved |= grid.Underresolved;
                 if (!double.IsFinite(value))
-                    throw new InvalidOperationException($"node: the fit diverged at iteration {it} (loss {value}); try a smaller LearningRate or more Steps.");
+                {
+                    if (bestIteration < 0)
+                        throw new InvalidOperationException($"node: the fit diverged at iteration {it} (loss {value}); try a smaller LearningRate or more Steps.");
+                    warnings.Add($"the fit diverged at iteration {it} (loss {value}); stopped on the best iterate, iteration {bestIteration} (loss {bestLoss:G6}).");
+                    break;
+                }
+                if (value < bestLoss)
+                {
+                    bestLoss = value; bestIteration = it;
+                    using (no_grad())
+                    {
+                        if (best.Length == 0) best = parameters.Select(x => x.detach().clone().DetachFromDisposeScope()).ToArray();
+                        else for (int k = 0; k < best.Length; k++) best[k].copy_(parameters[k]);
+                    }
+                }
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, 5.0);
                 optimizer.Step();
             }
+            if (warnings.Count > 0)
+                using (no_grad())
+                    for (int k = 0; k < best.Length; k++) parameters[k].copy_(best[k]);
+            foreach (var t in best) t.Dispose();
+            if (underresolved)
+                warnings.Add($"the rates grew so fast that some RK4 steps needed more than {NodeGrid.MaxSubsteps} substeps (capped) during the fit.");
             zRows = z.detach().data<double>().ToArray();
             sigma = Math.Exp(net.LogSigma.item<double>());
         }
@@ -211,6 +248,7 @@ public sealed class NeuralOdePredictor : IPredictor
         using var noGrad = no_grad();
         var records = targetObs.Select(x => x.Time).Concat(queryTimes).ToArray();
         using var targetGrid = NodeGrid.Build([(target, records)], scales, o.States, o.Steps);
+        targetGrid.TrackPositivity = true;
         double[][] Evaluate(double[][] zs)
         {
             using var scope = NewDisposeScope();
@@ -236,6 +274,12 @@ public sealed class NeuralOdePredictor : IPredictor
             zs[s] = zHat.Select((v, k) => v + draw[k]).ToArray();
         }
         var curves = Evaluate(zs);
+        // Checked on the MAP curve alone (one more solve): the draws' spread is the interval's business.
+        Evaluate([zHat]);
+        if (targetGrid.LastNonPositive > 0)
+            warnings.Add($"the central amount of the fitted curve is not positive at {targetGrid.LastNonPositive} of {records.Length} sample and query times (its log floored at 1e-300): prediction unreliable.");
+        if (targetGrid.Underresolved)
+            warnings.Add($"the target's rates needed more than {NodeGrid.MaxSubsteps} RK4 substeps in some step (capped): prediction unreliable.");
         int nq = queryTimes.Length, offset = targetObs.Length;
         double logScale = Math.Log(scales.Concentration);
         var logMedian = new double[nq]; var variance = new double[nq];
@@ -248,7 +292,7 @@ public sealed class NeuralOdePredictor : IPredictor
             for (int s = 0; s < nS; s++) { logSamples[s][q] = curves[s + 1][offset + q] + logScale; mean += logSamples[s][q] / nS; }
             for (int s = 0; s < nS; s++) variance[q] += (logSamples[s][q] - mean) * (logSamples[s][q] - mean) / (nS - 1);
         }
-        return new Member(logMedian, variance, sigma, logSamples);
+        return new Member(logMedian, variance, sigma, logSamples, warnings);
     }
 
     /// <summary>

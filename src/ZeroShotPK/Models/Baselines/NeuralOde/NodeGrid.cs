@@ -12,10 +12,22 @@ internal sealed record NodeScales(double Time, double Amount, double Concentrati
 /// own step sizes: nodes sit exactly on its dose, infusion-end, reset and record times (no interpolation), and the
 /// remaining steps subdivide its longest intervals. Before its first dose an individual's state is zero, so its grid
 /// starts there. At a node the state is recorded first, then reset, then dosed: a sample at a dose time is a trough.
+/// <para>
+/// Step-size control: a grid step whose length h times the net's rate bound exceeds 1 is split into equal RK4
+/// substeps until h·r ≤ 1. RK4's stability polynomial is absolutely monotonic on [-1, 0], so for flows with rates
+/// held over a step that keeps every amount non-negative; with coarser steps the explicit scheme overshoots a fast
+/// state's outflow and drives the central amount negative (seen on a misspecified synthetic study: rates of about 20
+/// per time span, 32 steps over it, the central amount below zero from the 3rd sample on, predictions of 1e-300).
+/// </para>
 /// </summary>
 internal sealed class NodeGrid : IDisposable
 {
     private readonly List<Tensor> owned = [];
+    private readonly Dictionary<(int Step, int Parts), (Tensor H, Tensor HalfH, Tensor SixthH)> substeps = [];
+    private double[][] hostH = [];
+
+    /// <summary>Most RK4 substeps one grid step is split into; a rate bound that asks for more is reported by <see cref="Underresolved"/>.</summary>
+    public const int MaxSubsteps = 256;
 
     private NodeGrid() { }
 
@@ -37,6 +49,16 @@ internal sealed class NodeGrid : IDisposable
     public int[] RecordNodes { get; private set; } = [];
     /// <summary>Per individual and record, the position in <see cref="RecordNodes"/> [B,R] (padding points at 0).</summary>
     public Tensor RecordIndex { get; private set; } = null!;
+    /// <summary>Substeps taken by the last <see cref="LogCentral"/> (at least <see cref="Steps"/>).</summary>
+    public int LastSubsteps { get; private set; }
+    /// <summary>True when the last <see cref="LogCentral"/> needed more than <see cref="MaxSubsteps"/> substeps in some step and took that many (so h·r may exceed 1 there).</summary>
+    public bool Underresolved { get; private set; }
+    /// <summary>Step-size control on (the default); off only in tests that show what it prevents.</summary>
+    internal bool StepControl { get; set; } = true;
+    /// <summary>When set, <see cref="LogCentral"/> counts recorded central amounts that are not positive (a read-back per call) into <see cref="LastNonPositive"/>.</summary>
+    public bool TrackPositivity { get; set; }
+    /// <summary>Recorded central amounts ≤ 0 (or not finite) in the last <see cref="LogCentral"/>, whose log the floor replaced; counted only with <see cref="TrackPositivity"/>.</summary>
+    public int LastNonPositive { get; private set; }
 
     /// <summary>Builds the grid; every record time must be after the individual's first dose.</summary>
     /// <param name="items">Individuals with the (unscaled) times to record, in order.</param>
@@ -74,10 +96,12 @@ internal sealed class NodeGrid : IDisposable
             for (int j = 0; j < steps; j++) h[j, i] = nodes[j + 1] - nodes[j];
         }
         grid.H = new Tensor[steps]; grid.HalfH = new Tensor[steps]; grid.SixthH = new Tensor[steps];
+        grid.hostH = new double[steps][];
         for (int j = 0; j < steps; j++)
         {
             var col = new double[b];
             for (int i = 0; i < b; i++) col[i] = h[j, i];
+            grid.hostH[j] = col;
             grid.H[j] = grid.Own(tensor(col, [b, 1], ScalarType.Float64));
             grid.HalfH[j] = grid.Own(tensor(col.Select(x => x / 2).ToArray(), [b, 1], ScalarType.Float64));
             grid.SixthH[j] = grid.Own(tensor(col.Select(x => x / 6).ToArray(), [b, 1], ScalarType.Float64));
@@ -133,19 +157,42 @@ internal sealed class NodeGrid : IDisposable
     {
         var (hidden0, bias2, routing, readOut) = net.Prepare(z);
         long bz = z.shape[0];
+        var bound = net.RateBound(bias2);
+        double boundAll = bound.Max();
         var s = zeros(bz, net.States, ScalarType.Float64);
         var recorded = new List<Tensor>(RecordNodes.Length);
-        int next = 0;
+        int next = 0, taken = 0;
+        bool underresolved = false;
         for (int j = 0; j <= Steps; j++)
         {
             if (next < RecordNodes.Length && RecordNodes[next] == j) { recorded.Add(s.select(1, 1)); next++; }
             if (Keep.TryGetValue(j, out var keep)) s = s * keep;
             if (Impulses.TryGetValue(j, out var dose)) s = s.add(dose, TorchScalars.One);
             if (j == Steps) break;
-            s = net.Rk4Step(s, H[j], HalfH[j], SixthH[j], hidden0, bias2, routing, Inputs.GetValueOrDefault(j));
+            // Largest h·r over the batch (latent draws of one individual share its steps).
+            double hr = 0;
+            for (int i = 0; i < Batch; i++) hr = Math.Max(hr, hostH[j][i] * (Batch == bz ? bound[i] : boundAll));
+            double need = Math.Ceiling(hr);
+            int parts = need <= 1 || !StepControl ? 1 : (int)Math.Min(need, MaxSubsteps);
+            underresolved |= StepControl && need > MaxSubsteps;
+            var input = Inputs.GetValueOrDefault(j);
+            if (parts == 1) s = net.Rk4Step(s, H[j], HalfH[j], SixthH[j], hidden0, bias2, routing, input);
+            else
+            {
+                var (h, h2, h6) = Substep(j, parts);
+                for (int p = 0; p < parts; p++) s = net.Rk4Step(s, h, h2, h6, hidden0, bias2, routing, input);
+            }
+            taken += parts;
         }
+        LastSubsteps = taken;
+        Underresolved = underresolved;
         var central = stack(recorded, 1);
         var index = Batch == 1 && bz > 1 ? RecordIndex.expand(bz, -1) : RecordIndex;
+        if (TrackPositivity)
+        {
+            using var values = central.gather(1, index).detach();
+            LastNonPositive = values.data<double>().ToArray().Count(v => !(v > 0) || !double.IsFinite(v));
+        }
         // Below 1e-300 the state is numerically zero (before absorption); the floor keeps the log finite.
         return central.gather(1, index).clamp_min(TorchScalars.Tiny).log().add(readOut, TorchScalars.One);
     }
@@ -157,6 +204,19 @@ internal sealed class NodeGrid : IDisposable
     }
 
     private Tensor Own(Tensor t) { owned.Add(t); return t; }
+
+    /// <summary>Step j split in <paramref name="parts"/> equal substeps: their lengths [B,1], halves and sixths (made once, kept).</summary>
+    private (Tensor H, Tensor HalfH, Tensor SixthH) Substep(int j, int parts)
+    {
+        if (substeps.TryGetValue((j, parts), out var cached)) return cached;
+        var col = hostH[j].Select(x => x / parts).ToArray();
+        int b = col.Length;
+        // Made during a forward, often inside a caller's dispose scope: detached from it, the grid owns them.
+        Tensor Make(double[] v) => Own(tensor(v, [b, 1], ScalarType.Float64).DetachFromDisposeScope());
+        var made = (Make(col), Make(col.Select(x => x / 2).ToArray()), Make(col.Select(x => x / 6).ToArray()));
+        substeps[(j, parts)] = made;
+        return made;
+    }
 
     private static double[] Row(Dictionary<int, double[]> rows, int key, int b, int width, double fill)
     {
