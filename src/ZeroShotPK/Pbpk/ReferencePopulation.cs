@@ -1,3 +1,5 @@
+using ZeroShotPK.Simulation;
+
 namespace ZeroShotPK.Pbpk;
 
 /// <summary>
@@ -55,7 +57,7 @@ public sealed class ReferencePopulation
         var causes = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         Parallel.For(0, n, i =>
         {
-            var rng = new Random(SeedMix.Derive(seed, i));
+            var rng = new Random(SeedMix.Int(seed, i));
             var tries = 0;
             Physiology p;
             while (true)
@@ -148,18 +150,5 @@ public sealed class ReferencePopulation
             var z = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
             if (Math.Abs(z) <= 3.5) return z;
         }
-    }
-}
-
-/// <summary>Per-item seeds that do not depend on the process (HashCode is randomised per process).</summary>
-internal static class SeedMix
-{
-    /// <summary>A seed for item <paramref name="index"/> of a run seeded with <paramref name="seed"/> (SplitMix64 finaliser).</summary>
-    public static int Derive(int seed, long index)
-    {
-        var z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index + 0x632BE59BD9B4E019UL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 }
