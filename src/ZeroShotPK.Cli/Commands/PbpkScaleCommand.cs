@@ -63,6 +63,9 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         TorchDevice.SetThreads(s.Threads);
+        // Redirected output would be laid out at 80 columns and wrap the table; use $COLUMNS or 160 instead.
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var cols) && cols > 0 ? cols : 160;
         var config = new ScalingBenchmarkConfig
         {
             Compounds = s.Compounds, TestFraction = s.TestFraction, Seed = s.Seed, WithDescriptors = s.WithDescriptors,
@@ -93,7 +96,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         var r = result!;
         string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);
         string Pct(double v) => F(100 * v, "F0") + "%";
-        var table = new Table().AddColumn("method").AddColumn("CL AAFE").AddColumn("CL AFE").AddColumn("CL <=2x").AddColumn("CL <=3x")
+        var table = new Table().AddColumn(new TableColumn("method").NoWrap()).AddColumn("CL AAFE").AddColumn("CL AFE").AddColumn("CL <=2x").AddColumn("CL <=3x")
             .AddColumn("Vss AAFE").AddColumn("Vss AFE").AddColumn("Vss <=2x").AddColumn("Vss <=3x");
         foreach (var m in r.Methods)
         {
@@ -101,6 +104,8 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
             table.AddRow([Markup.Escape(m.Name), .. Cells(m.ClSummary), .. Cells(m.VssSummary)]);
         }
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("Exponents CL / Vss. Classical methods use the observed CL and Vss of mouse, rat, monkey and dog; unbound allometry scales CL/fu and Vss/fu " +
+                               "and multiplies by human fu; neural allometry sees the same data plus the species' physiology; the training mean ignores the animals.");
         AnsiConsole.MarkupLine($"{r.Test.Count} held-out of {s.Compounds} compounds (seed {s.Seed}; generator redraw rate {100 * r.RedrawRate:F1}%); " +
                                $"neural allometry: {s.Steps} steps in {r.NeuralSeconds:F1} s, final loss {r.NeuralLoss:F4} (train seed {s.TrainSeed}); total {sw.Elapsed.TotalSeconds:F1} s");
         AnsiConsole.MarkupLine("rule of exponents: " + string.Join(", ", r.RuleCounts.Select(kv => $"{kv.Key} {kv.Value}")));

@@ -88,14 +88,14 @@ public static class ScalingBenchmark
         using (var net = NeuralAllometry.Train(train, config.Neural, progress, cancel))
         {
             var p = net.PredictHuman(test);
-            methods.Add(new ScalingMethodResult("neural", "Neural allometry (animal CL, Vss, fu; physiology)", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
+            methods.Add(new ScalingMethodResult("neural", "Neural allometry", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
             (loss, seconds) = (net.FinalLoss, net.TrainSeconds);
         }
         if (config.WithDescriptors)
         {
             using var net = NeuralAllometry.Train(train, config.Neural with { UseCompoundDescriptors = true }, progress, cancel);
             var p = net.PredictHuman(test);
-            methods.Add(new ScalingMethodResult("neural-descr", "Neural allometry + logP, pKa, class (see caveat)", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
+            methods.Add(new ScalingMethodResult("neural-descr", "Neural + logP, pKa, class", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
         }
         methods.Add(TrainingMean(train, test.Length));
         var truthCl = test.Select(c => c.In(Species.Human).Cl).ToArray();
@@ -131,17 +131,17 @@ public static class ScalingBenchmark
             return r.Prediction;
         });
         ruleCounts = counts;
-        ScalingMethodResult Single(Species s, string key) => new(key, $"{s} only (CL BW^0.75, Vss BW^1)",
+        ScalingMethodResult Single(Species s, string key) => new(key, $"{s} only (0.75 / 1)",
             Map(c => Allometry.SingleSpecies(c.In(s).ObservedCl, SpeciesDescriptor.Of(s).BodyWeight, hbw, 0.75)),
             Map(c => Allometry.SingleSpecies(c.In(s).ObservedVss, SpeciesDescriptor.Of(s).BodyWeight, hbw, 1)));
         return
         [
-            new("sa", "Simple allometry, fitted exponent (4 species)", Map(c => Allometry.Fit(bw, Cl(c)).At(hbw)), Map(c => Allometry.Fit(bw, Vss(c)).At(hbw))),
-            new("sa-fixed", "Fixed exponents (CL 0.75, Vss 1)", Map(c => Allometry.FitFixedExponent(bw, Cl(c), 0.75).At(hbw)), Map(c => Allometry.FitFixedExponent(bw, Vss(c), 1).At(hbw))),
-            new("roe", "Rule of exponents (Mahmood & Balian; CL only)", roe, null),
+            new("sa", "Simple allometry (fitted b)", Map(c => Allometry.Fit(bw, Cl(c)).At(hbw)), Map(c => Allometry.Fit(bw, Vss(c)).At(hbw))),
+            new("sa-fixed", "Fixed exponents (0.75 / 1)", Map(c => Allometry.FitFixedExponent(bw, Cl(c), 0.75).At(hbw)), Map(c => Allometry.FitFixedExponent(bw, Vss(c), 1).At(hbw))),
+            new("roe", "Rule of exponents (CL)", roe, null),
             Single(Species.Rat, "rat"),
             Single(Species.Dog, "dog"),
-            new("unbound", "Unbound allometry (CL/fu 0.75, Vss/fu 1, x human fu)",
+            new("unbound", "Unbound allometry (fu)",
                 Map(c => c.In(Species.Human).Fu * Allometry.FitFixedExponent(bw, Cl(c).Zip(Fu(c), (x, f) => x / f).ToArray(), 0.75).At(hbw)),
                 Map(c => c.In(Species.Human).Fu * Allometry.FitFixedExponent(bw, Vss(c).Zip(Fu(c), (x, f) => x / f).ToArray(), 1).At(hbw))),
         ];
@@ -152,6 +152,6 @@ public static class ScalingBenchmark
     {
         var cl = Math.Exp(train.Average(c => Math.Log(c.In(Species.Human).Cl)));
         var vss = Math.Exp(train.Average(c => Math.Log(c.In(Species.Human).Vss)));
-        return new ScalingMethodResult("mean", "Training mean (no animal data)", Enumerable.Repeat(cl, count).ToArray(), Enumerable.Repeat(vss, count).ToArray());
+        return new ScalingMethodResult("mean", "Training mean", Enumerable.Repeat(cl, count).ToArray(), Enumerable.Repeat(vss, count).ToArray());
     }
 }
