@@ -260,7 +260,7 @@ public sealed class NeuralAllometry : IDisposable
         using var residual = target - baseAll;
         using var humanIdx = tensor(Enumerable.Range(0, samples.Length).Where(i => samples[i].Query == HumanNode).Select(i => (long)i).ToArray());
         using var opt = new ScalarSafeAdamW(_net.parameters(), cfg.LearningRate, weightDecay: cfg.WeightDecay);
-        var gen = new Generator((ulong)cfg.Seed + 31);
+        using var gen = new Generator((ulong)cfg.Seed + 31);
         var half = cfg.Batch / 2;
         var tail = Math.Max(1, cfg.Steps / 10);
         double sum = 0;
