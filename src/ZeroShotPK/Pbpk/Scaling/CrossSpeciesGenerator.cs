@@ -136,7 +136,8 @@ public sealed record VirtualCompound
 /// <para>What this lets a benchmark show: clearance follows the same well-stirred law in every species, so unbound
 /// allometry errs mainly by the CLint scatter, and the shared deviation is a floor no method removes; Vss differs
 /// between species only through fu, B:P and tissue volumes, so it scales well. The world is kinder to allometry than
-/// real drugs are (simple allometry reaches AAFE about 1.5 here, about 2 in published comparisons), and a learned
+/// real drugs are (simple allometry reaches AAFE about 1.5 here; published comparisons report about 2, a recalled
+/// figure not checked here), and a learned
 /// model can exploit any regularity put here (it cannot meet one that real species have and this omits).</para>
 /// </summary>
 public sealed class CrossSpeciesGenerator
