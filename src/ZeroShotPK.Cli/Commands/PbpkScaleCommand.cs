@@ -38,6 +38,9 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         [CommandOption("--observation-cv <CV>"), Description("CV of observed animal CL and Vss (ground-truth assumption)."), DefaultValue(0.15)]
         public double ObservationCv { get; init; } = 0.15;
 
+        [CommandOption("--no-ode"), Description("Skip the second network, whose read-out is a neural ODE in log body weight.")]
+        public bool NoOde { get; init; }
+
         [CommandOption("--with-descriptors"), Description("Also train a network that sees logP, pKa and class (its Vss can learn the ground truth's Rodgers & Rowland model: not a fair comparison).")]
         public bool WithDescriptors { get; init; }
 
@@ -68,7 +71,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
             AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var cols) && cols > 0 ? cols : 160;
         var config = new ScalingBenchmarkConfig
         {
-            Compounds = s.Compounds, TestFraction = s.TestFraction, Seed = s.Seed, WithDescriptors = s.WithDescriptors,
+            Compounds = s.Compounds, TestFraction = s.TestFraction, Seed = s.Seed, WithDescriptors = s.WithDescriptors, WithOde = !s.NoOde,
             Differences = new SpeciesDifferences { ClintLogSd = s.ClintSd, ClintSharedLogSd = s.ClintSharedSd, ObservationCv = s.ObservationCv },
             Neural = new NeuralAllometryConfig { Steps = s.Steps, Seed = s.TrainSeed },
         }.Validate();
@@ -78,14 +81,14 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("generate + train", maxValue: s.Steps * (s.WithDescriptors ? 2 : 1));
+                var task = ctx.AddTask("generate + train", maxValue: s.Steps * (1 + (s.NoOde ? 0 : 1) + (s.WithDescriptors ? 1 : 0)));
                 var offset = 0;
                 var last = 0;
                 var trainStart = (double?)null;
                 result = ScalingBenchmark.Run(config, (step, loss) =>
                 {
                     trainStart ??= sw.Elapsed.TotalSeconds;
-                    if (step < last) offset += s.Steps; // the second network started
+                    if (step < last) offset += s.Steps; // the next network started
                     last = step;
                     task.Value = offset + step;
                     var rate = (offset + step) / Math.Max(1e-9, sw.Elapsed.TotalSeconds - trainStart.Value);

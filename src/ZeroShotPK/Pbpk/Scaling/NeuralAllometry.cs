@@ -28,12 +28,22 @@ public sealed record NeuralAllometryConfig
     /// itself rather than scaling, an advantage real compounds would not give.
     /// </summary>
     public bool UseCompoundDescriptors { get; init; }
+    /// <summary>
+    /// Replace the query read-out by a neural ODE in log body weight: from every context species the correction
+    /// starts at 0 and follows d(correction)/d(log BW) = f(correction, log BW, that species' node state) to the query's
+    /// log BW (RK4, <see cref="OdeSteps"/> steps); the query gets the mean over context species. f also sees the query
+    /// node's state (its fu and physiology).
+    /// </summary>
+    public bool OdeHead { get; init; }
+    /// <summary>RK4 steps of the ODE head.</summary>
+    public int OdeSteps { get; init; } = 4;
 
     /// <summary>Checks ranges.</summary>
     /// <exception cref="ArgumentException">A value out of range, naming it.</exception>
     public NeuralAllometryConfig Validate()
     {
         if (Hidden < 1) throw new ArgumentException($"Hidden must be >= 1, got {Hidden}.");
+        if (OdeSteps < 1) throw new ArgumentException($"OdeSteps must be >= 1, got {OdeSteps}.");
         if (Rounds < 0) throw new ArgumentException($"Rounds must be >= 0, got {Rounds}.");
         if (Steps < 1) throw new ArgumentException($"Steps must be >= 1, got {Steps}.");
         if (Batch < 2) throw new ArgumentException($"Batch must be >= 2, got {Batch}.");
@@ -55,12 +65,16 @@ internal sealed class SpeciesGraphNet : nn.Module<Tensor, Tensor, Tensor, Tensor
     private readonly ModuleList<Sequential> _edges;
     private readonly ModuleList<Sequential> _updates;
     private readonly Sequential _head;
+    private readonly Sequential? _field;
+    private readonly int _odeSteps;
 
     private static Sequential Mlp(string name, long input, long hidden, long output) => nn.Sequential(
         ($"{name}_in", nn.Linear(input, hidden)), ($"{name}_act", nn.SiLU()), ($"{name}_out", nn.Linear(hidden, output)));
 
-    public SpeciesGraphNet(int features, int hidden, int rounds) : base("species_graph")
+    public SpeciesGraphNet(int features, int hidden, int rounds, int odeSteps = 0) : base("species_graph")
     {
+        _odeSteps = odeSteps;
+        if (odeSteps > 0) _field = nn.Sequential(("field_in", nn.Linear(2 + 1 + 2 * hidden, hidden)), ("field_act", nn.Tanh()), ("field_out", nn.Linear(hidden, 2)));
         _encoder = Mlp("enc", features, hidden, hidden);
         _edges = nn.ModuleList(Enumerable.Range(0, rounds).Select(r => Mlp($"edge{r}", 2 * hidden + 1, hidden, hidden)).ToArray());
         _updates = nn.ModuleList(Enumerable.Range(0, rounds).Select(r => Mlp($"upd{r}", 2 * hidden, hidden, hidden)).ToArray());
@@ -92,8 +106,35 @@ internal sealed class SpeciesGraphNet : nn.Module<Tensor, Tensor, Tensor, Tensor
             var agg = (m * w4).sum(2) / denominator;
             h = h.Plus(_updates[r].forward(cat([h, agg], 2)));
         }
+        if (_field is not null) return Integrate(h, lnBw, context, query).MoveToOuterDisposeScope();
         var hq = (h * query.unsqueeze(2)).sum(1);
         return _head.forward(hq).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>RK4 from every node's log BW to the query's; mean over context nodes of the end values, [B, 2].</summary>
+    private Tensor Integrate(Tensor h, Tensor lnBw, Tensor context, Tensor query)
+    {
+        var field = _field!;
+        var uq = (lnBw * query).sum(1, keepdim: true); // [B, 1]
+        var step = (uq - lnBw).Div(_odeSteps).unsqueeze(2); // [B, N, 1]
+        // The field sees the start species' state and the query's (which carries the query's fu and physiology).
+        var hq = (h * query.unsqueeze(2)).sum(1, keepdim: true).expand(h.shape);
+        var cond = cat([h, hq], 2);
+        Tensor F(Tensor y, Tensor u) => field.forward(cat([y, u, cond], 2));
+        var y = zeros([h.shape[0], h.shape[1], 2], dtype: h.dtype, device: h.device);
+        var u0 = lnBw.unsqueeze(2);
+        var half = step.Mul(0.5);
+        for (var k = 0; k < _odeSteps; k++)
+        {
+            var u = u0.Plus(step.Mul((double)k));
+            var k1 = F(y, u);
+            var k2 = F(y.Plus(half * k1), u.Plus(half));
+            var k3 = F(y.Plus(half * k2), u.Plus(half));
+            var k4 = F(y.Plus(step * k3), u.Plus(step));
+            y = y.Plus(step.Div(6.0) * k1.Plus(k2.Mul(2.0)).Plus(k3.Mul(2.0)).Plus(k4));
+        }
+        var w = context.unsqueeze(2);
+        return (y * w).sum(1) / w.sum(1).ClampMin(1);
     }
 }
 
@@ -103,7 +144,9 @@ internal sealed class SpeciesGraphNet : nn.Module<Tensor, Tensor, Tensor, Tensor
 /// neural network over the species (<see cref="SpeciesGraphNet"/>). The network outputs a correction on top of
 /// classical scaling from the same context species: log CL = mean over context of log(CL/fu) - 0.75 log BW, plus
 /// 0.75 log BW and log fu of the query (unbound-clearance allometry); log Vss = mean of log Vss - log BW, plus log BW
-/// (exponent 1). With zero output it is those baselines. Trained on synthetic compounds: every training compound
+/// (exponent 1). With zero output it is those baselines. With <see cref="NeuralAllometryConfig.OdeHead"/> the
+/// correction is instead integrated along log body weight from each animal to the query (a neural ODE), so the
+/// prediction is a smooth function of body weight by construction. Trained on synthetic compounds: every training compound
 /// gives five samples (each species queried from the others), half of each batch human queries. The human
 /// values it may use are the descriptors and fu (measured in vitro in practice), never human CL or Vss.
 /// </summary>
@@ -121,7 +164,7 @@ public sealed class NeuralAllometry : IDisposable
     {
         Config = config.Validate();
         torch.random.manual_seed(config.Seed);
-        _net = new SpeciesGraphNet(FeatureCount, config.Hidden, config.Rounds);
+        _net = new SpeciesGraphNet(FeatureCount, config.Hidden, config.Rounds, config.OdeHead ? config.OdeSteps : 0);
     }
 
     /// <summary>Configuration.</summary>

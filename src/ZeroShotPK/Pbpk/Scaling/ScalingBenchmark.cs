@@ -20,6 +20,9 @@ public sealed record ScalingBenchmarkConfig
     /// </summary>
     public bool WithDescriptors { get; init; }
 
+    /// <summary>Also train the network with the neural-ODE head (<see cref="NeuralAllometryConfig.OdeHead"/>).</summary>
+    public bool WithOde { get; init; } = true;
+
     /// <summary>Held-out compounds: round(Compounds x TestFraction).</summary>
     public int TestCount => (int)Math.Round(Compounds * TestFraction);
 
@@ -90,6 +93,12 @@ public static class ScalingBenchmark
             var p = net.PredictHuman(test);
             methods.Add(new ScalingMethodResult("neural", "Neural allometry", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
             (loss, seconds) = (net.FinalLoss, net.TrainSeconds);
+        }
+        if (config.WithOde)
+        {
+            using var net = NeuralAllometry.Train(train, config.Neural with { OdeHead = true }, progress, cancel);
+            var p = net.PredictHuman(test);
+            methods.Add(new ScalingMethodResult("neural-ode", "Neural allometry, ODE in BW", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
         }
         if (config.WithDescriptors)
         {

@@ -8,13 +8,15 @@ public class NeuralAllometryTests
 {
     private static readonly NeuralAllometryConfig Small = new() { Hidden = 32, Steps = 400, Batch = 64, Seed = 2 };
 
-    [Fact]
-    public void Trained_BeatsTheTrainingMeanAndItsOwnUnboundAllometryBase_OnHeldOutCompounds()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Trained_BeatsTheTrainingMeanAndItsOwnUnboundAllometryBase_OnHeldOutCompounds(bool ode)
     {
         var all = new CrossSpeciesGenerator().Generate(400, 21);
         var train = all.Take(300).ToArray();
         var test = all.Skip(300).ToArray();
-        using var net = NeuralAllometry.Train(train, Small);
+        using var net = NeuralAllometry.Train(train, Small with { OdeHead = ode });
         var p = net.PredictHuman(test);
         var cl = FoldErrorSummary.Of(p.Select(x => x.Cl).ToArray(), test.Select(c => c.In(Species.Human).Cl).ToArray());
         var vss = FoldErrorSummary.Of(p.Select(x => x.Vss).ToArray(), test.Select(c => c.In(Species.Human).Vss).ToArray());
@@ -48,5 +50,11 @@ public class NeuralAllometryTests
         Assert.All(curve, q => Assert.True(double.IsFinite(q.Cl) && q.Cl > 0 && double.IsFinite(q.Vss) && q.Vss > 0));
         Assert.InRange(curve[2].Vss / curve[0].Vss, 30, 300);
         Assert.Throws<ArgumentOutOfRangeException>(() => a.PredictAt(set[0], [1], 1.0));
+
+        using var o1 = NeuralAllometry.Train(set, cfg with { OdeHead = true });
+        using var o2 = NeuralAllometry.Train(set, cfg with { OdeHead = true });
+        Assert.Equal(o1.PredictHuman(set.Take(5).ToArray()), o2.PredictHuman(set.Take(5).ToArray()));
+        var odeCurve = o1.PredictAt(set[0], [1, 10, 100], set[0].In(Species.Human).Fu);
+        Assert.InRange(odeCurve[2].Vss / odeCurve[0].Vss, 30, 300);
     }
 }

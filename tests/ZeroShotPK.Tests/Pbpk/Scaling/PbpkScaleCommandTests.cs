@@ -11,13 +11,14 @@ public class PbpkScaleCommandTests
         var path = Path.Combine(dir.FullName, "scale.csv");
         var (code, output) = Zspk("pbpk", "scale", "--compounds", "60", "--steps", "30", "--seed", "2", "--out", path);
         Assert.True(code == 0, output);
-        foreach (var name in new[] { "Simple allometry", "Rule of exponents", "Rat only", "Dog only", "Unbound allometry", "Neural allometry", "Training mean" })
+        foreach (var name in new[] { "Simple allometry", "Rule of exponents", "Rat only", "Dog only", "Unbound allometry", "Neural allometry", "Neural allometry, ODE in BW", "Training mean" })
             Assert.Contains(name, output);
         Assert.Contains("12 held-out of 60 compounds (seed 2", output);
         var lines = File.ReadAllLines(path);
         Assert.Equal(13, lines.Length);
         var header = lines[0].Split(',');
         Assert.Contains("CLpred_neural", header);
+        Assert.Contains("Vsspred_neural-ode", header);
         Assert.Contains("Vsspred_unbound", header);
         Assert.DoesNotContain("Vsspred_roe", header);
         Assert.All(lines.Skip(1), l => Assert.Equal(header.Length, l.Split(',').Length));
