@@ -121,6 +121,21 @@ public sealed record FoldErrorSummary(int Count, double Aafe, double Afe, double
         return r >= 1 ? r : 1 / r;
     }
 
+    /// <summary>
+    /// Paired comparison of two methods on the same compounds: AAFE(A) / AAFE(B) = 10^mean(|log10 A/obs| - |log10 B/obs|)
+    /// with a normal 95 % interval of that mean (below 1: A is more accurate).
+    /// </summary>
+    /// <exception cref="ArgumentException">Unequal lengths, fewer than two compounds, or a value not finite and positive.</exception>
+    public static (double Ratio, double Lower, double Upper) PairedAafeRatio(IReadOnlyList<double> a, IReadOnlyList<double> b, IReadOnlyList<double> observed)
+    {
+        if (a.Count != observed.Count || b.Count != observed.Count) throw new ArgumentException($"a ({a.Count}), b ({b.Count}) and observed ({observed.Count}) must have the same length.", nameof(observed));
+        if (observed.Count < 2) throw new ArgumentException("observed: at least two compounds are needed for an interval.", nameof(observed));
+        var d = observed.Select((o, i) => Math.Log10(FoldError(a[i], o)) - Math.Log10(FoldError(b[i], o))).ToArray();
+        var m = d.Average();
+        var se = Math.Sqrt(d.Sum(v => (v - m) * (v - m)) / (d.Length - 1) / d.Length);
+        return (Math.Pow(10, m), Math.Pow(10, m - 1.959964 * se), Math.Pow(10, m + 1.959964 * se));
+    }
+
     /// <summary>Summarises paired predictions and observations.</summary>
     /// <exception cref="ArgumentException">Unequal lengths, no pair, or a value not finite and positive.</exception>
     public static FoldErrorSummary Of(IReadOnlyList<double> predicted, IReadOnlyList<double> observed)

@@ -85,6 +85,22 @@ public class AllometryTests
     }
 
     [Fact]
+    public void PairedAafeRatio_MatchesHandComputedValues()
+    {
+        // |log10| errors A: 0.30103, 0, 0.30103; B: 0.60206, 0.30103, 0.30103 -> differences -0.30103, -0.30103, 0.
+        var (ratio, lo, hi) = FoldErrorSummary.PairedAafeRatio([2, 1, 0.5], [4, 2, 2], [1, 1, 1]);
+        var l2 = Math.Log10(2);
+        var m = -2 * l2 / 3;
+        var se = Math.Sqrt((2 * Math.Pow(l2 / 3, 2) + Math.Pow(2 * l2 / 3, 2)) / 2 / 3);
+        Assert.Equal(Math.Pow(10, m), ratio, 1e-12);
+        Assert.Equal(Math.Pow(10, m - 1.959964 * se), lo, 1e-12);
+        Assert.Equal(Math.Pow(10, m + 1.959964 * se), hi, 1e-12);
+        Assert.Equal(0.63, ratio, 0.01);
+        Assert.Equal("observed: at least two compounds are needed for an interval. (Parameter 'observed')",
+            Assert.Throws<ArgumentException>(() => FoldErrorSummary.PairedAafeRatio([1.0], [1.0], [1.0])).Message);
+    }
+
+    [Fact]
     public void BadInput_NamesTheValue()
     {
         Assert.Equal("observed = 0: expected a finite value > 0. (Parameter 'observed')", Assert.Throws<ArgumentException>(() => FoldErrorSummary.FoldError(1, 0)).Message);
