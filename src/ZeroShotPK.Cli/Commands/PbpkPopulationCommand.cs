@@ -92,6 +92,8 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
             var sampler = new ReferencePopulation(table);
             population = WithProgress($"reference {species}", s.N, p => sampler.Sample(s.N, s.Seed, p));
             AnsiConsole.MarkupLine($"reference sampler: {s.N} individuals in {sw.Elapsed.TotalSeconds:F2} s, redraw rate {100 * sampler.RedrawRate:F2}%");
+            if (sampler.RedrawCauses.Count > 0)
+                AnsiConsole.MarkupLine(Markup.Escape("redraws by first broken rule: " + string.Join(", ", sampler.RedrawCauses.Take(5).Select(kv => $"{kv.Key} {100 * kv.Value:F2}%"))));
         }
         else
         {
@@ -168,7 +170,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         {
             var reference = new ReferencePopulation(table).Sample(4000, seed + 1_000_003);
             var f = PopulationMetrics.Compare(reference, population);
-            AnsiConsole.MarkupLine($"fidelity: energy distance {f.EnergyDistance:F4} (reference vs reference {f.EnergyDistanceFloor:F4}); KS max {f.MaxKs:F3} ({f.WorstVariable}), mean {f.MeanKs:F3}; k-NN classifier AUC {f.ClassifierAuc:F3} (reference vs reference {f.ClassifierAucFloor:F3})");
+            AnsiConsole.MarkupLine($"fidelity: energy distance {f.EnergyDistance:F4} (reference vs reference {f.EnergyDistanceFloor:F4}); KS max {f.MaxKs:F3} ({f.WorstVariable}), mean {f.MeanKs:F3}; network classifier AUC {f.ClassifierAuc:F3} (reference vs reference {f.ClassifierAucFloor:F3})");
             AnsiConsole.MarkupLine($"diversity: coverage {f.Coverage:F3} (reference vs reference {f.CoverageFloor:F3})");
         }
     }

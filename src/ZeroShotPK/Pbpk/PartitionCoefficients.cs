@@ -26,7 +26,7 @@ public static class PartitionCoefficients
     public const double StrongBasePka = 7.0;
 
     private static readonly Lazy<Dictionary<string, double[]>> PtComposition = new(() => ReadComposition("composition_poulin_theil.csv", 3));
-    private static readonly Lazy<Dictionary<string, double[]>> RrComposition = new(() => ReadComposition("composition_rodgers_rowland.csv", 7));
+    private static readonly Lazy<Dictionary<string, double[]>> RrComposition = new(() => ReadComposition("composition_rodgers_rowland.csv", 8));
 
     /// <summary>Kp by <see cref="Tissue"/> with the chosen method.</summary>
     /// <param name="compound">Drug properties.</param>
@@ -71,7 +71,10 @@ public static class PartitionCoefficients
     /// &amp; Rowland 2005) bind acidic phospholipids: binding = Ka,AP [AP] (X - 1)/Y, with Ka,AP from the erythrocyte
     /// partition implied by the blood:plasma ratio and <paramref name="hematocrit"/>. Acids, weak bases and neutrals
     /// (Rodgers &amp; Rowland 2006) bind plasma proteins: binding = (1/fu - 1 - (P fNL,p + (0.3 P + 0.7) fNP,p)/Y) times
-    /// the tissue:plasma albumin ratio (acids and weak bases) or lipoprotein ratio (neutrals).
+    /// the tissue:plasma albumin ratio (acids and weak bases) or lipoprotein ratio (neutrals). Each equation uses the water of
+    /// its own paper: the 2005 one fEW and fIW as printed in 2005; the 2006 one the total tissue water corrected for residual
+    /// blood (2006 Table 1), split as fIW = total - fEW (as PK-Sim does), which is lower in blood-rich tissues (heart, lung,
+    /// spleen) and reproduces the published 2006 Kpu.
     /// </summary>
     public static double[] RodgersRowland(Compound c, double hematocrit = 0.45)
     {
@@ -100,7 +103,8 @@ public static class PartitionCoefficients
         {
             var v = comp[t.ToString()];
             var pp = t == Tissue.Adipose ? Math.Pow(10, 1.115 * logP - 1.35) : Math.Pow(10, logP);
-            var kpu = v[0] + xIw / y * v[1] + Lipid(v, pp);
+            var fIw = strongBase ? v[1] : v[7] - v[0];
+            var kpu = v[0] + xIw / y * fIw + Lipid(v, pp);
             if (strongBase)
                 kpu += kaAp * v[4] * (xIw - 1) / y;
             else

@@ -62,7 +62,8 @@ public sealed record ViolationReport(Proportion Any, IReadOnlyDictionary<Constra
 
 /// <summary>
 /// Checks individuals against physiological rules derived from a species table. Ranges are the typical value times
-/// exp(+-k sigma) with sigma the log-normal SD from the table's CV (k = <see cref="RangeSd"/>, default 4).
+/// exp(+-k sigma) with sigma the log-normal SD from the table's CV (k = <see cref="RangeSd"/>, default 4); absolute volumes
+/// add the body-weight SD, and volumes per kg use <see cref="PhysiologyTable.VolumePerKgLogSd"/>.
 /// </summary>
 public sealed class PhysiologyConstraints
 {
@@ -151,12 +152,10 @@ public sealed class PhysiologyConstraints
         }
 
         // Relative to body weight (allometry): volumes per kg, CO / BW^0.75, flow fractions.
+        // Per-kg spread: the tissue's own CV, widened where the sampler's covariate does not scale with body weight.
         foreach (var tissue in Tissues.All)
-        {
-            var f = t.VolumeFractions[(int)tissue];
-            Range(ConstraintRule.AllometricCoherence, $"V_{tissue}/BW", p.Volume(tissue) / p.BodyWeight, f.Value, f.LogSd);
-        }
-        Range(ConstraintRule.AllometricCoherence, "V_Blood/BW", p.BloodVolume / p.BodyWeight, t.BloodFraction.Value, t.BloodFraction.LogSd);
+            Range(ConstraintRule.AllometricCoherence, $"V_{tissue}/BW", p.Volume(tissue) / p.BodyWeight, t.VolumeFractions[(int)tissue].Value, t.VolumePerKgLogSd(tissue));
+        Range(ConstraintRule.AllometricCoherence, "V_Blood/BW", p.BloodVolume / p.BodyWeight, t.BloodFraction.Value, t.BloodPerKgLogSd);
         Range(ConstraintRule.AllometricCoherence, "CO/BW^0.75", p.CardiacOutput / Math.Pow(p.BodyWeight, 0.75),
             t.CardiacOutput.Value / Math.Pow(t.BodyWeight.Value, 0.75), t.CardiacOutput.LogSd);
         foreach (var tissue in Tissues.All.Skip(1))

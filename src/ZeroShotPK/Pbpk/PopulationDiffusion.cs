@@ -311,11 +311,8 @@ public sealed class PopulationDiffusion : IDisposable
             forms.Add((W((1, 1)), t.Hematocrit.Value, t.Hematocrit.LogSd));
             forms.Add((W((2, 1), (0, -0.75)), t.CardiacOutput.Value / Math.Pow(t.BodyWeight.Value, 0.75), t.CardiacOutput.LogSd));
             foreach (var tissue in Tissues.All)
-            {
-                var f = t.VolumeFractions[(int)tissue];
-                forms.Add((W((Physiology.Vector.VolumeIndex(tissue), 1), (0, -1)), f.Value, f.LogSd));
-            }
-            forms.Add((W((Physiology.Vector.BloodVolumeIndex, 1), (0, -1)), t.BloodFraction.Value, t.BloodFraction.LogSd));
+                forms.Add((W((Physiology.Vector.VolumeIndex(tissue), 1), (0, -1)), t.VolumeFractions[(int)tissue].Value, t.VolumePerKgLogSd(tissue)));
+            forms.Add((W((Physiology.Vector.BloodVolumeIndex, 1), (0, -1)), t.BloodFraction.Value, t.BloodPerKgLogSd));
             foreach (var tissue in Tissues.All.Skip(1).Where(x => x != Tissue.Liver))
             {
                 var f = t.FlowFractions[(int)tissue];

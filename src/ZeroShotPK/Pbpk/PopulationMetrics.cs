@@ -1,3 +1,7 @@
+using TorchSharp;
+using ZeroShotPK.Torch;
+using static TorchSharp.torch;
+
 namespace ZeroShotPK.Pbpk;
 
 /// <summary>Fidelity and diversity of a generated population against a reference one.</summary>
@@ -8,7 +12,7 @@ namespace ZeroShotPK.Pbpk;
 /// <param name="WorstVariable">Name of the variable with the largest KS.</param>
 /// <param name="Coverage">Share of reference points with a generated point inside their k-NN ball (Naeem et al. 2020, k = 5); about 0.97 for identical distributions.</param>
 /// <param name="CoverageFloor">Coverage of an independent reference subsample.</param>
-/// <param name="ClassifierAuc">Held-out ROC AUC of a k-NN two-sample classifier (reference vs generated); 0.5 when they cannot be told apart.</param>
+/// <param name="ClassifierAuc">Held-out ROC AUC of a neural-network two-sample classifier (reference vs generated); 0.5 when they cannot be told apart.</param>
 /// <param name="ClassifierAucFloor">The same classifier on two independent reference subsamples.</param>
 public sealed record PopulationFidelity(double EnergyDistance, double EnergyDistanceFloor, double MaxKs, double MeanKs, string WorstVariable, double Coverage, double CoverageFloor,
     double ClassifierAuc, double ClassifierAucFloor);
@@ -43,40 +47,55 @@ public static class PopulationMetrics
         return new PopulationFidelity(
             Energy(refA, genSub), Energy(refA, refB), ks.Max(), ks.Average(), Physiology.Vector.Names[worst],
             Coverage(refA, genSub, 5), Coverage(refA, refB, 5),
-            ClassifierAuc(refA, genSub, ClassifierK, seed), ClassifierAuc(refA, refB, ClassifierK, seed));
+            ClassifierAuc(refA, genSub, seed), ClassifierAuc(refA, refB, seed));
     }
 
-    /// <summary>Neighbours used by the two-sample classifier in <see cref="Compare"/>.</summary>
-    public const int ClassifierK = 10;
-
     /// <summary>
-    /// Classifier two-sample test (Lopez-Paz &amp; Oquab 2017) with a k-nearest-neighbour classifier: the pooled samples
-    /// (label 0 for <paramref name="x"/>, 1 for <paramref name="y"/>) are shuffled with <paramref name="seed"/> and split in
-    /// half; each held-out point is scored by the share of label-1 points among its <paramref name="k"/> nearest training
-    /// points, and the ROC AUC of those scores is returned (0.5: indistinguishable, 1: perfectly separable).
+    /// Classifier two-sample test (Lopez-Paz &amp; Oquab 2017): the pooled samples (label 0 for <paramref name="x"/>, 1 for
+    /// <paramref name="y"/>) are shuffled with <paramref name="seed"/> and split in half; a small network (two hidden
+    /// layers of 64 SiLU units, AdamW, <paramref name="steps"/> full-batch steps on the logistic loss) learns to tell them
+    /// apart on one half, and the ROC AUC of its scores on the other half is returned (0.5: indistinguishable,
+    /// 1: perfectly separable). A network, not k nearest neighbours: in 29 dimensions k-NN misses differences that
+    /// energy distance sees. Runs on the CPU; the same seed gives the same AUC.
     /// </summary>
-    public static double ClassifierAuc(double[][] x, double[][] y, int k, int seed)
+    public static double ClassifierAuc(double[][] x, double[][] y, int seed, int steps = 300)
     {
-        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be >= 1.");
+        if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be >= 1.");
+        if (x.Length < 2 || y.Length < 2) throw new ArgumentException($"the classifier needs at least 2 points per sample; got {x.Length} and {y.Length}.");
+        var d = x[0].Length;
+        if (x.Concat(y).Any(v => v.Length != d)) throw new ArgumentException($"every point must have {d} coordinates, as the first one.");
         var pooled = x.Select(v => (V: v, Label: 0)).Concat(y.Select(v => (V: v, Label: 1))).ToArray();
         var rng = new Random(seed);
         for (var i = pooled.Length - 1; i > 0; i--) { var j = rng.Next(i + 1); (pooled[i], pooled[j]) = (pooled[j], pooled[i]); }
         var half = pooled.Length / 2;
         var train = pooled[..half];
         var test = pooled[half..];
-        if (train.Length <= k) throw new ArgumentException($"the two samples hold {pooled.Length} points; the classifier needs more than {2 * k}.");
-        var scores = new double[test.Length];
-        Parallel.For(0, test.Length, i =>
+        if (train.All(p => p.Label == train[0].Label) || test.All(p => p.Label == test[0].Label))
+            throw new ArgumentException("after the seeded split one half holds a single label; give both samples more points.");
+
+        // Infinite coordinates (a zero volume's log) become a large finite value, as in the distances above.
+        static float[] Flat((double[] V, int Label)[] part) => part.SelectMany(p => p.V.Select(v => (float)(double.IsFinite(v) ? v : Math.Sign(v) * 1e3))).ToArray();
+        using var outer = NewDisposeScope();
+        random.manual_seed(seed);
+        var net = nn.Sequential(("h1", nn.Linear(d, 64)), ("a1", nn.SiLU()), ("h2", nn.Linear(64, 64)), ("a2", nn.SiLU()), ("out", nn.Linear(64, 1)));
+        var trainX = tensor(Flat(train), [train.Length, d]);
+        var trainY = tensor(train.Select(p => (float)p.Label).ToArray(), [train.Length, 1]);
+        var testX = tensor(Flat(test), [test.Length, d]);
+        using (var opt = new ScalarSafeAdamW(net.parameters(), 3e-3, weightDecay: 1e-3))
         {
-            var d = new double[train.Length];
-            var idx = new int[train.Length];
-            for (var j = 0; j < train.Length; j++) { d[j] = Dist(test[i].V, train[j].V); idx[j] = j; }
-            Array.Sort(d, idx);
-            var ones = 0;
-            for (var j = 0; j < k; j++) ones += train[idx[j]].Label;
-            scores[i] = (double)ones / k;
-        });
-        return Auc(scores, test.Select(t => t.Label).ToArray());
+            for (var step = 0; step < steps; step++)
+            {
+                using var scope = NewDisposeScope();
+                var loss = nn.functional.binary_cross_entropy_with_logits(net.forward(trainX), trainY);
+                opt.ZeroGrad();
+                loss.backward();
+                opt.Step();
+            }
+        }
+        float[] scores;
+        using (no_grad()) { net.eval(); scores = net.forward(testX).flatten().data<float>().ToArray(); }
+        net.Dispose();
+        return Auc(scores.Select(v => (double)v).ToArray(), test.Select(t => t.Label).ToArray());
     }
 
     /// <summary>ROC AUC of <paramref name="scores"/> for binary <paramref name="labels"/> (Mann-Whitney, ties count one half).</summary>

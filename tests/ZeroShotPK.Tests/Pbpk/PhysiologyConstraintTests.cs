@@ -2,6 +2,7 @@ using ZeroShotPK.Pbpk;
 
 namespace ZeroShotPK.Tests.Pbpk;
 
+[Collection(TorchCollection.Name)]
 public class PhysiologyConstraintTests
 {
     private static readonly PhysiologyTable Table = PhysiologyTable.Load(Species.Human);
@@ -60,19 +61,28 @@ public class PhysiologyConstraintTests
         Assert.Equal(a[2999].ToVector(), b[2999].ToVector());
         Assert.NotEqual(a[0].BodyWeight, c[0].BodyWeight);
         Assert.Equal(0, Rules.Evaluate(a).Any.Count);
-        Assert.True(sampler.RedrawRate < 0.03, $"redraw rate {sampler.RedrawRate}");
+        // Adipose as the remainder (issue #8, fourth pass): 2.9% of 20,000 draws are redrawn, nearly all for an adipose remainder
+        // below its range (under 4% of body weight, or negative); this seed gives 3.2%, the binomial SD at 3000 is 0.3 points.
+        Assert.True(sampler.RedrawRate < 0.04, $"redraw rate {sampler.RedrawRate}");
+        Assert.True(sampler.RedrawCauses.Where(kv => kv.Key.Contains("V_Adipose")).Sum(kv => kv.Value) > 0.95 * sampler.RedrawRate);
+        Assert.Equal(sampler.RedrawRate, sampler.RedrawCauses.Values.Sum(), 1e-12);
         foreach (var p in a)
         {
             Assert.Equal(p.BodyWeight, p.TotalVolume, 1e-9 * p.BodyWeight);
             Assert.Equal(p.CardiacOutput, p.SystemicFlowSum, 1e-9 * p.CardiacOutput);
         }
         var bw = a.Select(p => Math.Log(p.BodyWeight)).ToArray();
-        var liver = a.Select(p => Math.Log(p.Volume(Tissue.Liver))).ToArray();
-        var co = a.Select(p => Math.Log(p.CardiacOutput)).ToArray();
-        Assert.True(MathNet.Numerics.Statistics.Correlation.Pearson(bw, liver) > 0.5);
-        Assert.True(MathNet.Numerics.Statistics.Correlation.Pearson(bw, co) > 0.5);
-        // Median body weight ~ 73 kg (log-normal, CV 18%): SE of the mean log is 0.18/sqrt(3000) = 0.003.
-        Assert.Equal(Math.Log(73), bw.Average(), 0.015);
+        double R(Func<Physiology, double> f) => MathNet.Numerics.Statistics.Correlation.Pearson(bw, a.Select(p => Math.Log(f(p))));
+        // Lean organs follow fat-free mass (elasticity 0.57 to body weight) under a large McNally residual: liver r ~ 0.44;
+        // bone (residual CV 0.01) follows it almost exactly; brain has no size covariate; adipose takes the rest.
+        Assert.InRange(R(p => p.Volume(Tissue.Liver)), 0.35, 0.55);
+        Assert.True(R(p => p.Volume(Tissue.Bone)) > 0.9);
+        Assert.InRange(R(p => p.Volume(Tissue.Brain)), -0.06, 0.06);
+        Assert.True(R(p => p.Volume(Tissue.Adipose)) > 0.7);
+        Assert.True(R(p => p.CardiacOutput) > 0.5);
+        // Median body weight ~ 73 kg (log-normal, CV 18%): SE of the mean log is 0.18/sqrt(3000) = 0.003; redrawing the
+        // leanest individuals moves it up by about 0.01.
+        Assert.Equal(Math.Log(73), bw.Average(), 0.02);
     }
 
     [Fact]
@@ -89,11 +99,12 @@ public class PhysiologyConstraintTests
         Assert.True(f1.MaxKs > 0.3, $"KS {f1.MaxKs}");
         Assert.True(f1.EnergyDistance > 3 * f0.EnergyDistance, $"energy {f1.EnergyDistance} vs {f0.EnergyDistance}");
         Assert.True(f0.Coverage > 0.9 && f1.Coverage < f0.Coverage, $"coverage {f1.Coverage} vs {f0.Coverage}");
-        // k-NN two-sample classifier on 1000 held-out points: the AUC of two samples of one distribution has SD about
-        // 0.018 around 0.5; a 1.5-fold liver volume (KS 0.5+) is easy to tell apart.
+        // Network two-sample classifier on 1000 held-out points: the AUC of two samples of one distribution has SD about
+        // 0.018 around 0.5 (a little more from the fit). A 1.5-fold liver volume is a shift of ln 1.5 = 0.41 against a log
+        // SD of about 0.2 for the liver's share of body weight: the best possible AUC is Phi(2.0 / sqrt 2) = 0.92.
         Assert.InRange(f0.ClassifierAuc, 0.44, 0.56);
         Assert.InRange(f0.ClassifierAucFloor, 0.44, 0.56);
-        Assert.True(f1.ClassifierAuc > 0.7, $"AUC {f1.ClassifierAuc}");
+        Assert.True(f1.ClassifierAuc > 0.8, $"AUC {f1.ClassifierAuc}");
     }
 
     [Fact]
@@ -105,12 +116,22 @@ public class PhysiologyConstraintTests
         Assert.Equal(0.875, PopulationMetrics.Auc([0.1, 0.5, 0.5, 0.7], [0, 0, 1, 1]));
         var e = Assert.Throws<ArgumentException>(() => PopulationMetrics.Auc([0.1, 0.2], [1, 1]));
         Assert.Equal("AUC needs both labels among the scores.", e.Message);
-        // Seeded: the same split and neighbours give the same AUC.
+    }
+
+    [Fact]
+    public void ClassifierAuc_IsSeededAndSeesADifferenceInCorrelationThatMarginalsHide()
+    {
+        // x: two independent uniforms; y: the same marginals, but the second coordinate copies the first half the time.
+        // Every per-variable test sees nothing; a classifier on the joint distribution must.
         var rng = new Random(4);
-        double[][] Draw(double shift) => Enumerable.Range(0, 200).Select(_ => new[] { rng.NextDouble() + shift, rng.NextDouble() }).ToArray();
-        var x = Draw(0);
-        var y = Draw(0.5);
-        Assert.Equal(PopulationMetrics.ClassifierAuc(x, y, 10, 7), PopulationMetrics.ClassifierAuc(x, y, 10, 7));
-        Assert.True(PopulationMetrics.ClassifierAuc(x, y, 10, 7) > 0.75);
+        var x = Enumerable.Range(0, 600).Select(_ => new[] { rng.NextDouble(), rng.NextDouble() }).ToArray();
+        var y = Enumerable.Range(0, 600).Select(_ => { var a = rng.NextDouble(); return new[] { a, rng.NextDouble() < 0.5 ? a : rng.NextDouble() }; }).ToArray();
+        var auc = PopulationMetrics.ClassifierAuc(x, y, 7);
+        Assert.Equal(auc, PopulationMetrics.ClassifierAuc(x, y, 7));
+        Assert.True(auc > 0.6, $"AUC {auc}");
+        var same = Enumerable.Range(0, 600).Select(_ => new[] { rng.NextDouble(), rng.NextDouble() }).ToArray();
+        Assert.InRange(PopulationMetrics.ClassifierAuc(x, same, 7), 0.42, 0.58);
+        var e = Assert.Throws<ArgumentException>(() => PopulationMetrics.ClassifierAuc(x, [[0.0, 1.0, 2.0], [1.0, 2.0, 3.0]], 7));
+        Assert.Equal("every point must have 2 coordinates, as the first one.", e.Message);
     }
 }

@@ -55,6 +55,7 @@ public class PhysiologyTableTests
         Assert.Equal(72, dog.CardiacOutput);                             // Davies & Morris 1993: 1200 mL/min
         Assert.Equal(216.0 / 1200 * 72, dog.Flow(Tissue.Kidney), 1e-6);
         Assert.Equal(0.1701 * 10, dog.Volume(Tissue.Skin), 1e-9);        // ILSI 1994 via httk
+        Assert.Equal(0.022 / 10.5003 * 10, dog.Volume(Tissue.Pancreas), 1e-5); // PK-Sim database, Beagle: 0.022 L at 10.5 kg
         // Every row says where it was read, unless it is derived, assumed or unverified.
         foreach (var sp in Enum.GetValues<Species>())
         {
