@@ -24,6 +24,7 @@ app.Configure(config =>
         pbpk.SetDescription("Whole-body PBPK and virtual populations.");
         pbpk.AddCommand<PbpkSimulateCommand>("simulate").WithDescription("Simulate a compound in a species with the whole-body PBPK model.");
         pbpk.AddCommand<PbpkPopulationCommand>("population").WithDescription("Generate a virtual population (reference, ddpm or pcdm).");
+        pbpk.AddCommand<PbpkScaleCommand>("scale").WithDescription("Cross-species scaling benchmark: allometry, rule of exponents and neural allometry on PBPK-simulated compounds.");
     });
     config.AddBranch("bench", bench =>
     {
