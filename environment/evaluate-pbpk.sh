@@ -10,7 +10,7 @@ retrain=0; species=()
 for a in "$@"; do case "$a" in --retrain) retrain=1 ;; human|rat) species+=("$a") ;; *) echo "evaluate-pbpk: unknown argument $a (expected --retrain, human or rat)" >&2; exit 2 ;; esac; done
 [ ${#species[@]} -gt 0 ] || species=(human rat)
 dotnet build src/ZeroShotPK.Cli -c Release -nologo -clp:ErrorsOnly
-zspk() { COLUMNS=400 dotnet src/ZeroShotPK.Cli/bin/Release/net10.0/zspk.dll "$@"; }
+zspk() { dotnet src/ZeroShotPK.Cli/bin/Release/net10.0/zspk.dll "$@"; }
 for sp in "${species[@]}"; do
   if [ $retrain = 1 ]; then
     for m in ddpm pcdm; do
@@ -20,6 +20,8 @@ for sp in "${species[@]}"; do
       # shellcheck disable=SC2086
       zspk ${cmd#zspk } > /dev/null
     done
+    # The generators are embedded in ZeroShotPK.dll: rebuild so the evaluation samples the retrained ones.
+    dotnet build src/ZeroShotPK.Cli -c Release -nologo -clp:ErrorsOnly
   fi
   out=data/pbpk/evaluation_${sp}.txt; tmp=$out.tmp
   start=$(date +%s)
@@ -36,9 +38,14 @@ for sp in "${species[@]}"; do
       [ "$m" = "${m%+g10}" ] || args+=(--guidance 10)
       t0=$(date +%s)
       log=$(zspk "${args[@]}")
-      any=$(grep -E '│ any ' <<<"$log" | head -1 | sed -E 's/^│ any +│ (.*[^ ]) +│$/\1/')
-      fid=$(grep '^fidelity: ' <<<"$log" | sed 's/^fidelity: //')
-      div=$(grep '^diversity: ' <<<"$log")
+      # Spectre wraps long lines at 80 columns when the output is not a terminal: join them before reading.
+      read_report() { python3 -c '
+import re, sys
+t = sys.stdin.read()
+pick = {"any": r"│ any +│ (.*?) +│", "fid": r"fidelity: (.*?)\ndiversity:", "div": r"(diversity: .*)"}[sys.argv[1]]
+m = re.search(pick, t, re.S)
+print(" ".join(m.group(1).split()) if m else "")' "$1"; }
+      any=$(read_report any <<<"$log"); fid=$(read_report fid <<<"$log"); div=$(read_report div <<<"$log")
       [ -n "$any" ] && [ -n "$fid" ] && [ -n "$div" ] || { echo "evaluate-pbpk: could not read the report of: zspk ${args[*]}" >&2; echo "$log" >&2; exit 1; }
       line="$m seed=$seed │ any │ $any | $fid | $div | $(( $(date +%s) - t0 )) s"
       echo "$line"; echo "$line" >> "$tmp"
