@@ -95,7 +95,8 @@ public sealed class PbpkModel
     /// <summary>Volume of distribution at steady state referenced to plasma, L: V_blood B:P + sum V_T Kp_T.</summary>
     public double Vss => Physiology.BloodVolume * Compound.BloodPlasmaRatio + Tissues.All.Sum(t => Physiology.Volume(t) * _kp[(int)t]);
 
-    private static double WellStirred(double q, double e) => e == 0 ? 0 : q * e / (q + e);
+    /// <summary>Well-stirred organ blood clearance Q E / (Q + E) for blood flow Q and unbound intrinsic term E (fu,b CLint).</summary>
+    internal static double WellStirred(double q, double e) => e == 0 ? 0 : q * e / (q + e);
 
     private static double Invert(double clBlood, double q, string organ, string name)
     {

@@ -225,8 +225,8 @@ public sealed class CrossSpeciesGenerator
             var fub = fu / bp;
             var eH = fub * clint * desc.LiverVolume * 1000 * MlPerMinToLPerH;
             var eR = fub * renal * desc.Gfr;
-            var clH = bp * desc.LiverBloodFlow * eH / (desc.LiverBloodFlow + eH);
-            var clR = bp * desc.KidneyBloodFlow * eR / (desc.KidneyBloodFlow + eR);
+            var clH = bp * PbpkModel.WellStirred(desc.LiverBloodFlow, eH);
+            var clR = bp * PbpkModel.WellStirred(desc.KidneyBloodFlow, eR);
             var compound = new Compound { Name = $"virtual-{index}", Class = cls, LogP = logP, Pka = pka, Fu = fu, BloodPlasmaRatio = bp, HepaticClearance = clH, RenalClearance = clR };
             PbpkModel model;
             try { model = new PbpkModel(References[sp], compound, reference: References[sp]); }
