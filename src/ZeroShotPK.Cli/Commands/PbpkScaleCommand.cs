@@ -44,6 +44,9 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         [CommandOption("--with-descriptors"), Description("Also train a network that sees logP, pKa and class (its Vss can learn the ground truth's Rodgers & Rowland model: not a fair comparison).")]
         public bool WithDescriptors { get; init; }
 
+        [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (the networks are small: cpu is the default)."), DefaultValue("cpu")]
+        public string Device { get; init; } = "cpu";
+
         [CommandOption("--threads <N>"), Description("Torch intra-op threads."), DefaultValue(1)]
         public int Threads { get; init; } = 1;
 
@@ -66,6 +69,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         TorchDevice.SetThreads(s.Threads);
+        var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
         // Redirected output would be laid out at 80 columns and wrap the table; use $COLUMNS or 160 instead.
         if (Console.IsOutputRedirected)
             AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var cols) && cols > 0 ? cols : 160;
@@ -93,7 +97,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
                     task.Value = offset + step;
                     var rate = (offset + step) / Math.Max(1e-9, sw.Elapsed.TotalSeconds - trainStart.Value);
                     task.Description = $"train neural allometry: loss {loss:F4}, {rate:F0} steps/s";
-                }, cancellationToken);
+                }, cancellationToken, device);
                 task.Value = task.MaxValue;
             });
         var r = result!;

@@ -157,14 +157,17 @@ public sealed class NeuralAllometry : IDisposable
     private const int ClFeature = 8, VssFeature = 9, ContextFeature = 10;
     private static readonly int[] Raw = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 15]; // standardised; flags and one-hot are not
     private readonly SpeciesGraphNet _net;
+    private readonly Device _device;
     private readonly double[] _mean = new double[FeatureCount];
     private readonly double[] _std = Enumerable.Repeat(1.0, FeatureCount).ToArray();
 
-    private NeuralAllometry(NeuralAllometryConfig config)
+    private NeuralAllometry(NeuralAllometryConfig config, Device? device)
     {
         Config = config.Validate();
+        _device = device ?? CPU;
         torch.random.manual_seed(config.Seed);
         _net = new SpeciesGraphNet(FeatureCount, config.Hidden, config.Rounds, config.OdeHead ? config.OdeSteps : 0);
+        _net.to(_device);
     }
 
     /// <summary>Configuration.</summary>
@@ -242,12 +245,13 @@ public sealed class NeuralAllometry : IDisposable
     /// <param name="config">Settings (default <see cref="NeuralAllometryConfig"/>).</param>
     /// <param name="progress">Receives (step, loss) every 50 steps and at the end.</param>
     /// <param name="cancel">Stops training between steps.</param>
+    /// <param name="device">Where the network trains and predicts (default CPU; see <see cref="TorchDevice"/>).</param>
     /// <exception cref="ArgumentException">Fewer than 2 compounds.</exception>
     public static NeuralAllometry Train(IReadOnlyList<VirtualCompound> compounds, NeuralAllometryConfig? config = null,
-        Action<int, double>? progress = null, CancellationToken cancel = default)
+        Action<int, double>? progress = null, CancellationToken cancel = default, Device? device = null)
     {
         if (compounds.Count < 2) throw new ArgumentException($"compounds: at least 2 training compounds needed, got {compounds.Count}.", nameof(compounds));
-        var model = new NeuralAllometry(config ?? new NeuralAllometryConfig());
+        var model = new NeuralAllometry(config ?? new NeuralAllometryConfig(), device);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var n = SpeciesDescriptor.All.Count;
         var samples = compounds.SelectMany(c => Enumerable.Range(0, n).Select(q => MakeSample(c, q))).ToArray();
@@ -291,7 +295,8 @@ public sealed class NeuralAllometry : IDisposable
             b[2 * s] = (float)smp.BaseCl;
             b[2 * s + 1] = (float)smp.BaseVss;
         }
-        return (tensor(x, [samples.Count, n, FeatureCount]), tensor(ctx, [samples.Count, n]), tensor(q, [samples.Count, n]), tensor(b, [samples.Count, 2]));
+        return (tensor(x, [samples.Count, n, FeatureCount], device: _device), tensor(ctx, [samples.Count, n], device: _device),
+            tensor(q, [samples.Count, n], device: _device), tensor(b, [samples.Count, 2], device: _device));
     }
 
     private void Fit(Sample[] samples, Action<int, double>? progress, CancellationToken cancel)
@@ -299,11 +304,11 @@ public sealed class NeuralAllometry : IDisposable
         var cfg = Config;
         var (xAll, ctxAll, qAll, baseAll) = Tensors(samples);
         using var _x = xAll; using var _c = ctxAll; using var _q = qAll; using var _b = baseAll;
-        using var target = tensor(samples.SelectMany(s => new[] { (float)s.TargetCl, (float)s.TargetVss }).ToArray(), [samples.Length, 2]);
+        using var target = tensor(samples.SelectMany(s => new[] { (float)s.TargetCl, (float)s.TargetVss }).ToArray(), [samples.Length, 2], device: _device);
         using var residual = target - baseAll;
-        using var humanIdx = tensor(Enumerable.Range(0, samples.Length).Where(i => samples[i].Query == HumanNode).Select(i => (long)i).ToArray());
+        using var humanIdx = tensor(Enumerable.Range(0, samples.Length).Where(i => samples[i].Query == HumanNode).Select(i => (long)i).ToArray(), device: _device);
         using var opt = new ScalarSafeAdamW(_net.parameters(), cfg.LearningRate, weightDecay: cfg.WeightDecay);
-        using var gen = new Generator((ulong)cfg.Seed + 31);
+        using var gen = new Generator((ulong)cfg.Seed + 31, _device);
         var half = cfg.Batch / 2;
         var tail = Math.Max(1, cfg.Steps / 10);
         double sum = 0;
@@ -313,7 +318,7 @@ public sealed class NeuralAllometry : IDisposable
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             opt.LearningRate = cfg.LearningRate * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / cfg.Steps)));
-            var idx = cat([humanIdx.index_select(0, randint(humanIdx.shape[0], [half], generator: gen)), randint(samples.Length, [cfg.Batch - half], generator: gen)]);
+            var idx = cat([humanIdx.index_select(0, randint(humanIdx.shape[0], [half], generator: gen, device: _device)), randint(samples.Length, [cfg.Batch - half], generator: gen, device: _device)]);
             var pred = _net.forward(xAll.index_select(0, idx), ctxAll.index_select(0, idx), qAll.index_select(0, idx));
             var loss = nn.functional.mse_loss(pred, residual.index_select(0, idx));
             opt.ZeroGrad();
@@ -334,7 +339,7 @@ public sealed class NeuralAllometry : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (x, ctx, q, b) = Tensors(samples);
-        var outp = _net.forward(x, ctx, q).Plus(b).exp().to(float64).data<double>().ToArray();
+        var outp = _net.forward(x, ctx, q).Plus(b).exp().to(float64).cpu().data<double>().ToArray();
         return Enumerable.Range(0, samples.Count).Select(i => (outp[2 * i], outp[2 * i + 1])).ToArray();
     }
 

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 namespace ZeroShotPK.Pbpk.Scaling;
 
 /// <summary>Settings of a <see cref="ScalingBenchmark"/> run.</summary>
@@ -77,7 +78,9 @@ public static class ScalingBenchmark
     /// <param name="config">Settings.</param>
     /// <param name="progress">Receives the network's (step, loss).</param>
     /// <param name="cancel">Stops the network's training.</param>
-    public static ScalingBenchmarkResult Run(ScalingBenchmarkConfig config, Action<int, double>? progress = null, CancellationToken cancel = default)
+    /// <param name="device">Where the networks train (default CPU).</param>
+    public static ScalingBenchmarkResult Run(ScalingBenchmarkConfig config, Action<int, double>? progress = null, CancellationToken cancel = default,
+        Device? device = null)
     {
         config.Validate();
         var generator = new CrossSpeciesGenerator(config.Differences);
@@ -88,7 +91,7 @@ public static class ScalingBenchmark
 
         var methods = Classical(test, out var rules).ToList();
         double loss, seconds;
-        using (var net = NeuralAllometry.Train(train, config.Neural, progress, cancel))
+        using (var net = NeuralAllometry.Train(train, config.Neural, progress, cancel, device))
         {
             var p = net.PredictHuman(test);
             methods.Add(new ScalingMethodResult("neural", "Neural allometry", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
@@ -96,13 +99,13 @@ public static class ScalingBenchmark
         }
         if (config.WithOde)
         {
-            using var net = NeuralAllometry.Train(train, config.Neural with { OdeHead = true }, progress, cancel);
+            using var net = NeuralAllometry.Train(train, config.Neural with { OdeHead = true }, progress, cancel, device);
             var p = net.PredictHuman(test);
             methods.Add(new ScalingMethodResult("neural-ode", "Neural allometry, ODE in BW", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
         }
         if (config.WithDescriptors)
         {
-            using var net = NeuralAllometry.Train(train, config.Neural with { UseCompoundDescriptors = true }, progress, cancel);
+            using var net = NeuralAllometry.Train(train, config.Neural with { UseCompoundDescriptors = true }, progress, cancel, device);
             var p = net.PredictHuman(test);
             methods.Add(new ScalingMethodResult("neural-descr", "Neural + logP, pKa, class", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
         }

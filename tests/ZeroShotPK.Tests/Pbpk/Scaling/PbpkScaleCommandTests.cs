@@ -34,5 +34,8 @@ public class PbpkScaleCommandTests
         (code, output) = Zspk("pbpk", "scale", "--compounds", "2");
         Assert.Equal(1, code);
         Assert.Contains("--compounds: expected >= 3, got 2.", output);
+        (code, output) = Zspk("pbpk", "scale", "--compounds", "20", "--device", "tpu");
+        Assert.Equal(1, code);
+        Assert.Contains("--device: expected auto, cpu or cuda, got 'tpu'.", output);
     }
 }
