@@ -11,6 +11,13 @@ for a in "$@"; do case "$a" in --retrain) retrain=1 ;; human|rat) species+=("$a"
 [ ${#species[@]} -gt 0 ] || species=(human rat)
 dotnet build src/ZeroShotPK.Cli -c Release -nologo -clp:ErrorsOnly
 zspk() { dotnet src/ZeroShotPK.Cli/bin/Release/net10.0/zspk.dll "$@"; }
+# Spectre wraps long lines at 80 columns when the output is not a terminal: join them before reading.
+read_report() { python3 -c '
+import re, sys
+t = sys.stdin.read()
+pick = {"any": r"│ any +│ (.*?) +│", "fid": r"fidelity: (.*?)\ndiversity:", "div": r"(diversity: .*)"}[sys.argv[1]]
+m = re.search(pick, t, re.S)
+print(" ".join(m.group(1).split()) if m else "")' "$1"; }
 for sp in "${species[@]}"; do
   if [ $retrain = 1 ]; then
     for m in ddpm pcdm; do
@@ -38,13 +45,6 @@ for sp in "${species[@]}"; do
       [ "$m" = "${m%+g10}" ] || args+=(--guidance 10)
       t0=$(date +%s)
       log=$(zspk "${args[@]}")
-      # Spectre wraps long lines at 80 columns when the output is not a terminal: join them before reading.
-      read_report() { python3 -c '
-import re, sys
-t = sys.stdin.read()
-pick = {"any": r"│ any +│ (.*?) +│", "fid": r"fidelity: (.*?)\ndiversity:", "div": r"(diversity: .*)"}[sys.argv[1]]
-m = re.search(pick, t, re.S)
-print(" ".join(m.group(1).split()) if m else "")' "$1"; }
       any=$(read_report any <<<"$log"); fid=$(read_report fid <<<"$log"); div=$(read_report div <<<"$log")
       [ -n "$any" ] && [ -n "$fid" ] && [ -n "$div" ] || { echo "evaluate-pbpk: could not read the report of: zspk ${args[*]}" >&2; echo "$log" >&2; exit 1; }
       line="$m seed=$seed │ any │ $any | $fid | $div | $(( $(date +%s) - t0 )) s"

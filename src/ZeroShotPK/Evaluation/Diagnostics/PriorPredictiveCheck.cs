@@ -67,15 +67,18 @@ public sealed record PriorPredictiveCheck(string Dataset, Route Route, int Subje
         var sim = PeakSummary.Of(simulated.Where(s => s.Truth.Route == route).SelectMany(s => s.Study.Individuals));
         if (sim.Count == 0) throw new ArgumentException($"no simulated study has route {route}; simulate more studies or check the prior's routes.", nameof(simulated));
 
+        // Values builds a new array on each read: take each individual's once.
+        var simValues = sim.Select(s => s.Values).ToArray();
+        var realValues = real.Select(r => r.Values).ToArray();
         var features = new PriorPredictiveFeature[PeakSummary.Names.Count];
         for (var k = 0; k < features.Length; k++)
         {
-            var pool = sim.Select(s => s.Values[k]).Where(double.IsFinite).Order().ToArray();
+            var pool = simValues.Select(v => v[k]).Where(double.IsFinite).Order().ToArray();
             double Percentile(double x) => double.IsFinite(x) ? pool.Count(v => v <= x) / (double)pool.Length : double.NaN;
-            var observed = real.Select(r => r.Values[k]).Where(double.IsFinite).Order().ToArray();
+            var observed = realValues.Select(v => v[k]).Where(double.IsFinite).Order().ToArray();
             var median = observed.Length == 0 ? double.NaN : observed[observed.Length / 2];
             features[k] = new PriorPredictiveFeature(PeakSummary.Names[k], median, Percentile(median),
-                real.Select(r => Percentile(r.Values[k])).ToArray(),
+                realValues.Select(v => Percentile(v[k])).ToArray(),
                 pool[(int)(0.05 * (pool.Length - 1))], pool[(int)(0.95 * (pool.Length - 1))]);
         }
         return new PriorPredictiveCheck(study.Name, route, real.Count, sim.Count, features);
