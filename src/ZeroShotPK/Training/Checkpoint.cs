@@ -62,9 +62,14 @@ public static class Checkpoint
 {
     /// <summary>Current checkpoint format.</summary>
     public const int FormatVersion = 1;
-    /// <summary>Input-feature layout of this code.</summary>
+    /// <summary>Input-feature layout of this code for the first network family (gru-mlp).</summary>
     public static readonly string FeatureLayout =
         $"tokens{AicmetTensorizer.TokenFeatures}-queries{AicmetTensorizer.QueryFeatures}-anchor{AicmetTensorizer.AnchorFeatures}-v1";
+
+    /// <summary>Input-feature layout a network of <paramref name="a"/>'s family reads (the transformer also reads the dose list).</summary>
+    public static string FeatureLayoutFor(AicmetArchitecture a) => a.Kind == AicmetArchitecture.Transformer
+        ? $"{FeatureLayout}-doses{AicmetTensorizer.DoseTokenFeatures}"
+        : FeatureLayout;
     /// <summary>Name of the manifest file.</summary>
     public const string ManifestFile = "manifest.json";
 
@@ -76,14 +81,14 @@ public static class Checkpoint
     /// file and a rename; files of older steps are removed only after the new manifest is in place. A crash at any
     /// moment leaves a manifest that points at complete files.
     /// </summary>
-    public static void Save(string directory, AicmetNetwork model, ScalarSafeAdamW? optimizer, CheckpointManifest manifest)
+    public static void Save(string directory, AicmetModel model, ScalarSafeAdamW? optimizer, CheckpointManifest manifest)
     {
         Directory.CreateDirectory(directory);
         var modelFile = $"model-{manifest.Step:D6}.bin";
         var optFile = optimizer is null ? null : $"optimizer-{manifest.Step:D6}.bin";
         WriteAtomic(Path.Combine(directory, modelFile), tmp => model.save(tmp));
         if (optimizer is not null) WriteAtomic(Path.Combine(directory, optFile!), optimizer.Save);
-        var final = manifest with { ModelFile = modelFile, OptimizerFile = optFile, FormatVersion = FormatVersion, Features = FeatureLayout };
+        var final = manifest with { ModelFile = modelFile, OptimizerFile = optFile, FormatVersion = FormatVersion, Features = FeatureLayoutFor(model.Architecture) };
         WriteAtomic(Path.Combine(directory, ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(final, AicmetConfig.Json)));
         foreach (var f in Directory.EnumerateFiles(directory, "*.bin"))
         {
@@ -119,25 +124,26 @@ public static class Checkpoint
         if (m is null) throw new InvalidOperationException($"{path}: empty manifest.");
         if (m.FormatVersion != FormatVersion)
             throw new InvalidOperationException($"{path}: checkpoint format {m.FormatVersion}, this code reads format {FormatVersion}.");
-        if (m.Features != FeatureLayout)
-            throw new InvalidOperationException($"{path}: checkpoint was trained with input features '{m.Features}', this code builds '{FeatureLayout}'; retrain or use the matching code version.");
         m.Config.Validate(path);
+        var layout = FeatureLayoutFor(m.Config.Architecture);
+        if (m.Features != layout)
+            throw new InvalidOperationException($"{path}: checkpoint was trained with input features '{m.Features}', this code builds '{layout}'; retrain or use the matching code version.");
         return m;
     }
 
     /// <summary>Builds the network described by the manifest and loads its weights onto <paramref name="device"/>.</summary>
     /// <exception cref="InvalidOperationException">The weights do not fit the architecture in the manifest (message names both).</exception>
-    public static (AicmetNetwork Model, CheckpointManifest Manifest) Load(string directory, Device? device = null)
+    public static (AicmetModel Model, CheckpointManifest Manifest) Load(string directory, Device? device = null)
     {
         var m = ReadManifest(directory);
-        var model = new AicmetNetwork(m.Config.Architecture);
+        var model = AicmetModel.Create(m.Config.Architecture);
         LoadWeights(model, directory, m);
         if (device is not null) model.to(device);
         model.eval();
         return (model, m);
     }
 
-    internal static void LoadWeights(AicmetNetwork model, string directory, CheckpointManifest m)
+    internal static void LoadWeights(AicmetModel model, string directory, CheckpointManifest m)
     {
         var file = Path.Combine(directory, m.ModelFile);
         if (!File.Exists(file)) throw new FileNotFoundException($"{file}: weights named in the manifest are missing.", file);

@@ -123,7 +123,7 @@ public sealed class Pretrainer
             throw new InvalidOperationException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out.");
 
         manual_seed(o.Seed);
-        using var model = new AicmetNetwork(o.Config.Architecture);
+        using var model = AicmetModel.Create(o.Config.Architecture);
         if (resumed is not null) Checkpoint.LoadWeights(model, dir, resumed);
         model.to(o.Device);
         model.train();
@@ -170,7 +170,7 @@ public sealed class Pretrainer
         }
 
         // The next batch is generated and tensorized on a worker thread while the current step runs.
-        Task<AicmetBatch> Prefetch(int s) => Task.Run(() => AicmetTensorizer.Build(DrawTasks(o.Generator, t, o.Seed, s), o.Device));
+        Task<AicmetBatch> Prefetch(int s) => Task.Run(() => AicmetTensorizer.Build(DrawTasks(o.Generator, t, o.Seed, s), o.Device, t.ScoreKnownSamples));
         Task<AicmetBatch>? next = Prefetch(step);
         bool cancelled = false;
         while (step < stopAt)

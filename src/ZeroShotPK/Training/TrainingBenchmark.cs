@@ -38,7 +38,7 @@ public static class TrainingBenchmark
     {
         var t = config.Training;
         manual_seed(1);
-        using var model = new AicmetNetwork(config.Architecture);
+        using var model = AicmetModel.Create(config.Architecture);
         model.to(device).train();
         var parameters = model.parameters().ToArray();
         using var optimizer = new ScalarSafeAdamW(parameters, t.LearningRate, weightDecay: t.WeightDecay);
@@ -53,7 +53,7 @@ public static class TrainingBenchmark
             var tasks = Pretrainer.DrawTasks(generator, t, 1, s);
             gen += w.Elapsed.TotalMilliseconds; // one draw at a time: no race
             w.Restart();
-            var b = AicmetTensorizer.Build(tasks, device);
+            var b = AicmetTensorizer.Build(tasks, device, config.Training.ScoreKnownSamples);
             tens += w.Elapsed.TotalMilliseconds;
             return b;
         });

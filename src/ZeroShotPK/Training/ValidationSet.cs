@@ -79,7 +79,7 @@ public sealed class ValidationSet
     public IReadOnlyList<AicmetTask> Tasks => tasks;
 
     /// <summary>Scores <paramref name="model"/> (switched to eval mode and back) in chunks of 64 tasks.</summary>
-    public ValidationResult Evaluate(AicmetNetwork model, Device device)
+    public ValidationResult Evaluate(AicmetModel model, Device device)
     {
         bool wasTraining = model.training;
         model.eval();

@@ -16,7 +16,7 @@ public sealed record AicmetLoss(Tensor Loss, Tensor Nll, Tensor Kl, Tensor Point
 /// the target's revealed samples; and a decoder giving a Gaussian over normalised log concentration at each query.
 /// Training uses Neural-Process KL terms: posteriors see context + full targets, priors only what is known.
 /// </summary>
-public sealed class AicmetNetwork : Module
+public sealed class AicmetNetwork : AicmetModel
 {
     private readonly Linear embed;
     private readonly GRU gru;
@@ -48,7 +48,7 @@ public sealed class AicmetNetwork : Module
     }
 
     /// <summary>The architecture it was built with.</summary>
-    public AicmetArchitecture Architecture { get; }
+    public override AicmetArchitecture Architecture { get; }
 
     private static Sequential Mlp(int input, int width, int layers, int output, double dropout)
     {
@@ -178,34 +178,11 @@ public sealed class AicmetNetwork : Module
         }
     }
 
-    private static Tensor Kl(Tensor muQ, Tensor sQ, Tensor muP, Tensor sP)
-    {
-        // KL(N(muQ, sQ^2) || N(muP, sP^2)) summed over the last dimension.
-        using var vq = sQ.Square();
-        using var vp = sP.Square();
-        using var d = muQ.sub(muP).Square();
-        using var term = vq.Plus(d).div(vp).Plus(vp.log()).sub(vq.log()).Sub(1);
-        return term.sum(-1).Mul(0.5);
-    }
-
-    private static (Tensor Nll, Tensor Points) Likelihood(Tensor mu, Tensor sigma, AicmetBatch batch)
-    {
-        using var z = batch.QueryValue.sub(mu).div(sigma);
-        using var gauss = z.Square().Mul(0.5).Plus(sigma.log()).Add(0.5 * Math.Log(2 * Math.PI));
-        using var obsTerm = gauss.mul(batch.ObservedMask);
-        // Censored (BLQ): the probability of a value below the limit, -log Phi((level - mu) / sigma).
-        using var cdf = special.ndtr(z);
-        using var cens = cdf.Add(1e-6).log().neg().mul(batch.CensoredMask);
-        var nll = obsTerm.sum().Plus(cens.sum());
-        var points = batch.ObservedMask.sum().Plus(batch.CensoredMask.sum()).ClampMin(1);
-        return (nll, points);
-    }
-
     /// <summary>
     /// Training objective per scored point: (Gaussian/censored NLL of the unrevealed target samples + KL weight x
     /// (KL(z_s) + KL(z_i))) / number of scored points, with latents drawn from the posteriors.
     /// </summary>
-    public AicmetLoss Loss(AicmetBatch batch, double klWeight)
+    public override AicmetLoss Loss(AicmetBatch batch, double klWeight)
     {
         var (full, known) = Encode(batch);
         using var _f = full; using var _k = known;
@@ -247,7 +224,7 @@ public sealed class AicmetNetwork : Module
     /// draws of the prior latents; with <paramref name="samples"/> = 0 one evaluation at the prior means.
     /// Call in eval mode under <c>torch.no_grad()</c>.
     /// </summary>
-    public (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null)
+    public override (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null)
     {
         var (full, known) = Encode(batch);
         using var _f = full; using var _k = known;
@@ -264,27 +241,5 @@ public sealed class AicmetNetwork : Module
         using var _3 = muI; using var _4 = sI;
         using var zi = samples == 0 ? muI.alias() : muI.Plus(sI.mul(randn(muI.shape, device: muI.device, generator: generator)));
         return Decode(zs, zi, ctxMean, known, batch.Anchor, batch.Queries);
-    }
-
-    /// <summary>
-    /// Validation figures (eval mode, no gradients): summed negative log predictive density of the scored points under the
-    /// mixture over <paramref name="samples"/> prior-latent draws (from <paramref name="generator"/>, so reproducible),
-    /// summed squared error of the mean at the prior means on observed points, and the two counts.
-    /// </summary>
-    public (double Nll, double SquaredError, double Points, double ObservedPoints) Evaluate(AicmetBatch batch, int samples, Generator? generator)
-    {
-        using var scope = NewDisposeScope();
-        var (mu0, _) = Predict(batch, 0);
-        var err = batch.QueryValue.sub(mu0.squeeze(0)).Square().mul(batch.ObservedMask).sum();
-        var (mu, sigma) = Predict(batch, samples, generator);
-        var z = batch.QueryValue.unsqueeze(0).sub(mu).div(sigma);
-        var logPdf = z.Square().Mul(-0.5).sub(sigma.log()).Sub(0.5 * Math.Log(2 * Math.PI));
-        var logCdf = special.ndtr(z).Add(1e-12).log();
-        double logM = Math.Log(mu.shape[0]);
-        var mixPdf = logPdf.logsumexp(0).Sub(logM);
-        var mixCdf = logCdf.logsumexp(0).Sub(logM);
-        var nll = mixPdf.mul(batch.ObservedMask).sum().Plus(mixCdf.mul(batch.CensoredMask).sum()).neg();
-        var points = batch.ObservedMask.sum().Plus(batch.CensoredMask.sum());
-        return (nll.item<float>(), err.item<float>(), points.item<float>(), batch.ObservedMask.sum().item<float>());
     }
 }

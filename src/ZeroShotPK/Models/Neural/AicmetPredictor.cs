@@ -18,7 +18,7 @@ namespace ZeroShotPK.Models.Neural;
 /// </summary>
 public sealed class AicmetPredictor : IPredictor, IDisposable
 {
-    private readonly AicmetNetwork model;
+    private readonly AicmetModel model;
     private readonly Device device;
     private readonly bool useContext;
     private readonly object gate = new();

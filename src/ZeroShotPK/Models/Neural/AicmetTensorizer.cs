@@ -32,6 +32,17 @@ public sealed class AicmetBatch : IDisposable
     public required Tensor ObservedMask { get; init; }
     /// <summary>1 where a query is scored as censored below <see cref="QueryValue"/> (BLQ) [B, T, Q].</summary>
     public required Tensor CensoredMask { get; init; }
+    /// <summary>
+    /// Each target's doses [B, T, D, DoseTokenFeatures]: start time / time scale, amount / largest dose, 1 for an
+    /// extravascular dose (first-order absorption), duration / time scale (0 for a bolus), steady-state interval / time
+    /// scale (0 unless the dose is at steady state, SS=1). Padded doses are all zero
+    /// with <see cref="DoseMask"/> 0.
+    /// </summary>
+    public required Tensor Doses { get; init; }
+    /// <summary>1 for a real dose in <see cref="Doses"/> [B, T, D].</summary>
+    public required Tensor DoseMask { get; init; }
+    /// <summary>1 where a query is one of the target's revealed samples (scored only when built with scoreKnown) [B, T, Q].</summary>
+    public required Tensor KnownQueryMask { get; init; }
     /// <summary>Per task: log of the concentration scale (add to a predicted mean to get natural-log concentration).</summary>
     public required double[] LogConcentrationScale { get; init; }
     /// <summary>Per task: time scale.</summary>
@@ -42,7 +53,8 @@ public sealed class AicmetBatch : IDisposable
     /// <summary>Disposes every tensor.</summary>
     public void Dispose()
     {
-        foreach (var t in new[] { Tokens, TokenMask, KnownMask, ContextMask, TargetMask, Anchor, Queries, QueryValue, ObservedMask, CensoredMask })
+        foreach (var t in new[] { Tokens, TokenMask, KnownMask, ContextMask, TargetMask, Anchor, Queries, QueryValue, ObservedMask, CensoredMask,
+                     Doses, DoseMask, KnownQueryMask })
             t.Dispose();
     }
 }
@@ -58,14 +70,20 @@ public static class AicmetTensorizer
     public const int QueryFeatures = 2 + DoseFeatures;
     /// <summary>Features of a target's anchor: has anchor, its time, its value, number revealed.</summary>
     public const int AnchorFeatures = 4;
+    /// <summary>Features of one dose in <see cref="AicmetBatch.Doses"/>: time, amount, extravascular flag, duration, steady-state interval.</summary>
+    public const int DoseTokenFeatures = 5;
 
     // Decay rates (per unit of normalised time) of the superposition features: a sum of exponentials over
     // past doses lets the network add up overlapping doses the way linear kinetics does.
     private static readonly double[] DecayRates = [1, 4, 16, 64];
 
     /// <summary>Builds the tensors of <paramref name="tasks"/> on <paramref name="device"/>.</summary>
+    /// <param name="tasks">The in-context problems.</param>
+    /// <param name="device">Where the tensors live (CPU when null).</param>
+    /// <param name="scoreKnown">Also score a target's revealed samples (not only the unrevealed ones): the training
+    /// signal that teaches a decoder the part of the curve it is conditioned on.</param>
     /// <exception cref="ArgumentException">A task has no usable concentration (no positive value, no LLOQ).</exception>
-    public static AicmetBatch Build(IReadOnlyList<AicmetTask> tasks, Device? device = null)
+    public static AicmetBatch Build(IReadOnlyList<AicmetTask> tasks, Device? device = null, bool scoreKnown = false)
     {
         if (tasks.Count == 0) throw new ArgumentException("cannot tensorize an empty list of tasks.", nameof(tasks));
         device ??= CPU;
@@ -73,9 +91,10 @@ public static class AicmetTensorizer
         int T = tasks.Max(t => t.Targets.Count);
         int C = Math.Max(1, tasks.Max(t => t.Context.Count));
         int I = T + C;
-        int S = 1, Q = 1;
+        int S = 1, Q = 1, D = 1;
         foreach (var t in tasks)
         {
+            foreach (var ind in t.Targets) D = Math.Max(D, ind.Doses.Count);
             foreach (var ind in t.Context) S = Math.Max(S, ind.Observations.Count);
             for (int j = 0; j < t.Targets.Count; j++)
             {
@@ -94,6 +113,10 @@ public static class AicmetTensorizer
         var qValue = new float[B * T * Q];
         var observed = new float[B * T * Q];
         var censored = new float[B * T * Q];
+        var knownQuery = new float[B * T * Q];
+        const int FD = DoseTokenFeatures;
+        var doses = new float[B * T * D * FD];
+        var doseMask = new float[B * T * D];
         var logC = new double[B];
         var timeScale = new double[B];
 
@@ -145,6 +168,18 @@ public static class AicmetTensorizer
                 }
                 if (slot >= T) continue;
 
+                for (int d = 0; d < ind.Doses.Count; d++)
+                {
+                    var dose = ind.Doses[d];
+                    var ds = doses.AsSpan(((b * T + slot) * D + d) * FD, FD);
+                    ds[0] = (float)(dose.Time / scales.Time);
+                    ds[1] = (float)(dose.Amount / scales.Amount);
+                    ds[2] = dose.Route is Route.Oral ? 1f : 0f;
+                    ds[3] = (float)(dose.Duration / scales.Time);
+                    ds[4] = (float)((dose.SteadyStateInterval ?? 0) / scales.Time);
+                    doseMask[(b * T + slot) * D + d] = 1;
+                }
+
                 // Anchor: the last revealed sample.
                 var a = anchor.AsSpan((b * T + slot) * FA, FA);
                 double anchorTime = 0;
@@ -166,7 +201,8 @@ public static class AicmetTensorizer
                     qs[0] = (float)(tq / scales.Time);
                     qs[1] = (float)((tq - anchorTime) / scales.Time);
                     WriteDoseFeatures(ind.Doses, tq, scales, qs[2..]);
-                    if (qTimes is null && q >= known)
+                    if (qTimes is null && q < known) knownQuery[(b * T + slot) * Q + q] = 1;
+                    if (qTimes is null && (q >= known || scoreKnown))
                     {
                         var (isCensored, level) = Level(obs[q], scales);
                         int qi = (b * T + slot) * Q + q;
@@ -191,6 +227,9 @@ public static class AicmetTensorizer
             QueryValue = tensor(qValue, [B, T, Q], device: device),
             ObservedMask = tensor(observed, [B, T, Q], device: device),
             CensoredMask = tensor(censored, [B, T, Q], device: device),
+            Doses = tensor(doses, [B, T, D, FD], device: device),
+            DoseMask = tensor(doseMask, [B, T, D], device: device),
+            KnownQueryMask = tensor(knownQuery, [B, T, Q], device: device),
             LogConcentrationScale = logC,
             TimeScale = timeScale,
         };
