@@ -55,7 +55,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string method = settings.Method ?? (string.IsNullOrEmpty(settings.Checkpoint) ? "population" : "aicmet");
+        string method = settings.Method ?? (string.IsNullOrEmpty(settings.ResolvedCheckpoint) ? "population" : "aicmet");
         Methods.Parse(method, true);
         settings.ApplyThreads(DefaultThreads);
         var study = SyntheticStudy(settings.Seed);
@@ -89,7 +89,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
             return (MathNet.Numerics.Statistics.Statistics.Median(ms.ToArray()), MathNet.Numerics.Statistics.Statistics.Median(cpu.ToArray()));
         }
 
-        var checkpoint = settings.Checkpoint;
+        var checkpoint = settings.ResolvedCheckpoint;
         (double Wall, double Cpu) mMethod = method == "nlme" ? (double.NaN, double.NaN) : Median(() => Methods.Create(method, checkpoint, 1000), method);
         var mNlme = Median(() => Methods.Create("nlme", null, 1000), "nlme (fit + MAP)");
         var table = new Table().AddColumns("method", "median ms / prediction", "median CPU ms", "NLME route / method");

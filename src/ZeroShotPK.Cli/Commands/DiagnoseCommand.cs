@@ -42,7 +42,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
     {
         var estimation = settings.EstimationAlgorithm;
         settings.ApplyThreads();
-        var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.Checkpoint));
+        var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.ResolvedCheckpoint));
         if (methods.Count != 1) throw new ArgumentException($"--method: diagnose takes one method, got '{settings.Method}' ({string.Join(", ", methods)}).");
         string method = methods[0];
         var studies = NonmemCsv.ReadStudies(settings.Data);
@@ -51,7 +51,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
             : studies.Count == 1 ? studies[0]
             : throw new ArgumentException($"{settings.Data} holds {studies.Count} studies ({string.Join(", ", studies.Select(s => s.Name))}); choose one with --study.");
 
-        var predictor = Methods.Create(method, settings.Checkpoint, settings.Samples, estimation);
+        var predictor = Methods.Create(method, settings.ResolvedCheckpoint, settings.Samples, estimation);
         Study observed = null!;
         IReadOnlyDictionary<string, Inference.Prediction> predictions = null!;
         try
@@ -88,9 +88,9 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
 
             OodReport? ood = null;
             string oodNote;
-            if (Methods.NeedsCheckpoint(method))
+            if (Methods.IsAicmet(method))
             {
-                var reference = OodReference.ForCheckpoint(settings.Checkpoint!);
+                var reference = OodReference.ForCheckpoint(Methods.CheckpointOf(method, settings.ResolvedCheckpoint)!);
                 ood = reference.Check(study);
                 oodNote = $"the study's individuals against {reference.StudyCount} held-out studies of the checkpoint's training prior ({reference.LowerQuantile * 100:G3}-{reference.UpperQuantile * 100:G3}% ranges per feature, joint Mahalanobis distance).";
             }

@@ -37,10 +37,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     {
         var estimation = settings.EstimationAlgorithm;
         settings.ApplyThreads();
-        var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.Checkpoint));
+        var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.ResolvedCheckpoint));
         var studies = NonmemCsv.ReadStudies(settings.Data);
         // Each method gets its own predictor (no fit shared across methods), so SECONDS is its whole cost.
-        var predictors = methods.Select(m => Methods.Create(m, settings.Checkpoint, settings.Samples, estimation,
+        var predictors = methods.Select(m => Methods.Create(m, settings.ResolvedCheckpoint, settings.Samples, estimation,
             new NeuralOdeOptions { Iterations = settings.NodeIterations })).ToArray();
         var rows = new List<PredictionRow>();
         var summaries = new List<EvaluationSummary>();

@@ -10,8 +10,11 @@ namespace ZeroShotPK.Cli.Commands;
 internal abstract class MethodSettings : CommandSettings
 {
     /// <summary>--checkpoint: the pretrained AICMET model.</summary>
-    [CommandOption("--checkpoint <FILE>"), Description("Pretrained AICMET model (aicmet methods).")]
+    [CommandOption("--checkpoint <DIR>"), Description("Pretrained AICMET model folder for aicmet, aicmet-nocontext and aicmet-tta (default: the shipped data/checkpoints/aicmet-transformer).")]
     public string? Checkpoint { get; init; }
+
+    /// <summary>--checkpoint, or the shipped default model when it is not given (null when neither exists).</summary>
+    public string? ResolvedCheckpoint => Checkpoint ?? ZeroShotPK.Training.ShippedModels.Find(ZeroShotPK.Training.ShippedModels.Default);
 
     /// <summary>--seed: seed of the predictions.</summary>
     [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i)."), DefaultValue(0)]

@@ -1,6 +1,7 @@
 using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Training;
 
 namespace ZeroShotPK.Evaluation;
 
@@ -8,10 +9,20 @@ namespace ZeroShotPK.Evaluation;
 public static class Methods
 {
     /// <summary>Every method name, in table order.</summary>
-    public static IReadOnlyList<string> All { get; } = ["aicmet", "aicmet-nocontext", "nlme", "population", "node"];
+    public static IReadOnlyList<string> All { get; } = ["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "nlme", "population", "node"];
 
-    /// <summary>True for methods that need a trained checkpoint.</summary>
-    public static bool NeedsCheckpoint(string name) => name is "aicmet" or "aicmet-nocontext";
+    /// <summary>True for methods that need a trained checkpoint (--checkpoint, by default the shipped transformer model).</summary>
+    public static bool NeedsCheckpoint(string name) => name is "aicmet" or "aicmet-nocontext" or "aicmet-tta";
+
+    /// <summary>True for the AICMET methods (a pretrained network; the out-of-distribution check applies).</summary>
+    public static bool IsAicmet(string name) => NeedsCheckpoint(name) || name == "aicmet-small";
+
+    /// <summary>The checkpoint folder method <paramref name="name"/> reads, given the --checkpoint option (null when it needs none).</summary>
+    public static string? CheckpointOf(string name, string? checkpoint) =>
+        name == "aicmet-small" ? ShippedModels.Find(ShippedModels.Small) : NeedsCheckpoint(name) ? checkpoint : null;
+
+    /// <summary>Test-time adaptation of method aicmet-tta: 20 AdamW steps of 8 context tasks at learning rate 1e-4.</summary>
+    public static AicmetAdaptation Adaptation { get; } = new();
 
     /// <summary>
     /// Parses a comma-separated method list; "all" means every method that can run with what is given (the AICMET
@@ -23,7 +34,7 @@ public static class Methods
         var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToList();
         if (names.Count == 0) throw new ArgumentException("--method: expected one or more of all, " + string.Join(", ", All) + ".");
         if (names.Contains("all"))
-            return All.Where(n => haveCheckpoint || !NeedsCheckpoint(n)).ToArray();
+            return All.Where(n => (haveCheckpoint || !NeedsCheckpoint(n)) && (n != "aicmet-small" || ShippedModels.Find(ShippedModels.Small) is not null)).ToArray();
         var unknown = names.FirstOrDefault(n => !All.Contains(n));
         if (unknown is not null) throw new ArgumentException($"--method: unknown method '{unknown}' (expected all, {string.Join(", ", All)}).");
         return names.Distinct().ToArray();
@@ -48,6 +59,8 @@ public static class Methods
             "population" => new PopulationPredictor(new NlmePopulationFitter(estimation: estimation), samples),
             "aicmet" => new AicmetPredictor(checkpoint!, useContext: true),
             "aicmet-nocontext" => new AicmetPredictor(checkpoint!, useContext: false),
+            "aicmet-tta" => new AicmetPredictor(checkpoint!, useContext: true, adaptation: Adaptation),
+            "aicmet-small" => new AicmetPredictor(ShippedModels.Require(ShippedModels.Small), useContext: true, name: "aicmet-small"),
             "node" => new NeuralOdePredictor(node),
             _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),
         };

@@ -21,22 +21,37 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     private readonly AicmetModel model;
     private readonly Device device;
     private readonly bool useContext;
+    private readonly string directory;
     private readonly object gate = new();
 
     /// <summary>Loads the checkpoint in <paramref name="checkpointDirectory"/>.</summary>
+    /// <param name="checkpointDirectory">Folder written by <c>zspk pretrain</c>.</param>
+    /// <param name="useContext">False for the ablation without study context.</param>
+    /// <param name="device">Where the network runs.</param>
+    /// <param name="latentSamples">Latent draws mixed per prediction.</param>
+    /// <param name="adaptation">Test-time adaptation to each prediction's context (null: none).</param>
+    /// <param name="name">Method name; by default "aicmet", "aicmet-nocontext" or "aicmet-tta".</param>
     /// <exception cref="IOException">No manifest or weights.</exception>
     /// <exception cref="InvalidOperationException">The checkpoint does not match this code's architecture or features.</exception>
-    public AicmetPredictor(string checkpointDirectory, bool useContext = true, DeviceChoice device = DeviceChoice.Cpu, int latentSamples = 16)
+    public AicmetPredictor(string checkpointDirectory, bool useContext = true, DeviceChoice device = DeviceChoice.Cpu, int latentSamples = 16,
+        AicmetAdaptation? adaptation = null, string? name = null)
     {
         if (latentSamples < 1) throw new ArgumentOutOfRangeException(nameof(latentSamples), latentSamples, "latentSamples must be >= 1.");
+        adaptation?.Validate();
         this.device = TorchDevice.Resolve(device);
+        directory = checkpointDirectory;
         (model, Manifest) = Checkpoint.Load(checkpointDirectory, this.device);
         this.useContext = useContext;
         LatentSamples = latentSamples;
+        Adaptation = adaptation is { Steps: > 0 } ? adaptation : null;
+        Name = name ?? (!useContext ? "aicmet-nocontext" : Adaptation is not null ? "aicmet-tta" : "aicmet");
     }
 
-    /// <summary>"aicmet", or "aicmet-nocontext" for the ablation without study context.</summary>
-    public string Name => useContext ? "aicmet" : "aicmet-nocontext";
+    /// <summary>"aicmet", "aicmet-nocontext" for the ablation without study context, "aicmet-tta" with test-time adaptation, or the name given.</summary>
+    public string Name { get; }
+
+    /// <summary>Test-time adaptation applied before each prediction, or null.</summary>
+    public AicmetAdaptation? Adaptation { get; }
 
     /// <summary>The loaded checkpoint's manifest.</summary>
     public CheckpointManifest Manifest { get; }
@@ -104,6 +119,19 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     internal (float[] Mu, float[] Sigma, double LogC) Run(AicmetTask task, int samples, int seed)
     {
         lock (gate)
+        {
+            if (Adaptation is null || task.Context.Count < 2) return Run(model, task, samples, seed);
+            // A fresh copy of the checkpoint's weights per prediction: adaptation to one study never leaks into another.
+            using var adapted = AicmetModel.Create(Manifest.Config.Architecture);
+            Checkpoint.LoadWeights(adapted, directory, Manifest);
+            adapted.to(device);
+            Adaptation.Apply(adapted, task.Context, Manifest.Config.Training, device, seed);
+            return Run(adapted, task, samples, seed);
+        }
+    }
+
+    private (float[] Mu, float[] Sigma, double LogC) Run(AicmetModel model, AicmetTask task, int samples, int seed)
+    {
         {
             using var scope = NewDisposeScope();
             // Inference mode, not just no_grad: no version counters or autograd metadata on any tensor of the pass.

@@ -1,0 +1,63 @@
+using TorchSharp;
+using ZeroShotPK.Data;
+using ZeroShotPK.Simulation;
+using ZeroShotPK.Torch;
+using ZeroShotPK.Training;
+using static TorchSharp.torch;
+
+namespace ZeroShotPK.Models.Neural;
+
+/// <summary>
+/// Test-time adaptation of a pretrained AICMET network to one study: a few AdamW steps on in-context tasks cut from the
+/// study's context individuals alone (each becomes a target whose later samples are predicted from its first ones and
+/// the others), starting from the checkpoint's weights every time. The held-out individual is never a training target
+/// and its unrevealed samples are never seen.
+/// </summary>
+/// <param name="Steps">Gradient steps per prediction (0 turns adaptation off).</param>
+/// <param name="LearningRate">AdamW learning rate (constant).</param>
+/// <param name="TasksPerStep">In-context tasks per step, each cut from the context with its own random split.</param>
+public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4, int TasksPerStep = 8)
+{
+    /// <summary>Checks the ranges.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value out of range.</exception>
+    public void Validate()
+    {
+        if (Steps is < 0 or > 10_000) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "adaptation steps must be in 0..10000.");
+        if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "adaptation learning rate must be in (0, 1).");
+        if (TasksPerStep is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(TasksPerStep), TasksPerStep, "tasks per step must be in 1..4096.");
+    }
+
+    /// <summary>
+    /// Adapts <paramref name="model"/> (already holding the checkpoint's weights, on its device) in place to
+    /// <paramref name="context"/>; returns false and leaves it untouched when the context cannot make a task (fewer
+    /// than two individuals, or none with two samples).
+    /// </summary>
+    internal bool Apply(AicmetModel model, IReadOnlyList<Individual> context, AicmetTraining training, Device device, int seed)
+    {
+        var usable = context.Where(i => i.Observations.Count > 0).ToArray();
+        if (Steps == 0 || usable.Length < 2 || !usable.Any(i => i.Observations.Count >= 2)) return false;
+        var study = new Study("context", usable);
+        // Targets come from the context only; the split keeps a context beside each target (no empty-context tasks).
+        var split = training with { NoContextProbability = 0, NoKnownProbability = 0, MaxTargets = 1 };
+        var parameters = model.parameters().ToArray();
+        using var optimizer = new ScalarSafeAdamW(parameters, LearningRate, weightDecay: 0);
+        model.train();
+        manual_seed(SeedMix.Mix(seed, 0x7474));
+        for (int step = 0; step < Steps; step++)
+        {
+            var tasks = new AicmetTask[TasksPerStep];
+            for (int k = 0; k < TasksPerStep; k++)
+                tasks[k] = TaskSampler.Sample(study, split, new Random(SeedMix.Int(seed, step, k)));
+            using var scope = NewDisposeScope();
+            using var batch = AicmetTensorizer.Build(tasks, device, training.ScoreKnownSamples);
+            optimizer.ZeroGrad();
+            var loss = model.Loss(batch, training.KlWeight);
+            if (!double.IsFinite(loss.Loss.item<float>())) break;
+            loss.Loss.backward();
+            nn.utils.clip_grad_norm_(parameters, training.GradientClip);
+            optimizer.Step();
+        }
+        model.eval();
+        return true;
+    }
+}
