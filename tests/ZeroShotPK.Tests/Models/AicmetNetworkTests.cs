@@ -17,7 +17,7 @@ public class AicmetNetworkTests
         return m;
     }
 
-    private static float[] PriorMeans(AicmetNetwork model, params AicmetTask[] tasks)
+    private static float[] PriorMeans(AicmetModel model, params AicmetTask[] tasks)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
