@@ -41,6 +41,8 @@ public sealed class AicmetBatch : IDisposable
     public required Tensor Doses { get; init; }
     /// <summary>1 for a real dose in <see cref="Doses"/> [B, T, D].</summary>
     public required Tensor DoseMask { get; init; }
+    /// <summary>Whether any target dose is an infusion, at steady state, extravascular, or intravascular (lets a read-out skip branches no dose uses).</summary>
+    public (bool Infusion, bool SteadyState, bool Oral, bool Intravascular) DoseKinds { get; init; }
     /// <summary>1 where a query is one of the target's revealed samples (scored only when built with scoreKnown) [B, T, Q].</summary>
     public required Tensor KnownQueryMask { get; init; }
     /// <summary>Per task: log of the concentration scale (add to a predicted mean to get natural-log concentration).</summary>
@@ -215,8 +217,11 @@ public static class AicmetTensorizer
         // One task (a single prediction) fills in microseconds: handing it to the thread pool would cost more.
         if (B == 1) Fill(0); else Parallel.For(0, B, Fill);
 
+        var targetDoses = tasks.SelectMany(t => t.Targets).SelectMany(i => i.Doses).ToArray();
         return new AicmetBatch
         {
+            DoseKinds = (targetDoses.Any(d => d.Duration > 0), targetDoses.Any(d => d.SteadyStateInterval is > 0),
+                targetDoses.Any(d => d.Route is Route.Oral), targetDoses.Any(d => d.Route is not Route.Oral)),
             Tokens = tensor(tokens, [B, I, S, F], device: device),
             TokenMask = tensor(tokenMask, [B, I, S], device: device),
             KnownMask = tensor(knownMask, [B, T, S], device: device),

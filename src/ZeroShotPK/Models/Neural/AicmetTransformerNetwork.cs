@@ -277,30 +277,56 @@ public sealed class AicmetTransformerNetwork : AicmetModel
         using var started = elapsed.Ge(0).to_type(ScalarType.Float32).mul(dMask);
         using var tau = elapsed.ClampMin(0);
 
-        // Bolus / first-order absorption without steady state, in the cancellation-free form.
+        // Each branch is computed only when some dose of the batch needs it; the flags then select per dose, so
+        // skipping a branch no dose uses leaves every number as it was (x * 0 + y * 1 == y).
+        var kinds = batch.DoseKinds;
         using var eKe = tau.mul(ke).neg().exp();                                 // [M, B, T, Q, D]
-        using var absorbed = tau.mul(delta).neg().expm1().neg();                 // 1 - e^{-delta tau}
-        using var oralShape = eKe.mul(absorbed).mul(ka).div(delta);
-        // Infusion of duration D: (1 - e^{-ke min(tau, D)}) e^{-ke (tau - min(tau, D))} / (ke D).
-        using var isInfusion = duration.Gt(0).to_type(ScalarType.Float32);
-        using var dSafe = duration.ClampMin(1e-6);
-        using var tIn = torch.minimum(tau, dSafe);
-        using var filled = tIn.mul(ke).neg().expm1().neg();
-        using var after = tau.sub(tIn).mul(ke).neg().exp();
-        using var infShape = filled.mul(after).div(ke.mul(dSafe));
-        // Steady state (SS=1, interval ss): the sum over all earlier doses of the regimen, geometric in each exponential.
-        using var isSs = ssInt.Gt(0).to_type(ScalarType.Float32);
-        using var ssSafe = ssInt.Plus(isSs.RSub(1));                             // 1 where no steady state: keeps the unused branch finite
-        using var accE = ssSafe.mul(ke).neg().expm1().neg().reciprocal();
-        using var accA = ssSafe.mul(ka).neg().expm1().neg().reciprocal();
-        using var eKa = tau.mul(ka).neg().exp();
-        using var oralSs = eKe.mul(accE).sub(eKa.mul(accA)).mul(ka).div(delta).ClampMin(0);
-        using var bolusSs = eKe.mul(accE);
-
-        using var oralAny = oralSs.mul(isSs).Plus(oralShape.mul(isSs.RSub(1)));
-        using var bolusAny = bolusSs.mul(isSs).Plus(eKe.mul(isSs.RSub(1)));
-        using var ivAny = infShape.mul(isInfusion).Plus(bolusAny.mul(isInfusion.RSub(1)));
-        using var shape = oralAny.mul(oral).Plus(ivAny.mul(oral.RSub(1)));
+        Tensor? oralAny = null, ivAny = null;
+        if (kinds.Oral)
+        {
+            // First-order absorption, in the cancellation-free form ka/(ka-ke) e^{-ke tau} (1 - e^{-delta tau}).
+            using var absorbed = tau.mul(delta).neg().expm1().neg();
+            oralAny = eKe.mul(absorbed).mul(ka).div(delta);
+        }
+        if (kinds.Intravascular) ivAny = eKe.alias();
+        if (kinds.Infusion && ivAny is not null)
+        {
+            // Infusion of duration D: (1 - e^{-ke min(tau, D)}) e^{-ke (tau - min(tau, D))} / (ke D).
+            using var isInfusion = duration.Gt(0).to_type(ScalarType.Float32);
+            using var dSafe = duration.ClampMin(1e-6);
+            using var tIn = torch.minimum(tau, dSafe);
+            using var filled = tIn.mul(ke).neg().expm1().neg();
+            using var after = tau.sub(tIn).mul(ke).neg().exp();
+            using var infShape = filled.mul(after).div(ke.mul(dSafe));
+            using var bolus = ivAny;
+            ivAny = infShape.mul(isInfusion).Plus(bolus.mul(isInfusion.RSub(1)));
+        }
+        if (kinds.SteadyState)
+        {
+            // Steady state (SS=1, interval ss): the sum over all earlier doses of the regimen, geometric in each exponential.
+            using var isSs = ssInt.Gt(0).to_type(ScalarType.Float32);
+            using var notSs = isSs.RSub(1);
+            using var ssSafe = ssInt.Plus(notSs);                                // 1 where no steady state: keeps the unused branch finite
+            using var accE = ssSafe.mul(ke).neg().expm1().neg().reciprocal();
+            if (oralAny is not null)
+            {
+                using var accA = ssSafe.mul(ka).neg().expm1().neg().reciprocal();
+                using var eKa = tau.mul(ka).neg().exp();
+                using var oralSs = eKe.mul(accE).sub(eKa.mul(accA)).mul(ka).div(delta).ClampMin(0);
+                using var plain = oralAny;
+                oralAny = oralSs.mul(isSs).Plus(plain.mul(notSs));
+            }
+            if (ivAny is not null)
+            {
+                using var bolusSs = eKe.mul(accE);
+                using var isInfusion = duration.Gt(0).to_type(ScalarType.Float32);
+                using var ssBolusOnly = isSs.mul(isInfusion.RSub(1));           // steady-state infusions keep the single-dose shape
+                using var plain = ivAny;
+                ivAny = bolusSs.mul(ssBolusOnly).Plus(plain.mul(ssBolusOnly.RSub(1)));
+            }
+        }
+        using var _o = oralAny; using var _i = ivAny;
+        using var shape = oralAny is null ? ivAny!.alias() : ivAny is null ? oralAny.alias() : oralAny.mul(oral).Plus(ivAny.mul(oral.RSub(1)));
         using var contrib = shape.mul(amount).mul(started);
         using var total = contrib.sum(-1);                                        // [M, B, T, Q]
         var exposed = started.sum(-1).Gt(0).to_type(ScalarType.Float32).unsqueeze(0).expand_as(total).contiguous();
