@@ -7,31 +7,26 @@ namespace ZeroShotPK.Tests.Training;
 [Collection(TorchCollection.Name)]
 public class ShippedCheckpointTests
 {
-    internal static string Directory
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                var candidate = Path.Combine(d.FullName, "data", "checkpoints", "aicmet-small");
-                if (File.Exists(Path.Combine(candidate, Checkpoint.ManifestFile))) return candidate;
-            }
-            throw new DirectoryNotFoundException("data/checkpoints/aicmet-small not found above " + AppContext.BaseDirectory);
-        }
-    }
+    internal static string Directory => Of(ShippedModels.Small);
 
-    [Fact]
-    public void ReproducesItsRecordedValidationLossAndBeatsThePopulationMean()
+    internal static string Of(string name) => ShippedModels.Find(name)
+        ?? throw new DirectoryNotFoundException($"data/checkpoints/{name} not found above " + AppContext.BaseDirectory);
+
+    [Theory]
+    [InlineData(ShippedModels.Small)]
+    [InlineData(ShippedModels.Default)]
+    public void ReproducesItsRecordedValidationLossAndBeatsThePopulationMean(string name)
     {
         set_num_threads(1);
-        var manifest = Checkpoint.ReadManifest(Directory);
+        var dir = Of(name);
+        var manifest = Checkpoint.ReadManifest(dir);
         var (generator, hash) = TrainingPrior.Resolve(manifest.Prior);
         Assert.True(hash == manifest.PriorHash, $"prior '{manifest.Prior}' changed since the checkpoint was trained (hash {hash}, manifest {manifest.PriorHash})");
-        var (model, _) = Checkpoint.Load(Directory);
+        var (model, _) = Checkpoint.Load(dir);
         using (model)
         {
             // The shipped held-out studies, not a fresh draw: simulator code may change after training.
-            var validation = ValidationSet.Load(Directory, manifest.Config.Training);
+            var validation = ValidationSet.Load(dir, manifest.Config.Training);
             Assert.Equal(manifest.ValidationStudies, validation.Studies.Count);
             var r = validation.Evaluate(model, CPU);
             Assert.Equal(manifest.ValidationLoss!.Value, r.Loss, 4);
