@@ -309,4 +309,32 @@ public class RateConstantPriorTests
         Assert.Equal(1, RateConstantPriorFile.Builtin("aicmet-authors").Dosing.MaxDoses);
         Assert.Equal(0, RateConstantPriorFile.Builtin("pff-authors").Dosing.IvInfusionProbability);
     }
+
+    [Fact]
+    public void SimulateCommandAcceptsTheAuthorsPriorByName()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"zspk-simulate-rc-{Guid.NewGuid():N}.csv");
+        var saved = path + ".json";
+        try
+        {
+            var (code, output) = ZspkProcess.Run(200, "simulate", "--prior", "aicmet-authors", "--studies", "3", "--seed", "5", "--out", path, "--save-prior", saved);
+            Assert.True(code == 0, output);
+            Assert.Contains("prior 'aicmet-authors'", output.Replace("\n", ""));
+            var back = NonmemCsv.ReadStudies(path);
+            var generator = PriorSpec.Load("aicmet-authors").CreateGenerator();
+            Assert.Equal(3, back.Count);
+            for (var i = 0; i < 3; i++)
+            {
+                var expected = generator.Generate(Rng.DeriveSeed(5, i));
+                Assert.Equal(expected.Name, back[i].Name);
+                Assert.Equal(Observed(expected), Observed(back[i]));
+            }
+            Assert.Equal(RateConstantPriorFile.ToJson(RateConstantPriorFile.Builtin("aicmet-authors")), PriorSpec.Load(saved).ToJson());
+            // The hierarchical reader points a rate-constant file to the reader of both kinds.
+            var ex = Assert.Throws<FormatException>(() => PriorFile.Read(saved));
+            Assert.Contains("field $.Kind", ex.Message);
+            Assert.Contains("PriorSpec.Load", ex.Message);
+        }
+        finally { File.Delete(path); File.Delete(saved); }
+    }
 }
