@@ -132,5 +132,16 @@ public sealed record RateConstantPrior
     /// <summary>Range of the study's relative residual error rel_ruv: y = C (1 + eps), eps ~ N(0, rel_ruv^2).</summary>
     [JsonRequired] public UniformRange RelativeError { get; init; } = null!;
     /// <summary>Units written into generated studies (time h, amount mg, concentration mg/L with V in L).</summary>
-    [JsonRequired] public PriorUnits Units { get; init; } = null!;
+    [JsonRequired] public RateConstantUnits Units { get; init; } = null!;
+}
+
+/// <summary>Units written into studies of a rate-constant prior (same fields as <see cref="PriorUnits"/>, immutable).</summary>
+public sealed record RateConstantUnits
+{
+    /// <summary>Time unit.</summary>
+    public string Time { get; init; } = "h";
+    /// <summary>Amount unit.</summary>
+    public string Amount { get; init; } = "mg";
+    /// <summary>Concentration unit (amount / volume, volumes in L).</summary>
+    public string Concentration { get; init; } = "mg/L";
 }

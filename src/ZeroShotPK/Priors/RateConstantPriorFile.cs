@@ -64,7 +64,16 @@ public static class RateConstantPriorFile
         }
         if (prior is null) throw new FormatException($"{sourceName}: field $: expected a JSON object, found null.");
         Validate(prior, sourceName);
-        return prior;
+        // The deserialiser fills Lists; wrap them so the parsed prior is as immutable as a built one.
+        return prior with
+        {
+            PeripheralProbabilities = prior.PeripheralProbabilities.ToArray().AsReadOnly(),
+            Sampling = prior.Sampling with
+            {
+                PeakMultipliers = prior.Sampling.PeakMultipliers.ToArray().AsReadOnly(),
+                HalfLifeMultipliers = prior.Sampling.HalfLifeMultipliers.ToArray().AsReadOnly(),
+            },
+        };
     }
 
     /// <summary>Serialises a rate-constant prior to JSON (Kind first).</summary>
@@ -205,7 +214,7 @@ internal static class AuthorsPriors
                 SimulationGridPoints = 100,
             },
             RelativeError = new UniformRange(0.001, 0.01),
-            Units = new PriorUnits(),
+            Units = new RateConstantUnits(),
         };
     }
 
