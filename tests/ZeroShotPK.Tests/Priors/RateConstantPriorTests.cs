@@ -178,7 +178,7 @@ public class RateConstantPriorTests
     }
 
     [Fact]
-    public void TimeVaryingRatesUseTheSegmentsAndTheOuStaysNearItsMean()
+    public void PeripheralRatesFollowTheSineAtSegmentMidpoints()
     {
         var prior = RateConstantPriorFile.Builtin("pff-authors");
         var (_, truth, draw) = new RateConstantStudyGenerator(prior).GenerateWithTruth(3);
