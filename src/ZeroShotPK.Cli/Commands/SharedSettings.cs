@@ -100,7 +100,7 @@ internal abstract class TrainingSettings : CommandSettings
     public string Config { get; init; } = "small";
 
     /// <summary>--prior: the prior(s) of the synthetic studies.</summary>
-    [CommandOption("--prior <NAME>"), Description("Prior(s) of the synthetic studies, joined by + for a mixture (default default+multidose).")]
+    [CommandOption("--prior <NAME>"), Description("Prior(s) of the synthetic studies (built-in names, e.g. default, paper, aicmet-authors, pff-authors, or JSON files), joined by + for a mixture (default default+multidose).")]
     public string Prior { get; init; } = ZeroShotPK.Training.TrainingPrior.Shipped;
 
     /// <summary>--device: auto, cpu or cuda.</summary>

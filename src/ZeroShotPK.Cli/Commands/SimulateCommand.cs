@@ -13,7 +13,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--prior <NAME|FILE>")]
-        [Description("Built-in prior (default, multidose, misspecified, paper) or a prior JSON file (see data/priors/).")]
+        [Description("Built-in prior (default, multidose, misspecified, paper, aicmet-authors, pff-authors, aicmet-authors-multidose) or a prior JSON file (see data/priors/).")]
         public string Prior { get; init; } = "default";
 
         [CommandOption("--studies <N>")]
@@ -42,15 +42,16 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var generator = PriorStudyGenerator.Load(settings.Prior);
-        if (settings.SavePrior is not null) PriorFile.Write(settings.SavePrior, generator.Prior);
+        var prior = PriorSpec.Load(settings.Prior);
+        var generator = prior.CreateGenerator();
+        if (settings.SavePrior is not null) prior.Write(settings.SavePrior);
         var studies = new Study[settings.Studies];
         const int chunk = 256;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new StudiesPerSecondColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask($"simulating {settings.Studies} studies ({generator.Prior.Name})", maxValue: settings.Studies);
+                var task = ctx.AddTask($"simulating {settings.Studies} studies ({prior.Name})", maxValue: settings.Studies);
                 for (var start = 0; start < settings.Studies; start += chunk)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -64,7 +65,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         var individuals = studies.Sum(s => s.Individuals.Count);
         var observations = studies.Sum(s => s.Individuals.Sum(i => i.Observations.Count));
         var blq = studies.Sum(s => s.Individuals.Sum(i => i.Observations.Count(o => o.IsBlq)));
-        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(settings.Out!)}[/]: {studies.Length} studies, {individuals} individuals, {observations} observations ({blq} BLQ), prior '{Markup.Escape(generator.Prior.Name)}', seed {settings.Seed}.");
+        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(settings.Out!)}[/]: {studies.Length} studies, {individuals} individuals, {observations} observations ({blq} BLQ), prior '{Markup.Escape(prior.Name)}', seed {settings.Seed}.");
         return 0;
     }
 

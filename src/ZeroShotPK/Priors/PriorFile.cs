@@ -61,6 +61,8 @@ public static class PriorFile
                 : first.Contains("System.String") ? "expected a string."
                 : first.Contains("System.Double[]") ? "expected an array of numbers."
                 : first;
+            // A rate-constant prior handed to the hierarchical reader: say where it is read instead.
+            if (ex.Path == "$.Kind") first += $" (a file with a Kind is a rate-constant prior: load it with {nameof(PriorSpec)}.{nameof(PriorSpec.Load)}, as zspk does.)";
             throw new FormatException($"{sourceName}: field {ex.Path ?? "$"}{where}: {first}", ex);
         }
         if (prior is null) throw new FormatException($"{sourceName}: field $: expected a JSON object, found null.");
