@@ -27,18 +27,22 @@ public static class BenchmarkConverters
     /// <exception cref="DatasetFormatException">A raw row that does not follow its source's layout.</exception>
     public static IReadOnlyList<BenchmarkStudy> ConvertAll(string rawDirectory)
     {
-        var pkdb = PkdbSource.Load(rawDirectory);
-        string Pk(string t) => $"pkdb/timecourses.tsv ({t}), pkdb/interventions.tsv";
-        var (mavo1, mavo2) = Mavoglurant(Path.Combine(rawDirectory, "nlmixr2data", "mavoglurant.csv"));
-        return
-        [
+        // In this order, so that a bad raw file is reported before later sources are read.
+        var studies = new List<BenchmarkStudy>
+        {
             new(Theophylline(Path.Combine(rawDirectory, "r", "Theoph.csv")), "theophylline", "oral", "r/Theoph.csv"),
             new(Indometacin(Path.Combine(rawDirectory, "r", "Indometh.csv")), "indometacin", "IV bolus", "r/Indometh.csv"),
             new(Cefamandole(Path.Combine(rawDirectory, "r", "Cefamandole.csv")), "cefamandole", "IV bolus", "r/Cefamandole.csv"),
             new(QuinidineConverter.Convert(Path.Combine(rawDirectory, "quinidine_raw.csv")), "quinidine", "oral, repeated (steady state)", "quinidine_raw.csv"),
-            new(mavo1, "mavoglurant", "IV infusion", "nlmixr2data/mavoglurant.csv (OCC 1)"),
-            new(mavo2, "mavoglurant", "IV infusion", "nlmixr2data/mavoglurant.csv (OCC 2)"),
-            new(Warfarin(Path.Combine(rawDirectory, "nlmixr2data", "warfarin.csv")), "warfarin", "oral", "nlmixr2data/warfarin.csv"),
+        };
+        var (mavo1, mavo2) = Mavoglurant(Path.Combine(rawDirectory, "nlmixr2data", "mavoglurant.csv"));
+        studies.Add(new(mavo1, "mavoglurant", "IV infusion", "nlmixr2data/mavoglurant.csv (OCC 1)"));
+        studies.Add(new(mavo2, "mavoglurant", "IV infusion", "nlmixr2data/mavoglurant.csv (OCC 2)"));
+        studies.Add(new(Warfarin(Path.Combine(rawDirectory, "nlmixr2data", "warfarin.csv")), "warfarin", "oral", "nlmixr2data/warfarin.csv"));
+        var pkdb = PkdbSource.Load(rawDirectory);
+        string Pk(string t) => $"pkdb/timecourses.tsv ({t}), pkdb/interventions.tsv";
+        studies.AddRange(
+        [
             new(pkdb.Convert("codeine-oral-loetsch2006", "Loetsch2006", "codeine", ["871", "872"]), "codeine", "oral", Pk("Loetsch2006, interventions 871, 872")),
             new(pkdb.Convert("midazolam-iv-heizmann1983", "Heizmann1983", "midazolam", ["652"]), "midazolam", "IV bolus", Pk("Heizmann1983, intervention 652") + ", pkdb/individuals.tsv"),
             new(pkdb.Convert("midazolam-oral10-heizmann1983", "Heizmann1983", "midazolam", ["656"]), "midazolam", "oral", Pk("Heizmann1983, intervention 656")),
@@ -48,7 +52,8 @@ public static class BenchmarkConverters
             new(pkdb.Convert("paracetamol-rectal-singla2012", "Singla2012", "paracetamol", ["1458"]), "paracetamol", "rectal", Pk("Singla2012, intervention 1458")),
             new(pkdb.Convert("paracetamol-oral-kietzmann1990", "Kietzmann1990", "paracetamol", ["1206"]), "paracetamol", "oral", Pk("Kietzmann1990, intervention 1206")),
             new(pkdb.Convert("paracetamol-iv-abernethy1982", "Abernethy1982", "paracetamol", ["930"]), "paracetamol", "IV", Pk("Abernethy1982, intervention 930")),
-        ];
+        ]);
+        return studies;
     }
 
     /// <summary>Converts every study and writes <c>NAME.csv</c> per study into <paramref name="outDirectory"/> (atomically).</summary>
