@@ -13,6 +13,7 @@ app.Configure(config =>
         data.SetDescription("Inspect and convert event datasets (NONMEM-style CSV).");
         data.AddCommand<DataSummaryCommand>("summary").WithDescription("Counts and ranges of a dataset, per study.");
         data.AddCommand<DataConvertQuinidineCommand>("convert-quinidine").WithDescription("Convert nlme::Quinidine (long format) into a NONMEM-style event table.");
+        data.AddCommand<DataConvertBenchmarkCommand>("convert-benchmark").WithDescription("Convert the raw public tables (R, nlmixr2data, PK-DB) into the real-data benchmark: one NONMEM-style CSV per study.");
     });
     config.AddCommand<SimulateCommand>("simulate").WithDescription("Simulate synthetic studies from a prior and write NONMEM-style CSV.");
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain AICMET on streamed synthetic studies (checkpoints, --resume).");

@@ -1,9 +1,11 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
+using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Baselines;
 
 namespace ZeroShotPK.Cli.Commands;
@@ -12,7 +14,9 @@ namespace ZeroShotPK.Cli.Commands;
 /// zspk evaluate: the paper's leave-one-individual-out protocol for one or several methods; writes
 /// DIR/predictions.csv and DIR/summary.csv. A file with several studies (STUDY column) is evaluated study by study
 /// (each individual is held out of its own study only); summary.csv then also has, per method, a pooled row whose
-/// DATASET is the file name without extension.
+/// DATASET is the file name without extension. With --benchmark FOLDER every *.csv of the folder is evaluated the same
+/// way into DIR/NAME/ and DIR/benchmark.csv holds one row per study and method plus each method's MEAN and MEDIAN over
+/// studies; --max-individuals skips a method on studies larger than its limit (a row with the reason is kept).
 /// </summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
@@ -24,11 +28,44 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--node-iterations <N>"), Description("Adam iterations of each neural ODE fit (node); fewer is quicker and rougher."), DefaultValue(300)]
         public int NodeIterations { get; init; } = 300;
 
+        [CommandOption("--benchmark <FOLDER>"), Description("Folder of event CSVs (one study per file, or several with a STUDY column): evaluate every study, write OUT/benchmark.csv and OUT/NAME/ per file. Instead of --data.")]
+        public string? Benchmark { get; init; }
+
+        [CommandOption("--max-individuals <LIST>"), Description("METHOD=N,...: skip a method on studies with more than N individuals (e.g. nlme=40,population=40,node=12); a skipped pair keeps a row with the reason in benchmark.csv.")]
+        public string? MaxIndividuals { get; init; }
+
+        protected override bool DataRequired => string.IsNullOrWhiteSpace(Benchmark);
+
+        /// <summary>The parsed --max-individuals: limit per method name.</summary>
+        /// <exception cref="ArgumentException">An entry that is not METHOD=N with a known method and N &gt;= 1.</exception>
+        public IReadOnlyDictionary<string, int> Limits
+        {
+            get
+            {
+                var limits = new Dictionary<string, int>();
+                foreach (var entry in (MaxIndividuals ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var parts = entry.Split('=', StringSplitOptions.TrimEntries);
+                    if (parts.Length != 2 || !Methods.All.Contains(parts[0].ToLowerInvariant())
+                        || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1)
+                        throw new ArgumentException($"--max-individuals: '{entry}' is not METHOD=N with METHOD one of {string.Join(", ", Methods.All)} and N >= 1.");
+                    limits[parts[0].ToLowerInvariant()] = n;
+                }
+                return limits;
+            }
+        }
+
         public override ValidationResult Validate()
         {
             var v = base.Validate();
             if (!v.Successful) return v;
             if (NodeIterations < 1 || NodeIterations > 100_000) return ValidationResult.Error($"--node-iterations must be between 1 and 100000, got {NodeIterations}.");
+            if (!string.IsNullOrWhiteSpace(Benchmark) && !string.IsNullOrWhiteSpace(Data))
+                return ValidationResult.Error("--data and --benchmark exclude each other: evaluate one file, or every file of a folder.");
+            if (!string.IsNullOrWhiteSpace(Benchmark) && !Directory.Exists(Benchmark))
+                return ValidationResult.Error($"--benchmark {Benchmark}: no such folder.");
+            try { _ = Limits; }
+            catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
         }
     }
@@ -38,12 +75,72 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var estimation = settings.EstimationAlgorithm;
         settings.ApplyThreads();
         var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.ResolvedCheckpoint));
-        var studies = NonmemCsv.ReadStudies(settings.Data);
+        var limits = settings.Limits;
+        var benchmark = !string.IsNullOrWhiteSpace(settings.Benchmark);
+        var files = benchmark
+            ? Directory.GetFiles(settings.Benchmark!, "*.csv").Order(StringComparer.Ordinal).ToArray()
+            : [settings.Data];
+        if (files.Length == 0) throw new ArgumentException($"--benchmark {settings.Benchmark}: no *.csv file in the folder.");
+        // Read every file first, so that a bad file stops the run before hours of fitting.
+        var data = files.Select(f => (File: f, Studies: NonmemCsv.ReadStudies(f))).ToArray();
+        if (benchmark)
+        {
+            var dup = data.SelectMany(d => d.Studies).GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
+            if (dup is not null) throw new ArgumentException($"--benchmark {settings.Benchmark}: study '{dup.Key}' appears in more than one file; expected unique study names.");
+        }
         // Each method gets its own predictor (no fit shared across methods), so SECONDS is its whole cost.
         var predictors = methods.Select(m => Methods.Create(m, settings.ResolvedCheckpoint, settings.Samples, estimation,
             new NeuralOdeOptions { Iterations = settings.NodeIterations })).ToArray();
+        var studySummaries = new List<EvaluationSummary>();
+        var skipped = new List<(string Method, string Study, string Reason)>();
+        var allWarnings = new List<string>();
+        try
+        {
+            foreach (var (file, studies) in data)
+            {
+                var outDir = benchmark ? Path.Combine(settings.Out, Path.GetFileNameWithoutExtension(file)) : settings.Out;
+                var (summaries, skips, warnings) = EvaluateFile(file, studies, outDir, predictors, limits, settings, cancellationToken);
+                studySummaries.AddRange(summaries.Where(s => studies.Any(st => st.Name == s.Dataset)));
+                skipped.AddRange(skips);
+                allWarnings.AddRange(warnings);
+                if (!benchmark) PrintSummary(summaries);
+            }
+        }
+        finally
+        {
+            foreach (var p in predictors) (p as IDisposable)?.Dispose();
+        }
+
+        // Flagged predictions stay in the scores; their warnings are shown so that nothing is dropped silently.
+        foreach (var w in allWarnings.Take(20)) AnsiConsole.MarkupLine($"[yellow]warning[/] {Markup.Escape(w)}");
+        if (allWarnings.Count > 20) AnsiConsole.MarkupLine($"[yellow]... and {allWarnings.Count - 20} more warnings (FLAGGED = 1 in predictions.csv)[/]");
+        foreach (var (m, s, reason) in skipped) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(m)} on {Markup.Escape(s)}: {Markup.Escape(reason)}");
+        if (benchmark)
+        {
+            var rows = BenchmarkTable.Build(studySummaries, skipped);
+            var path = Path.Combine(settings.Out, "benchmark.csv");
+            BenchmarkTable.Write(path, rows);
+            var table = new Table().AddColumns("method", "study", "studies", "individuals", "log-RMSE", "coverage 90%", "seconds", "flagged", "known log-RMSE", "early ratio");
+            foreach (var r in rows)
+                table.AddRow(Markup.Escape(r.Method), Markup.Escape(r.Study), r.Studies.ToString(), BenchmarkTable.Count(r.Individuals), r.LogRmse.ToString("F4"),
+                    r.Coverage90.ToString("F3"), r.Seconds.ToString("F2"), BenchmarkTable.Count(r.Flagged), r.KnownLogRmse.ToString("F4"), r.EarlyRatio.ToString("F3"));
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({files.Length} files, {studySummaries.Select(s => s.Dataset).Distinct().Count()} studies) and predictions.csv / summary.csv per file under {Markup.Escape(settings.Out)}");
+        }
+        else
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(settings.Out, "predictions.csv"))} and summary.csv (skipped = BLQ, DV <= 0 or pre-dose samples, not scored; flagged = held-out individuals whose method reported a problem with its fit, still scored)");
+        return 0;
+    }
+
+    /// <summary>Runs every predictor on every study of one file and writes its predictions.csv and summary.csv.</summary>
+    private static (List<EvaluationSummary> Summaries, List<(string, string, string)> Skipped, List<string> Warnings) EvaluateFile(
+        string file, IReadOnlyList<Study> studies, string outDir, IPredictor[] predictors, IReadOnlyDictionary<string, int> limits,
+        Settings settings, CancellationToken cancellationToken)
+    {
         var rows = new List<PredictionRow>();
+        var checkRows = new List<PredictionRow>();
         var summaries = new List<EvaluationSummary>();
+        var skipped = new List<(string, string, string)>();
         var runs = predictors.ToDictionary(p => p.Name, _ => new List<EvaluationResult>());
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -52,6 +149,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                 foreach (var study in studies)
                 foreach (var p in predictors)
                 {
+                    if (limits.TryGetValue(p.Name, out var limit) && study.Individuals.Count > limit)
+                    {
+                        skipped.Add((p.Name, study.Name, $"{study.Individuals.Count} individuals > --max-individuals {p.Name}={limit}"));
+                        continue;
+                    }
                     int folds = study.Individuals.Count(i => i.Observations.Count > settings.Known);
                     var task = ctx.AddTask($"{p.Name} on {study.Name}", maxValue: Math.Max(folds, 1));
                     var sw = Stopwatch.StartNew();
@@ -63,27 +165,28 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                     });
                     task.Value = task.MaxValue;
                     rows.AddRange(result.Rows);
+                    checkRows.AddRange(result.CheckRows ?? []);
                     summaries.Add(result.Summary);
                     runs[p.Name].Add(result);
                 }
             });
-        foreach (var p in predictors) (p as IDisposable)?.Dispose();
         if (studies.Count > 1)
-            foreach (var p in predictors) summaries.Add(LeaveOneOut.Pool(Path.GetFileNameWithoutExtension(settings.Data), runs[p.Name]));
-        Directory.CreateDirectory(settings.Out);
-        EvaluationCsv.WritePredictions(Path.Combine(settings.Out, "predictions.csv"), rows);
-        EvaluationCsv.WriteSummary(Path.Combine(settings.Out, "summary.csv"), summaries);
+            foreach (var p in predictors.Where(p => runs[p.Name].Count > 0))
+                summaries.Add(LeaveOneOut.Pool(Path.GetFileNameWithoutExtension(file), runs[p.Name]));
+        Directory.CreateDirectory(outDir);
+        EvaluationCsv.WritePredictions(Path.Combine(outDir, "predictions.csv"), rows.Concat(checkRows));
+        EvaluationCsv.WriteSummary(Path.Combine(outDir, "summary.csv"), summaries);
+        var warnings = runs.Values.SelectMany(r => r).SelectMany(r => (r.Warnings ?? []).Select(w => $"{r.Summary.Method}: {w}")).ToList();
+        return (summaries, skipped, warnings);
+    }
 
-        var table = new Table().AddColumns("method", "dataset", "individuals", "log-RMSE", "coverage 90%", "seconds", "scored", "skipped", "flagged");
+    private static void PrintSummary(IEnumerable<EvaluationSummary> summaries)
+    {
+        var table = new Table().AddColumns("method", "dataset", "individuals", "log-RMSE", "coverage 90%", "seconds", "scored", "skipped", "flagged", "known log-RMSE", "early ratio");
         foreach (var s in summaries)
             table.AddRow(s.Method, s.Dataset, s.Individuals.ToString(), s.LogRmse.ToString("F4"), s.Coverage90.ToString("F3"),
-                s.Seconds.ToString("F2"), s.ObservationsScored.ToString(), s.ObservationsSkipped.ToString(), s.Flagged.ToString());
+                s.Seconds.ToString("F2"), s.ObservationsScored.ToString(), s.ObservationsSkipped.ToString(), s.Flagged.ToString(),
+                s.KnownLogRmse.ToString("F4"), s.EarlyRatio.ToString("F3"));
         AnsiConsole.Write(table);
-        // Flagged predictions stay in the scores; their warnings are shown so that nothing is dropped silently.
-        var warnings = runs.Values.SelectMany(r => r).SelectMany(r => (r.Warnings ?? []).Select(w => $"{r.Summary.Method}: {w}")).ToArray();
-        foreach (var w in warnings.Take(20)) AnsiConsole.MarkupLine($"[yellow]warning[/] {Markup.Escape(w)}");
-        if (warnings.Length > 20) AnsiConsole.MarkupLine($"[yellow]... and {warnings.Length - 20} more warnings (FLAGGED = 1 in predictions.csv)[/]");
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(settings.Out, "predictions.csv"))} and summary.csv (skipped = BLQ, DV <= 0 or pre-dose samples, not scored; flagged = held-out individuals whose method reported a problem with its fit, still scored)");
-        return 0;
     }
 }

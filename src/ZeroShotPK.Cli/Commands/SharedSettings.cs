@@ -46,12 +46,15 @@ internal abstract class StudySettings : MethodSettings
     [CommandOption("--known <K>"), Description("Observations of the held-out individual given to the method."), DefaultValue(4)]
     public int Known { get; init; } = 4;
 
+    /// <summary>False when the command can read its studies from somewhere else (evaluate --benchmark).</summary>
+    protected virtual bool DataRequired => true;
+
     /// <inheritdoc />
     public override ValidationResult Validate()
     {
         var v = base.Validate();
         if (!v.Successful) return v;
-        if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
+        if (DataRequired && string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (an event CSV).");
         if (Known < 0) return ValidationResult.Error($"--known must be >= 0, got {Known}.");
         return ValidationResult.Success();
     }

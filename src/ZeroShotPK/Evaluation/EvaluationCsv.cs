@@ -7,18 +7,21 @@ namespace ZeroShotPK.Evaluation;
 public static class EvaluationCsv
 {
     /// <summary>Header of predictions.csv.</summary>
-    public const string PredictionsHeader = "METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED,FLAGGED";
+    public const string PredictionsHeader = "METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED,FLAGGED,ROLE";
 
     /// <summary>Header of summary.csv.</summary>
-    public const string SummaryHeader = "METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED,N_FLAGGED";
+    public const string SummaryHeader = "METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED,N_FLAGGED,KNOWN_LOG_RMSE,EARLY_RATIO";
 
-    /// <summary>Writes one row per predicted observation.</summary>
+    /// <summary>
+    /// Writes one row per prediction: ROLE "predicted" (hidden samples; SCORED = in LOG_RMSE and COVERAGE90), "known" (the K
+    /// samples given; SCORED = in KNOWN_LOG_RMSE) and "first-dose" (DV the sample at that time or '.'; SCORED = in EARLY_RATIO).
+    /// </summary>
     public static void WritePredictions(string path, IEnumerable<PredictionRow> rows)
     {
         var sb = new StringBuilder(PredictionsHeader).Append('\n');
         foreach (var r in rows)
-            sb.Append(Field(r.Method)).Append(',').Append(Field(r.Dataset)).Append(',').Append(Field(r.Id)).Append(',').Append(Num(r.Time)).Append(',').Append(Num(r.Dv)).Append(',')
-              .Append(Num(r.Pred)).Append(',').Append(Num(r.Lo90)).Append(',').Append(Num(r.Hi90)).Append(',').Append(r.Scored ? '1' : '0').Append(',').Append(r.Flagged ? '1' : '0').Append('\n');
+            sb.Append(Field(r.Method)).Append(',').Append(Field(r.Dataset)).Append(',').Append(Field(r.Id)).Append(',').Append(Num(r.Time)).Append(',').Append(double.IsNaN(r.Dv) && r.Role == PredictionRole.FirstDose ? "." : Num(r.Dv)).Append(',')
+              .Append(Num(r.Pred)).Append(',').Append(Num(r.Lo90)).Append(',').Append(Num(r.Hi90)).Append(',').Append(r.Scored ? '1' : '0').Append(',').Append(r.Flagged ? '1' : '0').Append(',').Append(Role(r.Role)).Append('\n');
         WriteAtomic(path, sb.ToString());
     }
 
@@ -29,7 +32,8 @@ public static class EvaluationCsv
         foreach (var s in rows)
             sb.Append(Field(s.Method)).Append(',').Append(Field(s.Dataset)).Append(',').Append(s.Individuals).Append(',')
               .Append(s.LogRmse.ToString("F4", CultureInfo.InvariantCulture)).Append(',').Append(s.Coverage90.ToString("F4", CultureInfo.InvariantCulture)).Append(',')
-              .Append(s.Seconds.ToString("F3", CultureInfo.InvariantCulture)).Append(',').Append(s.ObservationsScored).Append(',').Append(s.ObservationsSkipped).Append(',').Append(s.Flagged).Append('\n');
+              .Append(s.Seconds.ToString("F3", CultureInfo.InvariantCulture)).Append(',').Append(s.ObservationsScored).Append(',').Append(s.ObservationsSkipped).Append(',').Append(s.Flagged).Append(',')
+              .Append(s.KnownLogRmse.ToString("F4", CultureInfo.InvariantCulture)).Append(',').Append(s.EarlyRatio.ToString("F4", CultureInfo.InvariantCulture)).Append('\n');
         WriteAtomic(path, sb.ToString());
     }
 
@@ -44,6 +48,14 @@ public static class EvaluationCsv
     }
 
     private static string Num(double v) => v.ToString("G10", CultureInfo.InvariantCulture);
+
+    /// <summary>The ROLE column's word for <paramref name="role"/>.</summary>
+    public static string Role(PredictionRole role) => role switch
+    {
+        PredictionRole.Predicted => "predicted",
+        PredictionRole.Known => "known",
+        _ => "first-dose",
+    };
 
     private static string Field(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 }

@@ -15,8 +15,25 @@ namespace ZeroShotPK.Evaluation;
 /// <param name="Scored">False when the observation is excluded from the scores (see <see cref="LeaveOneOut"/>).</param>
 /// <param name="Dataset">Study the individual belongs to (ids repeat across the studies of one file).</param>
 /// <param name="Flagged">True when the method flagged this individual's prediction (<see cref="Prediction.Warnings"/>).</param>
+/// <param name="Role">
+/// <see cref="PredictionRole.Predicted"/>: a hidden sample (the protocol's score). <see cref="PredictionRole.Known"/>: one of the
+/// K samples the method was given (<see cref="Scored"/> = counted in KNOWN_LOG_RMSE). <see cref="PredictionRole.FirstDose"/>:
+/// the prediction at the time of the first dose (<see cref="Dv"/> = the sample at that time or NaN; <see cref="Scored"/> =
+/// counted in EARLY_RATIO).
+/// </param>
 public sealed record PredictionRow(string Method, string Id, double Time, double Dv, double Pred, double Lo90, double Hi90, bool Scored,
-    string Dataset = "", bool Flagged = false);
+    string Dataset = "", bool Flagged = false, PredictionRole Role = PredictionRole.Predicted);
+
+/// <summary>What a <see cref="PredictionRow"/> predicts.</summary>
+public enum PredictionRole
+{
+    /// <summary>A hidden sample of the held-out individual: what the protocol scores.</summary>
+    Predicted,
+    /// <summary>One of the K samples the method was given: how well the method reproduces what it was told.</summary>
+    Known,
+    /// <summary>The time of the individual's first dose: what the method predicts before any drug can have arrived.</summary>
+    FirstDose,
+}
 
 /// <summary>Scores of one method on one dataset.</summary>
 /// <param name="Method">Method name.</param>
@@ -28,14 +45,29 @@ public sealed record PredictionRow(string Method, string Id, double Time, double
 /// <param name="ObservationsScored">Observations in the scores.</param>
 /// <param name="ObservationsSkipped">Predicted observations left out of the scores (BLQ, DV &lt;= 0, pre-dose).</param>
 /// <param name="Flagged">Held-out individuals whose prediction the method flagged (<see cref="Prediction.Warnings"/>); they stay in the scores.</param>
+/// <param name="KnownLogRmse">
+/// Mean over individuals of the RMSE of natural-log concentrations at the K known samples (positive, not BLQ, after the
+/// first dose): how far the predictive median is from what the method was told. NaN without such samples.
+/// </param>
+/// <param name="EarlyRatio">
+/// Mean over individuals of the predicted median at the time of the first dose divided by the largest known concentration
+/// (positive, not BLQ, after the first dose), over individuals whose first dose is extravascular or an infusion: 0 is right
+/// there without a pre-dose level. Individuals starting with an IV bolus are not counted (the initial concentration is
+/// the peak). NaN when no individual counts.
+/// </param>
 public sealed record EvaluationSummary(string Method, string Dataset, int Individuals, double LogRmse, double Coverage90, double Seconds,
-    int ObservationsScored, int ObservationsSkipped, int Flagged = 0);
+    int ObservationsScored, int ObservationsSkipped, int Flagged = 0, double KnownLogRmse = double.NaN, double EarlyRatio = double.NaN);
 
 /// <summary>Rows and summary of one method's leave-one-out run.</summary>
 /// <param name="Rows">One row per predicted observation.</param>
 /// <param name="Summary">Scores.</param>
 /// <param name="Warnings">The methods' warnings, one line per warning, prefixed with study and individual; null for none.</param>
-public sealed record EvaluationResult(IReadOnlyList<PredictionRow> Rows, EvaluationSummary Summary, IReadOnlyList<string>? Warnings = null);
+/// <param name="CheckRows">
+/// Predictions at the known samples and at the first dose (<see cref="PredictionRole.Known"/>, <see cref="PredictionRole.FirstDose"/>)
+/// behind <see cref="EvaluationSummary.KnownLogRmse"/> and <see cref="EvaluationSummary.EarlyRatio"/>; null when not computed.
+/// </param>
+public sealed record EvaluationResult(IReadOnlyList<PredictionRow> Rows, EvaluationSummary Summary, IReadOnlyList<string>? Warnings = null,
+    IReadOnlyList<PredictionRow>? CheckRows = null);
 
 /// <summary>
 /// The AICMET paper's protocol: each individual in turn is held out; the method sees the rest of the study as context
@@ -43,6 +75,10 @@ public sealed record EvaluationResult(IReadOnlyList<PredictionRow> Rows, Evaluat
 /// Scoring: an observation counts when DV &gt; 0, it is not BLQ, and it is after the first dose (a pre-dose level is
 /// residual from earlier intake that no method is told about); the others are written with SCORED = 0 and counted.
 /// A non-positive prediction of a scored observation is an error (its log is undefined), never clamped.
+/// After each fold's prediction, a second call with the same seed predicts the held-out individual at its K known sample
+/// times and at its first dose (the checks KNOWN_LOG_RMSE and EARLY_RATIO); it is a separate call so that the scored
+/// predictions are exactly those of the protocol, and its time is not counted in SECONDS (a method that refits per call,
+/// like the neural ODE, spends about twice the wall time).
 /// </summary>
 public static class LeaveOneOut
 {
@@ -59,7 +95,9 @@ public static class LeaveOneOut
         var folds = study.Individuals.Where(i => i.Observations.Count > known).ToArray();
         if (folds.Length == 0) throw new ArgumentException($"study '{study.Name}': no individual has more than {known} observations to predict.", nameof(known));
         var sw = Stopwatch.StartNew();
+        var checkTime = TimeSpan.Zero;
         var rows = new List<PredictionRow>();
+        var checkRows = new List<PredictionRow>();
         var warnings = new List<string>();
         for (int f = 0; f < folds.Length; f++)
         {
@@ -77,10 +115,44 @@ public static class LeaveOneOut
                     throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
                 rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged));
             }
+            var checkStart = sw.Elapsed;
+            checkRows.AddRange(Check(study, predictor, ind, known, seed + f, flagged));
+            checkTime += sw.Elapsed - checkStart;
             progress?.Invoke(f + 1);
         }
         sw.Stop();
-        return new EvaluationResult(rows, Score(predictor.Name, study.Name, rows, sw.Elapsed.TotalSeconds), warnings);
+        return new EvaluationResult(rows, Score(predictor.Name, study.Name, rows, (sw.Elapsed - checkTime).TotalSeconds, checkRows), warnings, checkRows);
+    }
+
+    /// <summary>Predictions at the known samples and at the first dose of <paramref name="ind"/>, from the same context and seed.</summary>
+    private static IEnumerable<PredictionRow> Check(Study study, IPredictor predictor, Individual ind, int known, int seed, bool flagged)
+    {
+        var given = ind.Observations.Take(known).ToArray();
+        if (ind.Doses.Count == 0 && given.Length == 0) return [];
+        double firstDose = ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity;
+        var times = given.Select(o => o.Time).ToList();
+        if (ind.Doses.Count > 0) times.Add(firstDose);
+        var pred = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), times, seed);
+        var result = new List<PredictionRow>(times.Count);
+        for (int j = 0; j < given.Length; j++)
+        {
+            var o = given[j];
+            bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
+            if (scored && !(pred.Median[j] > 0))
+                throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, known sample at time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
+            result.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged, PredictionRole.Known));
+        }
+        if (ind.Doses.Count > 0)
+        {
+            int j = given.Length;
+            var atDose = ind.Observations.FirstOrDefault(o => o.Time == firstDose);
+            // Only a dose that does not enter the blood at once starts from zero: after an IV bolus the initial
+            // concentration is the peak, legitimately above every later sample, so it is not counted.
+            bool defined = result.Any(r => r.Scored) && ind.Doses[0].Route != Route.IvBolus;
+            result.Add(new PredictionRow(predictor.Name, ind.Id, firstDose, atDose?.Value ?? double.NaN, pred.Median[j], pred.Lower90[j], pred.Upper90[j],
+                defined, study.Name, flagged, PredictionRole.FirstDose));
+        }
+        return result;
     }
 
     /// <summary>
@@ -94,21 +166,36 @@ public static class LeaveOneOut
         var method = runs[0].Summary.Method;
         var other = runs.FirstOrDefault(r => r.Summary.Method != method);
         if (other is not null) throw new ArgumentException($"cannot pool runs of different methods ('{method}' and '{other.Summary.Method}').", nameof(runs));
-        return Score(method, dataset, runs.SelectMany(r => r.Rows).ToArray(), runs.Sum(r => r.Summary.Seconds));
+        return Score(method, dataset, runs.SelectMany(r => r.Rows).ToArray(), runs.Sum(r => r.Summary.Seconds),
+            runs.All(r => r.CheckRows is null) ? null : runs.SelectMany(r => r.CheckRows ?? []).ToArray());
     }
 
     /// <summary>
     /// Scores rows: per-individual (dataset and id) log-RMSE averaged over individuals, 90% coverage over observations,
-    /// and the number of individuals (dataset and id) with a flagged prediction.
+    /// and the number of individuals (dataset and id) with a flagged prediction; with <paramref name="checkRows"/>, also
+    /// KNOWN_LOG_RMSE and EARLY_RATIO (see <see cref="EvaluationSummary"/>).
     /// </summary>
-    public static EvaluationSummary Score(string method, string dataset, IReadOnlyList<PredictionRow> rows, double seconds)
+    public static EvaluationSummary Score(string method, string dataset, IReadOnlyList<PredictionRow> rows, double seconds,
+        IReadOnlyList<PredictionRow>? checkRows = null)
     {
         var scored = rows.Where(r => r.Scored).ToArray();
         var perInd = scored.GroupBy(r => (r.Dataset, r.Id))
             .Select(g => Math.Sqrt(g.Average(r => Math.Pow(Math.Log(r.Dv) - Math.Log(r.Pred), 2)))).ToArray();
         double coverage = scored.Length == 0 ? double.NaN : scored.Count(r => r.Dv >= r.Lo90 && r.Dv <= r.Hi90) / (double)scored.Length;
         int flagged = rows.Where(r => r.Flagged).Select(r => (r.Dataset, r.Id)).Distinct().Count();
+        double knownLogRmse = double.NaN, earlyRatio = double.NaN;
+        if (checkRows is not null)
+        {
+            var known = checkRows.Where(r => r.Role == PredictionRole.Known && r.Scored).GroupBy(r => (r.Dataset, r.Id))
+                .Select(g => Math.Sqrt(g.Average(r => Math.Pow(Math.Log(r.Dv) - Math.Log(r.Pred), 2)))).ToArray();
+            var largest = checkRows.Where(r => r.Role == PredictionRole.Known && r.Scored).GroupBy(r => (r.Dataset, r.Id))
+                .ToDictionary(g => g.Key, g => g.Max(r => r.Dv));
+            var ratios = checkRows.Where(r => r.Role == PredictionRole.FirstDose && r.Scored)
+                .Select(r => r.Pred / largest[(r.Dataset, r.Id)]).ToArray();
+            if (known.Length > 0) knownLogRmse = known.Average();
+            if (ratios.Length > 0) earlyRatio = ratios.Average();
+        }
         return new EvaluationSummary(method, dataset, perInd.Length, perInd.Length == 0 ? double.NaN : perInd.Average(), coverage, seconds,
-            scored.Length, rows.Count - scored.Length, flagged);
+            scored.Length, rows.Count - scored.Length, flagged, knownLogRmse, earlyRatio);
     }
 }

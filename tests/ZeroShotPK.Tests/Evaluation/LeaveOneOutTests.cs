@@ -55,6 +55,27 @@ public class LeaveOneOutTests
     }
 
     [Fact]
+    public void KnownLogRmseAndEarlyRatioMatchHandArithmetic()
+    {
+        var p = new TruePredictor();
+        var r = LeaveOneOut.Run(TinyStudy(), p, known: 3);
+        // Known samples: A 1, 2, 3 exact; B 1, 2 exact and 3 at +0.2 on the log scale; C 0.1, 0.2 (pre-dose, unscored) and 1 exact.
+        Assert.Equal(Math.Sqrt(0.04 / 3) / 3, r.Summary.KnownLogRmse, 12);
+        // Prediction at the first dose (0.5) over the largest scored known sample: Curve(1) for A and C, and for B
+        // Curve(3) e^0.2 = Curve(1) as well; so e^0.05 each.
+        Assert.Equal(Math.Exp(0.05), r.Summary.EarlyRatio, 12);
+        Assert.Equal(3 * (3 + 1), r.CheckRows!.Count);
+        Assert.Equal(3, r.CheckRows.Count(c => c.Role == PredictionRole.FirstDose && c.Scored));
+        // The check calls see the same context and known samples as the scored ones, and the scores are unchanged by them.
+        Assert.Equal(6, p.Calls.Count);
+        Assert.All(p.Calls, c => { Assert.Equal(2, c.Context); Assert.Equal(3, c.Known); Assert.False(c.ContextHasTarget); });
+        var pooled = LeaveOneOut.Pool("both", [r, r with { Rows = r.Rows.Select(x => x with { Dataset = "other" }).ToArray(),
+            CheckRows = r.CheckRows.Select(x => x with { Dataset = "other" }).ToArray() }]);
+        Assert.Equal(r.Summary.KnownLogRmse, pooled.KnownLogRmse, 12);
+        Assert.Equal(r.Summary.EarlyRatio, pooled.EarlyRatio, 12);
+    }
+
+    [Fact]
     public void PoolingStudiesAveragesOverAllIndividualsEvenWhenIdsRepeat()
     {
         var first = LeaveOneOut.Run(TinyStudy(), new TruePredictor(), known: 2);
@@ -121,14 +142,23 @@ public class LeaveOneOutTests
             EvaluationCsv.WritePredictions(Path.Combine(dir, "predictions.csv"), r.Rows);
             EvaluationCsv.WriteSummary(Path.Combine(dir, "summary.csv"), [r.Summary with { Seconds = 1.5 }]);
             var pred = File.ReadAllLines(Path.Combine(dir, "predictions.csv"));
-            Assert.Equal("METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED,FLAGGED", pred[0]);
+            Assert.Equal("METHOD,DATASET,ID,TIME,DV,PRED,LO90,HI90,SCORED,FLAGGED,ROLE", pred[0]);
             Assert.Equal(14, pred.Length);
             var first = pred[1].Split(',');
             Assert.Equal(["truth", "tiny", "A", "3"], first[..4]);
             Assert.Equal(Curve(3), double.Parse(first[5], CultureInfo.InvariantCulture), 9);
-            Assert.Equal(["1", "0"], first[8..]);
+            Assert.Equal(["1", "0", "predicted"], first[8..]);
             var sum = File.ReadAllLines(Path.Combine(dir, "summary.csv"));
-            Assert.Equal(["METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED,N_FLAGGED", "truth,tiny,3,0.0859,0.6364,1.500,11,2,0"], sum);
+            // KNOWN_LOG_RMSE 0 (the true curve at the known samples); EARLY_RATIO Curve(0.5) / Curve(1) = e^0.05 for A and B.
+            Assert.Equal(["METHOD,DATASET,N_IND,LOG_RMSE,COVERAGE90,SECONDS,N_SCORED,N_SKIPPED,N_FLAGGED,KNOWN_LOG_RMSE,EARLY_RATIO",
+                "truth,tiny,3,0.0859,0.6364,1.500,11,2,0,0.0000,1.0513"], sum);
+            EvaluationCsv.WritePredictions(Path.Combine(dir, "predictions.csv"), r.Rows.Concat(r.CheckRows!));
+            var check = File.ReadAllLines(Path.Combine(dir, "predictions.csv")).Skip(14).Select(l => l.Split(',')).ToArray();
+            Assert.Equal(3 * 3, check.Length); // A, B: 2 known + first dose; C: 2 known (pre-dose, unscored) + first dose
+            Assert.Equal(["truth", "tiny", "C", "0.5", "."], check[^1][..5]); // no sample at the dose time
+            Assert.Equal(["0", "0", "first-dose"], check[^1][8..]);           // C has no scored known sample: no ratio
+            Assert.Equal(["truth", "tiny", "A", "1", Curve(1).ToString("G10", CultureInfo.InvariantCulture)], check[0][..5]);
+            Assert.Equal(["1", "0", "known"], check[0][8..]);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
         }
         finally { Directory.Delete(dir, true); }
