@@ -68,7 +68,8 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
     {
         if (times.Count == 0) throw new ArgumentException("at least one query time is needed.", nameof(times));
-        var task = new AicmetTask(useContext ? context.Individuals : [], [target], [target.Observations.Count], [times]);
+        var input = Input(target);
+        var task = new AicmetTask(useContext ? context.Individuals.Select(Input).ToArray() : [], [input], [input.Observations.Count], [times]);
         var (mu, sigma, logC) = Run(task, LatentSamples, seed);
         int m = mu.Length / times.Count, q = times.Count;
         var median = new double[q]; var lo = new double[q]; var hi = new double[q];
@@ -95,9 +96,24 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
         if (context.Individuals.Count == 0) throw new ArgumentException("generating individuals needs a study context with at least one individual.", nameof(context));
         if (times.Count == 0) throw new ArgumentException("at least one time is needed.", nameof(times));
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be >= 1.");
-        var task = new AicmetTask(context.Individuals, [new Individual("virtual", doses, [])], [0], [times]);
+        var task = new AicmetTask(context.Individuals.Select(Input).ToArray(), [new Individual("virtual", doses, [])], [0], [times]);
         var (mu, sigma, logC) = Run(task, count, seed);
         return Draw(mu, sigma, logC, count, times.Count, new Random(seed), withResidualError);
+    }
+
+    /// <summary>
+    /// What the network reads of an individual. The transformer family does not read samples taken at or before the
+    /// first dose: its prior never has them (so they are out of distribution, and a pre-dose level left by earlier intake,
+    /// as in theophylline, derailed its extrapolation), and its dose backbone already fixes the level before the first dose
+    /// at 0. The first family reads everything, as it was trained and published.
+    /// </summary>
+    private Individual Input(Individual ind)
+    {
+        if (model is not AicmetTransformerNetwork || ind.Doses.Count == 0) return ind;
+        double first = ind.Doses.Min(d => d.Time);
+        return ind.Observations.Any(o => o.Time <= first)
+            ? new Individual(ind.Id, ind.Doses, ind.Observations.Where(o => o.Time > first).ToList(), ind.Covariates, ind.ResetTimes, ind.CovariateChanges)
+            : ind;
     }
 
     // Row k at time j: exp(logC + mu + sigma * eps), eps standard normal (Box-Muller) or 0 without residual error.
