@@ -16,7 +16,9 @@ namespace ZeroShotPK.Models.Neural;
 /// <param name="Steps">Gradient steps per prediction (0 turns adaptation off).</param>
 /// <param name="LearningRate">AdamW learning rate (constant).</param>
 /// <param name="TasksPerStep">In-context tasks per step, each cut from the context with its own random split.</param>
-public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4, int TasksPerStep = 8)
+/// <param name="MaxIndividuals">Most context individuals one task draws from (a random subset of a larger study): the
+/// pretraining studies have 5-12, and a task over a 120-individual context would cost 10x more for no new kind of signal.</param>
+public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4, int TasksPerStep = 8, int MaxIndividuals = 16)
 {
     /// <summary>Checks the ranges.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value out of range.</exception>
@@ -25,6 +27,7 @@ public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4
         if (Steps is < 0 or > 10_000) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "adaptation steps must be in 0..10000.");
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "adaptation learning rate must be in (0, 1).");
         if (TasksPerStep is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(TasksPerStep), TasksPerStep, "tasks per step must be in 1..4096.");
+        if (MaxIndividuals < 2) throw new ArgumentOutOfRangeException(nameof(MaxIndividuals), MaxIndividuals, "individuals per adaptation task must be >= 2.");
     }
 
     /// <summary>
@@ -36,7 +39,6 @@ public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4
     {
         var usable = context.Where(i => i.Observations.Count > 0).ToArray();
         if (Steps == 0 || usable.Length < 2 || !usable.Any(i => i.Observations.Count >= 2)) return false;
-        var study = new Study("context", usable);
         // Targets come from the context only; the split keeps a context beside each target (no empty-context tasks).
         var split = training with { NoContextProbability = 0, NoKnownProbability = 0, MaxTargets = 1 };
         var parameters = model.parameters().ToArray();
@@ -47,7 +49,12 @@ public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4
         {
             var tasks = new AicmetTask[TasksPerStep];
             for (int k = 0; k < TasksPerStep; k++)
-                tasks[k] = TaskSampler.Sample(study, split, new Random(SeedMix.Int(seed, step, k)));
+            {
+                var rng = new Random(SeedMix.Int(seed, step, k));
+                var pool = usable.Length <= MaxIndividuals ? usable : usable.OrderBy(_ => rng.Next()).Take(MaxIndividuals).ToArray();
+                if (!pool.Any(i => i.Observations.Count >= 2)) pool = [.. pool.Skip(1), usable.First(i => i.Observations.Count >= 2)];
+                tasks[k] = TaskSampler.Sample(new Study("context", pool), split, rng);
+            }
             using var scope = NewDisposeScope();
             using var batch = AicmetTensorizer.Build(tasks, device, training.ScoreKnownSamples);
             optimizer.ZeroGrad();
