@@ -24,6 +24,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--node-iterations <N>"), Description("Adam iterations of each neural ODE fit (node); fewer is quicker and rougher."), DefaultValue(300)]
         public int NodeIterations { get; init; } = 300;
 
+        [CommandOption("--nlme-cold"), Description("Fit every NLME fold from scratch (two starting points per structure) instead of warm-starting it from a sub-study fit that excludes the held-out individual.")]
+        public bool NlmeCold { get; init; }
+
         public override ValidationResult Validate()
         {
             var v = base.Validate();
@@ -39,9 +42,12 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         settings.ApplyThreads();
         var methods = Methods.Parse(settings.Method, !string.IsNullOrEmpty(settings.Checkpoint));
         var studies = NonmemCsv.ReadStudies(settings.Data);
-        // Each method gets its own predictor (no fit shared across methods), so SECONDS is its whole cost.
-        var predictors = methods.Select(m => Methods.Create(m, settings.Checkpoint, settings.Samples, estimation,
-            new NeuralOdeOptions { Iterations = settings.NodeIterations })).ToArray();
+        // nlme and population share one population fit per fold: the first of them to run pays for it (its SECONDS
+        // include the fits; the other's are its sampling only); the split is printed below.
+        var predictors = Methods.CreateMany(methods, settings.Checkpoint, settings.Samples, estimation,
+            new NeuralOdeOptions { Iterations = settings.NodeIterations }, warmStart: !settings.NlmeCold).ToArray();
+        // Folds of the NLME methods run in parallel on --threads (default: all cores); torch methods stay sequential.
+        int foldThreads = settings.Threads ?? Environment.ProcessorCount;
         var rows = new List<PredictionRow>();
         var summaries = new List<EvaluationSummary>();
         var runs = predictors.ToDictionary(p => p.Name, _ => new List<EvaluationResult>());
@@ -60,7 +66,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                         cancellationToken.ThrowIfCancellationRequested();
                         task.Value = done;
                         task.Description = $"{p.Name} on {study.Name} {done}/{folds} ({done / sw.Elapsed.TotalSeconds:F2} ind/s)";
-                    });
+                    }, foldThreads);
                     task.Value = task.MaxValue;
                     rows.AddRange(result.Rows);
                     summaries.Add(result.Summary);
@@ -68,6 +74,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                 }
             });
         foreach (var p in predictors) (p as IDisposable)?.Dispose();
+        var shared = predictors.OfType<NlmePredictor>().Select(p => p.Fitter).Concat(predictors.OfType<PopulationPredictor>().Select(p => p.Fitter)).Distinct().ToArray();
+        var sharedNote = shared.Length == 1 && predictors.Count(p => p is NlmePredictor or PopulationPredictor) == 2
+            ? $"nlme and population shared one population fit per fold: {shared[0].FitCount} fits, {shared[0].FitSeconds:F1} s of fitting summed over {foldThreads} thread(s), counted in the SECONDS of {predictors.First(p => p is NlmePredictor or PopulationPredictor).Name} (run first); the other's SECONDS are its MAP and sampling only"
+            : null;
         if (studies.Count > 1)
             foreach (var p in predictors) summaries.Add(LeaveOneOut.Pool(Path.GetFileNameWithoutExtension(settings.Data), runs[p.Name]));
         Directory.CreateDirectory(settings.Out);
@@ -83,6 +93,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var warnings = runs.Values.SelectMany(r => r).SelectMany(r => (r.Warnings ?? []).Select(w => $"{r.Summary.Method}: {w}")).ToArray();
         foreach (var w in warnings.Take(20)) AnsiConsole.MarkupLine($"[yellow]warning[/] {Markup.Escape(w)}");
         if (warnings.Length > 20) AnsiConsole.MarkupLine($"[yellow]... and {warnings.Length - 20} more warnings (FLAGGED = 1 in predictions.csv)[/]");
+        if (sharedNote is not null) AnsiConsole.MarkupLine(Markup.Escape(sharedNote));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(settings.Out, "predictions.csv"))} and summary.csv (skipped = BLQ, DV <= 0 or pre-dose samples, not scored; flagged = held-out individuals whose method reported a problem with its fit, still scored)");
         return 0;
     }

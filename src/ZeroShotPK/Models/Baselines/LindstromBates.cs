@@ -31,11 +31,13 @@ public static class LindstromBates
         int nObs = data.Sum(d => d.Y.Length);
         if (nObs == 0) throw new ArgumentException($"study '{study.Name}': no observation is usable for an NLME fit.");
         int p = model.ParameterNames.Count, q = model.RandomIndex.Length;
-        double[] theta = options.InitialTheta ?? Focei.PooledTheta(model, data);
+        double[] theta = options.Start?.Theta ?? options.InitialTheta ?? Focei.PooledTheta(model, data);
         if (theta.Length != p) throw new ArgumentException($"InitialTheta needs {p} entries, got {theta.Length}.", nameof(options));
-        double[] omega = options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
-        double sigma = 0.1 * Focei.Median(data.SelectMany(d => d.Quantified()).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
-        var warm = data.Select(_ => new double[q]).ToArray();
+        double[] omega = options.Start?.Omega ?? options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
+        double sigma = options.Start is { SigmaAdd: > 0 } s0 ? s0.SigmaAdd
+            : 0.1 * Focei.Median(data.SelectMany(d => d.Quantified()).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
+        var warm = data.Select(d => options.StartEtas is { } e && e.TryGetValue(d.Individual.Id, out var eta) && eta.Length == q
+            ? (double[])eta.Clone() : new double[q]).ToArray();
 
         double logLik = double.NaN;
         int iterations = 0;
@@ -89,6 +91,12 @@ public static class LindstromBates
         var phi = Conditional.Phi(model, theta, eta);
         var f = model.Predict(phi, d.Individual, d.T);
         var dfdPhi = Matrix<double>.Build.Dense(n, p);
+        var exact = new double[n * p];
+        if (n > 0 && model.TryPredictWithJacobian(phi, d.Individual, d.T, new double[n], exact))
+        {
+            for (int j = 0; j < n; j++) for (int k = 0; k < p; k++) dfdPhi[j, k] = exact[j * p + k];
+        }
+        else
         for (int k = 0; k < p; k++)
         {
             const double h = 1e-6;
