@@ -68,7 +68,11 @@ public static class Focei
 {
     /// <summary>Fits <paramref name="model"/> to every individual of <paramref name="study"/>.</summary>
     /// <exception cref="ArgumentException">No usable observation, or a starting value of the wrong length.</exception>
-    public static NlmeFit Fit(NlmeModel model, Study study, NlmeOptions? options = null)
+    public static NlmeFit Fit(NlmeModel model, Study study, NlmeOptions? options = null) =>
+        FitEachStart(model, study, options).MaxBy(f => f.LogLikelihood)!;
+
+    // One fit per starting point (first the best is kept on ties): the leave-one-out warm starts restart from each.
+    internal static IReadOnlyList<NlmeFit> FitEachStart(NlmeModel model, Study study, NlmeOptions? options = null)
     {
         options ??= new NlmeOptions();
         var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose, options.Blq)).ToArray();
@@ -81,13 +85,7 @@ public static class Focei
         // units of -2LL worse than the one reached from the NCA guess; the better optimum is kept.
         double[][] starts = options.Start is { } warmStart ? [warmStart.Theta] : options.InitialTheta is { } given ? [given] : StartingThetas(model, data);
         if (starts[0].Length != p) throw new ArgumentException($"InitialTheta needs {p} entries ({string.Join(", ", model.ParameterNames)}), got {starts[0].Length}.", nameof(options));
-        NlmeFit? bestFit = null;
-        foreach (var start in starts)
-        {
-            var fit = FitFrom(model, study, options, data, start);
-            if (bestFit is null || fit.LogLikelihood > bestFit.LogLikelihood) bestFit = fit;
-        }
-        return bestFit!;
+        return starts.Select(start => FitFrom(model, study, options, data, start)).ToArray();
     }
 
     private static NlmeFit FitFrom(NlmeModel model, Study study, NlmeOptions options, IndividualData[] data, double[] theta0)
@@ -148,7 +146,9 @@ public static class Focei
     /// its first step is the raw gradient (hundreds of log-units), which lands in overflow or in another basin. This
     /// one scales the first step to 0.1, caps every step at 1 log-unit and treats leaving the box as +inf.
     /// </summary>
-    internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, double[] lower, double[] upper, int maxIter)
+    /// <param name="gradient">Exact gradient of f where known (then no finite differences); null = central differences.</param>
+    internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, double[] lower, double[] upper, int maxIter,
+        Func<double[], double[]>? gradient = null)
     {
         int n = x0.Length;
         double F(double[] x)
@@ -159,6 +159,7 @@ public static class Focei
         }
         double[] Grad(double[] x)
         {
+            if (gradient is not null) return gradient(x);
             var g = new double[n];
             var y = (double[])x.Clone();
             for (int k = 0; k < n; k++)

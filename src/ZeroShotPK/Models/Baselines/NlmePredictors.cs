@@ -21,7 +21,7 @@ public enum NlmeEstimation
 /// <para>
 /// Leave-one-out warm starts (<see cref="PrepareFolds"/>): the held-out individuals are dealt into a few blocks and the
 /// study without each block is fitted cold (two starting points per candidate structure). A fold's context then starts
-/// each candidate from the fit of a sub-study that the context contains, found by content, so that fit never saw the
+/// each candidate from the fit of a sub-study that the context contains (from each optimum its starting points reached), found by content, so that fit never saw the
 /// held-out individual: no leakage, by construction, even through the starting point. The structure is still chosen by
 /// BIC on each fold's own context. (Warm-starting from the full-study fit, or choosing the structure on the full study,
 /// would use the held-out individual's hidden samples: a leak, avoided here.) A warm fit that does not converge is
@@ -39,7 +39,8 @@ public sealed class NlmePopulationFitter
     private long _fitTicks;
 
     // A cold fit of a sub-study (every candidate structure), to warm-start the folds whose context contains it.
-    private sealed record Anchor(HashSet<string> Individuals, IReadOnlyDictionary<string, NlmeFit> ByModel);
+    // ByModel: per structure, the optimum reached from each of the cold fit's starting points.
+    private sealed record Anchor(HashSet<string> Individuals, IReadOnlyDictionary<string, NlmeFit[]> ByModel);
 
     /// <summary>Creates a fitter.</summary>
     /// <param name="model">Model per context study; null = the best by BIC of <see cref="NlmeModel.CandidatesForStudy"/> (for Lindstrom-Bates: <see cref="NlmeModel.ForStudy"/> with additive error).</param>
@@ -118,7 +119,7 @@ public sealed class NlmePopulationFitter
         var anchors = new Anchor[subs.Length];
         Parallel.For(0, subs.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, b =>
         {
-            var byModel = Candidates(subs[b]).ToDictionary(m => m.Name, m => FitOne(m, subs[b], Options));
+            var byModel = Candidates(subs[b]).ToDictionary(m => m.Name, m => FitStarts(m, subs[b], Options));
             anchors[b] = new Anchor(subs[b].Individuals.Select(ContentKey).ToHashSet(), byModel);
         });
         lock (_lock) _anchors.AddRange(anchors);
@@ -134,24 +135,35 @@ public sealed class NlmePopulationFitter
         : Estimation == NlmeEstimation.LindstromBates ? [NlmeModel.ForStudy(context).WithError(ResidualError.Additive)]
         : NlmeModel.CandidatesForStudy(context);
 
-    private NlmeFit FitWarm(NlmeModel model, Study context, NlmeFit from)
+    // As a cold fit keeps the better of the optima reached from its two starting points, a warm fit restarts from each
+    // optimum the sub-study's cold fit reached and keeps the better. In the 12-individual synthetic study
+    // default-efe8e29b76672601 the warm fits reached the cold fits' likelihood or a higher one in all 12 folds (6 higher,
+    // by 0.5-2.2 log-likelihood units: the cold two-start fits had stopped in worse local optima).
+    private NlmeFit FitWarm(NlmeModel model, Study context, NlmeFit[] from)
     {
-        var warm = FitOne(model, context, new NlmeOptions
+        NlmeFit? best = null;
+        foreach (var start in from)
         {
-            IncludePreDose = Options.IncludePreDose, Blq = Options.Blq, MaxIterations = Options.MaxIterations,
-            Start = from.Population, StartEtas = from.Etas,
-        });
-        if (warm.Converged) return warm;
+            var warm = FitOne(model, context, new NlmeOptions
+            {
+                IncludePreDose = Options.IncludePreDose, Blq = Options.Blq, MaxIterations = Options.MaxIterations,
+                Start = start.Population, StartEtas = start.Etas,
+            });
+            if (best is null || warm.LogLikelihood > best.LogLikelihood) best = warm;
+        }
+        if (best!.Converged) return best;
         var cold = FitOne(model, context, Options);
-        return cold.LogLikelihood > warm.LogLikelihood ? cold : warm;
+        return cold.LogLikelihood > best.LogLikelihood ? cold : best;
     }
 
-    private NlmeFit FitOne(NlmeModel model, Study context, NlmeOptions options)
+    private NlmeFit FitOne(NlmeModel model, Study context, NlmeOptions options) => FitStarts(model, context, options).MaxBy(f => f.LogLikelihood)!;
+
+    private NlmeFit[] FitStarts(NlmeModel model, Study context, NlmeOptions options)
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return Estimation == NlmeEstimation.Focei ? Focei.Fit(model, context, options) : LindstromBates.Fit(model, context, options);
+            return Estimation == NlmeEstimation.Focei ? [.. Focei.FitEachStart(model, context, options)] : [LindstromBates.Fit(model, context, options)];
         }
         finally
         {
