@@ -3,7 +3,7 @@
 # Usage: Rscript nlme_peer.R --data FILE --model ssfol|fol1 --start a,b,c --repeats N
 #   ssfol: conc ~ SSfol(Dose per kg, Time, lKe, lKa, lCl), random = pdDiag(lKa + lCl ~ 1), all rows (TIME 0 included);
 #   fol1:  one compartment, first-order absorption, lCL, lV, lKa all random (pdDiag), samples after the dose.
-# Prints key=value lines: ms (median elapsed per fit), theta, omega, sigma, loglik, status.
+# Prints key=value lines: ms and cpu_ms (median elapsed and CPU time per fit), theta, omega, sigma, loglik, status.
 suppressPackageStartupMessages(library(nlme))
 args <- commandArgs(trailingOnly = TRUE)
 opt <- function(name, default = NULL) {
@@ -37,15 +37,18 @@ if (inherits(fit, "error")) {
   cat("status=error", gsub("[\r\n]", " ", conditionMessage(fit)), "\n")
   quit(status = 0)
 }
-times <- numeric(repeats)
+times <- numeric(repeats); cpu <- numeric(repeats)
 for (r in seq_len(repeats)) {
-  t0 <- proc.time()[["elapsed"]]
+  t0 <- proc.time()
   fit <- fit1()
-  times[r] <- 1000 * (proc.time()[["elapsed"]] - t0)
+  t1 <- proc.time()
+  times[r] <- 1000 * (t1[["elapsed"]] - t0[["elapsed"]])
+  cpu[r] <- 1000 * (t1[["user.self"]] + t1[["sys.self"]] - t0[["user.self"]] - t0[["sys.self"]])
 }
 f <- function(x) paste(trimws(formatC(x, digits = 8, format = "g")), collapse = ",")
 cat("status=ok\n")
 cat(sprintf("ms=%s\n", f(median(times))))
+cat(sprintf("cpu_ms=%s\n", f(median(cpu))))
 cat(sprintf("theta=%s\n", f(fixef(fit))))
 cat(sprintf("omega=%s\n", f(as.numeric(VarCorr(fit)[seq_len(length(ranef(fit))), "Variance"]))))
 cat(sprintf("sigma=%s\n", f(fit$sigma)))

@@ -145,8 +145,8 @@ public static class Focei
     /// Hand-written rather than MathNet's BFGS because the latter's line search failed on most population fits here:
     /// its first step is the raw gradient (hundreds of log-units), which lands in overflow or in another basin. This
     /// one scales the first step to 0.1, caps every step at 1 log-unit and treats leaving the box as +inf.
+    /// The optional gradient is f's exact gradient where known (then no finite differences); null = central differences.
     /// </summary>
-    /// <param name="gradient">Exact gradient of f where known (then no finite differences); null = central differences.</param>
     internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, double[] lower, double[] upper, int maxIter,
         Func<double[], double[]>? gradient = null)
     {

@@ -82,7 +82,7 @@ public static class LindstromBates
                 }
                 return g;
             }
-            bool exact = data.All(d => d.T.Length == 0 || model.TryPredictWithJacobian(Conditional.Phi(model, theta, warm[0].Length == q ? new double[q] : warm[0]), d.Individual, d.T, new double[d.T.Length], new double[d.T.Length * p]));
+            bool exact = data.All(d => d.T.Length == 0 || model.TryPredictWithJacobian(Conditional.Phi(model, theta, new double[q]), d.Individual, d.T, new double[d.T.Length], new double[d.T.Length * p]));
             var (newTheta, _, _) = Focei.Minimise(Pnls, theta, theta.Select(v => v - 5).ToArray(), theta.Select(v => v + 5).ToArray(), 200,
                 exact ? th => PnlsGradient(th)! : null);
             var etas = data.Select((d, i) => Conditional.Solve(model, pop with { Theta = newTheta }, d, warm[i]).Eta).ToArray();

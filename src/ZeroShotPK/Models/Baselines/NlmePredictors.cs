@@ -119,7 +119,7 @@ public sealed class NlmePopulationFitter
         var anchors = new Anchor[subs.Length];
         Parallel.For(0, subs.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, b =>
         {
-            var byModel = Candidates(subs[b]).ToDictionary(m => m.Name, m => FitStarts(m, subs[b], Options));
+            var byModel = Candidates(subs[b]).ToDictionary(m => m.Name, m => Distinct(FitStarts(m, subs[b], Options)));
             anchors[b] = new Anchor(subs[b].Individuals.Select(ContentKey).ToHashSet(), byModel);
         });
         lock (_lock) _anchors.AddRange(anchors);
@@ -154,6 +154,18 @@ public sealed class NlmePopulationFitter
         if (best!.Converged) return best;
         var cold = FitOne(model, context, Options);
         return cold.LogLikelihood > best.LogLikelihood ? cold : best;
+    }
+
+    // The optima of the starting points, best first, without repeats (both starts often reach the same optimum: one warm
+    // fit from it is enough).
+    private static NlmeFit[] Distinct(NlmeFit[] fits)
+    {
+        var kept = new List<NlmeFit>();
+        foreach (var f in fits.OrderByDescending(f => f.LogLikelihood))
+            if (!kept.Any(k => Math.Abs(k.LogLikelihood - f.LogLikelihood) < 1e-3
+                               && k.Population.Theta.Zip(f.Population.Theta).All(t => Math.Abs(t.First - t.Second) < 1e-3)))
+                kept.Add(f);
+        return [.. kept];
     }
 
     private NlmeFit FitOne(NlmeModel model, Study context, NlmeOptions options) => FitStarts(model, context, options).MaxBy(f => f.LogLikelihood)!;
