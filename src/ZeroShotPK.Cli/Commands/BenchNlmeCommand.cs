@@ -86,8 +86,8 @@ internal sealed class BenchNlmeCommand : Command<BenchNlmeCommand.Settings>
             if (!s.NoR && (rscript is null || peer is null))
                 AnsiConsole.MarkupLine("[yellow]R nlme peer not available (install r-base-core and r-cran-nlme): our times only[/]");
 
-            var table = new Table().AddColumns("study", "fit", "ours ms", "R ms", "ours / R", "ours CPU ms", "R CPU ms", "CPU ours / R");
-            table.Columns[0].NoWrap(); table.Columns[1].NoWrap();
+            // Plain fixed-width lines: a Spectre table wraps its 8 columns into unreadable fragments on an 80-column console.
+            var table = new List<string> { $"{"study",-18} {"fit",-28} {"ours ms",8} {"R ms",8} {"ours/R",7} {"ours CPU",9} {"R CPU",7} {"CPU o/R",8}" };
             var estimates = new List<string>();
             foreach (var c in cases)
             {
@@ -100,12 +100,13 @@ internal sealed class BenchNlmeCommand : Command<BenchNlmeCommand.Settings>
                 var (foMs, foCpu, fo) = Time(() => Focei.Fit(c.Model, c.Study, same), s.Repeats);
                 var (foDefMs, foDefCpu, foDef) = Time(() => Focei.Fit(c.Model, c.Study, c.Options), s.Repeats);
                 var r = rscript is not null && peer is not null ? RunPeer(rscript, peer, c.Csv, c.RModel, start, s.Repeats) : null;
-                string rMs = r?.Ms is double m ? m.ToString("F0", CultureInfo.InvariantCulture) : Markup.Escape(r?.Status ?? "-");
+                string rMs = r?.Ms is double m ? m.ToString("F0", CultureInfo.InvariantCulture) : r is null ? "-" : "failed";
+                if (r is { Ms: null }) AnsiConsole.MarkupLine($"[yellow]R nlme on {Markup.Escape(c.Name)}: {Markup.Escape(r.Status)}[/]");
                 string rCpu = r?.CpuMs is double mc ? mc.ToString("F0", CultureInfo.InvariantCulture) : "-";
                 static string Ratio(double ours, double? theirs) => theirs is double t && t > 0 ? (ours / t).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
                 void Add(string study, string fit, double ms, double cpu) =>
-                    table.AddRow(study, fit, ms.ToString("F0"), rMs, Ratio(ms, r?.Ms), cpu.ToString("F0"), rCpu, Ratio(cpu, r?.CpuMs));
-                Add(Markup.Escape(c.Name), "LB, same start", lbMs, lbCpu);
+                    table.Add($"{study,-18} {fit,-28} {ms,8:F0} {rMs,8} {Ratio(ms, r?.Ms),7} {cpu,9:F0} {rCpu,7} {Ratio(cpu, r?.CpuMs),8}");
+                Add(c.Name, "LB, same start", lbMs, lbCpu);
                 Add("", "FOCE-I, same start", foMs, foCpu);
                 Add("", "FOCE-I, 2 starts (evaluate)", foDefMs, foDefCpu);
                 estimates.Add(c.Name + ":");
@@ -113,7 +114,7 @@ internal sealed class BenchNlmeCommand : Command<BenchNlmeCommand.Settings>
                 Row("ours LB", Of(lb)); Row("ours FOCE-I", Of(fo)); Row("ours FOCE-I, 2 starts", Of(foDef));
                 if (r?.Estimates is { } re) Row("R nlme (LB, ML)", re);
             }
-            AnsiConsole.Write(table);
+            foreach (var line in table) Console.WriteLine(line);
             foreach (var line in estimates) Console.WriteLine(line);
             AnsiConsole.MarkupLine($"theophylline: R's SSfol model (dose per kg, random lKa and lCl, additive error, TIME 0 samples kept); simulated: 1-cmt oral, lCL, lV, lKa all random, additive error. FOCE-I, 2 starts = what zspk evaluate runs (pooled fit and NCA guess, the better kept). Median of {s.Repeats} fits after one untimed fit (wall and process CPU time), 1 thread; R nlme via {Markup.Escape(peer ?? "tests/benchmarks/peers/nlme_peer.R")} (its medians likewise); {Environment.ProcessorCount} cores. R nlme has no FOCE-I: its LB fit is the reference for both.");
             return 0;
