@@ -33,6 +33,7 @@ app.Configure(config =>
         bench.AddCommand<BenchSimulateCommand>("simulate").WithDescription("Closed-form and ODE simulation throughput vs per-individual RK4.");
         bench.AddCommand<BenchTrainCommand>("train").WithDescription("Training steps/s, data-generation share and memory.");
         bench.AddCommand<BenchPredictCommand>("predict").WithDescription("Zero-shot prediction latency vs the NLME route.");
+        bench.AddCommand<BenchNlmeCommand>("nlme").WithDescription("One population fit (FOCE-I, Lindstrom-Bates) vs R nlme on the same data in the same run.");
         bench.AddCommand<BenchPbpkCommand>("pbpk").WithDescription("Whole-body simulations and generated individuals per second.");
     });
 });

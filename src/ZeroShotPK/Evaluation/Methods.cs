@@ -40,6 +40,30 @@ public static class Methods
         return names.Distinct().ToArray();
     }
 
+    /// <summary>
+    /// Creates the predictors <paramref name="names"/>, in order; "nlme" and "population" share one
+    /// <see cref="NlmePopulationFitter"/>, so a leave-one-out fold fits its context once for both (the first of the two
+    /// to run pays for the fit: see <see cref="NlmePopulationFitter.FitSeconds"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown name, or a missing checkpoint.</exception>
+    /// <param name="names">Method names (see <see cref="All"/>).</param>
+    /// <param name="checkpoint">Trained model file for the AICMET methods.</param>
+    /// <param name="samples">Predictive samples drawn by sampling methods.</param>
+    /// <param name="estimation">Population estimation of the NLME methods.</param>
+    /// <param name="node">Settings of the neural ODE ("node"); null for <see cref="NeuralOdeOptions"/>' defaults.</param>
+    /// <param name="warmStart">Leave-one-out warm starts of the NLME fits (<see cref="NlmePopulationFitter.WarmStart"/>).</param>
+    public static IReadOnlyList<IPredictor> CreateMany(IReadOnlyList<string> names, string? checkpoint = null, int samples = 1000,
+        NlmeEstimation estimation = NlmeEstimation.Focei, NeuralOdeOptions? node = null, bool warmStart = true)
+    {
+        var fitter = new NlmePopulationFitter(estimation: estimation) { WarmStart = warmStart };
+        return names.Select(n => n switch
+        {
+            "nlme" => new NlmePredictor(fitter, samples),
+            "population" => new PopulationPredictor(fitter, samples),
+            _ => Create(n, checkpoint, samples, estimation, node),
+        }).ToArray();
+    }
+
     /// <summary>Creates the predictor <paramref name="name"/>.</summary>
     /// <param name="name">Method name (see <see cref="All"/>).</param>
     /// <param name="checkpoint">Trained model file for the AICMET methods.</param>

@@ -69,3 +69,20 @@ public interface IPredictor
     /// <param name="seed">Seed for any sampling inside the method.</param>
     Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0);
 }
+
+/// <summary>
+/// A predictor whose <see cref="IPredictor.Predict"/> may be called from several threads at once, and which can prepare
+/// for a leave-one-out run (fits of sub-studies to warm-start the folds from). The leave-one-out protocol runs the
+/// folds of such a predictor in parallel.
+/// </summary>
+public interface IFoldAwarePredictor : IPredictor
+{
+    /// <summary>
+    /// Called once before the folds of <paramref name="study"/> are predicted, with the individuals that will be held out
+    /// in turn. Whatever is prepared must not let fold i's prediction depend on individual i's data.
+    /// </summary>
+    /// <param name="study">The whole study.</param>
+    /// <param name="heldOut">Ids of the individuals held out, in fold order.</param>
+    /// <param name="threads">Threads the preparation may use.</param>
+    void PrepareFolds(Study study, IReadOnlyList<string> heldOut, int threads);
+}

@@ -53,6 +53,8 @@ public sealed record MethodDiagnostics(string Method, Units Units, GoodnessOfFit
         if (folds.Length == 0)
             throw new ArgumentException($"study '{study.Name}': no individual has a post-dose sample to predict after its first {known}.", nameof(known));
         var predictions = new Dictionary<string, Prediction>();
+        // The same preparation as LeaveOneOut.Run (warm starts from sub-study fits), so both give the same numbers.
+        (predictor as IFoldAwarePredictor)?.PrepareFolds(study, folds.Select(i => i.Id).ToArray(), 1);
         for (int f = 0; f < folds.Length; f++)
         {
             var ind = folds[f];

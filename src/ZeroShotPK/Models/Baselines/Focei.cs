@@ -20,6 +20,15 @@ public sealed class NlmeOptions
     /// </summary>
     public double[]? InitialTheta { get; init; }
 
+    /// <summary>
+    /// A whole starting point (Theta, Omega, Sigma), e.g. the <see cref="NlmeFit.Population"/> of a fit of a sub-study: one
+    /// start from there instead of <see cref="InitialTheta"/>/<see cref="InitialOmega"/> (a warm start). Null = none.
+    /// </summary>
+    public PopulationValues? Start { get; init; }
+
+    /// <summary>Starting Eta per individual id for the inner problems of a warm start (with <see cref="Start"/>).</summary>
+    internal IReadOnlyDictionary<string, double[]>? StartEtas { get; init; }
+
     /// <summary>Starting Omega variances for the parameters with random effects; null = 0.09 each.</summary>
     public double[]? InitialOmega { get; init; }
 
@@ -59,7 +68,11 @@ public static class Focei
 {
     /// <summary>Fits <paramref name="model"/> to every individual of <paramref name="study"/>.</summary>
     /// <exception cref="ArgumentException">No usable observation, or a starting value of the wrong length.</exception>
-    public static NlmeFit Fit(NlmeModel model, Study study, NlmeOptions? options = null)
+    public static NlmeFit Fit(NlmeModel model, Study study, NlmeOptions? options = null) =>
+        FitEachStart(model, study, options).MaxBy(f => f.LogLikelihood)!;
+
+    // One fit per starting point (first the best is kept on ties): the leave-one-out warm starts restart from each.
+    internal static IReadOnlyList<NlmeFit> FitEachStart(NlmeModel model, Study study, NlmeOptions? options = null)
     {
         options ??= new NlmeOptions();
         var data = study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose, options.Blq)).ToArray();
@@ -70,15 +83,9 @@ public static class Focei
         // Without a given start, two: the naive pooled fit and the raw NCA guess. The pooled fit can run off along a flat
         // direction (Ka to e^7 on biphasic oral data, the model then an IV bolus) into a basin whose FOCE-I optimum was 20
         // units of -2LL worse than the one reached from the NCA guess; the better optimum is kept.
-        double[][] starts = options.InitialTheta is { } given ? [given] : StartingThetas(model, data);
+        double[][] starts = options.Start is { } warmStart ? [warmStart.Theta] : options.InitialTheta is { } given ? [given] : StartingThetas(model, data);
         if (starts[0].Length != p) throw new ArgumentException($"InitialTheta needs {p} entries ({string.Join(", ", model.ParameterNames)}), got {starts[0].Length}.", nameof(options));
-        NlmeFit? bestFit = null;
-        foreach (var start in starts)
-        {
-            var fit = FitFrom(model, study, options, data, start);
-            if (bestFit is null || fit.LogLikelihood > bestFit.LogLikelihood) bestFit = fit;
-        }
-        return bestFit!;
+        return starts.Select(start => FitFrom(model, study, options, data, start)).ToArray();
     }
 
     private static NlmeFit FitFrom(NlmeModel model, Study study, NlmeOptions options, IndividualData[] data, double[] theta0)
@@ -86,16 +93,17 @@ public static class Focei
         int nObs = data.Sum(d => d.Y.Length);
         int p = model.ParameterNames.Count, q = model.RandomIndex.Length;
         bool add = model.Error != ResidualError.Proportional, prop = model.Error != ResidualError.Additive;
-        double[] omega0 = options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
+        double[] omega0 = options.Start?.Omega ?? options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
         if (omega0.Length != q || omega0.Any(w => !(w > 0))) throw new ArgumentException($"InitialOmega needs {q} positive variances, got [{string.Join(", ", omega0)}].", nameof(options));
 
         double medianY = Median(data.SelectMany(d => d.Quantified()).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
         var x0 = new List<double>(theta0);
         x0.AddRange(omega0.Select(w => 0.5 * Math.Log(w)));
-        if (add) x0.Add(Math.Log((prop ? 0.02 : 0.1) * medianY));
-        if (prop) x0.Add(Math.Log(0.1));
+        if (add) x0.Add(Math.Log(options.Start is { SigmaAdd: > 0 } sa ? sa.SigmaAdd : (prop ? 0.02 : 0.1) * medianY));
+        if (prop) x0.Add(Math.Log(options.Start is { SigmaProp: > 0 } sp ? sp.SigmaProp : 0.1));
 
-        var warm = data.Select(_ => new double[q]).ToArray();
+        var warm = data.Select(d => options.StartEtas is { } e && e.TryGetValue(d.Individual.Id, out var eta) && eta.Length == q
+            ? (double[])eta.Clone() : new double[q]).ToArray();
         Func<double[], PopulationValues> unpack = x => new PopulationValues(
             x[..p], Enumerable.Range(0, q).Select(k => Math.Exp(2 * x[p + k])).ToArray(),
             add ? Math.Exp(x[p + q]) : 0, prop ? Math.Exp(x[^1]) : 0);
@@ -137,8 +145,10 @@ public static class Focei
     /// Hand-written rather than MathNet's BFGS because the latter's line search failed on most population fits here:
     /// its first step is the raw gradient (hundreds of log-units), which lands in overflow or in another basin. This
     /// one scales the first step to 0.1, caps every step at 1 log-unit and treats leaving the box as +inf.
+    /// The optional gradient is f's exact gradient where known (then no finite differences); null = central differences.
     /// </summary>
-    internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, double[] lower, double[] upper, int maxIter)
+    internal static (double[] X, int Iterations, bool Converged) Minimise(Func<double[], double> f, double[] x0, double[] lower, double[] upper, int maxIter,
+        Func<double[], double[]>? gradient = null)
     {
         int n = x0.Length;
         double F(double[] x)
@@ -149,6 +159,7 @@ public static class Focei
         }
         double[] Grad(double[] x)
         {
+            if (gradient is not null) return gradient(x);
             var g = new double[n];
             var y = (double[])x.Clone();
             for (int k = 0; k < n; k++)
@@ -235,6 +246,16 @@ public static class Focei
             : new TypicalGuess(Median(guesses.Select(g => g.CL).ToArray()), Median(guesses.Select(g => g.V).ToArray()),
                 Median(guesses.Select(g => g.Ka).ToArray()), wt);
         return guess;
+    }
+
+    /// <summary>
+    /// The naive pooled starting Theta of <paramref name="model"/> on <paramref name="study"/> (the first of the two starts
+    /// <see cref="Fit"/> tries): NCA medians, then Theta fitted to all data with Eta = 0 on log residuals.
+    /// </summary>
+    public static double[] PooledThetaOf(NlmeModel model, Study study, NlmeOptions? options = null)
+    {
+        options ??= new NlmeOptions();
+        return PooledTheta(model, study.Individuals.Select(i => IndividualData.From(i, options.IncludePreDose, options.Blq)).ToArray());
     }
 
     // Naive pooled start: NCA medians, then Theta fitted to all data with Eta = 0 on log residuals.
@@ -412,9 +433,21 @@ internal static class Conditional
         return (-lambda * dz, lambda * (z + lambda) * dz * dz);
     }
 
+    // d f / d Eta: exact from one forward-mode pass of the closed form where it applies (the finite differences below
+    // cost 2q extra solves and dominated the fit time), else central differences.
     private static Matrix<double> Jacobian(NlmeModel model, PopulationValues pop, IndividualData d, double[] eta)
     {
         var jac = Matrix<double>.Build.Dense(d.T.Length, eta.Length);
+        int n = d.T.Length, p = pop.Theta.Length;
+        if (n == 0) return jac;
+        var f = new double[n];
+        var full = new double[n * p];
+        if (model.TryPredictWithJacobian(Phi(model, pop.Theta, eta), d.Individual, d.T, f, full))
+        {
+            for (int j = 0; j < n; j++)
+            for (int k = 0; k < eta.Length; k++) jac[j, k] = full[j * p + model.RandomIndex[k]];
+            return jac;
+        }
         var e = (double[])eta.Clone();
         for (int k = 0; k < eta.Length; k++)
         {
@@ -435,6 +468,7 @@ internal static class Conditional
         double obj = Joint(model, pop, d, eta, out var f);
         if (!double.IsFinite(obj)) { eta = new double[q]; obj = Joint(model, pop, d, eta, out f); }
         Matrix<double> hess = Matrix<double>.Build.Dense(q, q);
+        bool hessAtEta = false; // whether hess was built at the final eta (then the closing rebuild is skipped)
         for (int iter = 0; iter < 100 && double.IsFinite(obj); iter++)
         {
             var jac = Jacobian(model, pop, d, eta);
@@ -450,6 +484,7 @@ internal static class Conditional
                 }
             }
             for (int a = 0; a < q; a++) { grad[a] += eta[a] / pop.Omega[a]; hess[a, a] += 1 / pop.Omega[a]; }
+            hessAtEta = true;
             var step = -hess.Solve(grad);
             if (-grad.DotProduct(step) < 1e-14) break; // Newton decrement: at the mode to rounding
             double longest = step.AbsoluteMaximum();
@@ -465,13 +500,13 @@ internal static class Conditional
             }
             if (t <= 1e-10) break;
             double moved = step.AbsoluteMaximum() * t;
-            eta = trial; f = trialF;
+            eta = trial; f = trialF; hessAtEta = false;
             double change = obj - trialObj; obj = trialObj;
             if (moved < 1e-9 || change < 1e-12) break;
         }
-        if (q > 0)
+        if (q > 0 && !hessAtEta)
         {
-            // Hessian at the final mode (the loop's is one step behind).
+            // Hessian at the final mode (the loop's is one step behind when its last step moved Eta).
             var jac = Jacobian(model, pop, d, eta);
             hess = Matrix<double>.Build.Dense(q, q);
             for (int j = 0; j < f.Length; j++)

@@ -31,11 +31,13 @@ public static class LindstromBates
         int nObs = data.Sum(d => d.Y.Length);
         if (nObs == 0) throw new ArgumentException($"study '{study.Name}': no observation is usable for an NLME fit.");
         int p = model.ParameterNames.Count, q = model.RandomIndex.Length;
-        double[] theta = options.InitialTheta ?? Focei.PooledTheta(model, data);
+        double[] theta = options.Start?.Theta ?? options.InitialTheta ?? Focei.PooledTheta(model, data);
         if (theta.Length != p) throw new ArgumentException($"InitialTheta needs {p} entries, got {theta.Length}.", nameof(options));
-        double[] omega = options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
-        double sigma = 0.1 * Focei.Median(data.SelectMany(d => d.Quantified()).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
-        var warm = data.Select(_ => new double[q]).ToArray();
+        double[] omega = options.Start?.Omega ?? options.InitialOmega ?? Enumerable.Repeat(0.09, q).ToArray();
+        double sigma = options.Start is { SigmaAdd: > 0 } s0 ? s0.SigmaAdd
+            : 0.1 * Focei.Median(data.SelectMany(d => d.Quantified()).Where(y => y > 0).DefaultIfEmpty(1).ToArray());
+        var warm = data.Select(d => options.StartEtas is { } e && e.TryGetValue(d.Individual.Id, out var eta) && eta.Length == q
+            ? (double[])eta.Clone() : new double[q]).ToArray();
 
         double logLik = double.NaN;
         int iterations = 0;
@@ -44,6 +46,7 @@ public static class LindstromBates
         {
             // (1) PNLS: Theta minimises the Eta-profiled penalised sum of squares.
             var pop = new PopulationValues(theta, omega, sigma, 0);
+            double[]? lastTheta = null;
             double Pnls(double[] th)
             {
                 var pp = pop with { Theta = th };
@@ -53,20 +56,46 @@ public static class LindstromBates
                     var mode = Conditional.Solve(model, pp, data[i], warm[i]);
                     warm[i] = mode.Eta; s += mode.Joint;
                 }
+                lastTheta = (double[])th.Clone();
                 return double.IsFinite(s) ? s : 1e100;
             }
-            var (newTheta, _, _) = Focei.Minimise(Pnls, theta, theta.Select(v => v - 5).ToArray(), theta.Select(v => v + 5).ToArray(), 200);
+            // The Eta-profiled sum of squares has gradient sum -2 (y - f) / sigma^2 df/dTheta at the modes (their own
+            // gradient is zero there): one forward-mode pass per individual instead of 2p profiled evaluations.
+            double[]? PnlsGradient(double[] th)
+            {
+                if (lastTheta is null || !lastTheta.AsSpan().SequenceEqual(th)) Pnls(th);
+                var g = new double[p];
+                double s2 = sigma * sigma;
+                for (int i = 0; i < data.Length; i++)
+                {
+                    var d = data[i];
+                    int n = d.T.Length;
+                    if (n == 0) continue;
+                    var f = new double[n];
+                    var jac = new double[n * p];
+                    if (!model.TryPredictWithJacobian(Conditional.Phi(model, th, warm[i]), d.Individual, d.T, f, jac)) return null;
+                    for (int j = 0; j < n; j++)
+                    {
+                        double w = -2 * (d.Y[j] - f[j]) / s2;
+                        for (int k = 0; k < p; k++) g[k] += w * jac[j * p + k];
+                    }
+                }
+                return g;
+            }
+            bool exact = data.All(d => d.T.Length == 0 || model.TryPredictWithJacobian(Conditional.Phi(model, theta, new double[q]), d.Individual, d.T, new double[d.T.Length], new double[d.T.Length * p]));
+            var (newTheta, _, _) = Focei.Minimise(Pnls, theta, theta.Select(v => v - 5).ToArray(), theta.Select(v => v + 5).ToArray(), 200,
+                exact ? th => PnlsGradient(th)! : null);
             var etas = data.Select((d, i) => Conditional.Solve(model, pop with { Theta = newTheta }, d, warm[i]).Eta).ToArray();
 
             // (2) LME on the linearisation at (Theta, Eta_i): w = y - f + X Theta + Z Eta.
             var lin = data.Select((d, i) => Linearise(model, newTheta, etas[i], d)).ToArray();
             var v0 = Vector<double>.Build.DenseOfEnumerable(omega.Select(w => 0.5 * Math.Log(w)).Append(Math.Log(sigma)));
-            var r = new NelderMeadSimplex(1e-10, 5000).FindMinimum(ObjectiveFunction.Value(v => -LmeLogLik(lin, v, q, out _)), v0,
+            var r = new NelderMeadSimplex(1e-10, 5000).FindMinimum(ObjectiveFunction.Value(v => -LmeLogLik(lin, v, q)), v0,
                 Vector<double>.Build.Dense(q + 1, 0.1));
             var v = r.MinimizingPoint;
             var newOmega = Enumerable.Range(0, q).Select(k => Math.Exp(2 * v[k])).ToArray();
             double newSigma = Math.Exp(v[q]);
-            logLik = LmeLogLik(lin, v, q, out _);
+            logLik = LmeLogLik(lin, v, q);
 
             double change = newTheta.Zip(theta, (a, b) => Math.Abs(a - b))
                 .Concat(newOmega.Zip(omega, (a, b) => Math.Abs(Math.Log(a / b)) / 2))
@@ -81,7 +110,10 @@ public static class LindstromBates
         return new NlmeFit(model, final, logLik, nObs, data.Length, iterations, converged, modes, options.IncludePreDose, options.Blq);
     }
 
-    private sealed record Linearised(Matrix<double> X, Matrix<double> Z, Vector<double> W);
+    // The model linearised at (Theta, Eta_i): w = X b + Z Eta + e, reduced to the cross-products the ML likelihood needs
+    // (n_i x n_i matrices never formed: Woodbury's identity with diagonal Omega), so each likelihood evaluation of the
+    // Nelder-Mead step costs O(q^3 + p^2 q) per individual instead of a Cholesky of n_i x n_i.
+    private sealed record Linearised(int N, double[] XtX, double[] XtZ, double[] ZtZ, double[] XtW, double[] ZtW, double WtW);
 
     private static Linearised Linearise(NlmeModel model, double[] theta, double[] eta, IndividualData d)
     {
@@ -89,6 +121,12 @@ public static class LindstromBates
         var phi = Conditional.Phi(model, theta, eta);
         var f = model.Predict(phi, d.Individual, d.T);
         var dfdPhi = Matrix<double>.Build.Dense(n, p);
+        var exact = new double[n * p];
+        if (n > 0 && model.TryPredictWithJacobian(phi, d.Individual, d.T, new double[n], exact))
+        {
+            for (int j = 0; j < n; j++) for (int k = 0; k < p; k++) dfdPhi[j, k] = exact[j * p + k];
+        }
+        else
         for (int k = 0; k < p; k++)
         {
             const double h = 1e-6;
@@ -101,37 +139,120 @@ public static class LindstromBates
         var z = Matrix<double>.Build.Dense(n, eta.Length, (j, k) => dfdPhi[j, model.RandomIndex[k]]);
         var w = Vector<double>.Build.Dense(n, j => d.Y[j] - f[j]) + dfdPhi * Vector<double>.Build.DenseOfArray(theta)
                 + z * Vector<double>.Build.DenseOfArray(eta);
-        return new Linearised(dfdPhi, z, w);
+        int q = eta.Length;
+        var xtx = new double[p * p]; var xtz = new double[p * q]; var ztz = new double[q * q];
+        var xtw = new double[p]; var ztw = new double[q]; double wtw = 0;
+        for (int j = 0; j < n; j++)
+        {
+            for (int a = 0; a < p; a++)
+            {
+                xtw[a] += dfdPhi[j, a] * w[j];
+                for (int b = 0; b < p; b++) xtx[a * p + b] += dfdPhi[j, a] * dfdPhi[j, b];
+                for (int b = 0; b < q; b++) xtz[a * q + b] += dfdPhi[j, a] * z[j, b];
+            }
+            for (int a = 0; a < q; a++)
+            {
+                ztw[a] += z[j, a] * w[j];
+                for (int b = 0; b < q; b++) ztz[a * q + b] += z[j, a] * z[j, b];
+            }
+            wtw += w[j] * w[j];
+        }
+        return new Linearised(n, xtx, xtz, ztz, xtw, ztw, wtw);
     }
 
-    // ML log-likelihood of w_i ~ N(X_i b, Z_i Omega Z_i' + sigma^2 I) with b profiled out by GLS.
-    private static double LmeLogLik(Linearised[] lin, Vector<double> v, int q, out Vector<double> beta)
+    // ML log-likelihood of w_i ~ N(X_i b, V_i = Z_i Omega Z_i' + sigma^2 I) with b profiled out by GLS. With
+    // M_i = sigma^2 Omega^-1 + Z'Z: V^-1 = (I - Z M^-1 Z') / sigma^2 and log det V = (n - q) log sigma^2 + log det Omega + log det M.
+    private static double LmeLogLik(Linearised[] lin, Vector<double> v, int q)
     {
-        var omega = Matrix<double>.Build.DenseOfDiagonalArray(Enumerable.Range(0, q).Select(k => Math.Exp(2 * v[k])).ToArray());
+        var omega = new double[q];
+        for (int k = 0; k < q; k++) omega[k] = Math.Exp(2 * v[k]);
         double s2 = Math.Exp(2 * v[q]);
-        int p = lin[0].X.ColumnCount;
-        var xtx = Matrix<double>.Build.Dense(p, p); var xtw = Vector<double>.Build.Dense(p);
-        var chols = new MathNet.Numerics.LinearAlgebra.Factorization.Cholesky<double>[lin.Length];
-        double logDet = 0; int n = 0;
-        for (int i = 0; i < lin.Length; i++)
+        int p = lin[0].XtW.Length;
+        var a = new double[p * p]; var b = new double[p];
+        double c = 0, logDet = 0; int n = 0;
+        var m = new double[q * q];
+        var mzx = new double[q * p]; var mzw = new double[q];
+        double logDetOmega = 0;
+        for (int k = 0; k < q; k++) logDetOmega += Math.Log(omega[k]);
+        foreach (var l in lin)
         {
-            var l = lin[i];
-            if (l.W.Count == 0) continue;
-            var vi = l.Z * omega * l.Z.Transpose() + Matrix<double>.Build.DenseIdentity(l.W.Count) * s2;
-            chols[i] = vi.Cholesky();
-            logDet += chols[i].DeterminantLn; n += l.W.Count;
-            xtx += l.X.Transpose() * chols[i].Solve(l.X);
-            xtw += l.X.Transpose() * chols[i].Solve(l.W);
+            if (l.N == 0) continue;
+            for (int i = 0; i < q * q; i++) m[i] = l.ZtZ[i];
+            for (int k = 0; k < q; k++) m[k * q + k] += s2 / omega[k];
+            if (!SmallCholesky(m, q, out double logDetM)) return -1e100;
+            // M^-1 Z'X (q x p, column by column) and M^-1 Z'W.
+            var col = new double[q];
+            for (int j = 0; j < p; j++)
+            {
+                for (int k = 0; k < q; k++) col[k] = l.XtZ[j * q + k];
+                CholeskySolve(m, q, col);
+                for (int k = 0; k < q; k++) mzx[k * p + j] = col[k];
+            }
+            for (int k = 0; k < q; k++) mzw[k] = l.ZtW[k];
+            CholeskySolve(m, q, mzw);
+            for (int i = 0; i < p; i++)
+            {
+                double sb = l.XtW[i];
+                for (int k = 0; k < q; k++) sb -= l.XtZ[i * q + k] * mzw[k];
+                b[i] += sb / s2;
+                for (int j = 0; j < p; j++)
+                {
+                    double sa = l.XtX[i * p + j];
+                    for (int k = 0; k < q; k++) sa -= l.XtZ[i * q + k] * mzx[k * p + j];
+                    a[i * p + j] += sa / s2;
+                }
+            }
+            double sc = l.WtW;
+            for (int k = 0; k < q; k++) sc -= l.ZtW[k] * mzw[k];
+            c += sc / s2;
+            logDet += (l.N - q) * Math.Log(s2) + logDetOmega + logDetM;
+            n += l.N;
         }
-        beta = xtx.Solve(xtw);
-        double quad = 0;
-        for (int i = 0; i < lin.Length; i++)
-        {
-            if (lin[i].W.Count == 0) continue;
-            var r = lin[i].W - lin[i].X * beta;
-            quad += r.DotProduct(chols[i].Solve(r));
-        }
+        // GLS: beta = A^-1 b; the quadratic form at beta is c - b' beta.
+        if (!SmallCholesky(a, p, out _)) return -1e100;
+        var beta = (double[])b.Clone();
+        CholeskySolve(a, p, beta);
+        double quad = c;
+        for (int i = 0; i < p; i++) quad -= b[i] * beta[i];
         double ll = -0.5 * (n * Math.Log(2 * Math.PI) + logDet + quad);
         return double.IsFinite(ll) ? ll : -1e100;
+    }
+
+    // In-place Cholesky (lower triangle) of a k x k symmetric positive definite matrix; false when not positive definite.
+    private static bool SmallCholesky(double[] m, int k, out double logDet)
+    {
+        logDet = 0;
+        for (int j = 0; j < k; j++)
+        {
+            double d = m[j * k + j];
+            for (int r = 0; r < j; r++) d -= m[j * k + r] * m[j * k + r];
+            if (!(d > 0)) return false;
+            double l = Math.Sqrt(d);
+            m[j * k + j] = l; logDet += 2 * Math.Log(l);
+            for (int i = j + 1; i < k; i++)
+            {
+                double s = m[i * k + j];
+                for (int r = 0; r < j; r++) s -= m[i * k + r] * m[j * k + r];
+                m[i * k + j] = s / l;
+            }
+        }
+        return true;
+    }
+
+    // Solves (L L') x = b in place with the factor of SmallCholesky.
+    private static void CholeskySolve(double[] l, int k, double[] b)
+    {
+        for (int i = 0; i < k; i++)
+        {
+            double s = b[i];
+            for (int r = 0; r < i; r++) s -= l[i * k + r] * b[r];
+            b[i] = s / l[i * k + i];
+        }
+        for (int i = k - 1; i >= 0; i--)
+        {
+            double s = b[i];
+            for (int r = i + 1; r < k; r++) s -= l[r * k + i] * b[r];
+            b[i] = s / l[i * k + i];
+        }
     }
 }

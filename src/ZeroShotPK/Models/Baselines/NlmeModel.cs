@@ -57,6 +57,54 @@ public sealed class NlmeModel
         ClosedFormSolver.Concentrations(Structure, _toPk(phi, individual), individual.Doses, individual.ResetTimes, times);
 
     /// <summary>
+    /// Model concentrations and their exact Jacobian d f / d phi (row-major into <paramref name="jacobian"/>, one row of
+    /// <see cref="ParameterNames"/>.Count per time) from one forward-mode pass of the closed form; false (nothing written)
+    /// where that pass does not apply (a structure or dosing outside <see cref="Superposition.Supports"/>, or a parameter
+    /// map that moves F or Tlag), and the caller falls back to finite differences.
+    /// </summary>
+    internal bool TryPredictWithJacobian(double[] phi, Individual individual, IReadOnlyList<double> times, Span<double> f, Span<double> jacobian)
+    {
+        var pk = _toPk(phi, individual);
+        if (!Superposition.Supports(Structure, pk, individual.Doses)) return false;
+        pk.Validate(Structure);
+        foreach (var t in times)
+            if (!double.IsFinite(t) || t < 0) throw new ArgumentException($"output time {t} must be finite and >= 0.", nameof(times));
+        int p = phi.Length, n = times.Count;
+        const int m = SuperpositionGradient.Parameters;
+        // d log(CL, V, Ka, Q, V2) / d phi by central differences of the parameter map alone (no solve): exact up to
+        // rounding for every factory here, whose log-parameters are linear in phi.
+        Span<double> dLog = stackalloc double[m * p];
+        var work = (double[])phi.Clone();
+        const double h = 1e-4;
+        for (int k = 0; k < p; k++)
+        {
+            work[k] = phi[k] + h; var up = _toPk(work, individual);
+            work[k] = phi[k] - h; var down = _toPk(work, individual);
+            work[k] = phi[k];
+            if (up.F != down.F || up.Tlag != down.Tlag) return false;
+            for (int r = 0; r < m; r++)
+            {
+                double a = Component(up, r), b = Component(down, r);
+                if (a == b) { dLog[r * p + k] = 0; continue; }
+                if (!(a > 0 && b > 0)) return false;
+                dLog[r * p + k] = (Math.Log(a) - Math.Log(b)) / (2 * h);
+            }
+        }
+        var g = n * m <= 512 ? stackalloc double[n * m] : new double[n * m];
+        SuperpositionGradient.Concentrations(Structure, pk, individual.Doses, individual.ResetTimes, times, f, g);
+        for (int j = 0; j < n; j++)
+        for (int k = 0; k < p; k++)
+        {
+            double s = 0;
+            for (int r = 0; r < m; r++) s += g[j * m + r] * dLog[r * p + k];
+            jacobian[j * p + k] = s;
+        }
+        return true;
+    }
+
+    private static double Component(PkParameters pk, int r) => r switch { 0 => pk.CL, 1 => pk.V, 2 => pk.Ka, 3 => pk.Q, _ => pk.V2 };
+
+    /// <summary>
     /// One compartment, first-order absorption: lCL, lV, lKa, random effects on all three, combined error.
     /// </summary>
     public static NlmeModel OneCompartmentOral(ResidualError error = ResidualError.Combined) =>
