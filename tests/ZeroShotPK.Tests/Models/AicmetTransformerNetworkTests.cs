@@ -1,4 +1,5 @@
 using ZeroShotPK.Data;
+using ZeroShotPK.Tests.Data;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Tests.Training;
 using ZeroShotPK.Training;
@@ -219,5 +220,21 @@ public sealed class AicmetAdaptationTests : IDisposable
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new AicmetPredictor(dir, adaptation: new AicmetAdaptation(Steps: -1)));
         Assert.Contains("adaptation steps must be in 0..10000", ex.Message);
+    }
+}
+
+public class AicmetConfigFileTests
+{
+    [Theory]
+    [InlineData("transformer-small")]
+    [InlineData("transformer-paper")]
+    public void BundledConfigFilesEqualTheNamedConfigs(string name)
+    {
+        // data/configs/NAME.json is what `zspk pretrain --config data/configs/NAME.json` reads: the authors' sizes and our
+        // CPU size, as files a user can copy and edit. ZSPK_UPDATE_DATA=1 rewrites them from the code.
+        var path = DataFiles.Path($"data/configs/{name}.json");
+        var named = AicmetConfig.Resolve(name);
+        if (Environment.GetEnvironmentVariable("ZSPK_UPDATE_DATA") == "1") File.WriteAllText(path, named.ToJson() + "\n");
+        Assert.Equal(named, AicmetConfig.Load(path));
     }
 }
