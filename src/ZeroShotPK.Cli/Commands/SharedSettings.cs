@@ -20,8 +20,8 @@ internal abstract class MethodSettings : CommandSettings
     [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i)."), DefaultValue(0)]
     public int Seed { get; init; }
 
-    /// <summary>--threads: libtorch intra-op threads; null keeps the command's default.</summary>
-    [CommandOption("--threads <N>"), Description("Torch intra-op threads (default: libtorch's, all cores; bench predict: 1).")]
+    /// <summary>--threads: libtorch intra-op threads, and the leave-one-out folds of nlme/population run at once; null keeps the command's default.</summary>
+    [CommandOption("--threads <N>"), Description("Torch intra-op threads, and leave-one-out folds of nlme/population run at once (default: all cores; bench predict: 1).")]
     public int? Threads { get; init; }
 
     /// <summary>Sets libtorch's threads to --threads, else to <paramref name="fallback"/> when given.</summary>

@@ -41,10 +41,11 @@ public sealed record MethodDiagnostics(string Method, Units Units, GoodnessOfFit
     /// <param name="known">Samples of the held-out individual given to the method.</param>
     /// <param name="seed">Base seed; fold i uses seed + i.</param>
     /// <param name="progress">Called after each held-out individual with the number done.</param>
+    /// <param name="threads">Threads an <see cref="IFoldAwarePredictor"/> may use to prepare its folds.</param>
     /// <returns>The predicted individuals (all their observations) and their predictions, by id.</returns>
     /// <exception cref="ArgumentException">K &lt; 0, or no individual has a sample to diagnose after its first K.</exception>
     public static (Study Observed, IReadOnlyDictionary<string, Prediction> Predictions) LeaveOneOutPredictions(Study study, IPredictor predictor,
-        int known, int seed = 0, Action<int>? progress = null)
+        int known, int seed = 0, Action<int>? progress = null, int threads = 1)
     {
         if (known < 0) throw new ArgumentOutOfRangeException(nameof(known), known, "known (K) must be >= 0.");
         static bool Diagnosable(Individual ind, Observation o) =>
@@ -52,6 +53,8 @@ public sealed record MethodDiagnostics(string Method, Units Units, GoodnessOfFit
         var folds = study.Individuals.Where(i => i.Observations.Skip(known).Any(o => Diagnosable(i, o))).ToArray();
         if (folds.Length == 0)
             throw new ArgumentException($"study '{study.Name}': no individual has a post-dose sample to predict after its first {known}.", nameof(known));
+        // Prepared with LeaveOneOut's fold list, so that warm starts, and hence the numbers, are those of zspk evaluate.
+        (predictor as IFoldAwarePredictor)?.PrepareFolds(study, study.Individuals.Where(i => i.Observations.Count > known).Select(i => i.Id).ToArray(), Math.Max(1, threads));
         var predictions = new Dictionary<string, Prediction>();
         // The same preparation as LeaveOneOut.Run (warm starts from sub-study fits), so both give the same numbers.
         (predictor as IFoldAwarePredictor)?.PrepareFolds(study, folds.Select(i => i.Id).ToArray(), 1);
