@@ -56,8 +56,6 @@ public sealed record MethodDiagnostics(string Method, Units Units, GoodnessOfFit
         // Prepared with LeaveOneOut's fold list, so that warm starts, and hence the numbers, are those of zspk evaluate.
         (predictor as IFoldAwarePredictor)?.PrepareFolds(study, study.Individuals.Where(i => i.Observations.Count > known).Select(i => i.Id).ToArray(), Math.Max(1, threads));
         var predictions = new Dictionary<string, Prediction>();
-        // The same preparation as LeaveOneOut.Run (warm starts from sub-study fits), so both give the same numbers.
-        (predictor as IFoldAwarePredictor)?.PrepareFolds(study, folds.Select(i => i.Id).ToArray(), 1);
         for (int f = 0; f < folds.Length; f++)
         {
             var ind = folds[f];
