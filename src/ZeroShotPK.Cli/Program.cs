@@ -17,6 +17,7 @@ app.Configure(config =>
     });
     config.AddCommand<SimulateCommand>("simulate").WithDescription("Simulate synthetic studies from a prior and write NONMEM-style CSV.");
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain AICMET on streamed synthetic studies (checkpoints, --resume).");
+    config.AddCommand<CalibrateCommand>("calibrate").WithDescription("Fit a checkpoint's predictive-sd scale on its held-out synthetic studies (90% intervals cover 90%) and record it in the manifest.");
     config.AddCommand<PredictCommand>("predict").WithDescription("Zero-shot prediction for one individual of a study.");
     config.AddCommand<DiagnoseCommand>("diagnose").WithDescription("Diagnostic panel of one method on a dataset (GOF, VPC, coverage, SBC, OOD): HTML page + CSV.");
     config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Leave-one-individual-out evaluation (the paper's protocol) for one or all methods.");

@@ -35,6 +35,8 @@ public sealed record CheckpointManifest
     public double? ValidationRmse { get; init; }
     /// <summary>RMSE of the population-mean predictor (mean log-concentration curve of the context) on the same points.</summary>
     public double? PopulationMeanRmse { get; init; }
+    /// <summary>Calibration of the predictive spread on the held-out synthetic set (<c>zspk calibrate</c>); null: none (scale 1).</summary>
+    public PredictiveCalibration? Calibration { get; init; }
     /// <summary>Number of held-out studies.</summary>
     public int ValidationStudies { get; init; }
     /// <summary>Trainable parameters.</summary>
@@ -103,6 +105,13 @@ public static class Checkpoint
         var tmp = path + ".tmp";
         write(tmp);
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Rewrites the manifest of <paramref name="directory"/> with <paramref name="calibration"/> (atomically; weights untouched).</summary>
+    public static void WriteCalibration(string directory, PredictiveCalibration calibration)
+    {
+        var m = ReadManifest(directory) with { Calibration = calibration };
+        WriteAtomic(Path.Combine(directory, ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(m, AicmetConfig.Json)));
     }
 
     /// <summary>Reads and checks a manifest.</summary>

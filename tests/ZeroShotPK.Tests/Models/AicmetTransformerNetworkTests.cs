@@ -238,3 +238,43 @@ public class AicmetConfigFileTests
         Assert.Equal(named, AicmetConfig.Load(path));
     }
 }
+
+[Collection(TorchCollection.Name)]
+public class PredictiveCalibrationTests
+{
+    [Fact]
+    public void TheScaleBringsSyntheticCoverageToNinetyPercentAndThePredictorUsesIt()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zspk-cal-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            manual_seed(6);
+            using var model = AicmetModel.Create(AicmetConfig.TransformerSmall.Architecture);
+            var training = AicmetConfig.TransformerSmall.Training with { ValidationStudies = 24 };
+            var validation = new ValidationSet(new OneCompartmentGenerator(), 24, training);
+            var c = PredictiveCalibration.Fit(model, validation, CPU);
+            Assert.True(c.Points > 100, $"{c.Points} points");
+            Assert.InRange(c.Coverage90After, 0.88, 0.92);
+            Assert.NotEqual(c.Coverage90Before, c.Coverage90After);
+
+            Checkpoint.Save(dir, model, null, new CheckpointManifest
+            {
+                Config = AicmetConfig.TransformerSmall, Prior = "test", PriorHash = "0", Seed = 6, Step = 0, TotalSteps = 1, ModelFile = "",
+            });
+            var study = new OneCompartmentGenerator().Generate(30);
+            var target = study.Individuals[0].WithFirstObservations(3);
+            double[] times = [2, 6];
+            double Width(AicmetPredictor p) { var q = p.Predict(study.Without(target.Id), target, times, 1); return Math.Log(q.Upper90[1] / q.Lower90[1]); }
+            double before;
+            using (var p = new AicmetPredictor(dir, latentSamples: 1)) before = Width(p);
+            Checkpoint.WriteCalibration(dir, c with { SdScale = 2 });
+            Assert.Equal(2, Checkpoint.ReadManifest(dir).Calibration!.SdScale);
+            using (var p = new AicmetPredictor(dir, latentSamples: 1))
+                Assert.Equal(2 * before, Width(p), 3);   // one latent draw: the interval is the decoder's Gaussian, scaled
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+}

@@ -155,7 +155,11 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
             using var batch = AicmetTensorizer.Build([task], device);
             using var generator = new Generator((ulong)seed, device);
             var (mu, sigma) = model.Predict(batch, samples, generator);
-            return (mu.cpu().data<float>().ToArray(), sigma.cpu().data<float>().ToArray(), batch.LogConcentrationScale[0]);
+            var sd = sigma.cpu().data<float>().ToArray();
+            // The checkpoint's calibration on its held-out synthetic studies (zspk calibrate), if any.
+            if (Manifest.Calibration is { SdScale: var k } && k != 1)
+                for (int i = 0; i < sd.Length; i++) sd[i] = (float)(sd[i] * k);
+            return (mu.cpu().data<float>().ToArray(), sd, batch.LogConcentrationScale[0]);
         }
     }
 
