@@ -63,7 +63,9 @@ public class KnownSampleConsistencyTests
         }
     }
 
-    // Measured with the shipped checkpoint at commit time (see the commit message); the limits leave a margin.
-    private const double MaxMeanAbsLogError = 0.35;
-    private const double MinInside = 0.8;
+    // Measured with the shipped checkpoint at commit time: mean |log error| 0.073 (theophylline), 0.060 (indometacin),
+    // 0.021 (synthetic); inside the 90% band 75%, 83%, 97.5% (the band at a revealed sample is narrower than real assay
+    // noise: the network was trained on 10% noise). aicmet-small, for comparison: 0.73 known log-RMSE on theophylline.
+    private const double MaxMeanAbsLogError = 0.15;
+    private const double MinInside = 0.7;
 }
