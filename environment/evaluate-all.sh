@@ -3,19 +3,24 @@
 # methods, on the two real studies and on the two synthetic benchmark files (data/benchmarks/, see its README).
 # The neural ODE runs with its default 300 Adam iterations on the real studies and 60 on the synthetic benchmark
 # (179 held-out individuals; 300 would take five times as long on a 2-core machine).
-# The real-data benchmark (data/benchmark/, 16 studies) runs AICMET on every study and NLME / population prediction only
-# on the studies of up to 6 individuals (their leave-one-out cost grows about as the square of the study size: >15 min
-# on one 65-subject study); the neural ODE is left out there (several minutes per small study).
+# The real-data benchmark (data/benchmark/, 16 studies) runs every method but the neural ODE on every study (the neural
+# ODE takes several minutes per small study and hours on the 120-individual one); NLME and population prediction take
+# about an hour there on 2 cores, most of it on mavoglurant and quinidine. Regenerated in two runs (the AICMET methods on
+# one torch thread, NLME/population with parallel folds) whose per-method rows are concatenated: each method's rows,
+# MEAN and MEDIAN depend only on that method's run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build src/ZeroShotPK.Cli -c Release -nologo -clp:ErrorsOnly
 zspk() { dotnet src/ZeroShotPK.Cli/bin/Release/net10.0/zspk.dll "$@"; }
-ckpt=data/checkpoints/aicmet-small
+ckpt=data/checkpoints/aicmet-transformer
 for d in theophylline indometacin; do
   zspk evaluate --data data/$d.csv --method all --known 4 --checkpoint $ckpt --out data/results/$d
 done
 for d in synthetic-default synthetic-misspecified; do
   zspk evaluate --data data/benchmarks/$d.csv --method all --known 4 --checkpoint $ckpt --node-iterations 60 --out data/results/$d
 done
-zspk evaluate --benchmark data/benchmark --method aicmet,population,nlme --known 4 --checkpoint $ckpt \
-  --max-individuals nlme=6,population=6 --out data/results/benchmark
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+zspk evaluate --benchmark data/benchmark --method aicmet,aicmet-nocontext,aicmet-tta,aicmet-small --known 4 --checkpoint $ckpt \
+  --threads 1 --out "$tmp/aicmet"
+zspk evaluate --benchmark data/benchmark --method nlme,population --known 4 --out "$tmp/nlme"
+python3 environment/merge-benchmark.py "$tmp/aicmet" "$tmp/nlme" data/results/benchmark
