@@ -62,6 +62,48 @@ public abstract class AicmetModel : nn.Module
         return (nll.item<float>(), err.item<float>(), points.item<float>(), batch.ObservedMask.sum().item<float>());
     }
 
+    /// <summary>Masked mean of summaries r [B, N, D] over mask [B, N], and count features [B, 2] (log1p(count)/3, any).</summary>
+    protected static (Tensor Mean, Tensor Features) MaskedMean(Tensor r, Tensor mask)
+    {
+        using var m = mask.unsqueeze(-1);
+        using var count = mask.sum(1, keepdim: true);
+        var mean = r.mul(m).sum(1).div(count.ClampMin(1));
+        var feats = cat([count.log1p().Div(3), count.Gt(0).to_type(ScalarType.Float32)], 1);
+        return (mean, feats);
+    }
+
+    /// <summary>Splits raw [.., 2 dim] into a mean and an sd in (0.1, 1) (sigmoid).</summary>
+    protected static (Tensor Mu, Tensor Sigma) Gaussian(Tensor raw, int dim)
+    {
+        var mu = raw.narrow(-1, 0, dim);
+        using var r = raw.narrow(-1, dim, dim);
+        var sigma = nn.functional.sigmoid(r).Mul(0.9).Add(0.1);
+        return (mu, sigma);
+    }
+
+    /// <summary>Concatenates <paramref name="parts"/> on the last dimension after broadcasting each to the leading shape <paramref name="lead"/>.</summary>
+    protected static Tensor BroadcastCat(long[] lead, params Tensor[] parts)
+    {
+        var expanded = new Tensor[parts.Length];
+        try
+        {
+            for (int k = 0; k < parts.Length; k++)
+            {
+                var p = parts[k];
+                // Left-pad with singleton dims, then expand to the common leading shape.
+                var shape = p.shape;
+                var padded = Enumerable.Repeat(1L, lead.Length + 1 - shape.Length).Concat(shape).ToArray();
+                using var v = p.view(padded);
+                expanded[k] = v.expand(lead.Append(shape[^1]).ToArray());
+            }
+            return cat(expanded, -1);
+        }
+        finally
+        {
+            foreach (var e in expanded) e?.Dispose();
+        }
+    }
+
     /// <summary>Gaussian and censored (BLQ) negative log-likelihood of the scored queries, and the number of scored points.</summary>
     protected static (Tensor Nll, Tensor Points) Likelihood(Tensor mu, Tensor sigma, AicmetBatch batch)
     {

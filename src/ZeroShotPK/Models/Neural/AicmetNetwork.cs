@@ -94,23 +94,6 @@ public sealed class AicmetNetwork : AicmetModel
         return functional.normalize(proj, p: 2, dim: -1);
     }
 
-    private static (Tensor Mean, Tensor Features) MaskedMean(Tensor r, Tensor mask)
-    {
-        using var m = mask.unsqueeze(-1);
-        using var count = mask.sum(1, keepdim: true);
-        var mean = r.mul(m).sum(1).div(count.ClampMin(1));
-        var feats = cat([count.log1p().Div(3), count.Gt(0).to_type(ScalarType.Float32)], 1);
-        return (mean, feats);
-    }
-
-    private static (Tensor Mu, Tensor Sigma) Gaussian(Tensor raw, int dim)
-    {
-        var mu = raw.narrow(-1, 0, dim);
-        using var r = raw.narrow(-1, dim, dim);
-        var sigma = functional.sigmoid(r).Mul(0.9).Add(0.1);
-        return (mu, sigma);
-    }
-
     private (Tensor Mu, Tensor Sigma) Study(Tensor mean, Tensor feats)
     {
         using var raw = studyHead.call(cat([mean, feats], -1));
@@ -154,28 +137,6 @@ public sealed class AicmetNetwork : AicmetModel
         using var s = raw.select(-1, 1);
         var sigma = s.Softplus().Add(0.01);
         return (mu, sigma);
-    }
-
-    private static Tensor BroadcastCat(long[] lead, params Tensor[] parts)
-    {
-        var expanded = new Tensor[parts.Length];
-        try
-        {
-            for (int k = 0; k < parts.Length; k++)
-            {
-                var p = parts[k];
-                // Left-pad with singleton dims, then expand to the common leading shape.
-                var shape = p.shape;
-                var padded = Enumerable.Repeat(1L, lead.Length + 1 - shape.Length).Concat(shape).ToArray();
-                using var v = p.view(padded);
-                expanded[k] = v.expand(lead.Append(shape[^1]).ToArray());
-            }
-            return cat(expanded, -1);
-        }
-        finally
-        {
-            foreach (var e in expanded) e?.Dispose();
-        }
     }
 
     /// <summary>
