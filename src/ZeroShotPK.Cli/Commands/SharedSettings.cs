@@ -99,7 +99,7 @@ internal abstract class LeaveOneOutSettings : StudySettings
 internal abstract class TrainingSettings : CommandSettings
 {
     /// <summary>--config: small, paper or a JSON file.</summary>
-    [CommandOption("--config <CONFIG>"), Description("small, paper or a JSON config file (default small).")]
+    [CommandOption("--config <CONFIG>"), Description("small, paper, transformer-small (the shipped model's), transformer-paper (the authors' sizes) or a JSON config file such as data/configs/transformer-small.json (default small).")]
     public string Config { get; init; } = "small";
 
     /// <summary>--prior: the prior(s) of the synthetic studies.</summary>
