@@ -2,7 +2,7 @@
 # Concatenates two `zspk evaluate --benchmark` output folders (different methods, same studies) into the files one run
 # with all their methods writes: benchmark.csv (first run's methods, then the second's), and per study folder
 # summary.csv and predictions.csv (predicted rows of both, then the known/first-dose check rows of both).
-import sys, os, csv, shutil
+import sys, os
 a, b, out = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(out, exist_ok=True)
 def lines(p): return open(p).read().splitlines()

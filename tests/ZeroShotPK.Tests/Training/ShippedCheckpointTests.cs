@@ -9,8 +9,7 @@ public class ShippedCheckpointTests
 {
     internal static string Directory => Of(ShippedModels.Small);
 
-    internal static string Of(string name) => ShippedModels.Find(name)
-        ?? throw new DirectoryNotFoundException($"data/checkpoints/{name} not found above " + AppContext.BaseDirectory);
+    internal static string Of(string name) => ShippedModels.Require(name);
 
     [Theory]
     [InlineData(ShippedModels.Small)]

@@ -148,19 +148,17 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
 
     private (float[] Mu, float[] Sigma, double LogC) Run(AicmetModel model, AicmetTask task, int samples, int seed)
     {
-        {
-            using var scope = NewDisposeScope();
-            // Inference mode, not just no_grad: no version counters or autograd metadata on any tensor of the pass.
-            using var inference = inference_mode();
-            using var batch = AicmetTensorizer.Build([task], device);
-            using var generator = new Generator((ulong)seed, device);
-            var (mu, sigma) = model.Predict(batch, samples, generator);
-            var sd = sigma.cpu().data<float>().ToArray();
-            // The checkpoint's calibration on its held-out synthetic studies (zspk calibrate), if any.
-            if (Manifest.Calibration is { SdScale: var k } && k != 1)
-                for (int i = 0; i < sd.Length; i++) sd[i] = (float)(sd[i] * k);
-            return (mu.cpu().data<float>().ToArray(), sd, batch.LogConcentrationScale[0]);
-        }
+        using var scope = NewDisposeScope();
+        // Inference mode, not just no_grad: no version counters or autograd metadata on any tensor of the pass.
+        using var inference = inference_mode();
+        using var batch = AicmetTensorizer.Build([task], device);
+        using var generator = new Generator((ulong)seed, device);
+        var (mu, sigma) = model.Predict(batch, samples, generator);
+        var sd = sigma.cpu().data<float>().ToArray();
+        // The checkpoint's calibration on its held-out synthetic studies (zspk calibrate), if any.
+        if (Manifest.Calibration is { SdScale: var k } && k != 1)
+            for (int i = 0; i < sd.Length; i++) sd[i] = (float)(sd[i] * k);
+        return (mu.cpu().data<float>().ToArray(), sd, batch.LogConcentrationScale[0]);
     }
 
     /// <summary>The p-quantile of an equal-weight mixture of normals (bracketed Newton on the mixture CDF).</summary>

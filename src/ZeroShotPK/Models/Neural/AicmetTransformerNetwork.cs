@@ -265,6 +265,7 @@ public sealed class AicmetTransformerNetwork : AicmetModel
         var kinds = batch.DoseKinds;
         using var eKe = tau.mul(ke).neg().exp();                                 // [M, B, T, Q, D]
         Tensor? oralAny = null, ivAny = null;
+        using var isInfusion = duration.Gt(0).to_type(ScalarType.Float32);
         if (kinds.Oral)
         {
             // First-order absorption, in the cancellation-free form ka/(ka-ke) e^{-ke tau} (1 - e^{-delta tau}).
@@ -275,7 +276,6 @@ public sealed class AicmetTransformerNetwork : AicmetModel
         if (kinds.Infusion && ivAny is not null)
         {
             // Infusion of duration D: (1 - e^{-ke min(tau, D)}) e^{-ke (tau - min(tau, D))} / (ke D).
-            using var isInfusion = duration.Gt(0).to_type(ScalarType.Float32);
             using var dSafe = duration.ClampMin(1e-6);
             using var tIn = torch.minimum(tau, dSafe);
             using var filled = tIn.mul(ke).neg().expm1().neg();
@@ -302,7 +302,6 @@ public sealed class AicmetTransformerNetwork : AicmetModel
             if (ivAny is not null)
             {
                 using var bolusSs = eKe.mul(accE);
-                using var isInfusion = duration.Gt(0).to_type(ScalarType.Float32);
                 using var ssBolusOnly = isSs.mul(isInfusion.RSub(1));           // steady-state infusions keep the single-dose shape
                 using var plain = ivAny;
                 ivAny = bolusSs.mul(ssBolusOnly).Plus(plain.mul(ssBolusOnly.RSub(1)));
