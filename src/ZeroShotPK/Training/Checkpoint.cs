@@ -7,6 +7,14 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Training;
 
+/// <summary>Provenance of a fine-tuned run's starting weights: which checkpoint, trained how long on which prior.</summary>
+/// <param name="Directory">Checkpoint directory as given on the command line.</param>
+/// <param name="Prior">Its prior.</param>
+/// <param name="Step">Its steps.</param>
+/// <param name="ElapsedSeconds">Its training time (add to this run's for the total cost).</param>
+/// <param name="ModelSha256">SHA-256 of its weights file.</param>
+public sealed record InitialWeights(string Directory, string Prior, int Step, double ElapsedSeconds, string ModelSha256);
+
 /// <summary>
 /// What a checkpoint directory says about itself (<c>manifest.json</c>): format, architecture and training config,
 /// prior, seed, step, validation figures, code version and the command line that made it.
@@ -27,6 +35,8 @@ public sealed record CheckpointManifest
     public required long Seed { get; init; }
     /// <summary>Optimisation steps completed.</summary>
     public required int Step { get; init; }
+    /// <summary>The checkpoint whose weights this run started from (<c>zspk pretrain --init-from</c>); null: random initial weights.</summary>
+    public InitialWeights? InitFrom { get; init; }
     /// <summary>Steps the learning-rate schedule was planned for.</summary>
     public required int TotalSteps { get; init; }
     /// <summary>Mean negative log predictive density per scored point on the held-out synthetic set (mixture over 16 prior-latent draws).</summary>
