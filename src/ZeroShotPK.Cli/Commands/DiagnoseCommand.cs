@@ -6,7 +6,7 @@ using ZeroShotPK.Charts;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Evaluation.Diagnostics;
-using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -77,24 +77,24 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
                 });
             var diagnostics = MethodDiagnostics.Compute(observed, predictions);
 
+            // What applies is what the method declares (IPredictor's optional capabilities), never which method it is.
             SbcResult? sbc = null;
             string sbcNote;
-            if (predictor is NlmePredictor nlme && settings.SbcDatasets >= 2)
+            if (predictor.HasParameterPosterior && settings.SbcDatasets >= 2)
             {
-                var fit = nlme.Fitter.Fit(study);
                 var design = study.Individuals.First(i => i.Observations.Any(o => o.Time > (i.Doses.Count > 0 ? i.Doses[0].Time : double.NegativeInfinity)));
-                sbc = NlmeSbc.Run(fit, design, settings.SbcDatasets, 99, settings.Seed);
+                sbc = Sbc.Run(predictor.ParameterPosterior(study, design), settings.SbcDatasets, 99, settings.Seed);
                 sbcNote = $"Laplace posterior of Eta (MAP step) with the population fit to the whole study held fixed; {settings.SbcDatasets} individuals simulated on the design of individual '{design.Id}', 99 posterior draws each.";
             }
-            else sbcNote = predictor is NlmePredictor
+            else sbcNote = predictor.HasParameterPosterior
                 ? "skipped (--sbc-datasets 0)."
                 : $"not applicable to '{method}': SBC ranks true parameters in posterior draws, and this method has no parameter posterior (it predicts concentrations directly or does not condition on the individual).";
 
             OodReport? ood = null;
             string oodNote;
-            if (Methods.IsAicmet(method))
+            if (predictor.TrainingCheckpoint is { } checkpoint)
             {
-                var reference = OodReference.ForCheckpoint(Methods.CheckpointOf(method, settings.ResolvedCheckpoint)!);
+                var reference = OodReference.ForCheckpoint(checkpoint);
                 ood = reference.Check(study);
                 oodNote = $"the study's individuals against {reference.StudyCount} held-out studies of the checkpoint's training prior ({reference.LowerQuantile * 100:G3}-{reference.UpperQuantile * 100:G3}% ranges per feature, joint Mahalanobis distance).";
             }

@@ -1,5 +1,6 @@
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Tests.Evaluation;
 

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
-using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
-namespace ZeroShotPK.Training;
+namespace ZeroShotPK.Models.Neural;
 
 /// <summary>
 /// What a checkpoint directory says about itself (<c>manifest.json</c>): format, architecture and training config,
@@ -74,6 +73,13 @@ public static class Checkpoint
         : FeatureLayout;
     /// <summary>Name of the manifest file.</summary>
     public const string ManifestFile = "manifest.json";
+    /// <summary>
+    /// The held-out synthetic studies beside the weights (NONMEM CSV, written by <c>zspk pretrain</c>): draws from the
+    /// training prior, read for validation, calibration and the out-of-distribution check.
+    /// </summary>
+    public const string ValidationStudiesFile = "validation.csv";
+    /// <summary>The training log beside the weights (one row per logged step, written by <c>zspk pretrain</c>).</summary>
+    public const string LossLogFile = "loss.csv";
 
     /// <summary>True when <paramref name="directory"/> holds a manifest.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
