@@ -9,7 +9,8 @@ namespace ZeroShotPK.Inference;
 /// <summary>
 /// Zero-shot predictions from a pretrained AICMET checkpoint. The predictive distribution of log concentration at each
 /// query time is a mixture over <see cref="LatentSamples"/> draws of the prior latents (z_s from the context, z_i from
-/// the target's known samples) of the decoder's Gaussians; the median and 90% interval are that mixture's quantiles.
+/// the target's known samples) of the decoder's Gaussians; the median and 90% interval are that mixture's quantiles, and
+/// <see cref="Prediction.Distribution"/> is the mixture itself (exact CDF and quantiles at any level).
 /// With <c>useContext: false</c> (name "aicmet-nocontext") the study context is ignored: the ablation.
 /// BLQ samples, in the context and among the target's known samples, are kept as censored tokens (flag and censoring
 /// level log(LLOQ / scale), see <see cref="AicmetTensorizer"/>), never dropped or imputed: the network was trained with
@@ -88,7 +89,8 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     }
 
     /// <inheritdoc />
-    public bool GeneratesIndividuals => true;
+    /// <remarks>Not without context: with neither the study nor a revealed sample there is nothing to set the concentration scale.</remarks>
+    public bool GeneratesIndividuals => useContext;
 
     /// <inheritdoc />
     public string? TrainingCheckpoint => directory;
