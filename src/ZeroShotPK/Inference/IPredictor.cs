@@ -136,6 +136,9 @@ public interface IPredictor
 /// </summary>
 public interface IParameterPosterior
 {
+    /// <summary>What the posterior is, in a phrase for reports (e.g. "Laplace posterior of Eta (MAP step) ...").</summary>
+    string Description { get; }
+
     /// <summary>Names of the parameters, in draw order (e.g. eta_CL).</summary>
     IReadOnlyList<string> ParameterNames { get; }
 

@@ -93,6 +93,9 @@ public sealed class NlmeEtaPosterior : IParameterPosterior
     }
 
     /// <inheritdoc />
+    public string Description => "Laplace posterior of Eta (MAP step) with the population fit to the whole study held fixed";
+
+    /// <inheritdoc />
     public IReadOnlyList<string> ParameterNames { get; }
 
     /// <inheritdoc />
