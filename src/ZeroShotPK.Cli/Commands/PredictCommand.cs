@@ -6,6 +6,7 @@ using Spectre.Console.Cli;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Evaluation.Diagnostics;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -58,15 +59,15 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         var method = Methods.Parse(settings.Method, true).Single();
         var study = NonmemCsv.ReadStudy(settings.Data);
         var target = study[settings.Id];
-        if (Methods.IsAicmet(method))
+        var predictor = Methods.Create(method, settings.ResolvedCheckpoint);
+        if (predictor.TrainingCheckpoint is { } checkpoint)
         {
             // Zero-shot is only trustworthy inside the training prior: say so before predicting.
-            var report = OodReference.ForCheckpoint(Methods.CheckpointOf(method, settings.ResolvedCheckpoint)!).Check(study);
+            var report = OodReference.ForCheckpoint(checkpoint).Check(study);
             AnsiConsole.MarkupLine(report.IsOutOfDistribution
                 ? $"[yellow]warning:[/] {Markup.Escape(report.ToString())}"
                 : $"in distribution of the checkpoint's training prior ({Markup.Escape(report.ToString())})");
         }
-        var predictor = Methods.Create(method, settings.ResolvedCheckpoint);
         var p = predictor.Predict(study.Without(settings.Id), target.WithFirstObservations(settings.Known), times, settings.Seed);
         var sb = new StringBuilder("METHOD,ID,TIME,PRED,LO90,HI90\n");
         for (int j = 0; j < times.Length; j++)

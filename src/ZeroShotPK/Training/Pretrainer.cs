@@ -158,7 +158,7 @@ public sealed class Pretrainer
             validation = new ValidationSet(o.Generator, t.ValidationStudies, t);
             NonmemCsv.Write(validationFile, validation.Studies); // atomic (temp file + rename)
         }
-        var lossLog = Path.Combine(dir, "loss.csv");
+        var lossLog = Path.Combine(dir, Checkpoint.LossLogFile);
         PrepareLossLog(lossLog, step);
         using var log = new StreamWriter(lossLog, append: true) { AutoFlush = true };
 

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
-using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
-namespace ZeroShotPK.Training;
+namespace ZeroShotPK.Models.Neural;
 
 /// <summary>Provenance of a fine-tuned run's starting weights: which checkpoint, trained how long on which prior.</summary>
 /// <param name="Directory">Checkpoint directory as given on the command line.</param>
@@ -84,6 +83,13 @@ public static class Checkpoint
         : FeatureLayout;
     /// <summary>Name of the manifest file.</summary>
     public const string ManifestFile = "manifest.json";
+    /// <summary>
+    /// The held-out synthetic studies beside the weights (NONMEM CSV, written by <c>zspk pretrain</c>): draws from the
+    /// training prior, read for validation, calibration and the out-of-distribution check.
+    /// </summary>
+    public const string ValidationStudiesFile = "validation.csv";
+    /// <summary>The training log beside the weights (one row per logged step, written by <c>zspk pretrain</c>).</summary>
+    public const string LossLogFile = "loss.csv";
 
     /// <summary>True when <paramref name="directory"/> holds a manifest.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
