@@ -112,6 +112,7 @@ public sealed class DosingPrior
     /// <summary>Probability that a multiple-dose study starts at steady state (first dose SS=1).</summary>
     public double SteadyStateProbability { get; set; }
     /// <summary>Therapeutic-drug-monitoring designs (null: none; the file says so by leaving the section out).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public MonitoringPrior? Monitoring { get; set; }
 }
 
