@@ -56,6 +56,8 @@ public static class NonmemCsv
     /// <exception cref="FileNotFoundException">No such file.</exception>
     public static NonmemReadResult Read(string path)
     {
+        if (Directory.Exists(path))
+            throw new DatasetFormatException(path, 0, null, "a folder, not a file; expected a NONMEM-style CSV file.");
         using var reader = new StreamReader(path, Encoding.UTF8);
         return Read(reader, path);
     }
