@@ -65,6 +65,7 @@ internal static class CommandLineCheck
         }
         if (path is null) return;
         var options = OptionsOf(Commands[path]);
+        var given = new List<(OptionInfo Option, string Name, string Value)>();
         for (int i = start; i < args.Length; i++)
         {
             var token = args[i];
@@ -96,6 +97,47 @@ internal static class CommandLineCheck
                 value = args[++i];
             }
             CheckValue(name, value, option.ValueType);
+            given.Add((option, name, value));
+            // One bound for every command's --threads: fold workers and libtorch threads are real threads.
+            if (option.Names.Contains("--threads") && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var threads)
+                && threads is < 1 or > ZeroShotPK.Torch.TorchDevice.MaxThreads)
+                throw new UsageException($"--threads: expected 1 to {ZeroShotPK.Torch.TorchDevice.MaxThreads}, got {threads}.");
+        }
+        CheckOutputs(given);
+    }
+
+    /// <summary>
+    /// Checks --out before any work: a FILE is not a folder, a DIR is not a file, the path can exist (no file where a
+    /// folder is needed), and it is none of the other options' files or folders (the input is never the output).
+    /// </summary>
+    private static void CheckOutputs(List<(OptionInfo Option, string Name, string Value)> given)
+    {
+        foreach (var (option, name, value) in given.Where(g => g.Option.Names.Contains("--out")))
+        {
+            if (string.IsNullOrWhiteSpace(value)) throw new UsageException($"{name}: expected a path, got an empty value.");
+            string full;
+            try { full = Path.GetFullPath(value); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                throw new UsageException($"{name} '{Clip(value)}': not a valid path.");
+            }
+            bool wantsFolder = option.Template == "<DIR>";
+            if (wantsFolder && File.Exists(full)) throw new UsageException($"{name} {value}: a file; expected a folder (or a path that does not exist yet).");
+            if (!wantsFolder && Directory.Exists(full)) throw new UsageException($"{name} {value}: a folder; expected a file path such as {Path.Combine(value, "out.csv")}.");
+            for (var dir = Path.GetDirectoryName(full); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+            {
+                if (Directory.Exists(dir)) break;
+                if (File.Exists(dir)) throw new UsageException($"{name} {value}: {dir} is a file, so nothing can be written below it; expected a folder there.");
+            }
+            foreach (var (_, otherName, other) in given.Where(g => g.Option.ValueType == typeof(string)))
+            {
+                if (otherName == name || string.IsNullOrWhiteSpace(other) || !(File.Exists(other) || Directory.Exists(other))) continue;
+                string otherFull;
+                try { otherFull = Path.GetFullPath(other); }
+                catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { continue; }
+                if (string.Equals(otherFull.TrimEnd('/'), full.TrimEnd('/'), StringComparison.Ordinal))
+                    throw new UsageException($"{name} {value} is also {otherName}: the output would overwrite the input; expected another path.");
+            }
         }
     }
 

@@ -58,7 +58,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda."), DefaultValue("cpu")]
         public string Device { get; init; } = "cpu";
 
-        [CommandOption("--threads <N>"), Description("Torch threads."), DefaultValue(2)]
+        [CommandOption("--threads <N>"), Description("Torch threads (1 to 256)."), DefaultValue(2)]
         public int Threads { get; init; } = 2;
 
         public override ValidationResult Validate()

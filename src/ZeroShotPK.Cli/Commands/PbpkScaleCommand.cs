@@ -47,7 +47,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (the networks are small: cpu is the default)."), DefaultValue("cpu")]
         public string Device { get; init; } = "cpu";
 
-        [CommandOption("--threads <N>"), Description("Torch intra-op threads."), DefaultValue(1)]
+        [CommandOption("--threads <N>"), Description("Torch intra-op threads (1 to 256)."), DefaultValue(1)]
         public int Threads { get; init; } = 1;
 
         [CommandOption("--out <FILE>"), Description("Optional CSV: one held-out compound per row, its properties, true human CL/Vss and every method's predictions.")]

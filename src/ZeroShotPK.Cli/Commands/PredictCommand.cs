@@ -58,6 +58,13 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         var method = Methods.Parse(settings.Method, true).Single();
         var study = NonmemCsv.ReadStudy(settings.Data);
         var target = study[settings.Id];
+        // A prediction needs a dose to start from and means nothing before it: refuse rather than print a number.
+        if (target.Doses.Count == 0)
+            throw new ArgumentException($"{settings.Data}: individual {settings.Id} has no dose; expected at least one dosing row (AMT > 0) to predict from.");
+        double firstDose = target.Doses.Min(d => d.Time);
+        if (times[0] < firstDose)
+            throw new ArgumentException($"--times {settings.Times}: starts at {times[0].ToString("G6", CultureInfo.InvariantCulture)}, before individual {settings.Id}'s first dose at {firstDose.ToString("G6", CultureInfo.InvariantCulture)}; expected times from the first dose on.");
+        var revealed = target.WithFirstObservations(settings.Known);
         if (Methods.IsAicmet(method))
         {
             // Zero-shot is only trustworthy inside the training prior: say so before predicting.
@@ -67,12 +74,12 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
                 : $"in distribution of the checkpoint's training prior ({Markup.Escape(report.ToString())})");
         }
         var predictor = Methods.Create(method, settings.ResolvedCheckpoint);
-        var p = predictor.Predict(study.Without(settings.Id), target.WithFirstObservations(settings.Known), times, settings.Seed);
+        var p = predictor.Predict(study.Without(settings.Id), revealed, times, settings.Seed);
         var sb = new StringBuilder("METHOD,ID,TIME,PRED,LO90,HI90\n");
         for (int j = 0; j < times.Length; j++)
             sb.Append(CultureInfo.InvariantCulture, $"{p.Method},{settings.Id},{times[j]:G10},{p.Median[j]:G10},{p.Lower90[j]:G10},{p.Upper90[j]:G10}\n");
         EvaluationCsv.WriteAtomic(settings.Out, sb.ToString());
-        AnsiConsole.MarkupLine($"{Markup.Escape(p.Method)}: {times.Length} times for individual {Markup.Escape(settings.Id)} ({settings.Known} known, {study.Individuals.Count - 1} in context) -> {Markup.Escape(settings.Out)}");
+        AnsiConsole.MarkupLine($"{Markup.Escape(p.Method)}: {times.Length} times for individual {Markup.Escape(settings.Id)} ({revealed.Observations.Count} known, {study.Individuals.Count - 1} in context) -> {Markup.Escape(settings.Out)}");
         return 0;
     }
 }

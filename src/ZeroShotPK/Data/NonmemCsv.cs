@@ -32,6 +32,9 @@ public sealed record NonmemReadResult(IReadOnlyList<Study> Studies, IReadOnlyLis
 /// </summary>
 public static class NonmemCsv
 {
+    /// <summary>Largest ADDL of one dosing row (each additional dose becomes an event, so an unbounded count would exhaust memory).</summary>
+    public const int MaxAddl = 10_000;
+
     private static readonly string[] Known =
         ["ID", "TIME", "DV", "AMT", "EVID", "MDV", "CMT", "RATE", "DUR", "II", "ADDL", "SS", "LLOQ", "BLQ", "CENS", "STUDY"];
 
@@ -273,6 +276,7 @@ public static class NonmemCsv
             if (ii < 0) throw Error("II", $"II {CsvLines.Format(ii)} is negative; expected an interval >= 0.");
             var addl = Integer("ADDL", "a count >= 0") ?? 0;
             if (addl < 0) throw Error("ADDL", $"ADDL {addl} is negative; expected a count >= 0.");
+            if (addl > MaxAddl) throw Error("ADDL", $"ADDL {addl} expands into more than {MaxAddl} doses; expected a count between 0 and {MaxAddl} (split a longer regimen over several rows, or use SS 1 for steady state).");
             var ss = Integer("SS", "0, 1 or 2") ?? 0;
             if (ss is not (0 or 1 or 2)) throw Error("SS", $"SS {ss} is not supported; expected 0, 1 (steady state at interval II) or 2 (steady state added to the amounts in the body).");
             var covariates = new string?[header.CovariateIndex.Length];

@@ -103,8 +103,15 @@ public static class Checkpoint
     public static void WriteAtomic(string path, Action<string> write)
     {
         var tmp = path + ".tmp";
-        write(tmp);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            write(tmp);
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
     }
 
     /// <summary>Rewrites the manifest of <paramref name="directory"/> with <paramref name="calibration"/> (atomically; weights untouched).</summary>
