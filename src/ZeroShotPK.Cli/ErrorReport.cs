@@ -48,7 +48,7 @@ internal static partial class ErrorReport
                 return (BadInput, $"{QuotedPath(d.Message)}: no such folder (a part of the path does not exist).");
             case EndOfStreamException:
                 return (BadInput, "a file ended before its content did (truncated or not written by zspk); rerun with ZSPK_DEBUG=1 to see which read failed.");
-            case IOException or ArgumentException or InvalidOperationException or ArithmeticException:
+            case IOException or InvalidDataException or ArgumentException or InvalidOperationException or ArithmeticException:
                 return (BadInput, Clean(ex.Message));
             default:
                 return (Internal, $"zspk failed unexpectedly ({Clean(ex.Message)}); this is a bug: please report the command line (ZSPK_DEBUG=1 shows where it failed).");

@@ -5,6 +5,8 @@ using ZeroShotPK.Cli.Commands;
 
 // Every long job of ZeroShotPK has a command here; the commands are thin runners over the helper assembly.
 var app = new CommandApp();
+var notices = new HashSet<string>();
+ZeroShotPK.Training.Checkpoint.Notice = message => { if (notices.Add(message)) Console.Error.WriteLine("note: " + message); };
 app.Configure(config =>
 {
     config.SetApplicationName("zspk");

@@ -35,6 +35,7 @@ internal sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         TorchDevice.SetThreads(settings.Threads);
         var dir = settings.Checkpoint!;
         var manifest = Checkpoint.ReadManifest(dir);
+        Checkpoint.VerifyFiles(dir, manifest, ValidationSet.StudiesFile);
         var (model, _) = Checkpoint.Load(dir);
         using (model)
         {
