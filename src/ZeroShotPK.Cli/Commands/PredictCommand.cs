@@ -68,7 +68,10 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         if (Methods.IsAicmet(method))
         {
             // Zero-shot is only trustworthy inside the training prior: say so before predicting.
-            var report = OodReference.ForCheckpoint(Methods.CheckpointOf(method, settings.ResolvedCheckpoint)!).Check(study);
+            var checkpoint = Methods.CheckpointOf(method, settings.ResolvedCheckpoint) ?? throw new ArgumentException(
+                $"method '{method}' needs a pretrained AICMET model: pass --checkpoint DIR (the shipped data/checkpoints/{ZeroShotPK.Training.ShippedModels.Default} " +
+                "was not found above the working directory or the zspk binary; set ZSPK_DATA to the repository's data folder).");
+            var report = OodReference.ForCheckpoint(checkpoint).Check(study);
             AnsiConsole.MarkupLine(report.IsOutOfDistribution
                 ? $"[yellow]warning:[/] {Markup.Escape(report.ToString())}"
                 : $"in distribution of the checkpoint's training prior ({Markup.Escape(report.ToString())})");
