@@ -82,6 +82,11 @@ public static class PriorFile
         File.Move(tmp, full, overwrite: true);
     }
 
+    /// <summary>Smallest median of a lognormal prior (typical values, dose amount, infusion duration).</summary>
+    public const double MinMedian = 1e-6;
+    /// <summary>Largest median of a lognormal prior.</summary>
+    public const double MaxMedian = 1e6;
+
     /// <summary>Checks every field's range; the message names the JSON path and the expected range.</summary>
     /// <exception cref="FormatException">A value is out of range.</exception>
     public static void Validate(Prior prior, string sourceName = "prior")
@@ -95,7 +100,10 @@ public static class PriorFile
         void LogNormal(string path, LogNormalPrior? p)
         {
             if (p is null) { Missing(path); return; }
-            Positive(path + ".Median", p.Median);
+            // Validated for what it will produce: further out, concentrations overflow, solvers stall or sampling
+            // times run to years (a Median of 1e300 gave NotFinite, one of 1e-300 ran for minutes).
+            if (!(p.Median >= MinMedian && p.Median <= MaxMedian))
+                Fail(path + ".Median", p.Median, $"a number in [{MinMedian:G}, {MaxMedian:G}] (the simulator's working range)");
             if (!(p.LogSd >= 0 && p.LogSd <= 5)) Fail(path + ".LogSd", p.LogSd, "a log-scale sd in [0, 5]");
         }
         void Sds(string path, ParameterSds? s)
