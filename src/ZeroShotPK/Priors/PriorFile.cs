@@ -102,6 +102,7 @@ public static class PriorFile
             if (p is null) { Missing(path); return; }
             // Validated for what it will produce: further out, concentrations overflow, solvers stall or sampling
             // times run to years (a Median of 1e300 gave NotFinite, one of 1e-300 ran for minutes).
+            Positive(path + ".Median", p.Median);
             if (!(p.Median >= MinMedian && p.Median <= MaxMedian))
                 Fail(path + ".Median", p.Median, $"a number in [{MinMedian:G}, {MaxMedian:G}] (the simulator's working range)");
             if (!(p.LogSd >= 0 && p.LogSd <= 5)) Fail(path + ".LogSd", p.LogSd, "a log-scale sd in [0, 5]");
