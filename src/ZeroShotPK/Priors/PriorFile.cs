@@ -78,8 +78,15 @@ public static class PriorFile
     {
         var full = Path.GetFullPath(path);
         var tmp = full + ".tmp";
-        File.WriteAllText(tmp, ToJson(prior) + "\n");
-        File.Move(tmp, full, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, ToJson(prior) + "\n");
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
     }
 
     /// <summary>Smallest median of a lognormal prior (typical values, dose amount, infusion duration).</summary>
