@@ -61,8 +61,40 @@ public static class NonmemCsv
     {
         if (Directory.Exists(path))
             throw new DatasetFormatException(path, 0, null, "a folder, not a file; expected a NONMEM-style CSV file.");
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        return Read(reader, path);
+        // Strict UTF-8: Latin-1 or binary bytes are a located error, never silently turned into U+FFFD.
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        try
+        {
+            return Read(reader, path);
+        }
+        catch (DecoderFallbackException)
+        {
+            var (line, column) = FirstInvalidUtf8(path);
+            throw new DatasetFormatException(path, line, null,
+                $"byte {column} of the line is not UTF-8 text; expected a UTF-8 (or ASCII) CSV file (re-save it as UTF-8).");
+        }
+    }
+
+    /// <summary>Line (1-based) and byte within the line (1-based) of the first byte sequence that is not UTF-8.</summary>
+    private static (int Line, int Column) FirstInvalidUtf8(string path)
+    {
+        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        using var stream = File.OpenRead(path);
+        var line = new List<byte>();
+        int number = 1, b;
+        while (true)
+        {
+            b = stream.ReadByte();
+            if (b is '\n' or -1)
+            {
+                try { strict.GetCharCount(line.ToArray()); }
+                catch (DecoderFallbackException e) { return (number, Math.Max(0, e.Index) + 1); }
+                if (b == -1) return (number, 1);
+                line.Clear();
+                number++;
+            }
+            else line.Add((byte)b);
+        }
     }
 
     /// <summary>Reads every study from <paramref name="reader"/> and the warnings about rows left out.</summary>

@@ -156,6 +156,17 @@ public sealed class CommandLineRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void Latin1BytesAreALocatedErrorNotReplacementCharacters()
+    {
+        var path = Path.Combine(dir, "latin1.csv");
+        var bytes = new List<byte>(System.Text.Encoding.ASCII.GetBytes("ID,TIME,DV,AMT,SITE\n1,0,.,100,a\n1,1,2.5,0,"));
+        bytes.Add(0xE9); // 'é' in Latin-1, not UTF-8
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("t\n"));
+        File.WriteAllBytes(path, bytes.ToArray());
+        Hostile.AssertError(Hostile.Run("data", "summary", "--data", path), 1, $"{path}, line 3: byte 11 of the line is not UTF-8 text");
+    }
+
+    [Fact]
     public void AMissingShippedCheckpointIsNamed()
     {
         // ZSPK_DATA points at a folder without checkpoints: it used to say "Value cannot be null. (Parameter 'path1')".
