@@ -31,7 +31,7 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
         [CommandOption("--generate <N>"), Description("Individuals per generator (0 skips the diffusion models)."), DefaultValue(4096)]
         public int Generate { get; init; } = 4096;
 
-        [CommandOption("--threads <N>"), Description("Torch threads."), DefaultValue(2)]
+        [CommandOption("--threads <N>"), Description("Torch threads (1 to 256)."), DefaultValue(2)]
         public int Threads { get; init; } = 2;
 
         public override ValidationResult Validate() =>

@@ -20,7 +20,7 @@ internal sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         [CommandOption("--checkpoint <DIR>"), Description("Checkpoint folder written by zspk pretrain (required).")]
         public string? Checkpoint { get; init; }
 
-        [CommandOption("--threads <N>"), Description("Torch intra-op threads."), DefaultValue(1)]
+        [CommandOption("--threads <N>"), Description("Torch intra-op threads (1 to 256)."), DefaultValue(1)]
         public int Threads { get; init; } = 1;
 
         public override ValidationResult Validate()
@@ -36,6 +36,7 @@ internal sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         TorchDevice.SetThreads(settings.Threads);
         var dir = settings.Checkpoint!;
         var manifest = Checkpoint.ReadManifest(dir);
+        Checkpoint.VerifyFiles(dir, manifest, ValidationSet.StudiesFile);
         var (model, _) = Checkpoint.Load(dir);
         using (model)
         {

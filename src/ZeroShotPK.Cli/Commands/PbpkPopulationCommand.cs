@@ -58,7 +58,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda."), DefaultValue("cpu")]
         public string Device { get; init; } = "cpu";
 
-        [CommandOption("--threads <N>"), Description("Torch threads."), DefaultValue(2)]
+        [CommandOption("--threads <N>"), Description("Torch threads (1 to 256)."), DefaultValue(2)]
         public int Threads { get; init; } = 2;
 
         public override ValidationResult Validate()
@@ -178,19 +178,26 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
     private static void WriteCsv(string path, Physiology[] population, PhysiologyConstraints constraints)
     {
         var tmp = path + ".tmp";
-        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        try
         {
-            w.WriteLine("ID," + string.Join(',', Physiology.Vector.Names) + ",Q_HepaticArtery_L_per_h,BrokenRules");
-            for (var i = 0; i < population.Length; i++)
+            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
             {
-                var p = population[i];
-                var rules = string.Join(';', constraints.Check(p).Select(v => v.Rule).Distinct());
-                w.WriteLine((i + 1).ToString(CultureInfo.InvariantCulture) + "," +
-                            string.Join(',', p.ToVector().Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "," +
-                            p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules);
+                w.WriteLine("ID," + string.Join(',', Physiology.Vector.Names) + ",Q_HepaticArtery_L_per_h,BrokenRules");
+                for (var i = 0; i < population.Length; i++)
+                {
+                    var p = population[i];
+                    var rules = string.Join(';', constraints.Check(p).Select(v => v.Rule).Distinct());
+                    w.WriteLine((i + 1).ToString(CultureInfo.InvariantCulture) + "," +
+                                string.Join(',', p.ToVector().Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "," +
+                                p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules);
+                }
             }
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
         AnsiConsole.MarkupLine($"wrote {population.Length} individuals to {Markup.Escape(path)}");
     }
 }

@@ -47,7 +47,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (the networks are small: cpu is the default)."), DefaultValue("cpu")]
         public string Device { get; init; } = "cpu";
 
-        [CommandOption("--threads <N>"), Description("Torch intra-op threads."), DefaultValue(1)]
+        [CommandOption("--threads <N>"), Description("Torch intra-op threads (1 to 256)."), DefaultValue(1)]
         public int Threads { get; init; } = 1;
 
         [CommandOption("--out <FILE>"), Description("Optional CSV: one held-out compound per row, its properties, true human CL/Vss and every method's predictions.")]
@@ -132,40 +132,47 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
     private static void WriteCsv(string path, ScalingBenchmarkResult r)
     {
         var tmp = path + ".tmp";
-        string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        try
         {
-            var cols = new List<string> { "Index", "Class", "LogP", "Pka", "Fu_human", "CL_human_L_per_h", "Vss_human_L" };
-            foreach (var sp in SpeciesDescriptor.Animals)
+            string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
             {
-                var n = sp.ToString().ToLowerInvariant();
-                cols.AddRange([$"Fu_{n}", $"CLobs_{n}_L_per_h", $"Vssobs_{n}_L"]);
-            }
-            foreach (var m in r.Methods)
-            {
-                if (m.Cl is not null) cols.Add($"CLpred_{m.Key}");
-                if (m.Vss is not null) cols.Add($"Vsspred_{m.Key}");
-            }
-            w.WriteLine(string.Join(',', cols));
-            for (var i = 0; i < r.Test.Count; i++)
-            {
-                var c = r.Test[i];
-                var h = c.In(Species.Human);
-                var row = new List<string> { c.Index.ToString(CultureInfo.InvariantCulture), c.Class.ToString().ToLowerInvariant(), F(c.LogP), c.Pka is { } k ? F(k) : "", F(h.Fu), F(h.Cl), F(h.Vss) };
+                var cols = new List<string> { "Index", "Class", "LogP", "Pka", "Fu_human", "CL_human_L_per_h", "Vss_human_L" };
                 foreach (var sp in SpeciesDescriptor.Animals)
                 {
-                    var a = c.In(sp);
-                    row.AddRange([F(a.Fu), F(a.ObservedCl), F(a.ObservedVss)]);
+                    var n = sp.ToString().ToLowerInvariant();
+                    cols.AddRange([$"Fu_{n}", $"CLobs_{n}_L_per_h", $"Vssobs_{n}_L"]);
                 }
                 foreach (var m in r.Methods)
                 {
-                    if (m.Cl is not null) row.Add(F(m.Cl[i]));
-                    if (m.Vss is not null) row.Add(F(m.Vss[i]));
+                    if (m.Cl is not null) cols.Add($"CLpred_{m.Key}");
+                    if (m.Vss is not null) cols.Add($"Vsspred_{m.Key}");
                 }
-                w.WriteLine(string.Join(',', row));
+                w.WriteLine(string.Join(',', cols));
+                for (var i = 0; i < r.Test.Count; i++)
+                {
+                    var c = r.Test[i];
+                    var h = c.In(Species.Human);
+                    var row = new List<string> { c.Index.ToString(CultureInfo.InvariantCulture), c.Class.ToString().ToLowerInvariant(), F(c.LogP), c.Pka is { } k ? F(k) : "", F(h.Fu), F(h.Cl), F(h.Vss) };
+                    foreach (var sp in SpeciesDescriptor.Animals)
+                    {
+                        var a = c.In(sp);
+                        row.AddRange([F(a.Fu), F(a.ObservedCl), F(a.ObservedVss)]);
+                    }
+                    foreach (var m in r.Methods)
+                    {
+                        if (m.Cl is not null) row.Add(F(m.Cl[i]));
+                        if (m.Vss is not null) row.Add(F(m.Vss[i]));
+                    }
+                    w.WriteLine(string.Join(',', row));
+                }
             }
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
         AnsiConsole.MarkupLine($"wrote {r.Test.Count} rows to {Markup.Escape(path)}");
     }
 }

@@ -85,19 +85,26 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         var cp = sol.PlasmaConcentration();
 
         var tmp = s.Out! + ".tmp";
-        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        try
         {
-            w.WriteLine("Time_h,Cp_mg_per_L," + string.Join(',', Tissues.All.Select(t => $"C_{t}_mg_per_L")) +
-                        ",GutLumen_mg,Unabsorbed_mg,EliminatedHepatic_mg,EliminatedRenal_mg,AucPlasma_mg_h_per_L");
-            var tissueC = Tissues.All.Select(sol.TissueConcentration).ToArray();
-            string F(double v) => v.ToString("G8", CultureInfo.InvariantCulture);
-            for (var i = 0; i < times.Length; i++)
+            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
             {
-                var x = sol.Amounts[i];
-                w.WriteLine($"{F(times[i])},{F(cp[i])},{string.Join(',', tissueC.Select(c => F(c[i])))},{F(x[(int)PbpkState.GutLumen])},{F(x[(int)PbpkState.Unabsorbed])},{F(x[(int)PbpkState.EliminatedHepatic])},{F(x[(int)PbpkState.EliminatedRenal])},{F(x[(int)PbpkState.PlasmaAuc])}");
+                w.WriteLine("Time_h,Cp_mg_per_L," + string.Join(',', Tissues.All.Select(t => $"C_{t}_mg_per_L")) +
+                            ",GutLumen_mg,Unabsorbed_mg,EliminatedHepatic_mg,EliminatedRenal_mg,AucPlasma_mg_h_per_L");
+                var tissueC = Tissues.All.Select(sol.TissueConcentration).ToArray();
+                string F(double v) => v.ToString("G8", CultureInfo.InvariantCulture);
+                for (var i = 0; i < times.Length; i++)
+                {
+                    var x = sol.Amounts[i];
+                    w.WriteLine($"{F(times[i])},{F(cp[i])},{string.Join(',', tissueC.Select(c => F(c[i])))},{F(x[(int)PbpkState.GutLumen])},{F(x[(int)PbpkState.Unabsorbed])},{F(x[(int)PbpkState.EliminatedHepatic])},{F(x[(int)PbpkState.EliminatedRenal])},{F(x[(int)PbpkState.PlasmaAuc])}");
+                }
             }
+            File.Move(tmp, s.Out!, overwrite: true);
         }
-        File.Move(tmp, s.Out!, overwrite: true);
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
 
         var kp = new Table().AddColumn("tissue").AddColumn("Kp").AddColumn("V (L)").AddColumn("Q (L/h)");
         foreach (var t in Tissues.All)

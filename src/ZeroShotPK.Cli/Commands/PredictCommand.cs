@@ -7,6 +7,7 @@ using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Evaluation.Diagnostics;
 using ZeroShotPK.Inference;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -59,6 +60,16 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         var method = Methods.Parse(settings.Method, true).Single();
         var study = NonmemCsv.ReadStudy(settings.Data);
         var target = study[settings.Id];
+        // A prediction needs a dose to start from and means nothing before it: refuse rather than print a number.
+        if (target.Doses.Count == 0)
+            throw new ArgumentException($"{settings.Data}: individual {settings.Id} has no dose; expected at least one dosing row (AMT > 0) to predict from.");
+        double firstDose = target.Doses.Min(d => d.Time);
+        if (times[0] < firstDose)
+            throw new ArgumentException($"--times {settings.Times}: starts at {times[0].ToString("G6", CultureInfo.InvariantCulture)}, before individual {settings.Id}'s first dose at {firstDose.ToString("G6", CultureInfo.InvariantCulture)}; expected times from the first dose on.");
+        var revealed = target.WithFirstObservations(settings.Known);
+        if (Methods.NeedsCheckpoint(method) && string.IsNullOrEmpty(settings.ResolvedCheckpoint))
+            throw new ArgumentException($"method '{method}' needs a pretrained AICMET model: pass --checkpoint DIR (the shipped data/checkpoints/{ShippedModels.Default} " +
+                "was not found above the working directory or the zspk binary; set ZSPK_DATA to the repository's data folder).");
         var predictor = Methods.Create(method, settings.ResolvedCheckpoint);
         if (predictor.TrainingCheckpoint is { } checkpoint)
         {
@@ -68,12 +79,12 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
                 ? $"[yellow]warning:[/] {Markup.Escape(report.ToString())}"
                 : $"in distribution of the checkpoint's training prior ({Markup.Escape(report.ToString())})");
         }
-        var p = predictor.Predict(study.Without(settings.Id), target.WithFirstObservations(settings.Known), times, settings.Seed);
+        var p = predictor.Predict(study.Without(settings.Id), revealed, times, settings.Seed);
         var sb = new StringBuilder("METHOD,ID,TIME,PRED,LO90,HI90\n");
         for (int j = 0; j < times.Length; j++)
             sb.Append(CultureInfo.InvariantCulture, $"{p.Method},{settings.Id},{times[j]:G10},{p.Median[j]:G10},{p.Lower90[j]:G10},{p.Upper90[j]:G10}\n");
         EvaluationCsv.WriteAtomic(settings.Out, sb.ToString());
-        AnsiConsole.MarkupLine($"{Markup.Escape(p.Method)}: {times.Length} times for individual {Markup.Escape(settings.Id)} ({settings.Known} known, {study.Individuals.Count - 1} in context) -> {Markup.Escape(settings.Out)}");
+        AnsiConsole.MarkupLine($"{Markup.Escape(p.Method)}: {times.Length} times for individual {Markup.Escape(settings.Id)} ({revealed.Observations.Count} known, {study.Individuals.Count - 1} in context) -> {Markup.Escape(settings.Out)}");
         return 0;
     }
 }

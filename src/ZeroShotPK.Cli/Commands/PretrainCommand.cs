@@ -63,8 +63,17 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         });
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        // Ctrl-C (SIGINT) and SIGTERM both finish the current step, write a validated checkpoint and exit non-zero
+        // (130 and 143, as a shell reports a process ended by the signal), so scripts never read a stop as success.
+        int signalExit = 0;
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; signalExit = 130; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            signalExit = 143;
+            cts.Cancel();
+        });
         try
         {
             AnsiConsole.MarkupLine($"pretrain [bold]{Markup.Escape(config.Name)}[/] on {device.type}, prior '{Markup.Escape(s.Prior)}', seed {s.Seed}, " +
@@ -105,7 +114,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
             AnsiConsole.MarkupLine((result.Cancelled ? "[yellow]interrupted[/]" : "[green]done[/]") +
                                    $" at step {result.Step}/{result.TotalSteps}; checkpoint in {Markup.Escape(result.Directory)}" +
                                    (v is null ? "" : $"; validation NLL {v.Loss:F4}, log-RMSE {v.Rmse:F4} (population mean {v.PopulationMeanRmse:F4})"));
-            return 0;
+            return result.Cancelled ? (signalExit != 0 ? signalExit : 130) : 0;
         }
         finally
         {

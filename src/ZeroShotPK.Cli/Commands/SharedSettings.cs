@@ -22,7 +22,7 @@ internal abstract class MethodSettings : CommandSettings
     public int Seed { get; init; }
 
     /// <summary>--threads: libtorch intra-op threads, and the leave-one-out folds of nlme/population run at once; null keeps the command's default.</summary>
-    [CommandOption("--threads <N>"), Description("Torch intra-op threads, and leave-one-out folds of nlme/population run at once (default: all cores; bench predict: 1).")]
+    [CommandOption("--threads <N>"), Description("Torch intra-op threads, and leave-one-out folds of nlme/population run at once, 1 to 256 (default: all cores; bench predict: 1).")]
     public int? Threads { get; init; }
 
     /// <summary>Sets libtorch's threads to --threads, else to <paramref name="fallback"/> when given.</summary>
@@ -112,7 +112,7 @@ internal abstract class TrainingSettings : CommandSettings
     public string Device { get; init; } = "auto";
 
     /// <summary>--threads: libtorch intra-op threads.</summary>
-    [CommandOption("--threads <N>"), Description("libtorch intra-op threads (default 1; results reproduce for the same count).")]
+    [CommandOption("--threads <N>"), Description("libtorch intra-op threads, 1 to 256 (default 1; results reproduce for the same count).")]
     public int Threads { get; init; } = 1;
 
     /// <summary>Resolves --device and applies --threads.</summary>

@@ -32,6 +32,9 @@ public sealed record NonmemReadResult(IReadOnlyList<Study> Studies, IReadOnlyLis
 /// </summary>
 public static class NonmemCsv
 {
+    /// <summary>Largest ADDL of one dosing row (each additional dose becomes an event, so an unbounded count would exhaust memory).</summary>
+    public const int MaxAddl = 10_000;
+
     private static readonly string[] Known =
         ["ID", "TIME", "DV", "AMT", "EVID", "MDV", "CMT", "RATE", "DUR", "II", "ADDL", "SS", "LLOQ", "BLQ", "CENS", "STUDY"];
 
@@ -56,8 +59,42 @@ public static class NonmemCsv
     /// <exception cref="FileNotFoundException">No such file.</exception>
     public static NonmemReadResult Read(string path)
     {
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        return Read(reader, path);
+        if (Directory.Exists(path))
+            throw new DatasetFormatException(path, 0, null, "a folder, not a file; expected a NONMEM-style CSV file.");
+        // Strict UTF-8: Latin-1 or binary bytes are a located error, never silently turned into U+FFFD.
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        try
+        {
+            return Read(reader, path);
+        }
+        catch (DecoderFallbackException)
+        {
+            var (line, column) = FirstInvalidUtf8(path);
+            throw new DatasetFormatException(path, line, null,
+                $"byte {column} of the line is not UTF-8 text; expected a UTF-8 (or ASCII) CSV file (re-save it as UTF-8).");
+        }
+    }
+
+    /// <summary>Line (1-based) and byte within the line (1-based) of the first byte sequence that is not UTF-8.</summary>
+    private static (int Line, int Column) FirstInvalidUtf8(string path)
+    {
+        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        using var stream = File.OpenRead(path);
+        var line = new List<byte>();
+        int number = 1, b;
+        while (true)
+        {
+            b = stream.ReadByte();
+            if (b is '\n' or -1)
+            {
+                try { strict.GetCharCount(line.ToArray()); }
+                catch (DecoderFallbackException e) { return (number, Math.Max(0, e.Index) + 1); }
+                if (b == -1) return (number, 1);
+                line.Clear();
+                number++;
+            }
+            else line.Add((byte)b);
+        }
     }
 
     /// <summary>Reads every study from <paramref name="reader"/> and the warnings about rows left out.</summary>
@@ -271,6 +308,7 @@ public static class NonmemCsv
             if (ii < 0) throw Error("II", $"II {CsvLines.Format(ii)} is negative; expected an interval >= 0.");
             var addl = Integer("ADDL", "a count >= 0") ?? 0;
             if (addl < 0) throw Error("ADDL", $"ADDL {addl} is negative; expected a count >= 0.");
+            if (addl > MaxAddl) throw Error("ADDL", $"ADDL {addl} expands into more than {MaxAddl} doses; expected a count between 0 and {MaxAddl} (split a longer regimen over several rows, or use SS 1 for steady state).");
             var ss = Integer("SS", "0, 1 or 2") ?? 0;
             if (ss is not (0 or 1 or 2)) throw Error("SS", $"SS {ss} is not supported; expected 0, 1 (steady state at interval II) or 2 (steady state added to the amounts in the body).");
             var covariates = new string?[header.CovariateIndex.Length];

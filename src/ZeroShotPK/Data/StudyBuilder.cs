@@ -29,6 +29,9 @@ internal sealed record ColumnLabels(string Id, string Time, string Amount);
 /// </summary>
 internal static class StudyBuilder
 {
+    /// <summary>Most administrations of one individual after ADDL expansion (bounds the memory a file can ask for).</summary>
+    public const int MaxDosesPerIndividual = 100_000;
+
     public static List<Study> Build(string source, IReadOnlyList<EventRow> rows, IReadOnlyList<string> covariateNames,
         ColumnLabels labels)
     {
@@ -75,6 +78,9 @@ internal static class StudyBuilder
                 throw new DatasetFormatException(source, line, labels.Amount,
                     $"dose of {CsvLines.Format(dose.Amount)} at time {CsvLines.Format(dose.Time)} into CMT {(dose.IntoDepot ? 1 : 2)} of {labels.Id} {rows[0].Id}{origin} repeats the dose of line {first}; expected each administration once (use ADDL and II for repeated doses).");
             seen[(dose.Time, dose.IntoDepot, dose.Amount)] = line;
+            if (doses.Count >= MaxDosesPerIndividual)
+                throw new DatasetFormatException(source, line, "ADDL",
+                    $"{labels.Id} {rows[0].Id} has more than {MaxDosesPerIndividual} doses once ADDL is expanded; expected at most {MaxDosesPerIndividual} administrations per individual (use SS 1 for a long regimen at steady state).");
             doses.Add(dose);
         }
 

@@ -69,7 +69,8 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     {
         if (times.Count == 0) throw new ArgumentException("at least one query time is needed.", nameof(times));
         var input = Input(target);
-        var task = new AicmetTask(useContext ? context.Individuals.Select(Input).ToArray() : [], [input], [input.Observations.Count], [times]);
+        // Context individuals without a sample carry nothing to learn from; left in, they would shift the study summary.
+        var task = new AicmetTask(useContext ? context.Individuals.Where(i => i.Observations.Count > 0).Select(Input).ToArray() : [], [input], [input.Observations.Count], [times]);
         var (mu, sigma, logC) = Run(task, LatentSamples, seed);
         int m = mu.Length / times.Count, q = times.Count;
         var median = new double[q]; var lo = new double[q]; var hi = new double[q];

@@ -79,9 +79,21 @@ public static class PriorFile
     {
         var full = Path.GetFullPath(path);
         var tmp = full + ".tmp";
-        File.WriteAllText(tmp, ToJson(prior) + "\n");
-        File.Move(tmp, full, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, ToJson(prior) + "\n");
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
     }
+
+    /// <summary>Smallest median of a lognormal prior (typical values, dose amount, infusion duration).</summary>
+    public const double MinMedian = 1e-6;
+    /// <summary>Largest median of a lognormal prior.</summary>
+    public const double MaxMedian = 1e6;
 
     /// <summary>Checks every field's range; the message names the JSON path and the expected range.</summary>
     /// <exception cref="FormatException">A value is out of range.</exception>
@@ -96,7 +108,11 @@ public static class PriorFile
         void LogNormal(string path, LogNormalPrior? p)
         {
             if (p is null) { Missing(path); return; }
+            // Validated for what it will produce: further out, concentrations overflow, solvers stall or sampling
+            // times run to years (a Median of 1e300 gave NotFinite, one of 1e-300 ran for minutes).
             Positive(path + ".Median", p.Median);
+            if (!(p.Median >= MinMedian && p.Median <= MaxMedian))
+                Fail(path + ".Median", p.Median, $"a number in [{MinMedian:G}, {MaxMedian:G}] (the simulator's working range)");
             if (!(p.LogSd >= 0 && p.LogSd <= 5)) Fail(path + ".LogSd", p.LogSd, "a log-scale sd in [0, 5]");
         }
         void Sds(string path, ParameterSds? s)

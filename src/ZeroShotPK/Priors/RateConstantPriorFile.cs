@@ -84,8 +84,15 @@ public static class RateConstantPriorFile
     {
         var full = Path.GetFullPath(path);
         var tmp = full + ".tmp";
-        File.WriteAllText(tmp, ToJson(prior) + "\n");
-        File.Move(tmp, full, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, ToJson(prior) + "\n");
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
     }
 
     /// <summary>Checks every field; the message names the JSON path and what was expected.</summary>

@@ -45,10 +45,15 @@ public static class TorchDevice
         }
     }
 
+    /// <summary>Most threads any <c>--threads</c> accepts: a fixed bound, so that a command line means the same on every machine.</summary>
+    public const int MaxThreads = 256;
+
     /// <summary>Caps libtorch's intra-op threads (notebooks and CI share small machines).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 1 or more than <see cref="MaxThreads"/>.</exception>
     public static void SetThreads(int threads)
     {
-        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1.");
+        if (threads is < 1 or > MaxThreads)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, $"threads: expected 1 to {MaxThreads}, got {threads}.");
         torch.set_num_threads(threads);
     }
 }

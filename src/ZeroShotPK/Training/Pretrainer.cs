@@ -106,28 +106,39 @@ public sealed class Pretrainer
     public PretrainResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         var dir = o.OutputDirectory;
-        Directory.CreateDirectory(dir);
         int step = 0;
         double elapsedBefore = 0;
         CheckpointManifest? resumed = null;
-        if (o.Resume && Checkpoint.Exists(dir))
+        if (o.Resume && !Checkpoint.Exists(dir))
+            throw new InvalidOperationException($"--resume: {dir} holds no checkpoint (no {Checkpoint.ManifestFile}); expected the --out folder of the run to continue, or drop --resume to start a new run.");
+        if (o.Resume)
         {
             resumed = Checkpoint.ReadManifest(dir);
             if (resumed.Config.Architecture != o.Config.Architecture || resumed.Config.Training with { Steps = 0 } != t with { Steps = 0 })
                 throw new InvalidOperationException($"{dir}: --resume with another configuration than the checkpoint's ('{resumed.Config.Name}'); use the same --config.");
             if (resumed.Seed != o.Seed)
                 throw new InvalidOperationException($"{dir}: --resume with seed {o.Seed}, but the checkpoint was trained with seed {resumed.Seed}.");
+            if (resumed.PriorHash.Length > 0 && o.PriorHash.Length > 0 && resumed.PriorHash != o.PriorHash)
+                throw new InvalidOperationException($"{dir}: --resume with prior '{o.PriorName}' (hash {o.PriorHash}), but the checkpoint was trained on '{resumed.Prior}' (hash {resumed.PriorHash}); use the same --prior.");
+            if (o.Steps is { } planned && planned < resumed.Step)
+                throw new InvalidOperationException($"{dir}: --resume --steps {planned} is below the checkpoint's step {resumed.Step}; expected --steps >= {resumed.Step} (or no --steps to finish its plan of {resumed.TotalSteps}).");
+            Checkpoint.VerifyFiles(dir, resumed, resumed.ModelFile, resumed.OptimizerFile, ValidationSet.StudiesFile);
             step = resumed.Step;
             if (o.Steps is null) TotalSteps = resumed.TotalSteps;
             elapsedBefore = resumed.ElapsedSeconds;
         }
-        else if (!o.Resume && Checkpoint.Exists(dir))
+        else if (Checkpoint.Exists(dir))
             throw new InvalidOperationException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out.");
+        Directory.CreateDirectory(dir);
 
         manual_seed(o.Seed);
         using var model = AicmetModel.Create(o.Config.Architecture);
         InitialWeights? initFrom = resumed?.InitFrom;
-        if (resumed is not null) Checkpoint.LoadWeights(model, dir, resumed);
+        if (resumed is not null)
+        {
+            Checkpoint.LoadWeights(model, dir, resumed);
+            Checkpoint.RequireFinite(model, Path.Combine(dir, resumed.ModelFile));
+        }
         else if (o.InitFrom is { } initDir)
         {
             if (!Checkpoint.Exists(initDir))
@@ -136,6 +147,7 @@ public sealed class Pretrainer
             if (source.Config.Architecture != o.Config.Architecture)
                 throw new InvalidOperationException($"--init-from: '{initDir}' has architecture '{source.Config.Name}', which differs from --config '{o.Config.Name}'; use a config with the same architecture.");
             Checkpoint.LoadWeights(model, initDir, source);
+            Checkpoint.RequireFinite(model, Path.Combine(initDir, source.ModelFile));
             using var sha = System.Security.Cryptography.SHA256.Create();
             using var weights = File.OpenRead(Path.Combine(initDir, source.ModelFile));
             var hash = Convert.ToHexString(sha.ComputeHash(weights)).ToLowerInvariant();

@@ -281,8 +281,15 @@ public sealed record OodReference
     public void Save(string path)
     {
         string tmp = path + ".tmp";
-        File.WriteAllText(tmp, ToJson());
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, ToJson());
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
     }
 
     /// <summary>Reads a reference saved by <see cref="Save"/>.</summary>

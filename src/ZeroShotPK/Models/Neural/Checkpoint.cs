@@ -66,6 +66,12 @@ public sealed record CheckpointManifest
     public double ElapsedSeconds { get; init; }
     /// <summary>When it was written (UTC, ISO 8601).</summary>
     public string? CreatedUtc { get; init; }
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the files this checkpoint consists of, by file name: the weights, the optimizer
+    /// state and the held-out studies. Verified on load and on --resume; null in manifests written before checksums
+    /// (loaded unverified, with a notice).
+    /// </summary>
+    public Dictionary<string, string>? Checksums { get; init; }
 }
 
 /// <summary>Reads and writes AICMET checkpoint directories atomically.</summary>
@@ -106,7 +112,14 @@ public static class Checkpoint
         var optFile = optimizer is null ? null : $"optimizer-{manifest.Step:D6}.bin";
         WriteAtomic(Path.Combine(directory, modelFile), tmp => model.save(tmp));
         if (optimizer is not null) WriteAtomic(Path.Combine(directory, optFile!), optimizer.Save);
-        var final = manifest with { ModelFile = modelFile, OptimizerFile = optFile, FormatVersion = FormatVersion, Features = FeatureLayoutFor(model.Architecture) };
+        var checksums = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in new[] { modelFile, optFile, ValidationStudiesFile })
+            if (name is not null && File.Exists(Path.Combine(directory, name))) checksums[name] = Sha256(Path.Combine(directory, name));
+        var final = manifest with
+        {
+            ModelFile = modelFile, OptimizerFile = optFile, FormatVersion = FormatVersion, Features = FeatureLayoutFor(model.Architecture),
+            Checksums = checksums,
+        };
         WriteAtomic(Path.Combine(directory, ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(final, AicmetConfig.Json)));
         foreach (var f in Directory.EnumerateFiles(directory, "*.bin"))
         {
@@ -119,8 +132,15 @@ public static class Checkpoint
     public static void WriteAtomic(string path, Action<string> write)
     {
         var tmp = path + ".tmp";
-        write(tmp);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            write(tmp);
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
     }
 
     /// <summary>Rewrites the manifest of <paramref name="directory"/> with <paramref name="calibration"/> (atomically; weights untouched).</summary>
@@ -156,13 +176,60 @@ public static class Checkpoint
         return m;
     }
 
+    /// <summary>Called with a one-sentence notice when a checkpoint is loaded without checksums to verify (the CLI prints it); null: silent.</summary>
+    public static Action<string>? Notice { get; set; }
+
+    /// <summary>SHA-256 of a file, lower-case hex.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    /// <summary>
+    /// Checks <paramref name="files"/> of the checkpoint against the manifest's checksums. A manifest without
+    /// checksums (written before they existed) passes with a <see cref="Notice"/>; a file the checksums do not list
+    /// is not checked.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A file whose content differs from the one the manifest recorded (the message names it).</exception>
+    public static void VerifyFiles(string directory, CheckpointManifest m, params string?[] files)
+    {
+        if (m.Checksums is null)
+        {
+            Notice?.Invoke($"{Path.Combine(directory, ManifestFile)} records no checksums (written before they existed); its files are used unverified.");
+            return;
+        }
+        foreach (var name in files)
+        {
+            if (name is null || !m.Checksums.TryGetValue(name, out var expected)) continue;
+            var path = Path.Combine(directory, name);
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: named in the checkpoint's manifest but missing.", path);
+            var actual = Sha256(path);
+            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{path}: SHA-256 {actual[..12]}... differs from {expected[..Math.Min(12, expected.Length)]}... recorded in {ManifestFile}; the file is damaged or was replaced (restore it, or retrain).");
+        }
+    }
+
+    /// <summary>Refuses weights with a NaN or infinite value (they would give NaN predictions without a word).</summary>
+    /// <exception cref="InvalidDataException">The first parameter that is not finite, by name.</exception>
+    internal static void RequireFinite(AicmetModel model, string file)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var (name, p) in model.named_parameters())
+            if (!isfinite(p).all().item<bool>())
+                throw new InvalidDataException($"{file}: parameter '{name}' holds NaN or infinite values; expected finite weights (the training diverged or the file is damaged).");
+    }
+
     /// <summary>Builds the network described by the manifest and loads its weights onto <paramref name="device"/>.</summary>
     /// <exception cref="InvalidOperationException">The weights do not fit the architecture in the manifest (message names both).</exception>
+    /// <exception cref="InvalidDataException">The weights differ from the manifest's checksum, or hold NaN or infinite values.</exception>
     public static (AicmetModel Model, CheckpointManifest Manifest) Load(string directory, Device? device = null)
     {
         var m = ReadManifest(directory);
+        VerifyFiles(directory, m, m.ModelFile);
         var model = AicmetModel.Create(m.Config.Architecture);
         LoadWeights(model, directory, m);
+        RequireFinite(model, Path.Combine(directory, m.ModelFile));
         if (device is not null) model.to(device);
         model.eval();
         return (model, m);
@@ -176,7 +243,11 @@ public static class Checkpoint
         {
             model.load(file, strict: true);
         }
-        catch (Exception ex) when (ex is not IOException)
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException($"{file}: the weights end early (truncated file); expected {model.parameters().Sum(p => p.numel())} parameters of the architecture in the manifest.", ex);
+        }
+        catch (Exception ex) when (ex is not FileNotFoundException and not UnauthorizedAccessException)
         {
             throw new InvalidOperationException(
                 $"{file}: weights do not match the architecture {JsonSerializer.Serialize(model.Architecture, AicmetConfig.Json).ReplaceLineEndings(" ")} " +

@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Reflection;
+using Spectre.Console.Cli;
+
+namespace ZeroShotPK.Cli;
+
+/// <summary>A command line zspk cannot run as written: an unknown option, a value of the wrong type, a stray argument.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// Strict option parsing before Spectre.Console.Cli sees the arguments: every option must be one of the command's
+/// own (a near miss is named, e.g. <c>--methd</c> suggests <c>--method</c>), every value must convert to the option's
+/// type (the message names the option and the type expected), and no argument may stand without an option.
+/// Spectre alone ignores unknown options unless told otherwise and reports a bad value as "Failed to convert 'abc'
+/// to Nullable`1", without the option.
+/// </summary>
+internal static class CommandLineCheck
+{
+    private sealed record OptionInfo(string[] Names, Type ValueType, bool TakesValue, string Template);
+
+    private static readonly Dictionary<string, Type> Commands = new(StringComparer.Ordinal);
+
+    /// <summary>Registers <typeparamref name="TCommand"/> under <paramref name="path"/> (e.g. "data summary") for <see cref="Check"/>.</summary>
+    public static void Register<TCommand>(string path) where TCommand : class, ICommand
+    {
+        for (var t = typeof(TCommand); t is not null; t = t.BaseType)
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Command<>))
+            {
+                Commands[path] = t.GetGenericArguments()[0];
+                return;
+            }
+        throw new InvalidOperationException($"{typeof(TCommand).Name} is not a Command<TSettings>.");
+    }
+
+    /// <summary>Adds <typeparamref name="TCommand"/> as <paramref name="name"/> to <paramref name="configurator"/> and registers it under <paramref name="path"/>.</summary>
+    public static ICommandConfigurator Add<TCommand>(IConfigurator configurator, string path, string name) where TCommand : class, ICommand
+    {
+        Register<TCommand>(path);
+        return configurator.AddCommand<TCommand>(name);
+    }
+
+    /// <summary>Adds <typeparamref name="TCommand"/> to a branch and registers it under <paramref name="path"/>.</summary>
+    public static ICommandConfigurator Add<TCommand>(IConfigurator<CommandSettings> configurator, string path, string name)
+        where TCommand : class, ICommandLimiter<CommandSettings>
+    {
+        Register<TCommand>(path);
+        return configurator.AddCommand<TCommand>(name);
+    }
+
+    /// <summary>The registered command paths (for tests and help).</summary>
+    public static IReadOnlyCollection<string> Paths => Commands.Keys;
+
+    /// <summary>Checks <paramref name="args"/> against the options of the command they name.</summary>
+    /// <exception cref="UsageException">An unknown option, a value that does not convert, or an argument without an option.</exception>
+    public static void Check(string[] args)
+    {
+        // Help and version requests, and lines that name no registered command, are Spectre's to answer.
+        if (args.Any(a => a is "-h" or "--help" or "-?" or "-v" or "--version")) return;
+        int start = 0;
+        string? path = null;
+        for (int n = Math.Min(args.Length, 3); n >= 1; n--)
+        {
+            var candidate = string.Join(' ', args.Take(n));
+            if (Commands.ContainsKey(candidate)) { path = candidate; start = n; break; }
+        }
+        if (path is null) return;
+        var options = OptionsOf(Commands[path]);
+        var given = new List<(OptionInfo Option, string Name, string Value)>();
+        for (int i = start; i < args.Length; i++)
+        {
+            var token = args[i];
+            if (!token.StartsWith('-') || token == "-")
+                throw new UsageException($"'zspk {path}': unexpected argument '{Clip(token)}'; every value follows an option (see 'zspk {path} --help').");
+            string name = token;
+            string? value = null;
+            int eq = token.IndexOf('=');
+            if (eq > 0) { name = token[..eq]; value = token[(eq + 1)..]; }
+            var option = options.FirstOrDefault(o => o.Names.Contains(name, StringComparer.Ordinal));
+            if (option is null)
+            {
+                var suggestion = Suggest(name, options.SelectMany(o => o.Names).Where(n => n.StartsWith("--", StringComparison.Ordinal)));
+                throw new UsageException($"'zspk {path}': unknown option '{Clip(name)}'" +
+                                         (suggestion is null ? "" : $"; did you mean '{suggestion}'?") +
+                                         $" (see 'zspk {path} --help' for its options).");
+            }
+            if (!option.TakesValue)
+            {
+                if (value is not null && !bool.TryParse(value, out _))
+                    throw new UsageException($"{name}: a flag takes no value, or true/false; got '{Clip(value)}'.");
+                continue;
+            }
+            if (value is null)
+            {
+                // Values may start with '-' (--times -5:1:8) but not with "--": that is the next option.
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new UsageException($"{name}: expected a value {option.Template} after it.");
+                value = args[++i];
+            }
+            CheckValue(name, value, option.ValueType);
+            given.Add((option, name, value));
+            // One bound for every command's --threads: fold workers and libtorch threads are real threads.
+            if (option.Names.Contains("--threads") && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var threads)
+                && threads is < 1 or > ZeroShotPK.Torch.TorchDevice.MaxThreads)
+                throw new UsageException($"--threads: expected 1 to {ZeroShotPK.Torch.TorchDevice.MaxThreads}, got {threads}.");
+        }
+        CheckOutputs(given);
+    }
+
+    /// <summary>
+    /// Checks --out before any work: a FILE is not a folder, a DIR is not a file, the path can exist (no file where a
+    /// folder is needed), and it is none of the other options' files or folders (the input is never the output).
+    /// </summary>
+    private static void CheckOutputs(List<(OptionInfo Option, string Name, string Value)> given)
+    {
+        foreach (var (option, name, value) in given.Where(g => g.Option.Names.Contains("--out")))
+        {
+            if (string.IsNullOrWhiteSpace(value)) throw new UsageException($"{name}: expected a path, got an empty value.");
+            string full;
+            try { full = Path.GetFullPath(value); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                throw new UsageException($"{name} '{Clip(value)}': not a valid path.");
+            }
+            bool wantsFolder = option.Template == "<DIR>";
+            if (wantsFolder && File.Exists(full)) throw new UsageException($"{name} {value}: a file; expected a folder (or a path that does not exist yet).");
+            if (!wantsFolder && Directory.Exists(full)) throw new UsageException($"{name} {value}: a folder; expected a file path such as {Path.Combine(value, "out.csv")}.");
+            for (var dir = Path.GetDirectoryName(full); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+            {
+                if (Directory.Exists(dir)) break;
+                if (File.Exists(dir)) throw new UsageException($"{name} {value}: {dir} is a file, so nothing can be written below it; expected a folder there.");
+            }
+            foreach (var (_, otherName, other) in given.Where(g => g.Option.ValueType == typeof(string)))
+            {
+                if (otherName == name || string.IsNullOrWhiteSpace(other) || !(File.Exists(other) || Directory.Exists(other))) continue;
+                string otherFull;
+                try { otherFull = Path.GetFullPath(other); }
+                catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { continue; }
+                if (string.Equals(otherFull.TrimEnd('/'), full.TrimEnd('/'), StringComparison.Ordinal))
+                    throw new UsageException($"{name} {value} is also {otherName}: the output would overwrite the input; expected another path.");
+            }
+        }
+    }
+
+    private static void CheckValue(string name, string value, Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        string? expected = null;
+        if (t == typeof(int))
+        {
+            if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+                expected = "a whole number (at most 2147483647)";
+        }
+        else if (t == typeof(long))
+        {
+            if (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) expected = "a whole number";
+        }
+        else if (t == typeof(double))
+        {
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
+                expected = "a finite number such as 0.5 or 1e-3";
+        }
+        else if (t == typeof(bool))
+        {
+            if (!bool.TryParse(value, out _)) expected = "true or false";
+        }
+        if (expected is not null) throw new UsageException($"{name}: expected {expected}, got '{Clip(value)}'.");
+    }
+
+    private static List<OptionInfo> OptionsOf(Type settings)
+    {
+        var list = new List<OptionInfo>();
+        foreach (var p in settings.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var attr = p.GetCustomAttribute<CommandOptionAttribute>();
+            if (attr is null) continue;
+            var template = attr.LongNames.Select(n => "--" + n).Concat(attr.ShortNames.Select(n => "-" + n)).ToArray();
+            bool takesValue = attr.ValueName is not null;
+            list.Add(new OptionInfo(template, p.PropertyType, takesValue, attr.ValueName is null ? "" : $"<{attr.ValueName}>"));
+        }
+        return list;
+    }
+
+    /// <summary>The closest of <paramref name="candidates"/> to <paramref name="name"/> by edit distance, when close enough (at most 2 edits, or a prefix).</summary>
+    internal static string? Suggest(string name, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (var c in candidates)
+        {
+            int d = Distance(name, c);
+            if (d < bestDistance) { best = c; bestDistance = d; }
+        }
+        if (best is null) return null;
+        return bestDistance <= Math.Max(2, name.Length / 4) || (name.Length > 3 && best.StartsWith(name, StringComparison.Ordinal)) ? best : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        for (int j = 1; j <= b.Length; j++)
+            d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>At most 60 characters of <paramref name="text"/> (a message never echoes a huge field).</summary>
+    internal static string Clip(string text) => text.Length <= 60 ? text : text[..57] + "...";
+}

@@ -1,0 +1,185 @@
+using System.Security.Cryptography;
+using ZeroShotPK.Tests.Data;
+
+namespace ZeroShotPK.Tests.Robustness;
+
+/// <summary>
+/// Hostile command lines (issue #15): each must fail with exit code 1 and one error line naming the option, file,
+/// line or column and what was expected, never a stack trace, and before any work is done.
+/// </summary>
+public sealed class CommandLineRobustnessTests : IDisposable
+{
+    private readonly string dir = Hostile.TempFolder();
+    private static string Theophylline => DataFiles.Path("data/theophylline.csv");
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string Copy(string name, Func<string[], IEnumerable<string>>? edit = null)
+    {
+        var path = Path.Combine(dir, name);
+        var lines = File.ReadAllLines(Theophylline);
+        File.WriteAllLines(path, edit is null ? lines : edit(lines));
+        return path;
+    }
+
+    [Theory]
+    [InlineData("data", "summary")]
+    [InlineData("predict")]
+    [InlineData("evaluate")]
+    public void AFolderAsDataIsNamedAsAFolder(params string[] command)
+    {
+        var extra = command[0] switch
+        {
+            "predict" => new[] { "--id", "1", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv") },
+            "evaluate" => ["--method", "population", "--out", Path.Combine(dir, "e")],
+            _ => [],
+        };
+        var line = Hostile.AssertError(Hostile.Run([.. command, "--data", dir, .. extra]), 1, dir, "a folder");
+        Assert.DoesNotContain("Access to the path", line);
+    }
+
+    [Fact]
+    public void AMistypedOptionIsAnErrorThatSuggestsTheRealOne()
+    {
+        var result = Hostile.Run("predict", "--data", Theophylline, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--methd", "nlme");
+        Hostile.AssertError(result, 1, "unknown option '--methd'", "did you mean '--method'?");
+        Assert.False(File.Exists(Path.Combine(dir, "p.csv")));
+    }
+
+    [Fact]
+    public void AnOptionTheCommandDoesNotHaveIsAnErrorNotIgnored()
+    {
+        // evaluate has no --device: it used to run on the default device without a word.
+        Hostile.AssertError(Hostile.Run("evaluate", "--data", Theophylline, "--method", "population", "--out", Path.Combine(dir, "e"), "--device", "cuda"),
+            1, "'zspk evaluate'", "unknown option '--device'");
+        Assert.False(Directory.Exists(Path.Combine(dir, "e")));
+    }
+
+    [Fact]
+    public void EveryCommandRefusesAnUnknownOption()
+    {
+        ZspkApp.Create(); // registers the commands, as zspk does at start
+        Assert.Equal(17, ZeroShotPK.Cli.CommandLineCheck.Paths.Count);
+        foreach (var path in ZeroShotPK.Cli.CommandLineCheck.Paths)
+        {
+            var args = path.Split(' ').Append("--no-such-option").ToArray();
+            Hostile.AssertError(Hostile.Run(args), 1, $"'zspk {path}'", "unknown option '--no-such-option'");
+        }
+    }
+
+    [Theory]
+    [InlineData("--known", "abc", "--known: expected a whole number")]
+    [InlineData("--seed", "1.5", "--seed: expected a whole number")]
+    [InlineData("--threads", "many", "--threads: expected a whole number")]
+    [InlineData("--threads", "100000", "--threads: expected 1 to 256, got 100000")]
+    [InlineData("--threads", "0", "--threads: expected 1 to 256, got 0")]
+    public void ABadValueNamesTheOptionAndTheTypeExpected(string option, string value, string expected)
+    {
+        var line = Hostile.AssertError(Hostile.Run("predict", "--data", Theophylline, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), option, value),
+            1, expected, $"'{value}'".Replace("'100000'", "100000").Replace("'0'", "0"));
+        Assert.DoesNotContain("Nullable", line);
+        Assert.DoesNotContain("Int32", line);
+    }
+
+    [Fact]
+    public void ADoubleOptionRefusesText()
+    {
+        Hostile.AssertError(Hostile.Run("pbpk", "simulate", "--compound", "theophylline", "--dose", "lots", "--out", Path.Combine(dir, "x.csv")),
+            1, "--dose: expected a finite number", "'lots'");
+    }
+
+    [Fact]
+    public void AStrayArgumentIsAnError()
+    {
+        Hostile.AssertError(Hostile.Run("data", "summary", "--data", Theophylline, "extra"), 1, "unexpected argument 'extra'");
+    }
+
+    [Fact]
+    public void TimesBeforeTheFirstDoseAreRefusedNotPredicted()
+    {
+        var output = Path.Combine(dir, "p.csv");
+        Hostile.AssertError(Hostile.Run("predict", "--data", Theophylline, "--id", "2", "--times", "-5:1:8", "--out", output),
+            1, "--times -5:1:8", "before individual 2's first dose at 0");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void AnIndividualWithoutDosesIsNotPredicted()
+    {
+        // Individual 1's dose row removed: it used to get a positive concentration from nowhere.
+        var data = Copy("nodose.csv", lines => lines.Where(l => !l.StartsWith("1,0,.,", StringComparison.Ordinal)));
+        Assert.NotEqual(File.ReadAllLines(Theophylline).Length, File.ReadAllLines(data).Length);
+        Hostile.AssertError(Hostile.Run("predict", "--data", data, "--id", "1", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv")),
+            1, data, "individual 1 has no dose");
+    }
+
+    [Fact]
+    public void ThePrintedCountOfKnownSamplesIsTheRealOne()
+    {
+        // Individual 1 keeps 2 of its 11 samples; --known 4 reveals those 2, and the line says 2.
+        int kept = 0;
+        var data = Copy("two.csv", lines => lines.Where(l => !l.StartsWith("1,", StringComparison.Ordinal) || l.StartsWith("1,0,.,", StringComparison.Ordinal) || ++kept <= 2));
+        var (code, output) = Hostile.Run("predict", "--data", data, "--id", "1", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--method", "population", "--known", "4");
+        Assert.True(code == 0, output);
+        Assert.Contains("(2 known, 11 in context)", output);
+        (code, output) = Hostile.Run("predict", "--data", data, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--method", "population", "--known", "0");
+        Assert.True(code == 0, output);
+        Assert.Contains("(0 known, 11 in context)", output);
+    }
+
+    [Fact]
+    public void TheInputCanNeverBeTheOutput()
+    {
+        var data = Copy("in.csv");
+        var before = SHA256.HashData(File.ReadAllBytes(data));
+        Hostile.AssertError(Hostile.Run("predict", "--data", data, "--id", "2", "--times", "0:1:4", "--out", data), 1, $"--out {data} is also --data");
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(data)));
+    }
+
+    [Fact]
+    public void OutIsCheckedBeforeTheWork()
+    {
+        var data = Copy("in.csv");
+        // A folder where a file is expected, a file where a folder is expected, a file in the middle of the path.
+        Hostile.AssertError(Hostile.Run("predict", "--data", data, "--id", "2", "--times", "0:1:4", "--out", dir), 1, $"--out {dir}: a folder; expected a file");
+        Hostile.AssertError(Hostile.Run("evaluate", "--data", data, "--method", "nlme", "--out", data), 1, $"--out {data}: a file; expected a folder");
+        var below = Path.Combine(data, "sub", "p.csv");
+        Hostile.AssertError(Hostile.Run("predict", "--data", data, "--id", "2", "--times", "0:1:4", "--out", below), 1, $"{data} is a file");
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void AnEnormousAddlIsALocatedError()
+    {
+        var data = Copy("addl.csv", lines => lines.Select((l, i) => i == 0 ? l + ",II,ADDL" : l.StartsWith("1,0,.,", StringComparison.Ordinal) ? l + ",24,1000000000" : l + ",.,."));
+        Hostile.AssertError(Hostile.Run("data", "summary", "--data", data), 1, $"{data}, line 2, column ADDL", "expected a count between 0 and 10000");
+    }
+
+    [Fact]
+    public void Latin1BytesAreALocatedErrorNotReplacementCharacters()
+    {
+        var path = Path.Combine(dir, "latin1.csv");
+        var bytes = new List<byte>(System.Text.Encoding.ASCII.GetBytes("ID,TIME,DV,AMT,SITE\n1,0,.,100,a\n1,1,2.5,0,"));
+        bytes.Add(0xE9); // 'é' in Latin-1, not UTF-8
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("t\n"));
+        File.WriteAllBytes(path, bytes.ToArray());
+        Hostile.AssertError(Hostile.Run("data", "summary", "--data", path), 1, $"{path}, line 3: byte 11 of the line is not UTF-8 text");
+    }
+
+    [Fact]
+    public void AMissingShippedCheckpointIsNamed()
+    {
+        // ZSPK_DATA points at a folder without checkpoints: it used to say "Value cannot be null. (Parameter 'path1')".
+        var env = new Dictionary<string, string> { ["ZSPK_DATA"] = dir };
+        Hostile.AssertError(Hostile.Run(env, "predict", "--data", Theophylline, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv")),
+            1, "method 'aicmet' needs a pretrained AICMET model", "--checkpoint");
+    }
+
+    [Fact]
+    public void HelpStillWorks()
+    {
+        var (code, output) = Hostile.Run("predict", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--method", output);
+    }
+}
