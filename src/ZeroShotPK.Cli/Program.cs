@@ -5,7 +5,7 @@ using ZeroShotPK.Cli.Commands;
 
 var app = ZspkApp.Create();
 var notices = new HashSet<string>();
-ZeroShotPK.Training.Checkpoint.Notice = message => { if (notices.Add(message)) Console.Error.WriteLine("note: " + message); };
+ZeroShotPK.Models.Neural.Checkpoint.Notice = message => { if (notices.Add(message)) Console.Error.WriteLine("note: " + message); };
 
 // One handler for every failure: the user reads one sentence naming the file, line, column, option or parameter,
 // never a .NET exception or a stack trace (ErrorReport), and the exit code says which kind of failure it was.

@@ -5,6 +5,7 @@ using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
 using static TorchSharp.torch;
 using ValidationResult = Spectre.Console.ValidationResult;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -40,7 +41,7 @@ internal sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         using (model)
         {
             var validation = ValidationSet.Load(dir, manifest.Config.Training);
-            var c = PredictiveCalibration.Fit(model, validation, CPU);
+            var c = PredictiveCalibrator.Fit(model, validation, CPU);
             Checkpoint.WriteCalibration(dir, c);
             AnsiConsole.MarkupLine($"{Markup.Escape(dir)}: predictive sd x {c.SdScale:G4}; 90% coverage on {c.Points} held-out synthetic points {c.Coverage90Before:F3} -> {c.Coverage90After:F3} (manifest updated)");
         }

@@ -6,7 +6,7 @@ using ZeroShotPK.Charts;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Evaluation.Diagnostics;
-using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -56,8 +56,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
             : throw new ArgumentException($"{settings.Data} holds {studies.Count} studies ({string.Join(", ", studies.Select(s => s.Name))}); choose one with --study.");
 
         var predictor = Methods.Create(method, settings.ResolvedCheckpoint, settings.Samples, estimation);
-        Study observed = null!;
-        IReadOnlyDictionary<string, Inference.Prediction> predictions = null!;
+        DiagnosticReport report = null!;
         try
         {
             AnsiConsole.Progress()
@@ -67,7 +66,8 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
                     int folds = study.Individuals.Count(i => i.Observations.Count > settings.Known);
                     var task = ctx.AddTask($"{method} on {study.Name}", maxValue: Math.Max(folds, 1));
                     var sw = Stopwatch.StartNew();
-                    (observed, predictions) = MethodDiagnostics.LeaveOneOutPredictions(study, predictor, settings.Known, settings.Seed, done =>
+                    // The library's leave-one-out -> diagnose workflow; SBC and OOD apply where the method declares them.
+                    (report, _) = DiagnosticReport.Run(study, predictor, settings.Known, settings.Seed, settings.SbcDatasets, done =>
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         task.Value = done;
@@ -75,30 +75,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
                     }, settings.Threads ?? Environment.ProcessorCount);
                     task.Value = task.MaxValue;
                 });
-            var diagnostics = MethodDiagnostics.Compute(observed, predictions);
-
-            SbcResult? sbc = null;
-            string sbcNote;
-            if (predictor is NlmePredictor nlme && settings.SbcDatasets >= 2)
-            {
-                var fit = nlme.Fitter.Fit(study);
-                var design = study.Individuals.First(i => i.Observations.Any(o => o.Time > (i.Doses.Count > 0 ? i.Doses[0].Time : double.NegativeInfinity)));
-                sbc = NlmeSbc.Run(fit, design, settings.SbcDatasets, 99, settings.Seed);
-                sbcNote = $"Laplace posterior of Eta (MAP step) with the population fit to the whole study held fixed; {settings.SbcDatasets} individuals simulated on the design of individual '{design.Id}', 99 posterior draws each.";
-            }
-            else sbcNote = predictor is NlmePredictor
-                ? "skipped (--sbc-datasets 0)."
-                : $"not applicable to '{method}': SBC ranks true parameters in posterior draws, and this method has no parameter posterior (it predicts concentrations directly or does not condition on the individual).";
-
-            OodReport? ood = null;
-            string oodNote;
-            if (Methods.IsAicmet(method))
-            {
-                var reference = OodReference.ForCheckpoint(Methods.CheckpointOf(method, settings.ResolvedCheckpoint)!);
-                ood = reference.Check(study);
-                oodNote = $"the study's individuals against {reference.StudyCount} held-out studies of the checkpoint's training prior ({reference.LowerQuantile * 100:G3}-{reference.UpperQuantile * 100:G3}% ranges per feature, joint Mahalanobis distance).";
-            }
-            else oodNote = $"not applicable to '{method}': it fits the study itself rather than relying on a training prior.";
+            var (diagnostics, sbc, ood) = (report.Diagnostics, report.Sbc, report.Ood);
 
             // Generative check: virtual individuals of the study against the real ones (AICMET paper: AUC 0.58 on real data).
             VirtualPatientResult? vp = null;
@@ -116,7 +93,6 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
                 }
             }
 
-            var report = new DiagnosticReport(study.Name, settings.Known, diagnostics, sbc, sbcNote, ood, oodNote);
             Directory.CreateDirectory(settings.Out);
             string html = Path.Combine(settings.Out, "diagnostics.html"), csv = Path.Combine(settings.Out, "diagnostics.csv");
             DiagnosticPage.Write(html, report);

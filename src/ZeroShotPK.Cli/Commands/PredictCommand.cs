@@ -6,6 +6,7 @@ using Spectre.Console.Cli;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Evaluation.Diagnostics;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -65,18 +66,15 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         if (times[0] < firstDose)
             throw new ArgumentException($"--times {settings.Times}: starts at {times[0].ToString("G6", CultureInfo.InvariantCulture)}, before individual {settings.Id}'s first dose at {firstDose.ToString("G6", CultureInfo.InvariantCulture)}; expected times from the first dose on.");
         var revealed = target.WithFirstObservations(settings.Known);
-        if (Methods.IsAicmet(method))
+        var predictor = Methods.Create(method, settings.ResolvedCheckpoint);
+        if (predictor.TrainingCheckpoint is { } checkpoint)
         {
             // Zero-shot is only trustworthy inside the training prior: say so before predicting.
-            var checkpoint = Methods.CheckpointOf(method, settings.ResolvedCheckpoint) ?? throw new ArgumentException(
-                $"method '{method}' needs a pretrained AICMET model: pass --checkpoint DIR (the shipped data/checkpoints/{ZeroShotPK.Training.ShippedModels.Default} " +
-                "was not found above the working directory or the zspk binary; set ZSPK_DATA to the repository's data folder).");
             var report = OodReference.ForCheckpoint(checkpoint).Check(study);
             AnsiConsole.MarkupLine(report.IsOutOfDistribution
                 ? $"[yellow]warning:[/] {Markup.Escape(report.ToString())}"
                 : $"in distribution of the checkpoint's training prior ({Markup.Escape(report.ToString())})");
         }
-        var predictor = Methods.Create(method, settings.ResolvedCheckpoint);
         var p = predictor.Predict(study.Without(settings.Id), revealed, times, settings.Seed);
         var sb = new StringBuilder("METHOD,ID,TIME,PRED,LO90,HI90\n");
         for (int j = 0; j < times.Length; j++)

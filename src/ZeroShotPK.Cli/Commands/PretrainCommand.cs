@@ -22,6 +22,10 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [Description("Continue from the checkpoint in --out.")]
         public bool Resume { get; init; }
 
+        [CommandOption("--init-from <DIR>")]
+        [Description("Start from this checkpoint's weights (same architecture), with a fresh optimizer and schedule: fine-tuning, e.g. on another prior mixture. Recorded in the manifest.")]
+        public string? InitFrom { get; init; }
+
         [CommandOption("--steps <N>")]
         [Description("Total steps of the schedule (default: the config's).")]
         public int? Steps { get; init; }
@@ -39,6 +43,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
             var v = base.Validate();
             if (!v.Successful) return v;
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out: a checkpoint directory is required.");
+            if (InitFrom is not null && Resume) return ValidationResult.Error("--init-from starts a new run; it cannot be combined with --resume (a resumed run keeps its own starting weights).");
             if (Steps is < 1) return ValidationResult.Error($"--steps must be >= 1, got {Steps}.");
             if (StopAfter is < 1) return ValidationResult.Error($"--stop-after must be >= 1, got {StopAfter}.");
             return ValidationResult.Success();
@@ -53,7 +58,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         var trainer = new Pretrainer(new PretrainOptions
         {
             Config = config, OutputDirectory = s.Out!, Generator = generator, PriorName = s.Prior, PriorHash = priorHash,
-            Seed = s.Seed, Steps = s.Steps, Resume = s.Resume, Device = device, StopAfter = s.StopAfter,
+            Seed = s.Seed, Steps = s.Steps, Resume = s.Resume, InitFrom = s.InitFrom, Device = device, StopAfter = s.StopAfter,
             CommandLine = "zspk " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), GitCommit = GitCommit(),
         });
 

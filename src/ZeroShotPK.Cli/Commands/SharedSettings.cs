@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Torch;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -14,7 +15,7 @@ internal abstract class MethodSettings : CommandSettings
     public string? Checkpoint { get; init; }
 
     /// <summary>--checkpoint, or the shipped default model when it is not given (null when neither exists).</summary>
-    public string? ResolvedCheckpoint => Checkpoint ?? ZeroShotPK.Training.ShippedModels.Find(ZeroShotPK.Training.ShippedModels.Default);
+    public string? ResolvedCheckpoint => Checkpoint ?? ShippedModels.Find(ShippedModels.Default);
 
     /// <summary>--seed: seed of the predictions.</summary>
     [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i)."), DefaultValue(0)]

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Plotly.NET;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Charts;
 
-/// <summary>Charts of a pretraining run, read from the <c>loss.csv</c> that <see cref="Training.Pretrainer"/> writes into its checkpoint directory.</summary>
+/// <summary>Charts of a pretraining run, read from the training log (<see cref="Checkpoint.LossLogFile"/>) that <c>zspk pretrain</c> writes into its checkpoint directory.</summary>
 public static class TrainingCharts
 {
     /// <summary>
@@ -19,7 +20,7 @@ public static class TrainingCharts
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
         if (every < 1) throw new ArgumentOutOfRangeException(nameof(every), every, "every must be >= 1.");
-        var (steps, loss, validation) = ReadLossLog(Path.Combine(checkpointDirectory, "loss.csv"));
+        var (steps, loss, validation) = ReadLossLog(Path.Combine(checkpointDirectory, Checkpoint.LossLogFile));
         var train = Enumerable.Range(0, steps.Count).Where(i => i % every == 0 || i == steps.Count - 1).ToArray();
         var val = Enumerable.Range(0, steps.Count).Where(i => validation[i] is not null).ToArray();
         var series = new List<ChartSeries>

@@ -16,9 +16,13 @@ public sealed class Prediction
     /// <param name="upper90">95th percentile per time.</param>
     /// <param name="samples">Predictive draws [sample][time], when the method draws them.</param>
     /// <param name="warnings">What the method found wrong with its own fit (see <see cref="Warnings"/>); null for none.</param>
-    /// <exception cref="ArgumentException">Lengths differ, or an interval does not contain its median.</exception>
+    /// <param name="distribution">
+    /// The method's predictive distribution; null: the empirical distribution of <paramref name="samples"/> when given,
+    /// else the split log-normal through the median and the 90% interval (<see cref="PredictiveDistribution.FromQuantiles"/>).
+    /// </param>
+    /// <exception cref="ArgumentException">Lengths differ.</exception>
     public Prediction(string method, IReadOnlyList<double> times, double[] median, double[] lower90, double[] upper90,
-        double[][]? samples = null, IReadOnlyList<string>? warnings = null)
+        double[][]? samples = null, IReadOnlyList<string>? warnings = null, PredictiveDistribution? distribution = null)
     {
         Warnings = warnings ?? [];
         int n = times.Count;
@@ -27,7 +31,22 @@ public sealed class Prediction
         if (samples is not null && samples.Any(s => s.Length != n))
             throw new ArgumentException($"prediction '{method}': every sample trajectory needs {n} entries.");
         Method = method; Times = times; Median = median; Lower90 = lower90; Upper90 = upper90; Samples = samples;
+        Distribution = distribution ?? (samples is { Length: > 0 } ? PredictiveDistribution.FromSamples(samples) : PredictiveDistribution.FromQuantiles(median, lower90, upper90));
+        if (Distribution.Count != n)
+            throw new ArgumentException($"prediction '{method}': the predictive distribution covers {Distribution.Count} times, expected {n}.");
     }
+
+    /// <summary>
+    /// The predictive distribution of an observation at each query time, as the method defines it: quantiles at any level
+    /// and the CDF (for PIT values and coverage curves). <see cref="Median"/> is the point prediction the scores use; for
+    /// AICMET and the neural ODE it equals the distribution's median, for NLME it is the median of the model concentration
+    /// without residual error.
+    /// </summary>
+    public PredictiveDistribution Distribution { get; }
+
+    /// <summary>The <paramref name="p"/>-quantile at every query time (<see cref="PredictiveDistribution.Quantile"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">p outside (0, 1).</exception>
+    public double[] Quantiles(double p) => Enumerable.Range(0, Times.Count).Select(j => Distribution.Quantile(j, p)).ToArray();
 
     /// <summary>Name of the method that produced it.</summary>
     public string Method { get; }
@@ -68,6 +87,69 @@ public interface IPredictor
     /// <param name="times">Query times.</param>
     /// <param name="seed">Seed for any sampling inside the method.</param>
     Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0);
+
+    /// <summary>
+    /// Whether the method has a posterior over an individual's parameters (<see cref="ParameterPosterior"/>); false by
+    /// default: it predicts concentrations directly, or does not condition on the individual. Like the other optional
+    /// capabilities below, declared by the method, so diagnostics never ask which method ran.
+    /// </summary>
+    bool HasParameterPosterior => false;
+
+    /// <summary>
+    /// The method's posterior over an individual's parameters for <paramref name="study"/>, on the design of
+    /// <paramref name="design"/> (its doses, covariates and post-dose sampling times), for simulation-based calibration.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The method has none (<see cref="HasParameterPosterior"/>).</exception>
+    IParameterPosterior ParameterPosterior(Study study, Individual design) =>
+        throw new NotSupportedException($"method '{Name}' has no parameter posterior.");
+
+    /// <summary>Whether the method generates virtual individuals (<see cref="GenerateIndividuals"/>); false by default.</summary>
+    bool GeneratesIndividuals => false;
+
+    /// <summary>
+    /// Virtual individuals of a study: <paramref name="count"/> profiles of observations at <paramref name="times"/> for a
+    /// new individual with <paramref name="design"/>'s dosing and covariates, given <paramref name="context"/> (which must
+    /// not contain it) and none of its samples. By default the first <paramref name="count"/> predictive draws of
+    /// <see cref="Predict"/> with no known sample.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The method does not generate individuals (<see cref="GeneratesIndividuals"/>).</exception>
+    /// <exception cref="ArgumentException">The method draws fewer than <paramref name="count"/> samples per prediction.</exception>
+    double[][] GenerateIndividuals(Study context, Individual design, IReadOnlyList<double> times, int count, int seed = 0)
+    {
+        if (!GeneratesIndividuals) throw new NotSupportedException($"method '{Name}' does not generate virtual individuals.");
+        var p = Predict(context, design.WithFirstObservations(0), times, seed);
+        if (p.Samples is null || p.Samples.Length < count)
+            throw new ArgumentException($"method '{Name}' draws {p.Samples?.Length ?? 0} samples per prediction, fewer than the {count} virtual individuals asked.");
+        return p.Samples.Take(count).ToArray();
+    }
+
+    /// <summary>
+    /// The pretrained checkpoint folder whose training prior the method relies on (the out-of-distribution check compares a
+    /// study against that prior's held-out synthetic studies); null (the default) for methods that fit the study itself.
+    /// </summary>
+    string? TrainingCheckpoint => null;
+}
+
+/// <summary>
+/// A posterior over one individual's parameters with the simulator that generates its data: what simulation-based
+/// calibration needs (draw the truth from the prior, simulate an individual, rank the truth among posterior draws).
+/// </summary>
+public interface IParameterPosterior
+{
+    /// <summary>What the posterior is, in a phrase for reports (e.g. "Laplace posterior of Eta (MAP step) ...").</summary>
+    string Description { get; }
+
+    /// <summary>Names of the parameters, in draw order (e.g. eta_CL).</summary>
+    IReadOnlyList<string> ParameterNames { get; }
+
+    /// <summary>A draw of the parameters from their prior.</summary>
+    double[] DrawPrior(Random rng);
+
+    /// <summary>An individual on the design, simulated with <paramref name="parameters"/> and residual error.</summary>
+    Individual Simulate(double[] parameters, Random rng);
+
+    /// <summary><paramref name="draws"/> draws from the posterior of the parameters given <paramref name="observed"/>.</summary>
+    double[][] DrawPosterior(Individual observed, int draws, Random rng);
 }
 
 /// <summary>

@@ -111,6 +111,36 @@ public sealed class DosingPrior
     public double MaxIntervalHalfLives { get; set; } = 2;
     /// <summary>Probability that a multiple-dose study starts at steady state (first dose SS=1).</summary>
     public double SteadyStateProbability { get; set; }
+    /// <summary>Therapeutic-drug-monitoring designs (null: none; the file says so by leaving the section out).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MonitoringPrior? Monitoring { get; set; }
+}
+
+/// <summary>
+/// Therapeutic-drug-monitoring (TDM) designs: a long regimen seen on a few occasions, each a steady-state dose (SS=1) with
+/// the dose of that occasion, a few explicit doses, and one or two samples; occasions days to months apart (quinidine-like
+/// routine data). Parameters drift between occasions through the prior's within-individual (OU) variation.
+/// </summary>
+public sealed class MonitoringPrior
+{
+    /// <summary>Share of the prior's studies with this design.</summary>
+    public double Probability { get; set; } = 1;
+    /// <summary>Fewest occasions per individual.</summary>
+    public int MinOccasions { get; set; } = 2;
+    /// <summary>Most occasions per individual.</summary>
+    public int MaxOccasions { get; set; } = 6;
+    /// <summary>Shortest gap between occasions, in dosing intervals (log-uniform between the two).</summary>
+    public double MinGapIntervals { get; set; } = 1;
+    /// <summary>Longest gap between occasions, in dosing intervals.</summary>
+    public double MaxGapIntervals { get; set; } = 300;
+    /// <summary>Most explicit doses after an occasion's steady-state dose (uniform from 0).</summary>
+    public int MaxExtraDoses { get; set; } = 8;
+    /// <summary>Fewest samples per occasion.</summary>
+    public int MinSamples { get; set; } = 1;
+    /// <summary>Most samples per occasion.</summary>
+    public int MaxSamples { get; set; } = 2;
+    /// <summary>Sd of the log dose change from one occasion to the next (dose adjustments).</summary>
+    public double DoseChangeLogSd { get; set; } = 0.3;
 }
 
 /// <summary>Sampling design, derived from each study's typical time to peak and half-life.</summary>

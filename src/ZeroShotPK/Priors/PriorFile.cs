@@ -17,7 +17,7 @@ public static class PriorFile
     };
 
     /// <summary>Names of the built-in priors.</summary>
-    public static IReadOnlyList<string> BuiltinNames { get; } = ["default", "multidose", "misspecified", "paper"];
+    public static IReadOnlyList<string> BuiltinNames { get; } = ["default", "multidose", "misspecified", "paper", "monitoring"];
 
     /// <summary>A built-in prior by name (see <see cref="BuiltinNames"/>).</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
@@ -27,6 +27,7 @@ public static class PriorFile
         "multidose" => BuiltinPriors.MultiDose(),
         "misspecified" => BuiltinPriors.Misspecified(),
         "paper" => BuiltinPriors.Paper(),
+        "monitoring" => BuiltinPriors.Monitoring(),
         _ => throw new ArgumentException($"unknown built-in prior '{name}' (built-in: {string.Join(", ", BuiltinNames)}).", nameof(name)),
     };
 
@@ -164,6 +165,18 @@ public static class PriorFile
         if (!(d.MaxIntervalHalfLives >= d.MinIntervalHalfLives) || double.IsInfinity(d.MaxIntervalHalfLives))
             Fail("Dosing.MaxIntervalHalfLives", d.MaxIntervalHalfLives, $"a finite number >= MinIntervalHalfLives = {d.MinIntervalHalfLives}");
         Probability("Dosing.SteadyStateProbability", d.SteadyStateProbability);
+        if (d.Monitoring is { } m)
+        {
+            Probability("Dosing.Monitoring.Probability", m.Probability);
+            if (m.MinOccasions is < 1 or > 50) Fail("Dosing.Monitoring.MinOccasions", m.MinOccasions, "an integer in [1, 50]");
+            if (m.MaxOccasions < m.MinOccasions || m.MaxOccasions > 50) Fail("Dosing.Monitoring.MaxOccasions", m.MaxOccasions, $"an integer in [MinOccasions = {m.MinOccasions}, 50]");
+            if (!(m.MinGapIntervals >= 0.5 && m.MinGapIntervals <= 1e4)) Fail("Dosing.Monitoring.MinGapIntervals", m.MinGapIntervals, "a number of dosing intervals in [0.5, 10000]");
+            if (!(m.MaxGapIntervals >= m.MinGapIntervals && m.MaxGapIntervals <= 1e4)) Fail("Dosing.Monitoring.MaxGapIntervals", m.MaxGapIntervals, $"a number of dosing intervals in [MinGapIntervals = {m.MinGapIntervals}, 10000]");
+            if (m.MaxExtraDoses is < 0 or > 100) Fail("Dosing.Monitoring.MaxExtraDoses", m.MaxExtraDoses, "an integer in [0, 100]");
+            if (m.MinSamples is < 1 or > 20) Fail("Dosing.Monitoring.MinSamples", m.MinSamples, "an integer in [1, 20]");
+            if (m.MaxSamples < m.MinSamples || m.MaxSamples > 20) Fail("Dosing.Monitoring.MaxSamples", m.MaxSamples, $"an integer in [MinSamples = {m.MinSamples}, 20]");
+            if (!(m.DoseChangeLogSd >= 0 && m.DoseChangeLogSd <= 3)) Fail("Dosing.Monitoring.DoseChangeLogSd", m.DoseChangeLogSd, "a log-scale sd in [0, 3]");
+        }
 
         if (prior.MinIndividuals is < 1 or > 10_000) Fail(nameof(Prior.MinIndividuals), prior.MinIndividuals, "an integer in [1, 10000]");
         if (prior.MaxIndividuals < prior.MinIndividuals || prior.MaxIndividuals > 10_000)
@@ -213,6 +226,22 @@ internal static class BuiltinPriors
         p.Sampling.GridPointsBeforePeak = 6;
         p.Sampling.SamplesAfterPeak = 10;
         p.Sampling.MaxSamples = 20;
+        return p;
+    }
+
+    /// <summary>Therapeutic-drug-monitoring designs on the multidose prior's kinetics (see <see cref="MonitoringPrior"/>).</summary>
+    public static Prior Monitoring()
+    {
+        var p = MultiDose();
+        p.Name = "monitoring";
+        p.Description = "Therapeutic-drug-monitoring designs (quinidine-like routine data): each individual seen on 2-6 occasions " +
+            "1-300 dosing intervals apart, each a steady-state dose (SS=1; the first occasion may start the regimen from scratch) " +
+            "with that occasion's dose, 0-8 explicit doses and 1-2 samples in the last interval; parameters drift between " +
+            "occasions (OU). Kinetics, routes (oral 0.8, IV bolus 0.1, infusion 0.1) and noise otherwise as the multidose prior; 8-16 individuals.";
+        p.Dosing.Routes = new RoutePrior { Oral = 0.8, IvBolus = 0.1, IvInfusion = 0.1 };
+        p.Dosing.Monitoring = new MonitoringPrior();
+        p.MinIndividuals = 8;
+        p.MaxIndividuals = 16;
         return p;
     }
 

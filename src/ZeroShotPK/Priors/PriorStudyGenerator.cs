@@ -128,6 +128,8 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         if (route == Route.IvInfusion) tau = Math.Max(tau, infusionDuration * 1.5);
         if (hasLag) tau = Math.Max(tau, typical.Tlag * 3);
         var steadyState = doseCount > 1 && rng.NextDouble() < p.Dosing.SteadyStateProbability;
+        // Drawn only when the prior has monitoring designs, so other priors keep their random stream (and their studies).
+        var monitoring = p.Dosing.Monitoring is { } mp && rng.NextDouble() < mp.Probability ? mp : null;
         var lastDose = (doseCount - 1) * tau;
         var horizon = lastDose + tmax + p.Sampling.HalfLivesAfterPeak * halfLife;
 
@@ -159,6 +161,16 @@ public sealed class PriorStudyGenerator : IStudyGenerator
             var o = p.Omega;
             var eta = new[] { o.CL, o.V, o.Ka, o.Q, o.V2, o.Tlag }.Select(sd => sd * rng.NextNormal()).ToArray();
             var mean = Scale(typical, eta, mm);
+            List<DosingEvent> doses = [];
+            double[] times = [];
+            if (monitoring is not null)
+            {
+                var monitoredAmount = dose * Math.Exp(p.Dosing.IndividualLogSd * rng.NextNormal());
+                (doses, times) = MonitoringDesign(rng, monitoring, route, monitoredAmount, infusionDuration, tau);
+                // OU segments over this individual's own (long) record: parameters drift between occasions.
+                var end = Math.Max(times[^1], doses[^1].Time) * 1.0001;
+                for (var s = 0; s < segments; s++) segmentStarts[s] = end * s / segments;
+            }
             var sds = ouSds.All().Select(s => s.Value).ToArray();
             for (var k = 0; k < 6; k++)
             {
@@ -169,16 +181,19 @@ public sealed class PriorStudyGenerator : IStudyGenerator
             for (var s = 0; s < segments; s++)
                 path[s] = new ParameterSegment(segmentStarts[s], Scale(mean, [ou[0][s], ou[1][s], ou[2][s], ou[3][s], ou[4][s], ou[5][s]], mm));
 
-            var amount = dose * Math.Exp(p.Dosing.IndividualLogSd * rng.NextNormal());
-            var doses = new List<DosingEvent>(doseCount);
-            for (var d = 0; d < doseCount; d++)
+            if (monitoring is null)
             {
-                var ev = route == Route.IvInfusion ? DosingEvent.Infusion(d * tau, amount, infusionDuration)
-                    : new DosingEvent(d * tau, amount, route);
-                if (d == 0 && steadyState) ev = ev with { SteadyStateInterval = tau };
-                doses.Add(ev);
+                // The original order of draws (OU, then dose, then times): studies of existing priors stay bit-identical.
+                var amount = dose * Math.Exp(p.Dosing.IndividualLogSd * rng.NextNormal());
+                for (var d = 0; d < doseCount; d++)
+                {
+                    var ev = route == Route.IvInfusion ? DosingEvent.Infusion(d * tau, amount, infusionDuration)
+                        : new DosingEvent(d * tau, amount, route);
+                    if (d == 0 && steadyState) ev = ev with { SteadyStateInterval = tau };
+                    doses.Add(ev);
+                }
+                times = SampleTimes(rng, p.Sampling, grid);
             }
-            var times = SampleTimes(rng, p.Sampling, grid);
             var problem = new PkProblem(model, path, doses, times);
             var solution = (mm ? (IPkSolver)_ode : ClosedFormSolver.Instance).Solve(problem);
             if (!solution.IsSuccess)
@@ -197,6 +212,45 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         var units = new Units(p.Units.Time, p.Units.Amount, p.Units.Concentration);
         var study = new Study($"{p.Name}-{(ulong)seed:x16}", individuals, units);
         return new SimulatedStudy(study, new StudyTruth(model, route, typical, dose, halfLife, tmax, lloq, truths));
+    }
+
+    /// <summary>
+    /// One individual's monitoring record: occasions separated by log-uniform gaps, each a steady-state dose (the first
+    /// occasion may instead start the regimen from scratch), up to <see cref="MonitoringPrior.MaxExtraDoses"/> explicit
+    /// doses, and samples anywhere in the last dosing interval of the occasion (troughs to peaks).
+    /// </summary>
+    private static (List<DosingEvent> Doses, double[] Times) MonitoringDesign(Rng rng, MonitoringPrior m, Route route, double amount,
+        double infusionDuration, double tau)
+    {
+        var doses = new List<DosingEvent>();
+        var times = new List<double>();
+        int occasions = rng.NextInt(m.MinOccasions, m.MaxOccasions);
+        double start = 0, occasionDose = amount;
+        for (int k = 0; k < occasions; k++)
+        {
+            if (k > 0)
+            {
+                occasionDose *= Math.Exp(m.DoseChangeLogSd * rng.NextNormal());
+                start += tau * Math.Exp(rng.Uniform(Math.Log(m.MinGapIntervals), Math.Log(m.MaxGapIntervals)));
+            }
+            bool fromScratch = k == 0 && rng.NextDouble() < 0.5;
+            int extra = rng.NextInt(fromScratch ? 1 : 0, m.MaxExtraDoses);
+            for (int d = 0; d <= extra; d++)
+            {
+                var ev = route == Route.IvInfusion ? DosingEvent.Infusion(start + d * tau, occasionDose, infusionDuration)
+                    : new DosingEvent(start + d * tau, occasionDose, route);
+                if (d == 0 && !fromScratch) ev = ev with { SteadyStateInterval = tau };
+                doses.Add(ev);
+            }
+            double last = start + extra * tau;
+            int n = rng.NextInt(m.MinSamples, m.MaxSamples);
+            var occasionTimes = new List<double>(n);
+            for (int j = 0; j < n; j++) occasionTimes.Add(last + rng.Uniform(0.02, 1) * tau);
+            occasionTimes.Sort();
+            times.AddRange(occasionTimes);
+            start = last + tau;
+        }
+        return (doses, times.ToArray());
     }
 
     private static PkParameters Scale(PkParameters p, ReadOnlySpan<double> eta, bool mm) => p with

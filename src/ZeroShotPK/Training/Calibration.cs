@@ -4,17 +4,8 @@ using static TorchSharp.torch;
 
 namespace ZeroShotPK.Training;
 
-/// <summary>
-/// A checkpoint's calibration of its predictive spread on synthetic data it was not trained on: the decoder's standard
-/// deviations are multiplied by <see cref="SdScale"/>, chosen so that 90% predictive intervals (of the mixture over
-/// prior-latent draws) cover 90% of the held-out points of the checkpoint's own <c>validation.csv</c>. Fitted on
-/// synthetic studies only, never on real data, so the real benchmark stays a test.
-/// </summary>
-/// <param name="SdScale">Factor applied to every decoder standard deviation at prediction.</param>
-/// <param name="Coverage90Before">Coverage of the 90% interval on the validation points with scale 1.</param>
-/// <param name="Coverage90After">Coverage with <see cref="SdScale"/>.</param>
-/// <param name="Points">Validation points (measured, unrevealed target samples).</param>
-public sealed record PredictiveCalibration(double SdScale, double Coverage90Before, double Coverage90After, int Points)
+/// <summary>Fits a checkpoint's <see cref="PredictiveCalibration"/> on its held-out synthetic studies.</summary>
+public static class PredictiveCalibrator
 {
     /// <summary>
     /// Fits the scale for <paramref name="model"/> on <paramref name="validation"/> by bisection on the coverage of the

@@ -29,6 +29,8 @@ public sealed class PretrainOptions
     public int? Steps { get; init; }
     /// <summary>Continue from the checkpoint in <see cref="OutputDirectory"/>.</summary>
     public bool Resume { get; init; }
+    /// <summary>Start a new run from this checkpoint's weights (same architecture; fresh optimizer and schedule): fine-tuning.</summary>
+    public string? InitFrom { get; init; }
     /// <summary>Device to train on.</summary>
     public Device Device { get; init; } = CPU;
     /// <summary>Stop after this many steps of this invocation (a checkpoint is written there); null runs to the end.</summary>
@@ -131,10 +133,24 @@ public sealed class Pretrainer
 
         manual_seed(o.Seed);
         using var model = AicmetModel.Create(o.Config.Architecture);
+        InitialWeights? initFrom = resumed?.InitFrom;
         if (resumed is not null)
         {
             Checkpoint.LoadWeights(model, dir, resumed);
             Checkpoint.RequireFinite(model, Path.Combine(dir, resumed.ModelFile));
+        }
+        else if (o.InitFrom is { } initDir)
+        {
+            if (!Checkpoint.Exists(initDir))
+                throw new InvalidOperationException($"--init-from: no checkpoint (manifest.json) in '{initDir}'.");
+            var source = Checkpoint.ReadManifest(initDir);
+            if (source.Config.Architecture != o.Config.Architecture)
+                throw new InvalidOperationException($"--init-from: '{initDir}' has architecture '{source.Config.Name}', which differs from --config '{o.Config.Name}'; use a config with the same architecture.");
+            Checkpoint.LoadWeights(model, initDir, source);
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            using var weights = File.OpenRead(Path.Combine(initDir, source.ModelFile));
+            var hash = Convert.ToHexString(sha.ComputeHash(weights)).ToLowerInvariant();
+            initFrom = new InitialWeights(initDir, source.Prior, source.Step, source.ElapsedSeconds, hash);
         }
         model.to(o.Device);
         model.train();
@@ -153,7 +169,7 @@ public sealed class Pretrainer
             validation = new ValidationSet(o.Generator, t.ValidationStudies, t);
             NonmemCsv.Write(validationFile, validation.Studies); // atomic (temp file + rename)
         }
-        var lossLog = Path.Combine(dir, "loss.csv");
+        var lossLog = Path.Combine(dir, Checkpoint.LossLogFile);
         PrepareLossLog(lossLog, step);
         using var log = new StreamWriter(lossLog, append: true) { AutoFlush = true };
 
@@ -169,7 +185,7 @@ public sealed class Pretrainer
             Checkpoint.Save(dir, model, optimizer, new CheckpointManifest
             {
                 Config = o.Config with { Training = t with { Steps = TotalSteps } },
-                Prior = o.PriorName, PriorHash = o.PriorHash, Seed = o.Seed, Step = s, TotalSteps = TotalSteps,
+                Prior = o.PriorName, PriorHash = o.PriorHash, Seed = o.Seed, Step = s, TotalSteps = TotalSteps, InitFrom = initFrom,
                 ValidationLoss = lastValidation?.Loss ?? lastVal, ValidationRmse = lastValidation?.Rmse ?? resumed?.ValidationRmse,
                 PopulationMeanRmse = lastValidation?.PopulationMeanRmse ?? resumed?.PopulationMeanRmse,
                 ValidationStudies = t.ValidationStudies, Parameters = nParams, ModelFile = "", CodeVersion =

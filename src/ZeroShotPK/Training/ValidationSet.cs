@@ -31,7 +31,7 @@ public sealed class ValidationSet
     private readonly double populationMeanRmse;
 
     /// <summary>Name of the file, beside a checkpoint's manifest, that holds its held-out studies.</summary>
-    public const string StudiesFile = "validation.csv";
+    public const string StudiesFile = Checkpoint.ValidationStudiesFile;
 
     /// <summary>Generates <paramref name="count"/> held-out tasks from <paramref name="generator"/>.</summary>
     public ValidationSet(IStudyGenerator generator, int count, AicmetTraining options)

@@ -1,6 +1,7 @@
 using MathNet.Numerics.Distributions;
 using ZeroShotPK.Data;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Tests.Baselines;
 

@@ -2,6 +2,7 @@ using Xunit.Abstractions;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Tests.Baselines;
 

@@ -3,6 +3,7 @@ using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Tests.Data;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Tests.Diagnostics;
 

@@ -23,6 +23,21 @@ public class NcaTests
     }
 
     [Fact]
+    public void ReplicateSamplesAtOneTimeAreAveraged()
+    {
+        // Duplicate assays at 1 h (as in mavoglurant id 829): one point at their mean; a BLQ replicate beside a value is ignored.
+        var ind = new Individual("r", [DosingEvent.Bolus(0, 100)],
+        [
+            new Observation(0.5, 8), new Observation(1, 6), new Observation(1, 4), new Observation(2, 2.5),
+            new Observation(2, 0.1, 0.1, true), new Observation(4, 1),
+        ]);
+        var r = Nca.Compute(ind);
+        var expected = Nca.Compute([0.5, 1, 2, 4], [8, 5, 2.5, 1]);
+        Assert.Equal(expected.AucLast, r.AucLast, 12);
+        Assert.Equal(expected.LambdaZ, r.LambdaZ, 12);
+    }
+
+    [Fact]
     public void OralOneCompartment_MatchesClosedFormWithinOnePercent()
     {
         double dose = 100, cl = 2, v = 20, ka = 1.5, ke = cl / v;

@@ -12,6 +12,9 @@ public class VirtualPatientCheckTests
     {
         public string Name => "twin";
 
+        // Declared, not inferred: a twin without draws says it generates no individuals.
+        public bool GeneratesIndividuals => withSamples;
+
         public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0)
         {
             if (!withSamples) return new Prediction(Name, times, times.Select(_ => 1.0).ToArray(), times.Select(_ => 0.5).ToArray(), times.Select(_ => 2.0).ToArray());
@@ -49,10 +52,10 @@ public class VirtualPatientCheckTests
     }
 
     [Fact]
-    public void AMethodWithoutDrawsOrATooSmallStudyIsAClearError()
+    public void AMethodThatGeneratesNoIndividualsOrATooSmallStudyIsAClearError()
     {
         var ex = Assert.Throws<ArgumentException>(() => VirtualPatientCheck.Run(new Twin(Generator.Generate, 1, withSamples: false), Pooled(6)));
-        Assert.Equal("method 'twin' returns no sample draws, so it cannot generate virtual individuals.", ex.Message);
+        Assert.Equal("method 'twin' does not generate virtual individuals.", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => VirtualPatientCheck.Run(new Twin(Generator.Generate, 1), Pooled(3)));
         Assert.Contains("needs at least 4 individuals", ex.Message);
     }

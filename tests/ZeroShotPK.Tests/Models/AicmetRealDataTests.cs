@@ -2,6 +2,7 @@ using ZeroShotPK.Data;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Tests.Training;
 using static TorchSharp.torch;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Tests.Models;
 

@@ -4,6 +4,7 @@ using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Tests.Training;
 using ZeroShotPK.Training;
 using static TorchSharp.torch;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Tests.Models;
 
@@ -252,7 +253,7 @@ public class PredictiveCalibrationTests
             using var model = AicmetModel.Create(AicmetConfig.TransformerSmall.Architecture);
             var training = AicmetConfig.TransformerSmall.Training with { ValidationStudies = 24 };
             var validation = new ValidationSet(new OneCompartmentGenerator(), 24, training);
-            var c = PredictiveCalibration.Fit(model, validation, CPU);
+            var c = PredictiveCalibrator.Fit(model, validation, CPU);
             Assert.True(c.Points > 100, $"{c.Points} points");
             Assert.InRange(c.Coverage90After, 0.88, 0.92);
             Assert.NotEqual(c.Coverage90Before, c.Coverage90After);

@@ -3,6 +3,7 @@ using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Tests.Training;
 using ZeroShotPK.Training;
 using static TorchSharp.torch;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Tests.Models;
 

@@ -17,6 +17,7 @@ public class PriorFileTests
     [InlineData("multidose")]
     [InlineData("misspecified")]
     [InlineData("paper")]
+    [InlineData("monitoring")]
     public void BundledFilesEqualBuiltinsAndRoundTrip(string name)
     {
         var builtin = PriorFile.ToJson(PriorFile.Builtin(name));
@@ -30,6 +31,19 @@ public class PriorFileTests
             Assert.Equal(builtin, PriorFile.ToJson(PriorFile.Read(tmp)));
         }
         finally { File.Delete(tmp); }
+    }
+
+    [Fact]
+    public void MonitoringSectionIsValidatedWithItsPath()
+    {
+        var json = PriorFile.ToJson(PriorFile.Builtin("monitoring")).Replace("\"MaxOccasions\": 6", "\"MaxOccasions\": 1");
+        var ex = Assert.Throws<FormatException>(() => PriorFile.Parse(json, "tdm.json"));
+        Assert.Equal("tdm.json: field $.Dosing.Monitoring.MaxOccasions = 1: expected an integer in [MinOccasions = 2, 50].", ex.Message);
+        var gap = PriorFile.ToJson(PriorFile.Builtin("monitoring")).Replace("\"MinGapIntervals\": 1", "\"MinGapIntervals\": 0");
+        Assert.Contains("$.Dosing.Monitoring.MinGapIntervals = 0: expected a number of dosing intervals in [0.5, 10000]",
+            Assert.Throws<FormatException>(() => PriorFile.Parse(gap, "tdm.json")).Message);
+        // Leaving the section out means no monitoring designs (the other priors' files have none).
+        Assert.Null(PriorFile.Read(RepoFile("data/priors/multidose.json")).Dosing.Monitoring);
     }
 
     [Fact]
@@ -73,9 +87,9 @@ public class PriorFileTests
         var length = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5\n"), "p.json"));
         Assert.Equal("p.json: field $.CompartmentProbabilities: expected 3 probabilities (1, 2 and 3 compartments) or 4 (1 to 4), found 2.", length.Message);
         var missing = Assert.Throws<FileNotFoundException>(() => PriorFile.Load("no-such-prior.json"));
-        Assert.Equal("prior file 'no-such-prior.json' not found (built-in priors: default, multidose, misspecified, paper).", missing.Message);
+        Assert.Equal("prior file 'no-such-prior.json' not found (built-in priors: default, multidose, misspecified, paper, monitoring).", missing.Message);
         var name = Assert.Throws<ArgumentException>(() => PriorFile.Builtin("fancy"));
-        Assert.StartsWith("unknown built-in prior 'fancy' (built-in: default, multidose, misspecified, paper).", name.Message);
+        Assert.StartsWith("unknown built-in prior 'fancy' (built-in: default, multidose, misspecified, paper, monitoring).", name.Message);
     }
 
     [Fact]

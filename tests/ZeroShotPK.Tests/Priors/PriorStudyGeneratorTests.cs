@@ -15,6 +15,7 @@ public class PriorStudyGeneratorTests
     [InlineData("multidose")]
     [InlineData("misspecified")]
     [InlineData("paper")]
+    [InlineData("monitoring")]
     public void SameSeedSameStudy_DifferentSeedDifferentStudy(string name)
     {
         var g = PriorStudyGenerator.Load(name);
@@ -111,6 +112,32 @@ public class PriorStudyGeneratorTests
         var sol = new OdeSolver(new OdeOptions(1e-10, 1e-14)).Solve(new PkProblem(truth.Model, ind.Segments, ind.Doses, ind.Times)).EnsureSuccess();
         for (var j = 0; j < ind.Times.Count; j++)
             Assert.Equal(1, sol.Concentrations[j] / ind.Concentrations[j], 1e-6);
+    }
+
+    [Fact]
+    public void MonitoringStudiesAreSteadyStateOccasionsWithSparseSamplesAndExactTruth()
+    {
+        var g = PriorStudyGenerator.Load("monitoring");
+        var (study, truth) = g.GenerateWithTruth(21);
+        Assert.InRange(study.Individuals.Count, 8, 16);
+        foreach (var ind in study.Individuals)
+        {
+            // Occasions start with an SS=1 dose (the first may start the regimen instead); 1-2 samples in each occasion's last interval.
+            var starts = ind.Doses.Select((d, i) => (d, i)).Where(x => x.i == 0 || x.d.SteadyStateInterval is not null).ToArray();
+            Assert.InRange(starts.Length, 2, 6);
+            Assert.All(starts.Skip(1), s => Assert.NotNull(s.d.SteadyStateInterval));
+            for (int k = 0; k < starts.Length; k++)
+            {
+                double from = starts[k].d.Time, to = k + 1 < starts.Length ? starts[k + 1].d.Time : double.PositiveInfinity;
+                Assert.InRange(ind.Observations.Count(o => o.Time > from && o.Time < to), 1, 2);
+            }
+        }
+        // The recorded noise-free concentrations are the exact steady-state superposition along the OU path: an
+        // independent ODE solve (periodic steady state by Newton) agrees.
+        var t0 = truth.Individuals[0];
+        var sol = new OdeSolver(new OdeOptions(1e-10, 1e-14)).Solve(new PkProblem(truth.Model, t0.Segments, t0.Doses, t0.Times)).EnsureSuccess();
+        for (var j = 0; j < t0.Times.Count; j++)
+            Assert.Equal(1, sol.Concentrations[j] / t0.Concentrations[j], 1e-5);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Priors;
+using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Training;
 
 namespace ZeroShotPK.Tests.Robustness;

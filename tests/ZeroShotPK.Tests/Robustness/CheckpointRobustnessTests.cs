@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using ZeroShotPK.Tests.Data;
 using ZeroShotPK.Tests.Training;
+using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Training;
 using static TorchSharp.torch;
 

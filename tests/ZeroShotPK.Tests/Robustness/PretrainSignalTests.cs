@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ZeroShotPK.Tests.Training;
+using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Training;
 
 namespace ZeroShotPK.Tests.Robustness;

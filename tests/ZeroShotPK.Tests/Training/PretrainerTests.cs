@@ -23,10 +23,11 @@ public sealed class PretrainerTests : IDisposable
         },
     };
 
-    private PretrainOptions Options(string dir, bool resume = false, int? stopAfter = null, AicmetConfig? config = null, long seed = 5) => new()
+    private PretrainOptions Options(string dir, bool resume = false, int? stopAfter = null, AicmetConfig? config = null, long seed = 5,
+        string? initFrom = null, string priorName = "test-1cmt") => new()
     {
-        Config = config ?? Tiny, OutputDirectory = dir, Generator = new OneCompartmentGenerator(), PriorName = "test-1cmt",
-        PriorHash = "h", Seed = seed, Resume = resume, StopAfter = stopAfter,
+        Config = config ?? Tiny, OutputDirectory = dir, Generator = new OneCompartmentGenerator(), PriorName = priorName,
+        PriorHash = "h", Seed = seed, Resume = resume, StopAfter = stopAfter, InitFrom = initFrom,
     };
 
     private static Dictionary<string, float[]> Weights(string dir)
@@ -147,6 +148,39 @@ public sealed class PretrainerTests : IDisposable
         Assert.Contains("another configuration than the checkpoint's", ex.Message);
         ex = Assert.Throws<InvalidOperationException>(() => new Pretrainer(Options(dir)).Run());
         Assert.Contains("already holds a checkpoint; pass --resume", ex.Message);
+    }
+
+    [Fact]
+    public void InitFromStartsFromAnotherCheckpointsWeightsAndRecordsWhereTheyCameFrom()
+    {
+        set_num_threads(1);
+        var source = Path.Combine(root, "source");
+        new Pretrainer(Options(source, stopAfter: 3)).Run();
+        var tuned = Path.Combine(root, "tuned");
+        new Pretrainer(Options(tuned, stopAfter: 1, seed: 9, initFrom: source, priorName: "other-prior")).Run();
+        var m = Checkpoint.ReadManifest(tuned);
+        Assert.NotNull(m.InitFrom);
+        Assert.Equal(source, m.InitFrom!.Directory);
+        Assert.Equal(3, m.InitFrom.Step);
+        Assert.Equal("test-1cmt", m.InitFrom.Prior);
+        var srcManifest = Checkpoint.ReadManifest(source);
+        using (var sha = System.Security.Cryptography.SHA256.Create())
+        using (var f = File.OpenRead(Path.Combine(source, srcManifest.ModelFile)))
+            Assert.Equal(Convert.ToHexString(sha.ComputeHash(f)).ToLowerInvariant(), m.InitFrom.ModelSha256);
+        // One Adam step (lr warm-up) moves a weight by at most ~lr; a fresh initialisation (seed 9) is far away.
+        var fresh = Path.Combine(root, "fresh");
+        new Pretrainer(Options(fresh, stopAfter: 1, seed: 9)).Run();
+        Assert.True(MaxDifference(Weights(source), Weights(tuned)) < 0.01);
+        Assert.True(MaxDifference(Weights(source), Weights(fresh)) > 0.05);
+        // Resuming the fine-tuned run keeps its provenance.
+        new Pretrainer(Options(tuned, resume: true, stopAfter: 1, seed: 9, priorName: "other-prior")).Run();
+        Assert.Equal(3, Checkpoint.ReadManifest(tuned).InitFrom?.Step);
+
+        var other = Tiny with { Architecture = Tiny.Architecture with { DecoderWidth = 32 } };
+        var ex = Assert.Throws<InvalidOperationException>(() => new Pretrainer(Options(Path.Combine(root, "x"), config: other, initFrom: source)).Run());
+        Assert.Contains("--init-from: '" + source + "' has architecture 'tiny', which differs from --config 'tiny'", ex.Message);
+        ex = Assert.Throws<InvalidOperationException>(() => new Pretrainer(Options(Path.Combine(root, "y"), initFrom: Path.Combine(root, "none"))).Run());
+        Assert.Contains("--init-from: no checkpoint (manifest.json) in", ex.Message);
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public static class DiagnosticCharts
                 Chart.Line<double, double, string>(x: new[] { 0.0, 1.0 }, y: new[] { pit.Count / (double)bins, pit.Count / (double)bins },
                     Name: "uniform", LineColor: PredictedColor, LineDash: StyleParam.DrawingStyle.Dash),
             ])
-            .WithXAxisStyle<double, double, string>(TitleText: gof.Summary.PitSource == PitSource.Samples ? "PIT (from samples)" : "PIT (log-normal from quantiles)")
+            .WithXAxisStyle<double, double, string>(TitleText: gof.Summary.PitSource switch { PitSource.Samples => "PIT (from samples)", PitSource.Exact => "PIT (method's predictive CDF)", PitSource.NormalFromQuantiles => "PIT (normal from quantiles)", _ => "PIT (log-normal from quantiles)" })
             .WithYAxisStyle<double, double, string>(TitleText: "count")
             .Titled($"{gof.Method}: probability integral transform");
     }
@@ -169,7 +169,7 @@ public static class DiagnosticCharts
         foreach (var (name, curve) in list)
         {
             var pts = curve.Points.OrderBy(p => p.Nominal).ToList();
-            string suffix = curve.Source != PitSource.Samples ? " (from quantiles)" : "";
+            string suffix = curve.Source is PitSource.LogNormalFromQuantiles or PitSource.NormalFromQuantiles ? " (from quantiles)" : "";
             charts.Add(Chart.Line<double, double, string>(x: pts.Select(p => p.Nominal), y: pts.Select(p => p.Empirical),
                 Name: name + suffix, ShowMarkers: true));
         }

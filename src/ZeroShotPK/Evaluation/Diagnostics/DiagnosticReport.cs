@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using ZeroShotPK.Data;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Evaluation.Diagnostics;
 
@@ -26,6 +28,53 @@ public sealed record DiagnosticRow(string Section, string Item, string Statistic
 public sealed record DiagnosticReport(string Dataset, int Known, MethodDiagnostics Diagnostics, SbcResult? Sbc, string SbcNote,
     OodReport? Ood, string OodNote)
 {
+    /// <summary>
+    /// The library's leave-one-out -> diagnose workflow (what <c>zspk diagnose</c> runs): leave-one-out predictions with
+    /// <paramref name="known"/> samples (<see cref="MethodDiagnostics.LeaveOneOutPredictions"/>), their diagnostics, SBC
+    /// when the method declares a parameter posterior, and the out-of-distribution check when it declares a training
+    /// checkpoint (<see cref="IPredictor"/>'s optional capabilities: what applies is what the method says it offers).
+    /// </summary>
+    /// <param name="study">The dataset.</param>
+    /// <param name="predictor">The method.</param>
+    /// <param name="known">Samples of each held-out individual given to the method.</param>
+    /// <param name="seed">Base seed (leave-one-out fold i uses seed + i; the SBC uses it too).</param>
+    /// <param name="sbcDatasets">Simulated individuals for the SBC (0 skips it; otherwise at least 2).</param>
+    /// <param name="progress">Called after each held-out individual with the number done.</param>
+    /// <param name="threads">Threads a fold-aware predictor may use to prepare its folds.</param>
+    /// <returns>The report and the predictions behind it (by individual id).</returns>
+    /// <exception cref="ArgumentException">What the parts throw (no individual to diagnose, a design without post-dose samples).</exception>
+    public static (DiagnosticReport Report, IReadOnlyDictionary<string, Prediction> Predictions) Run(Study study, IPredictor predictor, int known,
+        int seed = 0, int sbcDatasets = 200, Action<int>? progress = null, int threads = 1)
+    {
+        if (sbcDatasets is < 0 or 1) throw new ArgumentOutOfRangeException(nameof(sbcDatasets), sbcDatasets, "sbcDatasets must be 0 (skip) or >= 2.");
+        var (observed, predictions) = MethodDiagnostics.LeaveOneOutPredictions(study, predictor, known, seed, progress, threads);
+        var diagnostics = MethodDiagnostics.Compute(observed, predictions);
+
+        SbcResult? sbc = null;
+        string sbcNote;
+        if (predictor.HasParameterPosterior && sbcDatasets >= 2)
+        {
+            var design = study.Individuals.First(i => i.Observations.Any(o => o.Time > (i.Doses.Count > 0 ? i.Doses[0].Time : double.NegativeInfinity)));
+            var posterior = predictor.ParameterPosterior(study, design);
+            sbc = global::ZeroShotPK.Evaluation.Diagnostics.Sbc.Run(posterior, sbcDatasets, 99, seed);
+            sbcNote = $"{posterior.Description}; {sbcDatasets} individuals simulated on the design of individual '{design.Id}', 99 posterior draws each.";
+        }
+        else sbcNote = predictor.HasParameterPosterior
+            ? "skipped (--sbc-datasets 0)."
+            : $"not applicable to '{predictor.Name}': SBC ranks true parameters in posterior draws, and this method has no parameter posterior (it predicts concentrations directly or does not condition on the individual).";
+
+        OodReport? ood = null;
+        string oodNote;
+        if (predictor.TrainingCheckpoint is { } checkpoint)
+        {
+            var reference = OodReference.ForCheckpoint(checkpoint);
+            ood = reference.Check(study);
+            oodNote = $"the study's individuals against {reference.StudyCount} held-out studies of the checkpoint's training prior ({reference.LowerQuantile * 100:G3}-{reference.UpperQuantile * 100:G3}% ranges per feature, joint Mahalanobis distance).";
+        }
+        else oodNote = $"not applicable to '{predictor.Name}': it fits the study itself rather than relying on a training prior.";
+        return (new DiagnosticReport(study.Name, known, diagnostics, sbc, sbcNote, ood, oodNote), predictions);
+    }
+
     /// <summary>Every number of the report (what <see cref="WriteCsv"/> writes).</summary>
     public IReadOnlyList<DiagnosticRow> Rows()
     {

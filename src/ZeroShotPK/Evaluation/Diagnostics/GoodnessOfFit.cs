@@ -38,7 +38,7 @@ public sealed record GofPoint(string IndividualId, double Time, double Observed,
 /// undefined: those intervals are counted in <paramref name="NonPositiveLowerCount"/> and left out of this mean only
 /// (coverage and <paramref name="MeanIntervalWidth"/> use every interval).
 /// </param>
-/// <param name="PitSource">How PIT values were obtained: <see cref="PitSource.LogNormalFromQuantiles"/> if any prediction lacked samples, <see cref="PitSource.NormalFromQuantiles"/> if all of those that lacked them had a lower end ≤ 0.</param>
+/// <param name="PitSource">How PIT values were obtained, from the predictions' own distributions: <see cref="PitSource.LogNormalFromQuantiles"/> if any came from quantiles only, <see cref="PitSource.NormalFromQuantiles"/> if all of those had a lower end ≤ 0, else <see cref="PitSource.Exact"/> if any was a closed form, else <see cref="PitSource.Samples"/>.</param>
 /// <param name="NonPositiveLowerCount">Scored observations whose 90% interval's lower end is ≤ 0 (left out of <paramref name="MeanLogIntervalWidth"/>).</param>
 public sealed record GofSummary(int Count, int BlqCount, double LogRmse, double MeanIndividualLogRmse, double Bias,
     double Coverage90, double MeanIntervalWidth, double MeanLogIntervalWidth, PitSource PitSource, int NonPositiveLowerCount = 0);
@@ -97,9 +97,9 @@ public sealed class GoodnessOfFit
                 {
                     if (!(obs.Value > 0))
                         throw new ArgumentException($"individual '{ind.Id}' t={t}: observed value {obs.Value} is not positive and not flagged BLQ.", nameof(pairs));
-                    var (u, s) = PredictiveDistribution.Cdf(pred, j, obs.Value);
-                    // Any quantile-based PIT marks the table; the log-normal one wins over the normal one (the usual case).
-                    if (s == PitSource.LogNormalFromQuantiles || (s == PitSource.NormalFromQuantiles && source == PitSource.Samples)) source = s;
+                    var (u, s) = Pit.Cdf(pred, j, obs.Value);
+                    // The least exact form marks the table: quantile-based (log-normal over normal) over exact over samples.
+                    if (Rank(s) > Rank(source)) source = s;
                     pit = u;
                     npd = Normal.InvCDF(0, 1, Math.Clamp(u, 1e-6, 1 - 1e-6));
                     double r = Math.Log(obs.Value) - Math.Log(pred.Median[j]);
@@ -124,4 +124,13 @@ public sealed class GoodnessOfFit
             source, count - positive.Count);
         return new GoodnessOfFit(method, points, summary);
     }
+
+    // Order of precedence of the PIT sources in one table (see GofSummary.PitSource).
+    private static int Rank(PitSource s) => s switch
+    {
+        PitSource.Samples => 0,
+        PitSource.Exact => 1,
+        PitSource.NormalFromQuantiles => 2,
+        _ => 3,
+    };
 }

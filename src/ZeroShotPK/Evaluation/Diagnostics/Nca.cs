@@ -28,7 +28,8 @@ public static class Nca
 
     /// <summary>
     /// NCA of an individual's observations. BLQ samples before the first quantified one count as 0 (pre-absorption);
-    /// later BLQ samples are left out, the usual convention (they carry no value to integrate or regress on).
+    /// later BLQ samples are left out, the usual convention (they carry no value to integrate or regress on). Replicates at
+    /// one time are averaged.
     /// </summary>
     /// <exception cref="ArgumentException">No quantified positive observation.</exception>
     public static NcaResult Compute(Individual individual)
@@ -36,15 +37,24 @@ public static class Nca
         var times = new List<double>();
         var conc = new List<double>();
         bool seenQuantified = false;
-        foreach (var o in individual.Observations)
+        var obs = individual.Observations;
+        for (int i = 0; i < obs.Count;)
         {
-            if (o.IsBlq)
+            // Replicate samples at one time (duplicate assays, as in mavoglurant): their quantified values are averaged,
+            // so a profile never has two points at one time; BLQ replicates count only when none is quantified.
+            int j = i;
+            double sum = 0; int quantified = 0;
+            for (; j < obs.Count && obs[j].Time == obs[i].Time; j++)
+                if (!obs[j].IsBlq) { sum += obs[j].Value; quantified++; }
+            double t = obs[i].Time;
+            i = j;
+            if (quantified == 0)
             {
-                if (!seenQuantified) { times.Add(o.Time); conc.Add(0); }
+                if (!seenQuantified) { times.Add(t); conc.Add(0); }
                 continue;
             }
             seenQuantified = true;
-            times.Add(o.Time); conc.Add(o.Value);
+            times.Add(t); conc.Add(sum / quantified);
         }
         if (!seenQuantified)
             throw new ArgumentException($"individual '{individual.Id}': NCA needs at least one quantified observation, all {individual.Observations.Count} are BLQ or absent.", nameof(individual));

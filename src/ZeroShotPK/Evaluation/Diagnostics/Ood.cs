@@ -5,6 +5,7 @@ using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Statistics;
 using ZeroShotPK.Data;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Evaluation.Diagnostics;
 
@@ -116,12 +117,12 @@ public sealed record OodReference
 
     /// <summary>
     /// The reference of a pretrained checkpoint, built from the held-out studies it ships
-    /// (<see cref="ZeroShotPK.Training.ValidationSet.StudiesFile"/>): they are draws from its training prior.
+    /// (<see cref="Checkpoint.ValidationStudiesFile"/>): they are draws from its training prior.
     /// </summary>
     /// <exception cref="FileNotFoundException">The checkpoint has no held-out studies file.</exception>
     public static OodReference ForCheckpoint(string checkpointDirectory)
     {
-        var path = Path.Combine(checkpointDirectory, ZeroShotPK.Training.ValidationSet.StudiesFile);
+        var path = Path.Combine(checkpointDirectory, Checkpoint.ValidationStudiesFile);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no held-out studies beside the checkpoint, so no out-of-distribution reference.", path);
         return FromStudies(NonmemCsv.ReadStudies(path));

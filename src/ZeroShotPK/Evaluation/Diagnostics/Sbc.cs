@@ -1,4 +1,5 @@
 using MathNet.Numerics.Distributions;
+using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Evaluation.Diagnostics;
 
@@ -101,6 +102,14 @@ public static class Sbc
         for (int b = cap; b >= 2; b--) if ((draws + 1) % b == 0) return b;
         return cap;
     }
+
+    /// <summary>SBC of a method's declared parameter posterior (<see cref="IPredictor.ParameterPosterior"/>); see the general overload.</summary>
+    /// <param name="posterior">Prior, simulator and posterior of one individual's parameters.</param>
+    /// <param name="datasets">Number of datasets.</param>
+    /// <param name="draws">Posterior draws per dataset.</param>
+    /// <param name="seed">Base seed.</param>
+    public static SbcResult Run(IParameterPosterior posterior, int datasets, int draws, int seed) =>
+        Run(datasets, draws, posterior.DrawPrior, posterior.Simulate, posterior.DrawPosterior, seed, posterior.ParameterNames);
 
     /// <summary>
     /// Runs SBC end to end: for each dataset draw θ from the prior, simulate data, draw from the posterior, rank.

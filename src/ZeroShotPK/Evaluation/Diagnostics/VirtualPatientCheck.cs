@@ -25,15 +25,17 @@ public sealed record VirtualPatientResult(string Method, double Auc, double AucS
 public static class VirtualPatientCheck
 {
     /// <summary>Runs the check for <paramref name="predictor"/> on <paramref name="study"/>.</summary>
-    /// <param name="predictor">A method whose predictions carry sample draws.</param>
+    /// <param name="predictor">A method that generates virtual individuals (<see cref="IPredictor.GeneratesIndividuals"/>).</param>
     /// <param name="study">Real study (at least 4 individuals with three positive samples).</param>
     /// <param name="replicates">Sets of virtual individuals (1..1000); each must be within the method's draws per prediction.</param>
     /// <param name="seed">Seed of the generation (individual i uses seed + i) and of the cross-validation splits.</param>
     /// <param name="progress">Called with the number of real individuals done.</param>
-    /// <exception cref="ArgumentException">Too few usable individuals, or the method draws no (or too few) samples.</exception>
+    /// <exception cref="ArgumentException">Too few usable individuals, a method that does not generate individuals, or one that draws too few.</exception>
     public static VirtualPatientResult Run(IPredictor predictor, Study study, int replicates = 10, int seed = 0, Action<int>? progress = null)
     {
         if (replicates is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(replicates), replicates, "replicates must be in 1..1000.");
+        if (!predictor.GeneratesIndividuals)
+            throw new ArgumentException($"method '{predictor.Name}' does not generate virtual individuals.");
         var usable = study.Individuals.Where(i => i.Doses.Count > 0 && i.Observations.Count(o => !o.IsBlq && o.Value > 0) >= 3).ToArray();
         if (usable.Length < 4)
             throw new ArgumentException($"study '{study.Name}': the virtual-patient check needs at least 4 individuals with a dose and three positive samples, got {usable.Length}.");
@@ -45,14 +47,10 @@ public static class VirtualPatientCheck
             var ind = usable[i];
             var keep = ind.Observations.Where(o => !o.IsBlq && o.Value > 0).ToArray();
             var times = keep.Select(o => o.Time).ToArray();
-            var p = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(0), times, seed + i);
-            if (p.Samples is null)
-                throw new ArgumentException($"method '{predictor.Name}' returns no sample draws, so it cannot generate virtual individuals.");
-            if (p.Samples.Length < replicates)
-                throw new ArgumentException($"method '{predictor.Name}' draws {p.Samples.Length} samples per prediction, fewer than the {replicates} replicates asked.");
+            var generated = predictor.GenerateIndividuals(study.Without(ind.Id), ind, times, replicates, seed + i);
             double dose = ind.Doses.Sum(d => d.Amount);
             real[i] = Features(times, keep.Select(o => o.Value).ToArray(), dose);
-            for (int r = 0; r < replicates; r++) virtuals[r][i] = Features(times, p.Samples[r], dose);
+            for (int r = 0; r < replicates; r++) virtuals[r][i] = Features(times, generated[r], dose);
             progress?.Invoke(i + 1);
         }
         var aucs = new double[replicates];

@@ -302,7 +302,7 @@ public static class Vpc
     {
         if (!predictions.TryGetValue(id, out var p))
             throw new ArgumentException($"pcVPC: no population prediction for individual '{id}'.");
-        int j = PredictiveDistribution.IndexOf(p, t);
+        int j = Pit.IndexOf(p, t);
         if (j < 0) throw new ArgumentException($"pcVPC: prediction '{p.Method}' for individual '{id}' has no query time {t}.");
         if (!(p.Median[j] > 0)) throw new ArgumentException($"pcVPC: prediction '{p.Method}' for individual '{id}' at t={t} is {p.Median[j]}; PRED must be positive.");
         return p.Median[j];

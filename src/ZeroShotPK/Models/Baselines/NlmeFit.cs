@@ -1,7 +1,6 @@
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using ZeroShotPK.Data;
-using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Models.Baselines;
 
@@ -10,6 +9,14 @@ namespace ZeroShotPK.Models.Baselines;
 /// <param name="Covariance">Laplace posterior covariance of Eta (inverse Gauss-Newton Hessian at the mode).</param>
 /// <param name="ObservationsUsed">Number of observations the estimate conditions on.</param>
 public sealed record IndividualEstimate(double[] Eta, double[,] Covariance, int ObservationsUsed);
+
+/// <summary>Predictive draws of one individual from a population fit, at the query times.</summary>
+/// <param name="Median">Median over the draws of the model concentration (no residual error): the point prediction.</param>
+/// <param name="Lower90">5th percentile of the noisy draws (at most the median).</param>
+/// <param name="Upper90">95th percentile of the noisy draws (at least the median).</param>
+/// <param name="Samples">Draws of observations [sample][time], residual error included.</param>
+/// <param name="Warnings">What is wrong with the fit behind them (a fit that did not converge); empty when nothing.</param>
+public sealed record NlmeDraws(double[] Median, double[] Lower90, double[] Upper90, double[][] Samples, IReadOnlyList<string> Warnings);
 
 /// <summary>Result of a population fit (<see cref="Focei.Fit"/>): population values, likelihood and per-individual modes.</summary>
 public sealed class NlmeFit
@@ -68,20 +75,20 @@ public sealed class NlmeFit
     /// Individual prediction: Eta drawn from the Laplace posterior N(MAP, H⁻¹) given the known observations, plus
     /// residual error. Median = posterior median of the model concentration; 90% interval of the noisy observation.
     /// </summary>
-    public Prediction PredictIndividual(Individual known, IReadOnlyList<double> times, string method = "nlme", int samples = 1000, int seed = 0)
+    public NlmeDraws PredictIndividual(Individual known, IReadOnlyList<double> times, string method = "nlme", int samples = 1000, int seed = 0)
     {
         var est = Map(known);
         return Sample(known, times, est.Eta, Matrix<double>.Build.DenseOfArray(est.Covariance), method, samples, seed);
     }
 
     /// <summary>Population prediction for an individual's dosing history: Eta ~ N(0, Omega), plus residual error.</summary>
-    public Prediction PredictPopulation(Individual individual, IReadOnlyList<double> times, string method = "population", int samples = 1000, int seed = 0)
+    public NlmeDraws PredictPopulation(Individual individual, IReadOnlyList<double> times, string method = "population", int samples = 1000, int seed = 0)
     {
         int q = Population.Omega.Length;
         return Sample(individual, times, new double[q], Matrix<double>.Build.DenseOfDiagonalArray(Population.Omega), method, samples, seed);
     }
 
-    private Prediction Sample(Individual ind, IReadOnlyList<double> times, double[] mean, Matrix<double> cov, string method, int samples, int seed)
+    private NlmeDraws Sample(Individual ind, IReadOnlyList<double> times, double[] mean, Matrix<double> cov, string method, int samples, int seed)
     {
         if (samples < 10) throw new ArgumentOutOfRangeException(nameof(samples), samples, "need at least 10 samples for a 90% interval.");
         int q = mean.Length, n = times.Count;
@@ -111,6 +118,6 @@ public sealed class NlmeFit
         }
         // A population fit that stopped without meeting its convergence criteria still predicts, flagged.
         string[] warnings = Converged ? [] : [$"{method}: the population fit ({Model.Name}) stopped after {Iterations} iterations without meeting its convergence criteria."];
-        return new Prediction(method, times, median, lo, hi, noisy, warnings);
+        return new NlmeDraws(median, lo, hi, noisy, warnings);
     }
 }

@@ -2,7 +2,6 @@ using TorchSharp;
 using ZeroShotPK.Data;
 using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
-using ZeroShotPK.Training;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Models.Neural;

@@ -41,6 +41,11 @@ public sealed class AicmetBatch : IDisposable
     public required Tensor Doses { get; init; }
     /// <summary>1 for a real dose in <see cref="Doses"/> [B, T, D].</summary>
     public required Tensor DoseMask { get; init; }
+    /// <summary>
+    /// Per dose, the normalised time of the first later reset (SS=1 dose, EVID 3/4) from which on it no longer counts,
+    /// <see cref="AicmetTensorizer.NeverVoided"/> when none [B, T, D].
+    /// </summary>
+    public required Tensor DoseEnd { get; init; }
     /// <summary>Whether any target dose is an infusion, at steady state, extravascular, or intravascular (lets a read-out skip branches no dose uses).</summary>
     public (bool Infusion, bool SteadyState, bool Oral, bool Intravascular) DoseKinds { get; init; }
     /// <summary>1 where a query is one of the target's revealed samples (scored only when built with scoreKnown) [B, T, Q].</summary>
@@ -56,7 +61,7 @@ public sealed class AicmetBatch : IDisposable
     public void Dispose()
     {
         foreach (var t in new[] { Tokens, TokenMask, KnownMask, ContextMask, TargetMask, Anchor, Queries, QueryValue, ObservedMask, CensoredMask,
-                     Doses, DoseMask, KnownQueryMask })
+                     Doses, DoseMask, DoseEnd, KnownQueryMask })
             t.Dispose();
     }
 }
@@ -122,12 +127,16 @@ public static class AicmetTensorizer
         var logC = new double[B];
         var timeScale = new double[B];
 
+        // Reset semantics and compressed dead gaps (AicmetTimeline): what the network sees of every record.
+        var prepared = new Prepared[B];
+        for (int b = 0; b < B; b++) prepared[b] = Prepare(tasks[b]);
         var allScales = new Scales[B];
-        for (int b = 0; b < B; b++) allScales[b] = ComputeScales(tasks[b]); // throws here, unwrapped, on a bad task
+        for (int b = 0; b < B; b++) allScales[b] = ScalesOf(prepared[b].Task); // throws here, unwrapped, on a bad task
+        var doseEnd = new float[B * T * D];
 
         void Fill(int b)
         {
-            var task = tasks[b];
+            var task = prepared[b].Task;
             var scales = allScales[b];
             logC[b] = Math.Log(scales.Concentration);
             timeScale[b] = scales.Time;
@@ -135,10 +144,12 @@ public static class AicmetTensorizer
             {
                 Individual ind;
                 int known;
+                double[]? ends;
                 if (slot < T)
                 {
                     if (slot >= task.Targets.Count) continue;
                     ind = task.Targets[slot];
+                    ends = prepared[b].TargetDoseEnd[slot];
                     known = task.Known[slot];
                     tgtMask[b * T + slot] = 1;
                 }
@@ -147,6 +158,7 @@ public static class AicmetTensorizer
                     int c = slot - T;
                     if (c >= task.Context.Count) continue;
                     ind = task.Context[c];
+                    ends = prepared[b].ContextDoseEnd[c];
                     known = ind.Observations.Count;
                     ctxMask[b * C + c] = 1;
                 }
@@ -163,7 +175,7 @@ public static class AicmetTensorizer
                     span[2] = (float)((o.Time - (s == 0 ? 0 : prevT)) / scales.Time);
                     span[3] = isCensored ? 1f : 0f;
                     span[4] = isCensored ? (float)level : 0f;
-                    WriteDoseFeatures(ind.Doses, o.Time, scales, span[5..]);
+                    WriteDoseFeatures(ind.Doses, o.Time, scales, span[5..], ends);
                     prevT = o.Time;
                     tokenMask[(b * I + slot) * S + s] = 1;
                     if (slot < T && s < known) knownMask[(b * T + slot) * S + s] = 1;
@@ -180,6 +192,7 @@ public static class AicmetTensorizer
                     ds[3] = (float)(dose.Duration / scales.Time);
                     ds[4] = (float)((dose.SteadyStateInterval ?? 0) / scales.Time);
                     doseMask[(b * T + slot) * D + d] = 1;
+                    doseEnd[(b * T + slot) * D + d] = ends is null || double.IsPositiveInfinity(ends[d]) ? NeverVoided : (float)(ends[d] / scales.Time);
                 }
 
                 // Anchor: the last revealed sample.
@@ -202,7 +215,7 @@ public static class AicmetTensorizer
                     var qs = queries.AsSpan(((b * T + slot) * Q + q) * FQ, FQ);
                     qs[0] = (float)(tq / scales.Time);
                     qs[1] = (float)((tq - anchorTime) / scales.Time);
-                    WriteDoseFeatures(ind.Doses, tq, scales, qs[2..]);
+                    WriteDoseFeatures(ind.Doses, tq, scales, qs[2..], ends);
                     if (qTimes is null && q < known) knownQuery[(b * T + slot) * Q + q] = 1;
                     if (qTimes is null && (q >= known || scoreKnown))
                     {
@@ -217,7 +230,7 @@ public static class AicmetTensorizer
         // One task (a single prediction) fills in microseconds: handing it to the thread pool would cost more.
         if (B == 1) Fill(0); else Parallel.For(0, B, Fill);
 
-        var targetDoses = tasks.SelectMany(t => t.Targets).SelectMany(i => i.Doses).ToArray();
+        var targetDoses = prepared.Select(p => p.Task).SelectMany(t => t.Targets).SelectMany(i => i.Doses).ToArray();
         return new AicmetBatch
         {
             DoseKinds = (targetDoses.Any(d => d.Duration > 0), targetDoses.Any(d => d.SteadyStateInterval is > 0),
@@ -234,6 +247,7 @@ public static class AicmetTensorizer
             CensoredMask = tensor(censored, [B, T, Q], device: device),
             Doses = tensor(doses, [B, T, D, FD], device: device),
             DoseMask = tensor(doseMask, [B, T, D], device: device),
+            DoseEnd = tensor(doseEnd, [B, T, D], device: device),
             KnownQueryMask = tensor(knownQuery, [B, T, Q], device: device),
             LogConcentrationScale = logC,
             TimeScale = timeScale,
@@ -251,7 +265,28 @@ public static class AicmetTensorizer
     /// The task's scales. Only what is known at prediction time enters: context observations, revealed target
     /// samples, query times and doses; never a target's unrevealed values.
     /// </summary>
-    public static Scales ComputeScales(AicmetTask task)
+    public static Scales ComputeScales(AicmetTask task) => ScalesOf(Prepare(task).Task);
+
+    /// <summary>A task on the timelines the network sees, with each individual's dose end times (null: never voided).</summary>
+    private readonly record struct Prepared(AicmetTask Task, double[]?[] ContextDoseEnd, double[]?[] TargetDoseEnd);
+
+    /// <summary>Value of <see cref="AicmetBatch.DoseEnd"/> for a dose no later reset voids (normalised time).</summary>
+    public const float NeverVoided = 1e9f;
+
+    private static Prepared Prepare(AicmetTask task)
+    {
+        var ctx = task.Context.Select(c => AicmetTimeline.Of(c)).ToArray();
+        var tgt = task.Targets.Select((t, j) => AicmetTimeline.Of(t, task.QueryTimes?[j])).ToArray();
+        bool changed = ctx.Any(c => c.DoseEnd is not null) || tgt.Any(t => t.DoseEnd is not null);
+        var ctxEnds = ctx.Select(c => c.DoseEnd).ToArray();
+        var tgtEnds = tgt.Select(t => t.DoseEnd).ToArray();
+        if (!changed) return new Prepared(task, ctxEnds, tgtEnds);
+        var queries = task.QueryTimes?.Select((q, j) => (IReadOnlyList<double>)q.Select(tgt[j].Warp).ToArray()).ToArray();
+        var warped = new AicmetTask(ctx.Select(c => c.Individual).ToArray(), tgt.Select(t => t.Individual).ToArray(), task.Known, queries);
+        return new Prepared(warped, ctxEnds, tgtEnds);
+    }
+
+    private static Scales ScalesOf(AicmetTask task)
     {
         double tMax = 0, cMax = 0, minPos = double.PositiveInfinity, lloqMax = 0, aMax = 0;
         void Visit(Individual ind, int known, IReadOnlyList<double>? q, bool queryOwnTimes)
@@ -304,15 +339,22 @@ public static class AicmetTensorizer
     /// its route (oral, IV bolus, infusion), fraction of it delivered, log(1 + doses so far), and four
     /// sums over past doses of delivered amount x exp(-rate x elapsed time).
     /// </summary>
-    public static void WriteDoseFeatures(IReadOnlyList<DosingEvent> doses, double t, Scales s, Span<float> dst)
+    /// <param name="doses">The individual's doses, by time.</param>
+    /// <param name="t">The time point.</param>
+    /// <param name="s">The task's scales.</param>
+    /// <param name="dst">Where the <see cref="DoseFeatures"/> values go.</param>
+    /// <param name="doseEnd">Per dose, the time of the first reset after it (a dose counts only before it); null: no resets.</param>
+    public static void WriteDoseFeatures(IReadOnlyList<DosingEvent> doses, double t, Scales s, Span<float> dst, IReadOnlyList<double>? doseEnd = null)
     {
         dst[..DoseFeatures].Clear();
         DosingEvent? last = null;
         int n = 0;
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        foreach (var d in doses)
+        for (int i = 0; i < doses.Count; i++)
         {
+            var d = doses[i];
             if (d.Time > t) break;
+            if (doseEnd is not null && t >= doseEnd[i]) continue; // voided by a later reset (SS=1, EVID 3/4)
             last = d; n++;
             double elapsed = (t - d.Time) / s.Time;
             double delivered = d.Duration > 0 ? Math.Min(1, (t - d.Time) / d.Duration) : 1;

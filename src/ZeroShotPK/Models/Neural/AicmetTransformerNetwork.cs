@@ -257,7 +257,11 @@ public sealed class AicmetTransformerNetwork : AicmetModel
         using var ssInt = batch.Doses.select(-1, 4).unsqueeze(2);
         using var dMask = batch.DoseMask.unsqueeze(2);
         using var elapsed = qTime.sub(dTime);                                    // [B, T, Q, D]
-        using var started = elapsed.Ge(0).to_type(ScalarType.Float32).mul(dMask);
+        // A dose counts from its start until the first later reset (SS=1, EVID 3/4) voids it.
+        using var dEnd = batch.DoseEnd.unsqueeze(2);
+        using var beforeEnd = qTime.lt(dEnd);
+        using var started0 = elapsed.Ge(0).logical_and(beforeEnd);
+        using var started = started0.to_type(ScalarType.Float32).mul(dMask);
         using var tau = elapsed.ClampMin(0);
 
         // Each branch is computed only when some dose of the batch needs it; the flags then select per dose, so

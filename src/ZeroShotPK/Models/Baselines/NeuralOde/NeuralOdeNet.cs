@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ZeroShotPK.Models.Baselines;
 
 /// <summary>
-/// The neural ODE of <see cref="NeuralOdePredictor"/>: K non-negative amount states s (state 0 the depot, state 1
+/// The neural ODE of <c>NeuralOdePredictor</c> (Inference): K non-negative amount states s (state 0 the depot, state 1
 /// the central state read out as concentration) that flow into each other and out of the body,
 /// <c>ds/dt = (r(s, z) ⊙ s) M + u(t)</c>, where the first-order rates <c>r = softplus(W2 tanh(W1s s + W1z z + b1) + W2z z + b2)</c>
 /// come from a one-hidden-layer network of the state and the individual's latent z (W2z z acts like NLME's etas on

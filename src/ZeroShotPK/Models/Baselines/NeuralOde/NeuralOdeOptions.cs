@@ -1,7 +1,7 @@
 namespace ZeroShotPK.Models.Baselines;
 
 /// <summary>
-/// Settings of the <see cref="NeuralOdePredictor"/>. The defaults are sized for one study of about 10 individuals
+/// Settings of the <c>NeuralOdePredictor</c> (Inference). The defaults are sized for one study of about 10 individuals
 /// with about 10 samples each (theophylline, indometacin): a fit takes a few seconds on one or two CPU threads.
 /// </summary>
 public sealed record NeuralOdeOptions

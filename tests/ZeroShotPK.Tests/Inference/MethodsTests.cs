@@ -1,7 +1,8 @@
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Inference;
 
-namespace ZeroShotPK.Tests.Evaluation;
+namespace ZeroShotPK.Tests.Inference;
 
 public class MethodsTests
 {

@@ -1,16 +1,16 @@
 using TorchSharp;
 using ZeroShotPK.Data;
-using ZeroShotPK.Inference;
+using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Torch;
-using ZeroShotPK.Training;
 using static TorchSharp.torch;
 
-namespace ZeroShotPK.Models.Neural;
+namespace ZeroShotPK.Inference;
 
 /// <summary>
 /// Zero-shot predictions from a pretrained AICMET checkpoint. The predictive distribution of log concentration at each
 /// query time is a mixture over <see cref="LatentSamples"/> draws of the prior latents (z_s from the context, z_i from
-/// the target's known samples) of the decoder's Gaussians; the median and 90% interval are that mixture's quantiles.
+/// the target's known samples) of the decoder's Gaussians; the median and 90% interval are that mixture's quantiles, and
+/// <see cref="Prediction.Distribution"/> is the mixture itself (exact CDF and quantiles at any level).
 /// With <c>useContext: false</c> (name "aicmet-nocontext") the study context is ignored: the ablation.
 /// BLQ samples, in the context and among the target's known samples, are kept as censored tokens (flag and censoring
 /// level log(LLOQ / scale), see <see cref="AicmetTensorizer"/>), never dropped or imputed: the network was trained with
@@ -75,15 +75,26 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
         int m = mu.Length / times.Count, q = times.Count;
         var median = new double[q]; var lo = new double[q]; var hi = new double[q];
         var mq = new double[m]; var sq = new double[m];
+        // The mixture's components in log concentration (the scale logC added), for the distribution's CDF and quantiles.
+        var logMu = new double[m][]; var logSigma = new double[m][];
+        for (int k = 0; k < m; k++) { logMu[k] = new double[q]; logSigma[k] = new double[q]; }
         for (int j = 0; j < q; j++)
         {
-            for (int k = 0; k < m; k++) { mq[k] = mu[k * q + j]; sq[k] = sigma[k * q + j]; }
+            for (int k = 0; k < m; k++) { mq[k] = mu[k * q + j]; sq[k] = sigma[k * q + j]; logMu[k][j] = logC + mq[k]; logSigma[k][j] = sq[k]; }
             median[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.5));
             lo[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.05));
             hi[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.95));
         }
-        return new Prediction(Name, times, median, lo, hi, Draw(mu, sigma, logC, m, q, new Random(seed), withResidualError: true));
+        return new Prediction(Name, times, median, lo, hi, Draw(mu, sigma, logC, m, q, new Random(seed), withResidualError: true),
+            distribution: PredictiveDistribution.LogNormalMixture(logMu, logSigma));
     }
+
+    /// <inheritdoc />
+    /// <remarks>Not without context: with neither the study nor a revealed sample there is nothing to set the concentration scale.</remarks>
+    public bool GeneratesIndividuals => useContext;
+
+    /// <inheritdoc />
+    public string? TrainingCheckpoint => directory;
 
     /// <summary>
     /// Virtual individuals of the study: <paramref name="count"/> concentration profiles at <paramref name="times"/> for a new
@@ -163,40 +174,7 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     }
 
     /// <summary>The p-quantile of an equal-weight mixture of normals (bracketed Newton on the mixture CDF).</summary>
-    internal static double MixtureQuantile(double[] mu, double[] sigma, double p)
-    {
-        int m = mu.Length;
-        double lo = double.PositiveInfinity, hi = double.NegativeInfinity, mean = 0, second = 0;
-        for (int k = 0; k < m; k++)
-        {
-            lo = Math.Min(lo, mu[k] - 8 * sigma[k]); hi = Math.Max(hi, mu[k] + 8 * sigma[k]);
-            mean += mu[k]; second += sigma[k] * sigma[k] + mu[k] * mu[k];
-        }
-        mean /= m;
-        // Start at the quantile of the moment-matched normal: Newton then needs two or three steps, not five or six.
-        double sd = Math.Sqrt(Math.Max(second / m - mean * mean, 0));
-        double x = p == 0.5 ? mean : Math.Clamp(mean + sd * MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, p), lo, hi);
-        for (int it = 0; it < 60; it++)
-        {
-            double cdf = 0, pdf = 0;
-            for (int k = 0; k < m; k++)
-            {
-                double z = (x - mu[k]) / sigma[k];
-                cdf += NormalCdf(z);
-                pdf += Math.Exp(-0.5 * z * z) / (sigma[k] * 2.5066282746310002);
-            }
-            cdf /= m; pdf /= m;
-            double f = cdf - p;
-            if (Math.Abs(f) < 1e-7) break;
-            if (f > 0) hi = x; else lo = x;
-            double next = pdf > 1e-300 ? x - f / pdf : double.NaN;
-            x = next > lo && next < hi ? next : 0.5 * (lo + hi);
-        }
-        return x;
-    }
-
-    /// <summary>Standard normal CDF via erfc (W. J. Cody's rational approximation in MathNet).</summary>
-    private static double NormalCdf(double z) => 0.5 * MathNet.Numerics.SpecialFunctions.Erfc(-z / Math.Sqrt(2));
+    internal static double MixtureQuantile(double[] mu, double[] sigma, double p) => LogNormalMixtureDistribution.MixtureQuantile(mu, sigma, p);
 
     /// <summary>Releases the network.</summary>
     public void Dispose() => model.Dispose();

@@ -1,5 +1,4 @@
 using ZeroShotPK.Data;
-using ZeroShotPK.Inference;
 
 namespace ZeroShotPK.Models.Baselines;
 
@@ -198,48 +197,4 @@ public sealed class NlmePopulationFitter
             .Append(o.Lloq?.ToString("R", inv)).Append(',').Append(o.IsBlq ? '1' : '0').Append(';');
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sb.ToString())));
     }
-}
-
-/// <summary>
-/// The NLME route ("nlme"): population fit on the context, empirical-Bayes (MAP) estimate of the target's Eta from
-/// its known observations, predictive samples from the Laplace posterior plus residual error. BLQ samples, in the
-/// context and among the target's known samples, are censored observations (Beal's M3) unless the fitter's
-/// <see cref="NlmeOptions.Blq"/> says <see cref="BlqMethod.Drop"/>.
-/// </summary>
-public sealed class NlmePredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IFoldAwarePredictor
-{
-    /// <inheritdoc />
-    public void PrepareFolds(Study study, IReadOnlyList<string> heldOut, int threads) => Fitter.PrepareFolds(study, heldOut, threads);
-
-    /// <summary>The fitter (shareable with a <see cref="PopulationPredictor"/>).</summary>
-    public NlmePopulationFitter Fitter { get; } = fitter ?? new NlmePopulationFitter();
-
-    /// <inheritdoc />
-    public string Name => "nlme";
-
-    /// <inheritdoc />
-    public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0) =>
-        Fitter.Fit(context).PredictIndividual(target, times, Name, samples, seed);
-}
-
-/// <summary>
-/// The floor ("population"): the typical individual of the context's population fit with the target's dosing, its
-/// own observations unused; the interval spans Omega and residual error. BLQ samples of the context enter the population
-/// fit as censored observations (Beal's M3, unless <see cref="NlmeOptions.Blq"/> is <see cref="BlqMethod.Drop"/>); the
-/// target's own samples, BLQ or not, are never used.
-/// </summary>
-public sealed class PopulationPredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IFoldAwarePredictor
-{
-    /// <inheritdoc />
-    public void PrepareFolds(Study study, IReadOnlyList<string> heldOut, int threads) => Fitter.PrepareFolds(study, heldOut, threads);
-
-    /// <summary>The fitter (shareable with an <see cref="NlmePredictor"/>).</summary>
-    public NlmePopulationFitter Fitter { get; } = fitter ?? new NlmePopulationFitter();
-
-    /// <inheritdoc />
-    public string Name => "population";
-
-    /// <inheritdoc />
-    public Prediction Predict(Study context, Individual target, IReadOnlyList<double> times, int seed = 0) =>
-        Fitter.Fit(context).PredictPopulation(target, times, Name, samples, seed);
 }

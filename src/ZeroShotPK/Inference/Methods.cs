@@ -1,11 +1,13 @@
-using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Models.Neural;
-using ZeroShotPK.Training;
 
-namespace ZeroShotPK.Evaluation;
+namespace ZeroShotPK.Inference;
 
-/// <summary>The prediction methods by their table names: one place that turns a name into an <see cref="IPredictor"/>.</summary>
+/// <summary>
+/// The prediction methods by their table names: one place that turns a name into an <see cref="IPredictor"/>. A new
+/// method gets a name in <see cref="All"/> and a case in <see cref="Create"/>; the contract tests then run over it. What
+/// it offers beyond predictions it declares on <see cref="IPredictor"/>, never here.
+/// </summary>
 public static class Methods
 {
     /// <summary>Every method name, in table order.</summary>
@@ -13,13 +15,6 @@ public static class Methods
 
     /// <summary>True for methods that need a trained checkpoint (--checkpoint, by default the shipped transformer model).</summary>
     public static bool NeedsCheckpoint(string name) => name is "aicmet" or "aicmet-nocontext" or "aicmet-tta";
-
-    /// <summary>True for the AICMET methods (a pretrained network; the out-of-distribution check applies).</summary>
-    public static bool IsAicmet(string name) => NeedsCheckpoint(name) || name == "aicmet-small";
-
-    /// <summary>The checkpoint folder method <paramref name="name"/> reads, given the --checkpoint option (null when it needs none).</summary>
-    public static string? CheckpointOf(string name, string? checkpoint) =>
-        name == "aicmet-small" ? ShippedModels.Find(ShippedModels.Small) : NeedsCheckpoint(name) ? checkpoint : null;
 
     /// <summary>Test-time adaptation of method aicmet-tta: 20 AdamW steps of 8 context tasks at learning rate 1e-4.</summary>
     public static AicmetAdaptation Adaptation { get; } = new();
@@ -52,15 +47,16 @@ public static class Methods
     /// <param name="estimation">Population estimation of the NLME methods.</param>
     /// <param name="node">Settings of the neural ODE ("node"); null for <see cref="NeuralOdeOptions"/>' defaults.</param>
     /// <param name="warmStart">Leave-one-out warm starts of the NLME fits (<see cref="NlmePopulationFitter.WarmStart"/>).</param>
+    /// <param name="adaptation">Test-time adaptation of aicmet-tta; null for <see cref="Adaptation"/>.</param>
     public static IReadOnlyList<IPredictor> CreateMany(IReadOnlyList<string> names, string? checkpoint = null, int samples = 1000,
-        NlmeEstimation estimation = NlmeEstimation.Focei, NeuralOdeOptions? node = null, bool warmStart = true)
+        NlmeEstimation estimation = NlmeEstimation.Focei, NeuralOdeOptions? node = null, bool warmStart = true, AicmetAdaptation? adaptation = null)
     {
         var fitter = new NlmePopulationFitter(estimation: estimation) { WarmStart = warmStart };
         return names.Select(n => n switch
         {
             "nlme" => new NlmePredictor(fitter, samples),
             "population" => new PopulationPredictor(fitter, samples),
-            _ => Create(n, checkpoint, samples, estimation, node),
+            _ => Create(n, checkpoint, samples, estimation, node, adaptation),
         }).ToArray();
     }
 
@@ -70,10 +66,11 @@ public static class Methods
     /// <param name="samples">Predictive samples drawn by sampling methods.</param>
     /// <param name="estimation">Population estimation of the NLME methods.</param>
     /// <param name="node">Settings of the neural ODE ("node"); null for <see cref="NeuralOdeOptions"/>' defaults.</param>
+    /// <param name="adaptation">Test-time adaptation of aicmet-tta; null for <see cref="Adaptation"/>.</param>
     /// <exception cref="ArgumentException">Unknown name, or a missing checkpoint.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A neural ODE setting outside its range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A neural ODE or adaptation setting outside its range.</exception>
     public static IPredictor Create(string name, string? checkpoint = null, int samples = 1000, NlmeEstimation estimation = NlmeEstimation.Focei,
-        NeuralOdeOptions? node = null)
+        NeuralOdeOptions? node = null, AicmetAdaptation? adaptation = null)
     {
         if (NeedsCheckpoint(name) && string.IsNullOrEmpty(checkpoint))
             throw new ArgumentException($"method '{name}' needs --checkpoint (a pretrained AICMET model).");
@@ -83,7 +80,7 @@ public static class Methods
             "population" => new PopulationPredictor(new NlmePopulationFitter(estimation: estimation), samples),
             "aicmet" => new AicmetPredictor(checkpoint!, useContext: true),
             "aicmet-nocontext" => new AicmetPredictor(checkpoint!, useContext: false),
-            "aicmet-tta" => new AicmetPredictor(checkpoint!, useContext: true, adaptation: Adaptation),
+            "aicmet-tta" => new AicmetPredictor(checkpoint!, useContext: true, adaptation: adaptation ?? Adaptation),
             "aicmet-small" => new AicmetPredictor(ShippedModels.Require(ShippedModels.Small), useContext: true, name: "aicmet-small"),
             "node" => new NeuralOdePredictor(node),
             _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),

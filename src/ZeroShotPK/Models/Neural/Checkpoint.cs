@@ -1,11 +1,18 @@
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
-using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
-namespace ZeroShotPK.Training;
+namespace ZeroShotPK.Models.Neural;
+
+/// <summary>Provenance of a fine-tuned run's starting weights: which checkpoint, trained how long on which prior.</summary>
+/// <param name="Directory">Checkpoint directory as given on the command line.</param>
+/// <param name="Prior">Its prior.</param>
+/// <param name="Step">Its steps.</param>
+/// <param name="ElapsedSeconds">Its training time (add to this run's for the total cost).</param>
+/// <param name="ModelSha256">SHA-256 of its weights file.</param>
+public sealed record InitialWeights(string Directory, string Prior, int Step, double ElapsedSeconds, string ModelSha256);
 
 /// <summary>
 /// What a checkpoint directory says about itself (<c>manifest.json</c>): format, architecture and training config,
@@ -27,6 +34,8 @@ public sealed record CheckpointManifest
     public required long Seed { get; init; }
     /// <summary>Optimisation steps completed.</summary>
     public required int Step { get; init; }
+    /// <summary>The checkpoint whose weights this run started from (<c>zspk pretrain --init-from</c>); null: random initial weights.</summary>
+    public InitialWeights? InitFrom { get; init; }
     /// <summary>Steps the learning-rate schedule was planned for.</summary>
     public required int TotalSteps { get; init; }
     /// <summary>Mean negative log predictive density per scored point on the held-out synthetic set (mixture over 16 prior-latent draws).</summary>
@@ -80,6 +89,13 @@ public static class Checkpoint
         : FeatureLayout;
     /// <summary>Name of the manifest file.</summary>
     public const string ManifestFile = "manifest.json";
+    /// <summary>
+    /// The held-out synthetic studies beside the weights (NONMEM CSV, written by <c>zspk pretrain</c>): draws from the
+    /// training prior, read for validation, calibration and the out-of-distribution check.
+    /// </summary>
+    public const string ValidationStudiesFile = "validation.csv";
+    /// <summary>The training log beside the weights (one row per logged step, written by <c>zspk pretrain</c>).</summary>
+    public const string LossLogFile = "loss.csv";
 
     /// <summary>True when <paramref name="directory"/> holds a manifest.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
@@ -97,7 +113,7 @@ public static class Checkpoint
         WriteAtomic(Path.Combine(directory, modelFile), tmp => model.save(tmp));
         if (optimizer is not null) WriteAtomic(Path.Combine(directory, optFile!), optimizer.Save);
         var checksums = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in new[] { modelFile, optFile, ValidationSet.StudiesFile })
+        foreach (var name in new[] { modelFile, optFile, ValidationStudiesFile })
             if (name is not null && File.Exists(Path.Combine(directory, name))) checksums[name] = Sha256(Path.Combine(directory, name));
         var final = manifest with
         {

@@ -1,7 +1,6 @@
 using ZeroShotPK.Data;
-using ZeroShotPK.Models.Neural;
 
-namespace ZeroShotPK.Training;
+namespace ZeroShotPK.Models.Neural;
 
 /// <summary>
 /// Splits a synthetic study into an in-context training problem: some individuals become targets that reveal

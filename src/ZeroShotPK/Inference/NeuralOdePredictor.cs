@@ -3,11 +3,11 @@ using MathNet.Numerics.LinearAlgebra;
 using TorchSharp;
 using TorchSharp.Modules;
 using ZeroShotPK.Data;
-using ZeroShotPK.Inference;
+using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
-namespace ZeroShotPK.Models.Baselines;
+namespace ZeroShotPK.Inference;
 
 /// <summary>
 /// Neural ODE baseline ("node"), in the spirit of Lu et al. 2021 (iScience, neural ODE for new dosing regimens) and Bräm et al. 2023
@@ -33,8 +33,8 @@ namespace ZeroShotPK.Models.Baselines;
 /// median and variance = (variance of log C over latent draws from the Laplace posterior) + σ², so it covers the
 /// target's remaining individual uncertainty and the residual error estimated on the context. Uncertainty in the network
 /// weights and in σ is not included, except through the spread between members when <see cref="NeuralOdeOptions.EnsembleSize"/>
-/// &gt; 1 (their between-member variance is added). <see cref="Prediction.Samples"/> holds the latent draws with
-/// residual noise.
+/// &gt; 1 (their between-member variance is added); that log-normal is <see cref="Prediction.Distribution"/>.
+/// <see cref="Prediction.Samples"/> holds the latent draws with residual noise.
 /// </para>
 /// <para>
 /// Data use: samples that are BLQ, non-positive or not after the individual's first dose are not used in the
@@ -71,6 +71,9 @@ public sealed class NeuralOdePredictor : IPredictor
 
     /// <inheritdoc />
     public string Name => "node";
+
+    /// <inheritdoc />
+    public bool GeneratesIndividuals => true;
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The context holds the target, fewer than two context individuals have a usable
@@ -111,6 +114,8 @@ public sealed class NeuralOdePredictor : IPredictor
 
         int n = times.Count;
         var median = new double[n]; var lower = new double[n]; var upper = new double[n];
+        // The log-normal the interval is drawn from; a point mass at 0 at or before the first dose.
+        var logMu = Enumerable.Repeat(double.NegativeInfinity, n).ToArray(); var logSd = new double[n];
         var samples = new double[m * Options.LatentSamples][];
         for (int s = 0; s < samples.Length; s++) samples[s] = new double[n];
         var noise = new Random(MemberSeed(seed, -1));
@@ -121,6 +126,7 @@ public sealed class NeuralOdePredictor : IPredictor
             double between = members.Average(x => (x.LogMedian[a] - mean) * (x.LogMedian[a] - mean));
             double sd = Math.Sqrt(within + between);
             median[after[a]] = Math.Exp(mean);
+            logMu[after[a]] = mean; logSd[after[a]] = sd;
             lower[after[a]] = Math.Exp(mean - Z95 * sd);
             upper[after[a]] = Math.Exp(mean + Z95 * sd);
         }
@@ -129,7 +135,7 @@ public sealed class NeuralOdePredictor : IPredictor
                 for (int a = 0; a < after.Length; a++)
                     samples[k * Options.LatentSamples + s][after[a]] = Math.Exp(members[k].LogSamples[s][a] + Normal.Sample(noise, 0, members[k].Sigma));
         var warnings = members.SelectMany((x, k) => x.Warnings.Select(w => m > 1 ? $"node member {k}: {w}" : $"node: {w}")).ToArray();
-        return new Prediction(Name, times.ToArray(), median, lower, upper, samples, warnings);
+        return new Prediction(Name, times.ToArray(), median, lower, upper, samples, warnings, PredictiveDistribution.LogNormal(logMu, logSd));
     }
 
     /// <summary>One member's prediction at the query times after the first dose, log scale in the study's units.</summary>

@@ -1,4 +1,4 @@
-namespace ZeroShotPK.Training;
+namespace ZeroShotPK.Models.Neural;
 
 /// <summary>
 /// The checkpoints that ship in the repository's <c>data/checkpoints/</c>, found without a path: from the

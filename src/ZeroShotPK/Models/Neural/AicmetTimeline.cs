@@ -1,0 +1,104 @@
+using ZeroShotPK.Data;
+
+namespace ZeroShotPK.Models.Neural;
+
+/// <summary>
+/// An individual's record as AICMET sees it: the dosing history with NONMEM's reset semantics, on a time axis
+/// without dead gaps before resets.
+/// </summary>
+/// <remarks>
+/// <para>A reset (EVID 3, an EVID 4 dose, or an SS=1 steady-state dose) replaces everything given before it, exactly as
+/// <see cref="Simulation.Superposition"/> does; <see cref="DoseEnd"/> records, per dose, the first later reset, after which
+/// the dose no longer counts. Without it a long regimen (weeks of dosing sampled at steady state) would be summed dose by
+/// dose into concentrations far above anything the drug can reach.</para>
+/// <para>Time before a reset is dead time: nothing given before it matters afterwards. Monitoring designs (quinidine:
+/// one sample per occasion, occasions months apart) would otherwise set the task's time scale to thousands of hours and
+/// push every rate constant far outside what the model was trained on. So each gap between the last event before a
+/// reset and the reset shrinks to one dosing interval of the steady-state dose (for EVID 3/4: at most the length of the
+/// segment before it). Durations inside a segment, and so every rate the model infers, are unchanged. Records without
+/// resets pass through untouched (same objects, same numbers).</para>
+/// </remarks>
+internal sealed class AicmetTimeline
+{
+    private readonly (double Start, double Shift, double GapStart, double GapScale)[] cuts;
+
+    private AicmetTimeline(Individual individual, double[]? doseEnd, (double, double, double, double)[] cuts)
+    {
+        Individual = individual;
+        DoseEnd = doseEnd;
+        this.cuts = cuts;
+    }
+
+    /// <summary>The individual on the warped time axis (the original object when nothing changed).</summary>
+    public Individual Individual { get; }
+
+    /// <summary>Per dose of <see cref="Individual"/>, the (warped) time of the first reset after it; null when no dose is ever voided.</summary>
+    public double[]? DoseEnd { get; }
+
+    /// <summary>Maps a time of the original record onto the warped axis (identity without compressed gaps).</summary>
+    public double Warp(double t)
+    {
+        double shift = 0;
+        foreach (var (start, s, gapStart, gapScale) in cuts)
+        {
+            if (t >= start) { shift += s; continue; }
+            // Inside a compressed gap: squeeze linearly so the axis stays increasing.
+            if (t > gapStart) return gapStart - shift + (t - gapStart) * gapScale;
+            break;
+        }
+        return t - shift;
+    }
+
+    /// <summary>The timeline of <paramref name="individual"/>; <paramref name="extraTimes"/> (query times) count as events, so no query falls in a compressed gap.</summary>
+    public static AicmetTimeline Of(Individual individual, IReadOnlyList<double>? extraTimes = null)
+    {
+        var doses = individual.Doses;
+        var resets = new List<(double Time, double Interval)>();
+        foreach (var r in individual.ResetTimes) resets.Add((r, 0));
+        foreach (var d in doses)
+            if (d.ResetBefore || d.SteadyStateInterval is > 0 && !d.SteadyStateAdditive)
+                resets.Add((d.Time, d.SteadyStateInterval is > 0 && !d.SteadyStateAdditive ? d.SteadyStateInterval.Value : 0));
+        // Only a reset that voids an earlier dose changes anything.
+        resets = resets.Where(r => doses.Any(d => d.Time < r.Time)).OrderBy(r => r.Time).ToList();
+        if (resets.Count == 0) return new AicmetTimeline(individual, null, []);
+
+        var events = new List<double>();
+        foreach (var d in doses) { events.Add(d.Time); events.Add(d.Time + d.Duration); }
+        foreach (var o in individual.Observations) events.Add(o.Time);
+        if (extraTimes is not null) events.AddRange(extraTimes);
+        events.Sort();
+
+        var cuts = new List<(double, double, double, double)>();
+        double segmentStart = events.Count > 0 ? Math.Min(events[0], resets[0].Time) : 0;
+        double lastCut = double.NegativeInfinity;
+        foreach (var (r, interval) in resets)
+        {
+            if (r <= lastCut) continue;
+            double p = double.NegativeInfinity;
+            foreach (var e in events) { if (e < r) p = e; else break; }
+            if (double.IsNegativeInfinity(p)) continue;
+            double gap = r - p;
+            double keep = interval > 0 ? interval : Math.Max(p - segmentStart, 0);
+            if (gap > keep && keep > 0)
+                cuts.Add((r, gap - keep, p, keep / gap));
+            segmentStart = r;
+            lastCut = r;
+        }
+        var timeline = new AicmetTimeline(individual, null, cuts.ToArray());
+        var warped = cuts.Count == 0 ? individual : new Individual(individual.Id,
+            doses.Select(d => d with { Time = timeline.Warp(d.Time) }),
+            individual.Observations.Select(o => o with { Time = timeline.Warp(o.Time) }),
+            individual.Covariates,
+            individual.ResetTimes.Select(timeline.Warp),
+            individual.CovariateChanges.Select(c => c with { Time = timeline.Warp(c.Time) }));
+        var warpedResets = resets.Select(r => timeline.Warp(r.Time)).ToArray();
+        var doseEnd = new double[warped.Doses.Count];
+        for (int i = 0; i < doseEnd.Length; i++)
+        {
+            double t = warped.Doses[i].Time, end = double.PositiveInfinity;
+            foreach (var r in warpedResets) if (r > t) { end = r; break; }
+            doseEnd[i] = end;
+        }
+        return new AicmetTimeline(warped, doseEnd, cuts.ToArray());
+    }
+}
