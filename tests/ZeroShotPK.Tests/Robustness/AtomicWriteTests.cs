@@ -1,7 +1,7 @@
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Priors;
-using ZeroShotPK.Training;
 using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Training;
 
 namespace ZeroShotPK.Tests.Robustness;
 

@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using ZeroShotPK.Tests.Data;
 using ZeroShotPK.Tests.Training;
-using ZeroShotPK.Training;
 using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Training;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests.Robustness;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ZeroShotPK.Tests.Training;
-using ZeroShotPK.Training;
 using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Training;
 
 namespace ZeroShotPK.Tests.Robustness;
 
