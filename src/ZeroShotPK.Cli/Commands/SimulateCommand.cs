@@ -13,7 +13,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--prior <NAME|FILE>")]
-        [Description("Built-in prior (default, multidose, misspecified, paper, aicmet-authors, pff-authors, aicmet-authors-multidose) or a prior JSON file (see data/priors/).")]
+        [Description("Built-in prior (default, multidose, misspecified, paper, monitoring, aicmet-authors, pff-authors, aicmet-authors-multidose) or a prior JSON file (see data/priors/).")]
         public string Prior { get; init; } = "default";
 
         [CommandOption("--studies <N>")]
