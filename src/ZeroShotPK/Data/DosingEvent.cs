@@ -44,6 +44,12 @@ public sealed record DosingEvent(
     /// <summary>Infusion rate (amount per time), or 0 for a bolus.</summary>
     public double Rate => IsInfusion ? Amount / Duration : 0;
 
+    /// <summary>
+    /// True when nothing given before this dose counts after it: a reset before the dose (EVID 4) or a steady state that
+    /// replaces the past (SS=1; SS=2 adds to it).
+    /// </summary>
+    public bool ReplacesPast => ResetBefore || SteadyStateInterval is not null && !SteadyStateAdditive;
+
     /// <summary>True when the dose enters the depot rather than the central compartment.</summary>
     public bool IntoDepot => Route is Route.Oral or Route.OralInfusion;
 

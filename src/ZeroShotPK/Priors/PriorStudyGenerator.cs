@@ -187,8 +187,7 @@ public sealed class PriorStudyGenerator : IStudyGenerator
                 var amount = dose * Math.Exp(p.Dosing.IndividualLogSd * rng.NextNormal());
                 for (var d = 0; d < doseCount; d++)
                 {
-                    var ev = route == Route.IvInfusion ? DosingEvent.Infusion(d * tau, amount, infusionDuration)
-                        : new DosingEvent(d * tau, amount, route);
+                    var ev = Dose(route, d * tau, amount, infusionDuration);
                     if (d == 0 && steadyState) ev = ev with { SteadyStateInterval = tau };
                     doses.Add(ev);
                 }
@@ -237,8 +236,7 @@ public sealed class PriorStudyGenerator : IStudyGenerator
             int extra = rng.NextInt(fromScratch ? 1 : 0, m.MaxExtraDoses);
             for (int d = 0; d <= extra; d++)
             {
-                var ev = route == Route.IvInfusion ? DosingEvent.Infusion(start + d * tau, occasionDose, infusionDuration)
-                    : new DosingEvent(start + d * tau, occasionDose, route);
+                var ev = Dose(route, start + d * tau, occasionDose, infusionDuration);
                 if (d == 0 && !fromScratch) ev = ev with { SteadyStateInterval = tau };
                 doses.Add(ev);
             }
@@ -252,6 +250,10 @@ public sealed class PriorStudyGenerator : IStudyGenerator
         }
         return (doses, times.ToArray());
     }
+
+    /// <summary>One administration of the study's route (infusions last the study's infusion duration).</summary>
+    private static DosingEvent Dose(Route route, double time, double amount, double infusionDuration) =>
+        route == Route.IvInfusion ? DosingEvent.Infusion(time, amount, infusionDuration) : new DosingEvent(time, amount, route);
 
     private static PkParameters Scale(PkParameters p, ReadOnlySpan<double> eta, bool mm) => p with
     {

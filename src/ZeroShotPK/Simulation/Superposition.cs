@@ -36,7 +36,7 @@ internal static class Superposition
             double start = double.NegativeInfinity;
             foreach (var r in resetTimes) if (r <= t && r > start) start = r;
             foreach (var d in doses)
-                if (d.Time <= t && (d.ResetBefore || d.SteadyStateInterval is not null && !d.SteadyStateAdditive) && d.Time > start) start = d.Time;
+                if (d.Time <= t && d.ReplacesPast && d.Time > start) start = d.Time;
             double c = 0;
             foreach (var d in doses)
             {

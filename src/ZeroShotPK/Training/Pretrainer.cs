@@ -148,10 +148,7 @@ public sealed class Pretrainer
                 throw new InvalidOperationException($"--init-from: '{initDir}' has architecture '{source.Config.Name}', which differs from --config '{o.Config.Name}'; use a config with the same architecture.");
             Checkpoint.LoadWeights(model, initDir, source);
             Checkpoint.RequireFinite(model, Path.Combine(initDir, source.ModelFile));
-            using var sha = System.Security.Cryptography.SHA256.Create();
-            using var weights = File.OpenRead(Path.Combine(initDir, source.ModelFile));
-            var hash = Convert.ToHexString(sha.ComputeHash(weights)).ToLowerInvariant();
-            initFrom = new InitialWeights(initDir, source.Prior, source.Step, source.ElapsedSeconds, hash);
+            initFrom = new InitialWeights(initDir, source.Prior, source.Step, source.ElapsedSeconds, Checkpoint.Sha256(Path.Combine(initDir, source.ModelFile)));
         }
         model.to(o.Device);
         model.train();

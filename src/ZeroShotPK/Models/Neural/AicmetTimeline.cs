@@ -36,7 +36,9 @@ internal sealed class AicmetTimeline
     public double[]? DoseEnd { get; }
 
     /// <summary>Maps a time of the original record onto the warped axis (identity without compressed gaps).</summary>
-    public double Warp(double t)
+    public double Warp(double t) => Warp(cuts, t);
+
+    private static double Warp((double Start, double Shift, double GapStart, double GapScale)[] cuts, double t)
     {
         double shift = 0;
         foreach (var (start, s, gapStart, gapScale) in cuts)
@@ -56,8 +58,7 @@ internal sealed class AicmetTimeline
         var resets = new List<(double Time, double Interval)>();
         foreach (var r in individual.ResetTimes) resets.Add((r, 0));
         foreach (var d in doses)
-            if (d.ResetBefore || d.SteadyStateInterval is > 0 && !d.SteadyStateAdditive)
-                resets.Add((d.Time, d.SteadyStateInterval is > 0 && !d.SteadyStateAdditive ? d.SteadyStateInterval.Value : 0));
+            if (d.ReplacesPast) resets.Add((d.Time, d.SteadyStateAdditive ? 0 : d.SteadyStateInterval ?? 0));
         // Only a reset that voids an earlier dose changes anything.
         resets = resets.Where(r => doses.Any(d => d.Time < r.Time)).OrderBy(r => r.Time).ToList();
         if (resets.Count == 0) return new AicmetTimeline(individual, null, []);
@@ -68,7 +69,7 @@ internal sealed class AicmetTimeline
         if (extraTimes is not null) events.AddRange(extraTimes);
         events.Sort();
 
-        var cuts = new List<(double, double, double, double)>();
+        var cuts = new List<(double Start, double Shift, double GapStart, double GapScale)>();
         double segmentStart = events.Count > 0 ? Math.Min(events[0], resets[0].Time) : 0;
         double lastCut = double.NegativeInfinity;
         foreach (var (r, interval) in resets)
@@ -84,14 +85,15 @@ internal sealed class AicmetTimeline
             segmentStart = r;
             lastCut = r;
         }
-        var timeline = new AicmetTimeline(individual, null, cuts.ToArray());
-        var warped = cuts.Count == 0 ? individual : new Individual(individual.Id,
-            doses.Select(d => d with { Time = timeline.Warp(d.Time) }),
-            individual.Observations.Select(o => o with { Time = timeline.Warp(o.Time) }),
+        var cut = cuts.ToArray();
+        double W(double t) => Warp(cut, t);
+        var warped = cut.Length == 0 ? individual : new Individual(individual.Id,
+            doses.Select(d => d with { Time = W(d.Time) }),
+            individual.Observations.Select(o => o with { Time = W(o.Time) }),
             individual.Covariates,
-            individual.ResetTimes.Select(timeline.Warp),
-            individual.CovariateChanges.Select(c => c with { Time = timeline.Warp(c.Time) }));
-        var warpedResets = resets.Select(r => timeline.Warp(r.Time)).ToArray();
+            individual.ResetTimes.Select(W),
+            individual.CovariateChanges.Select(c => c with { Time = W(c.Time) }));
+        var warpedResets = resets.Select(r => W(r.Time)).ToArray();
         var doseEnd = new double[warped.Doses.Count];
         for (int i = 0; i < doseEnd.Length; i++)
         {
@@ -99,6 +101,6 @@ internal sealed class AicmetTimeline
             foreach (var r in warpedResets) if (r > t) { end = r; break; }
             doseEnd[i] = end;
         }
-        return new AicmetTimeline(warped, doseEnd, cuts.ToArray());
+        return new AicmetTimeline(warped, doseEnd, cut);
     }
 }
