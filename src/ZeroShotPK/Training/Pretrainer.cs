@@ -129,6 +129,16 @@ public sealed class Pretrainer
         }
         else if (Checkpoint.Exists(dir))
             throw new InvalidOperationException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out.");
+        // The starting weights of a fine-tuning run are checked before anything is written.
+        CheckpointManifest? initSource = null;
+        if (resumed is null && o.InitFrom is { } from)
+        {
+            if (!Checkpoint.Exists(from))
+                throw new InvalidOperationException($"--init-from: no checkpoint (manifest.json) in '{from}'.");
+            initSource = Checkpoint.ReadManifest(from);
+            if (initSource.Config.Architecture != o.Config.Architecture)
+                throw new InvalidOperationException($"--init-from: '{from}' has architecture '{initSource.Config.Name}', which differs from --config '{o.Config.Name}'; use a config with the same architecture.");
+        }
         Directory.CreateDirectory(dir);
 
         manual_seed(o.Seed);
@@ -139,13 +149,8 @@ public sealed class Pretrainer
             Checkpoint.LoadWeights(model, dir, resumed);
             Checkpoint.RequireFinite(model, Path.Combine(dir, resumed.ModelFile));
         }
-        else if (o.InitFrom is { } initDir)
+        else if (o.InitFrom is { } initDir && initSource is { } source)
         {
-            if (!Checkpoint.Exists(initDir))
-                throw new InvalidOperationException($"--init-from: no checkpoint (manifest.json) in '{initDir}'.");
-            var source = Checkpoint.ReadManifest(initDir);
-            if (source.Config.Architecture != o.Config.Architecture)
-                throw new InvalidOperationException($"--init-from: '{initDir}' has architecture '{source.Config.Name}', which differs from --config '{o.Config.Name}'; use a config with the same architecture.");
             Checkpoint.LoadWeights(model, initDir, source);
             Checkpoint.RequireFinite(model, Path.Combine(initDir, source.ModelFile));
             initFrom = new InitialWeights(initDir, source.Prior, source.Step, source.ElapsedSeconds, Checkpoint.Sha256(Path.Combine(initDir, source.ModelFile)));

@@ -181,6 +181,9 @@ public sealed class PretrainerTests : IDisposable
         Assert.Contains("--init-from: '" + source + "' has architecture 'tiny', which differs from --config 'tiny'", ex.Message);
         ex = Assert.Throws<InvalidOperationException>(() => new Pretrainer(Options(Path.Combine(root, "y"), initFrom: Path.Combine(root, "none"))).Run());
         Assert.Contains("--init-from: no checkpoint (manifest.json) in", ex.Message);
+        // Refused before anything is written: no empty output folders left behind.
+        Assert.False(Directory.Exists(Path.Combine(root, "x")));
+        Assert.False(Directory.Exists(Path.Combine(root, "y")));
     }
 
     [Fact]
