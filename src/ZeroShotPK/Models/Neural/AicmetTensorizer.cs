@@ -98,8 +98,12 @@ public static class AicmetTensorizer
         int T = tasks.Max(t => t.Targets.Count);
         int C = Math.Max(1, tasks.Max(t => t.Context.Count));
         int I = T + C;
+        // Reset semantics, written-out steady states and compressed dead gaps (AicmetTimeline): what the network sees
+        // of every record; sizes come from it (a steady-state dose becomes several doses).
+        var prepared = new Prepared[B];
+        for (int b = 0; b < B; b++) prepared[b] = Prepare(tasks[b]);
         int S = 1, Q = 1, D = 1;
-        foreach (var t in tasks)
+        foreach (var t in prepared.Select(p => p.Task))
         {
             foreach (var ind in t.Targets) D = Math.Max(D, ind.Doses.Count);
             foreach (var ind in t.Context) S = Math.Max(S, ind.Observations.Count);
@@ -127,9 +131,6 @@ public static class AicmetTensorizer
         var logC = new double[B];
         var timeScale = new double[B];
 
-        // Reset semantics and compressed dead gaps (AicmetTimeline): what the network sees of every record.
-        var prepared = new Prepared[B];
-        for (int b = 0; b < B; b++) prepared[b] = Prepare(tasks[b]);
         var allScales = new Scales[B];
         for (int b = 0; b < B; b++) allScales[b] = ScalesOf(prepared[b].Task); // throws here, unwrapped, on a bad task
         var doseEnd = new float[B * T * D];
@@ -263,7 +264,9 @@ public static class AicmetTensorizer
 
     /// <summary>
     /// The task's scales. Only what is known at prediction time enters: context observations, revealed target
-    /// samples, query times and doses; never a target's unrevealed values.
+    /// samples, query times and doses; never a target's unrevealed values. As the authors do, time and concentration
+    /// are scaled by their maxima over the context and the target; a context larger than
+    /// <see cref="LargestTrainingContext"/> contributes the 12/13 quantile of its individuals' spans and peaks instead.
     /// </summary>
     public static Scales ComputeScales(AicmetTask task) => ScalesOf(Prepare(task).Task);
 
@@ -277,7 +280,8 @@ public static class AicmetTensorizer
     {
         var ctx = task.Context.Select(c => AicmetTimeline.Of(c)).ToArray();
         var tgt = task.Targets.Select((t, j) => AicmetTimeline.Of(t, task.QueryTimes?[j])).ToArray();
-        bool changed = ctx.Any(c => c.DoseEnd is not null) || tgt.Any(t => t.DoseEnd is not null);
+        bool changed = ctx.Where((c, i) => !ReferenceEquals(c.Individual, task.Context[i])).Any()
+            || tgt.Where((t, j) => !ReferenceEquals(t.Individual, task.Targets[j])).Any();
         var ctxEnds = ctx.Select(c => c.DoseEnd).ToArray();
         var tgtEnds = tgt.Select(t => t.DoseEnd).ToArray();
         if (!changed) return new Prepared(task, ctxEnds, tgtEnds);
@@ -303,9 +307,29 @@ public static class AicmetTensorizer
             if (q is not null) foreach (var t in q) tMax = Math.Max(tMax, t);
             foreach (var d in ind.Doses) { aMax = Math.Max(aMax, d.Amount); tMax = Math.Max(tMax, d.Time + d.Duration); }
         }
-        foreach (var ind in task.Context) Visit(ind, ind.Observations.Count, null, false);
         for (int j = 0; j < task.Targets.Count; j++)
             Visit(task.Targets[j], task.Known[j], task.QueryTimes?[j], task.QueryTimes is null);
+        if (task.Context.Count <= LargestTrainingContext)
+            foreach (var ind in task.Context) Visit(ind, ind.Observations.Count, null, false);
+        else
+        {
+            // A larger study than any prior generates: the maximum over it is a more extreme statistic than the model
+            // ever saw (135 routine patients' highest level), so each individual's span and peak enter through the
+            // quantile that the maximum of a training-sized context typically reaches.
+            double targetTime = tMax, targetPeak = cMax;
+            var spans = new double[task.Context.Count];
+            var peaks = new List<double>(task.Context.Count);
+            for (int i = 0; i < spans.Length; i++)
+            {
+                tMax = 0; cMax = 0;
+                Visit(task.Context[i], task.Context[i].Observations.Count, null, false);
+                spans[i] = tMax;
+                if (cMax > 0) peaks.Add(cMax);
+            }
+            const double q = TypicalTrainingContext / (TypicalTrainingContext + 1);
+            tMax = Math.Max(targetTime, Quantile(spans, q));
+            cMax = Math.Max(targetPeak, peaks.Count > 0 ? Quantile(peaks.ToArray(), q) : 0);
+        }
         if (cMax <= 0) cMax = lloqMax;
         if (cMax <= 0)
             throw new ArgumentException("AICMET needs at least one positive concentration (or an LLOQ) in the context or the target's revealed samples to set its scale.");
@@ -313,6 +337,22 @@ public static class AicmetTensorizer
         if (aMax <= 0) aMax = 1;
         double floor = double.IsPositiveInfinity(minPos) ? cMax * 1e-3 : minPos;
         return new Scales(tMax, cMax, aMax, floor);
+    }
+
+    /// <summary>Most context individuals a training prior generates (the monitoring prior's 16); larger contexts are
+    /// scaled by quantiles (see <see cref="ComputeScales"/>).</summary>
+    public const int LargestTrainingContext = 16;
+
+    // A typical training context: the maximum of m individuals sits near the m/(m+1) quantile of their distribution.
+    private const double TypicalTrainingContext = 12;
+
+    /// <summary>Linear-interpolated quantile (type 7, as R's default) of <paramref name="values"/> (sorted in place).</summary>
+    internal static double Quantile(double[] values, double q)
+    {
+        Array.Sort(values);
+        double pos = q * (values.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = Math.Min(lo + 1, values.Length - 1);
+        return values[lo] + (values[hi] - values[lo]) * (pos - lo);
     }
 
     /// <summary>True when the task has a positive concentration or an LLOQ in what is known (see <see cref="ComputeScales"/>).</summary>

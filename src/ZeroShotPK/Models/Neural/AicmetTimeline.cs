@@ -17,9 +17,19 @@ namespace ZeroShotPK.Models.Neural;
 /// reset and the reset shrinks to one dosing interval of the steady-state dose (for EVID 3/4: at most the length of the
 /// segment before it). Durations inside a segment, and so every rate the model infers, are unchanged. Records without
 /// resets pass through untouched (same objects, same numbers).</para>
+/// <para>A steady-state dose (SS=1 or SS=2, interval II) stands for a regimen given long before it. The priors put one
+/// only at the start of a record, and the network reads it there as trained; after other events (a new occasion of
+/// routine data) a token "at steady state, interval II" gave predictions tens of times too high. There it is written
+/// out as what it means for linear kinetics: the last <see cref="SteadyStateHistory"/> doses of that regimen, II apart,
+/// ending at the SS dose; for SS=1 the reset moves to the first of them. Only as many are written as fit after the
+/// previous event of the record (never before a sample or dose that the SS dose does not void).</para>
 /// </remarks>
 internal sealed class AicmetTimeline
 {
+    /// <summary>Doses of the regimen a steady-state dose stands for that are written out (6 intervals: at least 3
+    /// half-lives for the 0.5-2 half-life intervals of the training priors, so at least 7/8 of the steady state).</summary>
+    public const int SteadyStateHistory = 6;
+
     private readonly (double Start, double Shift, double GapStart, double GapScale)[] cuts;
 
     private AicmetTimeline(Individual individual, double[]? doseEnd, (double, double, double, double)[] cuts)
@@ -54,11 +64,12 @@ internal sealed class AicmetTimeline
     /// <summary>The timeline of <paramref name="individual"/>; <paramref name="extraTimes"/> (query times) count as events, so no query falls in a compressed gap.</summary>
     public static AicmetTimeline Of(Individual individual, IReadOnlyList<double>? extraTimes = null)
     {
-        var doses = individual.Doses;
         var resets = new List<(double Time, double Interval)>();
         foreach (var r in individual.ResetTimes) resets.Add((r, 0));
-        foreach (var d in doses)
+        foreach (var d in individual.Doses)
             if (d.ReplacesPast) resets.Add((d.Time, d.SteadyStateAdditive ? 0 : d.SteadyStateInterval ?? 0));
+        if (individual.Doses.Any(IsExpandable)) (individual, resets) = ExpandSteadyStates(individual, extraTimes);
+        var doses = individual.Doses;
         // Only a reset that voids an earlier dose changes anything.
         resets = resets.Where(r => doses.Any(d => d.Time < r.Time)).OrderBy(r => r.Time).ToList();
         if (resets.Count == 0) return new AicmetTimeline(individual, null, []);
@@ -102,5 +113,51 @@ internal sealed class AicmetTimeline
             doseEnd[i] = end;
         }
         return new AicmetTimeline(warped, doseEnd, cut);
+    }
+
+    private static bool IsExpandable(DosingEvent d) => d.SteadyStateInterval is > 0 && d.Duration < d.SteadyStateInterval;
+
+    /// <summary>
+    /// Writes every steady-state dose that follows another event out as the last doses of its regimen (see remarks).
+    /// Returns the record (the same object when nothing was written out) and its resets (time, and the dosing interval
+    /// that a compressed gap before it keeps).
+    /// </summary>
+    private static (Individual Individual, List<(double Time, double Interval)> Resets) ExpandSteadyStates(
+        Individual individual, IReadOnlyList<double>? extraTimes)
+    {
+        var events = new List<double>();
+        foreach (var d in individual.Doses) { events.Add(d.Time); events.Add(d.Time + d.Duration); }
+        foreach (var o in individual.Observations) events.Add(o.Time);
+        foreach (var r in individual.ResetTimes) events.Add(r);
+        if (extraTimes is not null) events.AddRange(extraTimes);
+        events.Sort();
+
+        var doses = new List<DosingEvent>(individual.Doses.Count + SteadyStateHistory);
+        var resets = individual.ResetTimes.Select(r => (r, 0.0)).ToList();
+        bool written = false;
+        foreach (var d in individual.Doses)
+        {
+            // The previous event: the written-out doses must all fall after it (a sample there sees the old doses).
+            double previous = double.NegativeInfinity;
+            foreach (var e in events) { if (e < d.Time) previous = e; else break; }
+            if (!IsExpandable(d) || double.IsNegativeInfinity(previous))
+            {
+                doses.Add(d);
+                if (d.ReplacesPast) resets.Add((d.Time, d.SteadyStateAdditive ? 0 : d.SteadyStateInterval ?? 0));
+                continue;
+            }
+            double ii = d.SteadyStateInterval!.Value, t0 = d.Time;
+            int k = Math.Clamp((int)Math.Ceiling((t0 - previous) / ii) - 1, 0, SteadyStateHistory);
+            bool resetsPast = d.ReplacesPast;
+            var plain = d with { SteadyStateInterval = null, SteadyStateAdditive = false, ResetBefore = false };
+            for (int j = k; j >= 1; j--)
+                doses.Add(plain with { Time = t0 - j * ii, ResetBefore = resetsPast && j == k });
+            doses.Add(plain with { ResetBefore = resetsPast && k == 0 });
+            if (resetsPast) resets.Add((t0 - k * ii, ii));
+            written = true;
+        }
+        if (!written) return (individual, resets);
+        return (new Individual(individual.Id, doses, individual.Observations, individual.Covariates, individual.ResetTimes,
+            individual.CovariateChanges), resets);
     }
 }
