@@ -4,7 +4,7 @@ namespace ZeroShotPK.Data;
 /// A dataset file that cannot be read as written. The message names the file, the line (1-based, the header is
 /// line 1), the column and what was expected, e.g. <c>theo.csv, line 5, column TIME: 'x' is not a number</c>.
 /// </summary>
-public sealed class DatasetFormatException : FormatException
+public sealed partial class DatasetFormatException : FormatException
 {
     /// <summary>Creates the exception; <paramref name="line"/> 0 means the whole file.</summary>
     /// <param name="file">File (or source) name as given to the reader.</param>
@@ -33,5 +33,11 @@ public sealed class DatasetFormatException : FormatException
     public string Detail { get; }
 
     private static string Compose(string file, int line, string? column, string detail) =>
-        (line > 0 ? $"{file}, line {line}" : file) + (column is null ? "" : $", column {column}") + ": " + detail;
+        (line > 0 ? $"{file}, line {line}" : file) + (column is null ? "" : $", column {Clip(column)}") + ": " + Clip(detail);
+
+    // A message quotes the offending text; a 10 MB field (or header cell) must not come back whole.
+    private static string Clip(string text) => LongRun().Replace(text, m => $"{m.Value[..40]}... ({m.Length} characters)");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[^\s']{121,}")]
+    private static partial System.Text.RegularExpressions.Regex LongRun();
 }
