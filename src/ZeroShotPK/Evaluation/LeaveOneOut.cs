@@ -92,13 +92,17 @@ public static class LeaveOneOut
     /// Folds run at once for an <see cref="IFoldAwarePredictor"/> (which is told the folds first); other predictors run
     /// one fold at a time. Rows come out in fold order and every fold has its own seed, so the results do not depend on it.
     /// </param>
-    /// <exception cref="ArgumentException">K &lt; 0, or no individual has more than K observations.</exception>
+    /// <exception cref="ArgumentException">K &lt; 0, no individual has more than K observations, or one to be predicted has no dose.</exception>
     public static EvaluationResult Run(Study study, IPredictor predictor, int known, int seed = 0, Action<int>? progress = null, int threads = 1)
     {
         if (known < 0) throw new ArgumentOutOfRangeException(nameof(known), known, "known (K) must be >= 0.");
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be >= 1.");
         var folds = study.Individuals.Where(i => i.Observations.Count > known).ToArray();
         if (folds.Length == 0) throw new ArgumentException($"study '{study.Name}': no individual has more than {known} observations to predict.", nameof(known));
+        // Concentrations after a dose are what the protocol predicts; without a dose there is nothing a method can mean.
+        var undosed = folds.FirstOrDefault(i => i.Doses.Count == 0);
+        if (undosed is not null)
+            throw new ArgumentException($"study '{study.Name}', individual {undosed.Id}: {undosed.Observations.Count} observations but no dose; expected every individual to be predicted to have its doses in the file (add them, or remove the individual).");
         var sw = Stopwatch.StartNew();
         var foldRows = new List<PredictionRow>[folds.Length];
         var foldChecks = new List<PredictionRow>[folds.Length];
@@ -151,8 +155,11 @@ public static class LeaveOneOut
         var checks = foldChecks.SelectMany(r => r).ToList();
         // Folds may run in parallel: the checks' share of the wall time is their summed time over the threads used.
         double checkSeconds = TimeSpan.FromTicks(checkTicks.Sum()).TotalSeconds / (aware is not null && threads > 1 ? Math.Min(threads, folds.Length) : 1);
-        return new EvaluationResult(all, Score(predictor.Name, study.Name, all, Math.Max(0, sw.Elapsed.TotalSeconds - checkSeconds), checks),
-            foldWarnings.SelectMany(w => w).ToList(), checks);
+        var summary = Score(predictor.Name, study.Name, all, Math.Max(0, sw.Elapsed.TotalSeconds - checkSeconds), checks);
+        var warnings = foldWarnings.SelectMany(w => w).ToList();
+        if (summary.ObservationsScored == 0)
+            warnings.Add($"{study.Name}: none of the {all.Count} held-out observations can be scored (all BLQ, DV <= 0 or before the first dose), so LOG_RMSE and COVERAGE90 are NaN.");
+        return new EvaluationResult(all, summary, warnings, checks);
     }
 
     /// <summary>Predictions at the known samples and at the first dose of <paramref name="ind"/>, from the same context and seed.</summary>

@@ -114,6 +114,27 @@ public sealed class CommandLineRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void EvaluateRefusesAnIndividualWithoutDosesInsteadOfCrashing()
+    {
+        // Individual 1's dose row removed: aicmet used to fail with a null reference, population with "prediction 0".
+        var data = Copy("nodose-eval.csv", lines => lines.Where(l => !l.StartsWith("1,0,.,", StringComparison.Ordinal)));
+        foreach (var method in new[] { "aicmet", "population" })
+            Hostile.AssertError(Hostile.Run("evaluate", "--data", data, "--method", method, "--threads", "1", "--out", Path.Combine(dir, "ev-" + method)),
+                1, "individual 1", "no dose");
+    }
+
+    [Fact]
+    public void AnEvaluationWithNothingToScoreSaysSo()
+    {
+        // Every sample BLQ (LLOQ 50 mg/L): the scores are NaN, and the run says why instead of exiting silently.
+        var data = Copy("allblq.csv", lines => lines.Select((l, i) => i == 0 ? l + ",BLQ,LLOQ" : l.Split(',')[4] == "0" ? l + ",1,50" : l + ",0,."));
+        var (code, output) = Hostile.Run("evaluate", "--data", data, "--method", "aicmet-nocontext", "--threads", "1", "--out", Path.Combine(dir, "ev-blq"));
+        Assert.True(code == 0, output);
+        Assert.Contains("none of the 84 held-out observations can be scored", output.ReplaceLineEndings(" ").Replace("  ", " "));
+        Assert.Contains("aicmet-nocontext,allblq,0,NaN,NaN", File.ReadAllText(Path.Combine(dir, "ev-blq", "summary.csv")));
+    }
+
+    [Fact]
     public void ThePrintedCountOfKnownSamplesIsTheRealOne()
     {
         // Individual 1 keeps 2 of its 11 samples; --known 4 reveals those 2, and the line says 2.
