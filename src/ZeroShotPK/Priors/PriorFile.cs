@@ -67,8 +67,29 @@ public static class PriorFile
             throw new FormatException($"{sourceName}: field {ex.Path ?? "$"}{where}: {first}", ex);
         }
         if (prior is null) throw new FormatException($"{sourceName}: field $: expected a JSON object, found null.");
+        RequireSections(json, sourceName);
         Validate(prior, sourceName);
         return prior;
+    }
+
+    // Sections a prior file must state: a missing one used to take built-in values silently (a prior without Omega
+    // generated between-individual variability its author never wrote).
+    private static readonly (string Name, string What)[] Sections =
+    [
+        (nameof(Prior.TypicalValues), "the typical-value priors (median and log-sd per parameter)"),
+        (nameof(Prior.Omega), "the between-individual sds of log parameters (0 for none)"),
+        (nameof(Prior.WithinIndividual), "the within-individual (Ornstein-Uhlenbeck) variability (StationarySd 0 for none)"),
+        (nameof(Prior.Dosing), "the dosing design"),
+        (nameof(Prior.Sampling), "the sampling design"),
+        (nameof(Prior.Observation), "the observation noise and censoring"),
+    ];
+
+    private static void RequireSections(string json, string sourceName)
+    {
+        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        foreach (var (name, what) in Sections)
+            if (!doc.RootElement.TryGetProperty(name, out _))
+                throw new FormatException($"{sourceName}: field $.{name} is missing; expected {what}, as every built-in prior does (data/priors/default.json).");
     }
 
     /// <summary>Serialises a prior to JSON.</summary>

@@ -54,6 +54,21 @@ public class PriorFileTests
         Assert.Equal(a.Individuals.SelectMany(i => i.Observations.Select(o => o.Value)), b.Individuals.SelectMany(i => i.Observations.Select(o => o.Value)));
     }
 
+    [Theory]
+    [InlineData("TypicalValues")]
+    [InlineData("Omega")]
+    [InlineData("WithinIndividual")]
+    [InlineData("Dosing")]
+    [InlineData("Sampling")]
+    [InlineData("Observation")]
+    public void AMissingSectionIsAnErrorNotASilentDefault(string section)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(PriorFile.ToJson(PriorFile.Builtin("default")))!.AsObject();
+        Assert.True(node.Remove(section));
+        var ex = Assert.Throws<FormatException>(() => PriorFile.Parse(node.ToJsonString(), "p.json"));
+        Assert.StartsWith($"p.json: field $.{section} is missing; expected ", ex.Message);
+    }
+
     private static string DefaultWith(string from, string to)
     {
         var json = PriorFile.ToJson(PriorFile.Builtin("default"));
