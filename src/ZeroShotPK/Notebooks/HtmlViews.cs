@@ -93,4 +93,39 @@ public static class HtmlViews
         if (frame.Rows.Count > n) sb.Append($"<div>({frame.Rows.Count - n} more rows)</div>");
         return sb.ToString();
     }
+
+    /// <summary>
+    /// A Deedle frame as an HTML table: row keys in the first column, numbers to 4 significant digits, missing values
+    /// blank; at most <paramref name="maxRows"/> rows.
+    /// </summary>
+    public static string ToHtml<TRow, TCol>(this Deedle.Frame<TRow, TCol> frame, int maxRows = 100)
+        where TRow : notnull where TCol : notnull
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var sb = new StringBuilder("<table><thead><tr><th></th>");
+        foreach (var c in frame.ColumnKeys) sb.Append("<th>").Append(E(c.ToString() ?? "")).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        int shown = 0;
+        foreach (var key in frame.RowKeys)
+        {
+            if (shown++ == maxRows) break;
+            sb.Append("<tr><th>").Append(E(key.ToString() ?? "")).Append("</th>");
+            var row = frame.GetRow<object>(key);
+            foreach (var c in frame.ColumnKeys)
+            {
+                var v = row.TryGet(c);
+                sb.Append("<td>").Append(!v.HasValue ? "" : v.Value switch
+                {
+                    double d => double.IsNaN(d) ? "" : F(d),
+                    float f => F(f),
+                    IFormattable x => E(x.ToString(null, CultureInfo.InvariantCulture)),
+                    var o => E(o.ToString() ?? ""),
+                }).Append("</td>");
+            }
+            sb.Append("</tr>");
+        }
+        sb.Append("</tbody></table>");
+        if (frame.RowCount > maxRows) sb.Append($"<div>({frame.RowCount - maxRows} more rows)</div>");
+        return sb.ToString();
+    }
 }

@@ -38,6 +38,9 @@ public static class NotebookSupport
                 && RegisterHtml(typeof(Study), o => ((Study)o).ToHtml())
                 && RegisterHtml(typeof(Prediction), o => ((Prediction)o).ToHtml())
                 && RegisterHtml(typeof(Microsoft.Data.Analysis.DataFrame), o => ((Microsoft.Data.Analysis.DataFrame)o).ToHtml())
+                // The two shapes ResultsFrame returns (ordinal rows; study rows).
+                && RegisterHtml(typeof(Deedle.Frame<int, string>), o => ((Deedle.Frame<int, string>)o).ToHtml())
+                && RegisterHtml(typeof(Deedle.Frame<string, string>), o => ((Deedle.Frame<string, string>)o).ToHtml())
                 && RegisterHtml(typeof(NotebookSession), o => ((NotebookSession)o).ToHtml());
         }
         return new NotebookSession(_formatters);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Analysis;
+using Deedle;
 using Plotly.NET;
 using ZeroShotPK.Charts;
 using ZeroShotPK.Notebooks;
@@ -116,5 +117,18 @@ public class StatChartsTests
         Assert.Equal("<table><thead><tr><th>Method</th><th>Rmse</th><th>N</th></tr></thead><tbody>"
             + "<tr><td>nlme</td><td>0.25</td><td>12</td></tr><tr><td>aicmet</td><td>0.125</td><td>11</td></tr></tbody></table>", df.ToHtml());
         Assert.EndsWith("<div>(1 more rows)</div>", df.ToHtml(maxRows: 1));
+    }
+
+    [Fact]
+    public void A_deedle_pivot_renders_as_a_table_with_row_keys_and_blank_missing_values()
+    {
+        var rows = new[] { new { Study = "theo", Method = "nlme", V = 0.25 }, new { Study = "theo", Method = "aicmet", V = 0.125 }, new { Study = "indo", Method = "nlme", V = 0.5 } };
+        var pivot = Deedle.Frame.FromRecords(rows).PivotTable<int, string, string, string, double>("Study", "Method", f => f.GetColumn<double>("V").FirstValue());
+        var html = pivot.ToHtml();
+        Assert.StartsWith("<table><thead><tr><th></th>", html);
+        Assert.Contains("<tr><th>theo</th>", html);
+        Assert.Contains("<td>0.125</td>", html);
+        Assert.Contains("<td></td>", html); // indo has no aicmet value
+        Assert.EndsWith("<div>(1 more rows)</div>", pivot.ToHtml(maxRows: 1));
     }
 }
