@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the project needs; idempotent (a re-run only checks). Prints each step; any failed step
 # stops the script with a message and a non-zero exit code.
-#   - Debian packages: Jupyter (nbconvert/nbclient/ipykernel) to run notebooks headless, chromium for the
-#     visual chart test, python3-numpy for the numpy peer of `zspk bench simulate`. apt-get update runs once, and only when something is missing.
+#   - Debian packages: Jupyter (nbconvert/nbclient/ipykernel) to run notebooks headless and jupyter-notebook
+#     to open them (`jupyter notebook`; Debian 12 has no JupyterLab package), chromium for the visual chart test
+#     and the committed charts' static images, python3-numpy for the numpy peer of `zspk bench simulate`. apt-get update runs once, and only when something is missing.
 #   - The .NET Interactive kernel as a local dotnet tool (.config/dotnet-tools.json pins the version) and
 #     its Jupyter kernelspec `.net-csharp`.
 #   - NuGet restore and a Release build of the solution (notebooks #r the built helper assembly).
@@ -17,7 +18,7 @@ die() { echo "setup: FAILED: $*" >&2; exit 1; }
 command -v dotnet >/dev/null || die "dotnet SDK not found on PATH (install .NET SDK 10)"
 
 # 1. Debian packages
-packages=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel jupyter-core chromium python3-numpy)
+packages=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel jupyter-core jupyter-notebook chromium python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -44,7 +44,9 @@ public static class ChartPage
               var draw = function () {
                 if (!window.Plotly) { setTimeout(draw, 50); return; }
                 {{template}}
-                window.Plotly.newPlot('{{id}}', fig.data, fig.layout, {displaylogo: false});
+                var el = document.getElementById('{{id}}');
+                el.innerHTML = ''; // a committed notebook's static copy of the chart (environment/nbtool.py commit)
+                window.Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false});
               };
               draw();
             })();

@@ -56,10 +56,33 @@ public class NbToolTests
         var monitor = new TrainingMonitor("cpu", refreshEvery: 5, show: m => panels.Add(m.ToHtml()));
         for (int s = 1; s <= 10; s++) monitor.Report(new TrainingProgress(s, 10, s, null, 1, 1e-3, 0, 1) { StepLoss = s });
         Assert.Equal(3, panels.Count); // steps 1, 5, 10
-        var (exit, output, path) = Run("commit", Cell("train", [], [.. panels.Select(Html), Html("<b>after</b>")]), Cell("c", ["chart"], Html(Chart([1.0, 2]))));
+        var (exit, output, path) = Run("commit", Cell("init", [], Html(PlotlyOutput)), Cell("train", [], [.. panels.Select(Html), Html("<b>after</b>")]), Cell("c", ["chart"], Html(Chart([1.0, 2]))));
         Assert.Equal((0, ""), (exit, output));
-        var outputs = JsonNode.Parse(File.ReadAllText(path))!["cells"]![0]!["outputs"]!.AsArray()
+        var outputs = JsonNode.Parse(File.ReadAllText(path))!["cells"]![1]!["outputs"]!.AsArray()
             .Select(o => string.Concat(o!["data"]!["text/html"]!.AsArray().Select(l => (string)l!))).ToArray();
         Assert.Equal([panels[^1], "<b>after</b>"], outputs);
+    }
+
+    // The first output of every notebook: plotly.js inlined between the markers NotebookSupport writes.
+    private static readonly string PlotlyOutput = $"<!--{NotebookSession.PlotlyMarker}-->{ChartPage.PlotlyJsScriptTag()}<!--/{NotebookSession.PlotlyMarker}-->";
+
+    [ChromiumFact]
+    [Trait("Category", "Slow")]
+    public void Commit_leaves_plotly_js_out_and_gives_each_chart_a_static_image_its_script_replaces()
+    {
+        var (exit, output, path) = Run("commit", Cell("init", [], Html(PlotlyOutput)), Cell("c", ["chart"], Html(Chart([1.0, 2, 4]))));
+        Assert.Equal((0, ""), (exit, output));
+        string Out(int cell) => string.Concat(JsonNode.Parse(File.ReadAllText(path))!["cells"]![cell]!["outputs"]![0]!["data"]!["text/html"]!.AsArray().Select(l => (string)l!));
+        Assert.DoesNotContain("Plotly.newPlot", Out(0));
+        Assert.True(Out(0).Length < 1000, $"plotly.js left in the committed output ({Out(0).Length} characters)");
+        var chart = Out(1);
+        var image = System.Text.RegularExpressions.Regex.Match(chart, "<img data-zspk-static=\"1\"[^>]*src=\"data:image/webp;base64,([A-Za-z0-9+/=]+)\"");
+        Assert.True(image.Success, chart[..Math.Min(400, chart.Length)]);
+        var webp = Convert.FromBase64String(image.Groups[1].Value);
+        Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(webp, 0, 4));
+        Assert.Equal("WEBP", System.Text.Encoding.ASCII.GetString(webp, 8, 4));
+        Assert.Contains("el.innerHTML = ''", chart); // the interactive chart replaces the image where plotly.js runs
+        // Committing again (an already committed notebook) keeps one image per chart.
+        Run("commit", Cell("init", [], Html(PlotlyOutput)), Cell("c", ["chart"], Html(chart)));
     }
 }

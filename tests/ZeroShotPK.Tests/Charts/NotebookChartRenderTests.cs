@@ -69,4 +69,74 @@ public class NotebookChartRenderTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>Every chart output of every committed notebook, as HTML: (notebook, chart id, html).</summary>
+    public static TheoryData<string> Notebooks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(DataFiles.Path("notebooks"), "*.ipynb").Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileNameWithoutExtension(f));
+        return data;
+    }
+
+    private static List<string> ChartOutputs(string notebook)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(NotebookPath(notebook)));
+        var charts = new List<string>();
+        foreach (var cell in doc.RootElement.GetProperty("cells").EnumerateArray())
+        {
+            if (!cell.TryGetProperty("outputs", out var outputs)) continue;
+            foreach (var output in outputs.EnumerateArray())
+            {
+                if (!output.TryGetProperty("data", out var data) || !data.TryGetProperty("text/html", out var html)) continue;
+                string text = html.ValueKind == JsonValueKind.Array ? string.Concat(html.EnumerateArray().Select(l => l.GetString())) : html.GetString()!;
+                if (text.Contains(ChartPage.Marker)) charts.Add(text);
+            }
+        }
+        return charts;
+    }
+
+    [ChromiumTheory]
+    [Trait("Category", "Slow")]
+    [MemberData(nameof(Notebooks))]
+    public void Every_committed_chart_draws_offline_without_plotly_js(string notebook)
+    {
+        // What a reader sees on opening the committed notebook with no kernel and no network: the outputs alone, with no
+        // plotly.js anywhere (the commit step leaves it out), so each chart must carry its own static image.
+        var charts = ChartOutputs(notebook);
+        Assert.NotEmpty(charts);
+        string dir = Directory.CreateTempSubdirectory("zspk-offline-").FullName;
+        try
+        {
+            for (int i = 0; i < charts.Count; i++)
+            {
+                Assert.DoesNotContain("data-zspk-plotly", charts[i]);
+                string page = Path.Combine(dir, $"{notebook}-{i + 1}.html");
+                File.WriteAllText(page, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"margin:0;background:white\">"
+                    + charts[i] + "</body></html>");
+                var png = Chromium.Screenshot(page, dir, 1150, 950);
+                int nonWhite = Chromium.NonWhitePixels(png), coloured = Chromium.ColouredPixels(png);
+                // A blank chart (the output without its static image) has no non-white pixel at all.
+                Assert.True(nonWhite > 40_000, $"{notebook}, chart {i + 1} of {charts.Count}: only {nonWhite} non-white pixels offline: chart blank (re-commit it with environment/run-notebooks.sh --update-outputs)");
+                Assert.True(coloured > 100, $"{notebook}, chart {i + 1} of {charts.Count}: only {coloured} coloured pixels offline: traces not drawn");
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [ChromiumFact]
+    [Trait("Category", "Slow")]
+    public void A_chart_output_without_its_static_image_is_blank_offline()
+    {
+        // The control: the same check on a chart output stripped of its static image must fail.
+        string chart = System.Text.RegularExpressions.Regex.Replace(ChartOutputs("00-quickstart")[0], "<img data-zspk-static=\"1\"[^>]*>", "");
+        string dir = Directory.CreateTempSubdirectory("zspk-offline-").FullName;
+        try
+        {
+            string page = Path.Combine(dir, "blank.html");
+            File.WriteAllText(page, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"margin:0;background:white\">" + chart + "</body></html>");
+            Assert.True(Chromium.NonWhitePixels(Chromium.Screenshot(page, dir, 1150, 950)) < 1_000);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
