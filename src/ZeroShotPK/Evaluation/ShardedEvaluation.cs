@@ -59,16 +59,19 @@ public sealed record ShardManifest
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    /// <summary>Writes the manifest to DIR/manifest.json atomically.</summary>
-    public void Write(string dir) => EvaluationCsv.WriteAtomic(Path.Combine(dir, ShardedEvaluation.ManifestFile), JsonSerializer.Serialize(this, Json) + "\n");
+    /// <summary>The manifest of a shard: DIR/manifest.json for a shard folder, FILE.manifest.json for a shard file (simulate).</summary>
+    public static string PathOf(string shard) => Directory.Exists(shard) ? Path.Combine(shard, ShardedEvaluation.ManifestFile) : shard + "." + ShardedEvaluation.ManifestFile;
 
-    /// <summary>Reads DIR/manifest.json.</summary>
+    /// <summary>Writes the manifest to <paramref name="path"/> atomically (a folder: its manifest.json).</summary>
+    public void Write(string path) => EvaluationCsv.WriteAtomic(Directory.Exists(path) ? Path.Combine(path, ShardedEvaluation.ManifestFile) : path, JsonSerializer.Serialize(this, Json) + "\n");
+
+    /// <summary>Reads the manifest of shard folder or file <paramref name="dir"/> (<see cref="PathOf"/>).</summary>
     /// <exception cref="ArgumentException">No manifest, or one that does not parse.</exception>
     public static ShardManifest Read(string dir)
     {
-        var path = Path.Combine(dir, ShardedEvaluation.ManifestFile);
-        if (!Directory.Exists(dir)) throw new ArgumentException($"{dir}: no such shard folder.");
-        if (!File.Exists(path)) throw new ArgumentException($"{dir}: no {ShardedEvaluation.ManifestFile}; expected the folder of a finished shard (a shard writes it last).");
+        var path = PathOf(dir);
+        if (!Directory.Exists(dir) && !File.Exists(dir)) throw new ArgumentException($"{dir}: no such shard folder or file.");
+        if (!File.Exists(path)) throw new ArgumentException($"{dir}: no {Path.GetFileName(path)}; expected a finished shard (a shard writes its manifest last).");
         ShardManifest? m;
         try { m = JsonSerializer.Deserialize<ShardManifest>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new ArgumentException($"{path}: not a shard manifest ({e.Message})."); }

@@ -80,6 +80,40 @@ public class ShardMergeTests
         finally { Directory.Delete(root, true); }
     }
 
+    [Theory]
+    [InlineData("default")]
+    [InlineData("multidose")]
+    public void MergedSimulateShardsEqualTheUnshardedFileByteForByte(string prior)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "zspk-simshard-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            var full = Path.Combine(root, "studies.csv");
+            var (code, text) = Zspk("simulate", "--prior", prior, "--studies", "25", "--seed", "11", "--out", full);
+            Assert.True(code == 0, text);
+            var shards = Enumerable.Range(0, 3).Select(k => Path.Combine(root, $"shard-{k}.csv")).ToArray();
+            for (int k = 0; k < 3; k++)
+            {
+                (code, text) = Zspk("simulate", "--prior", prior, "--studies", "25", "--seed", "11", "--shard", $"{k}/3", "--out", shards[k]);
+                Assert.True(code == 0, text);
+            }
+            // Studies 0, 3, 6, ... (9 of 25) in shard 0, and the shard's manifest says so.
+            Assert.Equal(9, ZeroShotPK.Data.NonmemCsv.ReadStudies(shards[0]).Count);
+            Assert.Equal(9, ShardManifest.Read(shards[0]).ItemsRun);
+            (code, text) = Zspk("merge", shards[1], shards[2], shards[0], "--out", Path.Combine(root, "merged"));
+            Assert.True(code == 0, text);
+            Assert.Equal(File.ReadAllBytes(full), File.ReadAllBytes(Path.Combine(root, "merged", "studies.csv")));
+            // Shards of another seed are another job.
+            (code, text) = Zspk("simulate", "--prior", prior, "--studies", "25", "--seed", "12", "--shard", "2/3", "--out", shards[2]);
+            Assert.True(code == 0, text);
+            (code, text) = Zspk("merge", shards[0], shards[1], shards[2], "--out", Path.Combine(root, "merged2"));
+            Assert.Equal(1, code);
+            Assert.Contains("disagree on the arguments", text);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [Fact]
     public void MergeRefusesIncompleteOrMismatchedShardsInOneSentence()
     {
@@ -116,7 +150,7 @@ public class ShardMergeTests
             File.Delete(path);
             (code, text) = Zspk("merge", dirs[0], dirs[1], dirs[2], "--out", @out);
             Assert.Equal(1, code);
-            Assert.Contains($"{dirs[2]}: no manifest.json; expected the folder of a finished shard", text);
+            Assert.Contains($"{dirs[2]}: no manifest.json; expected a finished shard (a shard writes its manifest last).", text);
             Assert.DoesNotContain("   at ", text);
             Assert.False(Directory.Exists(@out));
             // Bad --shard values name the option.
