@@ -100,6 +100,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             new NeuralOdeOptions { Iterations = settings.NodeIterations }, warmStart: !settings.NlmeCold).ToArray();
         var shard = settings.Shard is null ? null : Shard.Parse(settings.Shard);
         var sharded = shard is null ? null : new ShardCollector(shard, benchmark);
+        // A manifest left by an earlier run of this shard goes first: until this run writes its own, the folder is unfinished.
+        var staleManifest = Path.Combine(settings.Out, ShardedEvaluation.ManifestFile);
+        if (shard is not null && File.Exists(staleManifest)) File.Delete(staleManifest);
         var studySummaries = new List<EvaluationSummary>();
         var skipped = new List<(string Method, string Study, string Reason)>();
         var allWarnings = new List<string>();
@@ -187,7 +190,8 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                         skipped.Add((p.Name, study.Name, $"{study.Individuals.Count} individuals > --max-individuals {p.Name}={limit}"));
                         continue;
                     }
-                    if (owns is not null && !Enumerable.Range(0, sharded!.FoldCount).Any(owns)) continue;
+                    // (A study without folds still runs, so that it is refused as in the unsharded run.)
+                    if (owns is not null && sharded!.FoldCount > 0 && !Enumerable.Range(0, sharded.FoldCount).Any(owns)) continue;
                     int folds = owns is null ? study.Individuals.Count(i => i.Observations.Count > settings.Known) : Enumerable.Range(0, sharded!.FoldCount).Count(owns);
                     var task = ctx.AddTask($"{p.Name} on {study.Name}", maxValue: Math.Max(folds, 1));
                     var sw = Stopwatch.StartNew();

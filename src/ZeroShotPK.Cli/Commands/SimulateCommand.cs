@@ -63,6 +63,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         // Study i always uses the seed derived from --seed and i; a shard generates the studies it owns.
         var owned = Enumerable.Range(0, settings.Studies).Where(i => shard?.Owns(i) ?? true).ToArray();
         var studies = new Study[owned.Length];
+        if (shard is not null && File.Exists(ShardManifest.PathOf(settings.Out!))) File.Delete(ShardManifest.PathOf(settings.Out!)); // until this run writes its own
         const int chunk = 256;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new StudiesPerSecondColumn(), new RemainingTimeColumn())
