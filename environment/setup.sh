@@ -36,6 +36,24 @@ else
 fi
 command -v jupyter >/dev/null || die "jupyter not on PATH after install"
 
+# 1b. Slurm and munge for the cluster test (environment/slurm/test-cluster.sh). Optional: where they cannot be installed
+# the test reports SKIP with the reason, so a failure here is a note, not a stop.
+slurm_packages=(slurm-wlm munge)
+if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null; then
+  step "Slurm present ($(slurmctld -V 2>/dev/null))"
+elif command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; }; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  step "installing ${slurm_packages[*]} (for the Slurm cluster test)"
+  if DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${slurm_packages[@]}" >/dev/null 2>&1 \
+     || { $sudo apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${slurm_packages[@]}" >/dev/null 2>&1; }; then
+    step "installed ${slurm_packages[*]}"
+  else
+    step "note: could not install ${slurm_packages[*]}; the Slurm cluster test will be skipped"
+  fi
+else
+  step "note: no apt-get or no root; the Slurm cluster test will be skipped"
+fi
+
 # 2. .NET Interactive kernel (local tool) and its kernelspec
 dotnet tool restore >/dev/null || die "dotnet tool restore (Microsoft.dotnet-interactive, see .config/dotnet-tools.json)"
 step "dotnet tool restore done ($(dotnet tool run dotnet-interactive --version 2>/dev/null | head -n 1 || echo '?'))"

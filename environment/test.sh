@@ -43,5 +43,18 @@ if [ -x environment/run-notebooks.sh ]; then
   fi
 fi
 
+# Slurm: a sharded evaluation as an array plus merge job on a local single-node cluster counts as one test (SKIP, not
+# counted, only where slurm-wlm/munge could not be installed).
+if [ -x environment/slurm/test-cluster.sh ]; then
+  slurm_out="$results/slurm.txt"
+  environment/slurm/test-cluster.sh --results "$slurm_out" || true
+  if [ -f "$slurm_out" ]; then
+    passed=$((passed + $(grep -c '^PASS ' "$slurm_out" || true)))
+    failed=$((failed + $(grep -c '^FAIL ' "$slurm_out" || true)))
+  else
+    echo "Slurm test wrote no result"; failed=$((failed + 1))
+  fi
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -69,6 +69,7 @@ internal static class CommandLineCheck
         for (int i = start; i < args.Length; i++)
         {
             var token = args[i];
+            if ((!token.StartsWith('-') || token == "-") && TakesArguments(Commands[path])) continue; // e.g. merge's shard folders
             if (!token.StartsWith('-') || token == "-")
                 throw new UsageException($"'zspk {path}': unexpected argument '{Clip(token)}'; every value follows an option (see 'zspk {path} --help').");
             string name = token;
@@ -165,6 +166,9 @@ internal static class CommandLineCheck
         }
         if (expected is not null) throw new UsageException($"{name}: expected {expected}, got '{Clip(value)}'.");
     }
+
+    private static bool TakesArguments(Type settings) =>
+        settings.GetProperties(BindingFlags.Public | BindingFlags.Instance).Any(p => p.GetCustomAttribute<CommandArgumentAttribute>() is not null);
 
     private static List<OptionInfo> OptionsOf(Type settings)
     {

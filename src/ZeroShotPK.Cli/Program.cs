@@ -47,6 +47,7 @@ internal static class ZspkApp
             CommandLineCheck.Add<PredictCommand>(config, "predict", "predict").WithDescription("Zero-shot prediction for one individual of a study.");
             CommandLineCheck.Add<DiagnoseCommand>(config, "diagnose", "diagnose").WithDescription("Diagnostic panel of one method on a dataset (GOF, VPC, coverage, SBC, OOD): HTML page + CSV.");
             CommandLineCheck.Add<EvaluateCommand>(config, "evaluate", "evaluate").WithDescription("Leave-one-individual-out evaluation (the paper's protocol) for one or all methods.");
+            CommandLineCheck.Add<MergeCommand>(config, "merge", "merge").WithDescription("Combine the folders of shards 0..N-1 of one --shard K/N job into the files one run writes.");
             config.AddBranch("pbpk", pbpk =>
             {
                 pbpk.SetDescription("Whole-body PBPK and virtual populations.");

@@ -55,6 +55,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             }
         }
 
+        [CommandOption("--shard <K/N>"), Description("Run shard K of N (0 <= K < N): every N-th (study, held-out individual) from the K-th, with the seeds of the full run; OUT gets the shard's rows and manifest.json, and 'zspk merge' combines the N shard folders into the full run's files.")]
+        public string? Shard { get; init; }
+
         [CommandOption("--nlme-cold"), Description("Fit every NLME fold from scratch (two starting points per structure) instead of warm-starting it from a sub-study fit that excludes the held-out individual.")]
         public bool NlmeCold { get; init; }
 
@@ -67,7 +70,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                 return ValidationResult.Error("--data and --benchmark exclude each other: evaluate one file, or every file of a folder.");
             if (!string.IsNullOrWhiteSpace(Benchmark) && !Directory.Exists(Benchmark))
                 return ValidationResult.Error($"--benchmark {Benchmark}: no such folder.");
-            try { _ = Limits; }
+            try { _ = Limits; if (Shard is not null) _ = Evaluation.Shard.Parse(Shard); }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
         }
@@ -95,6 +98,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         // include the fits; the other's are its sampling only); the split is printed below.
         var predictors = Methods.CreateMany(methods, settings.ResolvedCheckpoint, settings.Samples, estimation,
             new NeuralOdeOptions { Iterations = settings.NodeIterations }, warmStart: !settings.NlmeCold).ToArray();
+        var shard = settings.Shard is null ? null : Shard.Parse(settings.Shard);
+        var sharded = shard is null ? null : new ShardCollector(shard, benchmark);
+        // A manifest left by an earlier run of this shard goes first: until this run writes its own, the folder is unfinished.
+        var staleManifest = Path.Combine(settings.Out, ShardedEvaluation.ManifestFile);
+        if (shard is not null && File.Exists(staleManifest)) File.Delete(staleManifest);
         var studySummaries = new List<EvaluationSummary>();
         var skipped = new List<(string Method, string Study, string Reason)>();
         var allWarnings = new List<string>();
@@ -103,11 +111,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             foreach (var (file, studies) in data)
             {
                 var outDir = benchmark ? Path.Combine(settings.Out, Path.GetFileNameWithoutExtension(file)) : settings.Out;
-                var (summaries, skips, warnings) = EvaluateFile(file, studies, outDir, predictors, limits, settings, cancellationToken);
+                var (summaries, skips, warnings) = EvaluateFile(file, studies, outDir, predictors, limits, settings, cancellationToken, sharded);
                 studySummaries.AddRange(summaries.Where(s => studies.Any(st => st.Name == s.Dataset)));
                 skipped.AddRange(skips);
                 allWarnings.AddRange(warnings);
-                if (!benchmark) PrintSummary(summaries);
+                if (!benchmark && sharded is null) PrintSummary(summaries);
             }
         }
         finally
@@ -123,7 +131,22 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         foreach (var w in allWarnings.Take(20)) AnsiConsole.MarkupLine($"[yellow]warning[/] {Markup.Escape(w)}");
         if (allWarnings.Count > 20) AnsiConsole.MarkupLine($"[yellow]... and {allWarnings.Count - 20} more warnings (FLAGGED = 1 in predictions.csv)[/]");
         foreach (var (m, s, reason) in skipped) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(m)} on {Markup.Escape(s)}: {Markup.Escape(reason)}");
-        if (benchmark)
+        if (sharded is not null)
+        {
+            // The shard's rows and manifest (written last: a folder without it is a shard that did not finish).
+            ShardedEvaluation.WriteRows(Path.Combine(settings.Out, ShardedEvaluation.RowsFile), sharded.Rows);
+            var checkpoint = methods.Any(m => m.StartsWith("aicmet", StringComparison.Ordinal)) ? settings.ResolvedCheckpoint : null;
+            var checkpointFiles = checkpoint is null || !Directory.Exists(checkpoint) ? [] : Directory.GetFiles(checkpoint).Order(StringComparer.Ordinal).ToArray();
+            new ShardManifest
+            {
+                Command = "evaluate", Arguments = ShardRun.Arguments("evaluate"), DataHash = ShardRun.Hash(files.Concat(checkpointFiles)),
+                CodeVersion = ShardRun.CodeVersion(), Index = shard!.Index, Count = shard.Count, Items = sharded.Items, ItemsRun = sharded.ItemsRun,
+                Benchmark = benchmark, Methods = predictors.Select(p => p.Name).ToArray(), Files = sharded.Files,
+                Skipped = skipped.Select(k => new ShardSkip(k.Method, k.Study, k.Reason)).ToArray(), Seconds = sharded.Seconds,
+            }.Write(settings.Out);
+            AnsiConsole.MarkupLine(Markup.Escape($"shard {shard}: ran {sharded.ItemsRun} of {sharded.Items} (study, held-out individual) items; wrote {Path.Combine(settings.Out, ShardedEvaluation.RowsFile)} and {ShardedEvaluation.ManifestFile} (merge all {shard.Count} shard folders with 'zspk merge')"));
+        }
+        else if (benchmark)
         {
             var rows = BenchmarkTable.Build(studySummaries, skipped);
             var path = Path.Combine(settings.Out, "benchmark.csv");
@@ -143,7 +166,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     /// <summary>Runs every predictor on every study of one file and writes its predictions.csv and summary.csv.</summary>
     private static (List<EvaluationSummary> Summaries, List<(string, string, string)> Skipped, List<string> Warnings) EvaluateFile(
         string file, IReadOnlyList<Study> studies, string outDir, IPredictor[] predictors, IReadOnlyDictionary<string, int> limits,
-        Settings settings, CancellationToken cancellationToken)
+        Settings settings, CancellationToken cancellationToken, ShardCollector? sharded = null)
     {
         // Folds of the NLME methods run in parallel on --threads (default: all cores); torch methods stay sequential.
         int foldThreads = settings.Threads ?? Environment.ProcessorCount;
@@ -157,6 +180,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             .Start(ctx =>
             {
                 foreach (var study in studies)
+                {
+                // A shard runs the folds it owns; the item numbers (and so the shards) do not depend on the methods.
+                var owns = sharded?.Plan(file, study, settings.Known);
                 foreach (var p in predictors)
                 {
                     if (limits.TryGetValue(p.Name, out var limit) && study.Individuals.Count > limit)
@@ -164,7 +190,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                         skipped.Add((p.Name, study.Name, $"{study.Individuals.Count} individuals > --max-individuals {p.Name}={limit}"));
                         continue;
                     }
-                    int folds = study.Individuals.Count(i => i.Observations.Count > settings.Known);
+                    // (A study without folds still runs, so that it is refused as in the unsharded run.)
+                    if (owns is not null && sharded!.FoldCount > 0 && !Enumerable.Range(0, sharded.FoldCount).Any(owns)) continue;
+                    int folds = owns is null ? study.Individuals.Count(i => i.Observations.Count > settings.Known) : Enumerable.Range(0, sharded!.FoldCount).Count(owns);
                     var task = ctx.AddTask($"{p.Name} on {study.Name}", maxValue: Math.Max(folds, 1));
                     var sw = Stopwatch.StartNew();
                     var result = LeaveOneOut.Run(study, p, settings.Known, settings.Seed, done =>
@@ -172,21 +200,24 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                         cancellationToken.ThrowIfCancellationRequested();
                         task.Value = done;
                         task.Description = $"{p.Name} on {study.Name} {done}/{folds} ({done / sw.Elapsed.TotalSeconds:F2} ind/s)";
-                    }, foldThreads);
+                    }, foldThreads, owns);
                     task.Value = task.MaxValue;
+                    sharded?.Add(result, p.Name, study.Name);
                     rows.AddRange(result.Rows);
                     checkRows.AddRange(result.CheckRows ?? []);
                     summaries.Add(result.Summary);
                     runs[p.Name].Add(result);
                 }
+                }
             });
         if (studies.Count > 1)
             foreach (var p in predictors.Where(p => runs[p.Name].Count > 0))
                 summaries.Add(LeaveOneOut.Pool(Path.GetFileNameWithoutExtension(file), runs[p.Name]));
+        var warnings = runs.Values.SelectMany(r => r).SelectMany(r => (r.Warnings ?? []).Select(w => $"{r.Summary.Method}: {w}")).ToList();
+        if (sharded is not null) return (summaries, skipped, warnings);
         Directory.CreateDirectory(outDir);
         EvaluationCsv.WritePredictions(Path.Combine(outDir, "predictions.csv"), rows.Concat(checkRows));
         EvaluationCsv.WriteSummary(Path.Combine(outDir, "summary.csv"), summaries);
-        var warnings = runs.Values.SelectMany(r => r).SelectMany(r => (r.Warnings ?? []).Select(w => $"{r.Summary.Method}: {w}")).ToList();
         return (summaries, skipped, warnings);
     }
 
@@ -198,5 +229,43 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                 s.Seconds.ToString("F2"), s.ObservationsScored.ToString(), s.ObservationsSkipped.ToString(), s.Flagged.ToString(),
                 s.KnownLogRmse.ToString("F4"), s.EarlyRatio.ToString("F3"));
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>
+    /// A shard's bookkeeping: numbers the (study, held-out individual) items in run order over all files, says which folds of
+    /// a study this shard owns, and collects its rows and seconds for rows.csv and manifest.json.
+    /// </summary>
+    private sealed class ShardCollector(Shard shard, bool benchmark)
+    {
+        private readonly List<ShardFile> _files = [];
+        public List<PredictionRow> Rows { get; } = [];
+        public List<ShardSeconds> Seconds { get; } = [];
+        public IReadOnlyList<ShardFile> Files => _files;
+        public long Items { get; private set; }
+        public long ItemsRun { get; private set; }
+        /// <summary>Folds of the study last planned.</summary>
+        public int FoldCount { get; private set; }
+
+        /// <summary>Records the study's folds in the plan and returns which of them this shard runs.</summary>
+        public Func<int, bool> Plan(string file, Study study, int known)
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (_files.Count == 0 || _files[^1].Name != name)
+                _files.Add(new ShardFile(name, benchmark ? name : "", []));
+            var folds = study.Individuals.Where(i => i.Observations.Count > known).Select(i => i.Id).ToArray();
+            _files[^1] = _files[^1] with { Studies = [.. _files[^1].Studies, new ShardStudy(study.Name, folds)] };
+            long first = Items;
+            Items += folds.Length;
+            FoldCount = folds.Length;
+            ItemsRun += Enumerable.Range(0, folds.Length).Count(f => shard.Owns(first + f));
+            return f => shard.Owns(first + f);
+        }
+
+        public void Add(EvaluationResult result, string method, string study)
+        {
+            Rows.AddRange(result.Rows);
+            Rows.AddRange(result.CheckRows ?? []);
+            Seconds.Add(new ShardSeconds(method, study, result.Summary.Seconds));
+        }
     }
 }

@@ -92,8 +92,14 @@ public static class LeaveOneOut
     /// Folds run at once for an <see cref="IFoldAwarePredictor"/> (which is told the folds first); other predictors run
     /// one fold at a time. Rows come out in fold order and every fold has its own seed, so the results do not depend on it.
     /// </param>
+    /// <param name="includeFold">
+    /// Which folds to run (by fold index: the position among the individuals with more than K observations); null runs
+    /// all. A sharded run (<see cref="Shard"/>) runs a subset: each fold keeps its own seed and the warm starts are
+    /// prepared from all folds, so its rows are exactly those of the full run; the summary scores the subset only.
+    /// </param>
     /// <exception cref="ArgumentException">K &lt; 0, no individual has more than K observations, or one to be predicted has no dose.</exception>
-    public static EvaluationResult Run(Study study, IPredictor predictor, int known, int seed = 0, Action<int>? progress = null, int threads = 1)
+    public static EvaluationResult Run(Study study, IPredictor predictor, int known, int seed = 0, Action<int>? progress = null, int threads = 1,
+        Func<int, bool>? includeFold = null)
     {
         if (known < 0) throw new ArgumentOutOfRangeException(nameof(known), known, "known (K) must be >= 0.");
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be >= 1.");
@@ -110,6 +116,7 @@ public static class LeaveOneOut
         var checkTicks = new long[folds.Length];
         var aware = predictor as IFoldAwarePredictor;
         aware?.PrepareFolds(study, folds.Select(i => i.Id).ToArray(), threads);
+        var run = Enumerable.Range(0, folds.Length).Where(f => includeFold?.Invoke(f) ?? true).ToArray();
         int done = 0;
         var gate = new Lock();
         void Fold(int f)
@@ -140,7 +147,7 @@ public static class LeaveOneOut
         {
             try
             {
-                Parallel.For(0, folds.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, Fold);
+                Parallel.For(0, run.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, k => Fold(run[k]));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
             {
@@ -149,15 +156,16 @@ public static class LeaveOneOut
             }
         }
         else
-            for (int f = 0; f < folds.Length; f++) Fold(f);
+            foreach (int f in run) Fold(f);
         sw.Stop();
-        var all = foldRows.SelectMany(r => r).ToList();
-        var checks = foldChecks.SelectMany(r => r).ToList();
+        var all = foldRows.Where(r => r is not null).SelectMany(r => r).ToList();
+        var checks = foldChecks.Where(r => r is not null).SelectMany(r => r).ToList();
         // Folds may run in parallel: the checks' share of the wall time is their summed time over the threads used.
-        double checkSeconds = TimeSpan.FromTicks(checkTicks.Sum()).TotalSeconds / (aware is not null && threads > 1 ? Math.Min(threads, folds.Length) : 1);
+        double checkSeconds = TimeSpan.FromTicks(checkTicks.Sum()).TotalSeconds / (aware is not null && threads > 1 ? Math.Max(1, Math.Min(threads, run.Length)) : 1);
         var summary = Score(predictor.Name, study.Name, all, Math.Max(0, sw.Elapsed.TotalSeconds - checkSeconds), checks);
-        var warnings = foldWarnings.SelectMany(w => w).ToList();
-        if (summary.ObservationsScored == 0)
+        var warnings = foldWarnings.Where(w => w is not null).SelectMany(w => w).ToList();
+        // A shard scores a subset; only the whole run can say that nothing at all was scorable.
+        if (includeFold is null && summary.ObservationsScored == 0)
             warnings.Add($"{study.Name}: none of the {all.Count} held-out observations can be scored (all BLQ, DV <= 0 or before the first dose), so LOG_RMSE and COVERAGE90 are NaN.");
         return new EvaluationResult(all, summary, warnings, checks);
     }

@@ -59,7 +59,7 @@ public sealed class CommandLineRobustnessTests : IDisposable
     public void EveryCommandRefusesAnUnknownOption()
     {
         ZspkApp.Create(); // registers the commands, as zspk does at start
-        Assert.Equal(17, ZeroShotPK.Cli.CommandLineCheck.Paths.Count);
+        Assert.Equal(18, ZeroShotPK.Cli.CommandLineCheck.Paths.Count);
         foreach (var path in ZeroShotPK.Cli.CommandLineCheck.Paths)
         {
             var args = path.Split(' ').Append("--no-such-option").ToArray();

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Submits a sharded zspk job to Slurm: an array of N shards, then a merge job that runs only if every shard succeeded
+# (--dependency=afterok:ARRAY). Prints the two job ids on the last line ("ARRAY_ID MERGE_ID"); the result is OUT/merged.
+#   environment/slurm/submit.sh KIND N OUT [ZSPK-OPTIONS...]
+#   KIND: evaluate (shards are folders OUT/shard-K) or simulate (files OUT/shard-K.csv; merged: OUT/merged/studies.csv). Example:
+#   environment/slurm/submit.sh evaluate 16 /scratch/bench --benchmark data/benchmark --method nlme,population --known 4
+# Environment: ZSPK (the zspk command; default: the built dll of this checkout through dotnet), ZSPK_CPUS (cores per
+# shard, default 1; zspk runs with --threads equal to it), ZSPK_MEM, ZSPK_TIME (override the scripts' requests),
+# ZSPK_SBATCH (more sbatch options, e.g. "--partition=short --account=pk").
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+[ $# -ge 3 ] || { echo "usage: submit.sh KIND N OUT [ZSPK-OPTIONS...]" >&2; exit 2; }
+kind=$1 n=$2 out=$3; shift 3
+case "$kind" in
+  evaluate) script=$here/evaluate.sbatch; suffix="" ;;
+  simulate) script=$here/simulate.sbatch; suffix=".csv" ;;
+  *) echo "submit.sh: KIND must be evaluate or simulate, got '$kind'" >&2; exit 2 ;;
+esac
+[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: N must be a whole number >= 1, got '$n'" >&2; exit 2; }
+mkdir -p "$out/logs"
+out=$(cd "$out" && pwd)
+export ZSPK=${ZSPK:-dotnet $root/src/ZeroShotPK.Cli/bin/Release/net10.0/zspk.dll}
+export ZSPK_SLURM_DIR=$here  # sbatch runs a copy of the script: shard-common.sh is found through this
+read -r -a extra <<< "${ZSPK_SBATCH:-}"
+req=(--cpus-per-task="${ZSPK_CPUS:-1}")
+[ -n "${ZSPK_MEM:-}" ] && req+=(--mem="$ZSPK_MEM")
+[ -n "${ZSPK_TIME:-}" ] && req+=(--time="$ZSPK_TIME")
+array=$(sbatch --parsable --chdir="$root" --array=0-$((n - 1)) "${req[@]}" "${extra[@]}" \
+  --output="$out/logs/%x-%A_%a.out" "$script" "$out" "$@")
+array=${array%%;*}
+merge=$(sbatch --parsable --chdir="$root" --dependency=afterok:"$array" --kill-on-invalid-dep=yes "${extra[@]}" \
+  --output="$out/logs/%x-%j.out" "$here/merge.sbatch" "$out" "$n" "$suffix")
+merge=${merge%%;*}
+echo "submitted $kind: array job $array (shards 0-$((n - 1))), merge job $merge (after all succeed) -> $out/merged"
+echo "$array $merge"
