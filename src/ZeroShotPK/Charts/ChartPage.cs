@@ -103,8 +103,13 @@ public static class ChartPage
     /// A script element holding the whole plotly.js source, and Plotly.NET's default layout template as
     /// <c>window.zspkPlotlyTemplate</c> (chart fragments use it instead of carrying a copy each).
     /// </summary>
+    /// <remarks>
+    /// plotly.js runs with <c>define</c>, <c>module</c> and <c>exports</c> shadowed, so it always sets <c>window.Plotly</c>:
+    /// where require.js is loaded (Jupyter Notebook 6, nbconvert's HTML export) its UMD header would otherwise register an
+    /// AMD module instead, and every chart, waiting for <c>window.Plotly</c>, would stay blank.
+    /// </remarks>
     public static string PlotlyJsScriptTag() =>
-        $"<script type=\"text/javascript\" data-zspk-plotly=\"{PlotlyJsVersion}\">{PlotlyJs}\nwindow.{TemplateVariable} = {DefaultTemplate.Value};</script>";
+        $"<script type=\"text/javascript\" data-zspk-plotly=\"{PlotlyJsVersion}\">(function (define, module, exports) {{\n{PlotlyJs}\n}}).call(window);\nwindow.{TemplateVariable} = {DefaultTemplate.Value};</script>";
 
     private const string TemplateVariable = "zspkPlotlyTemplate";
     private const string TemplateKey = "\"template\":";
