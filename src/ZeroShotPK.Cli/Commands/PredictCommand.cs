@@ -57,7 +57,10 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
     {
         var times = ParseTimes(settings.Times);
         settings.ApplyThreads();
-        var method = Methods.Parse(settings.Method, true).Single();
+        var methods = Methods.Parse(settings.Method, true);
+        if (methods.Count != 1)
+            throw new ArgumentException($"--method {settings.Method}: predict runs one method, got {methods.Count} ({string.Join(", ", methods)}); expected one name (zspk evaluate compares several).");
+        var method = methods[0];
         var study = NonmemCsv.ReadStudy(settings.Data);
         var target = study[settings.Id];
         // A prediction needs a dose to start from and means nothing before it: refuse rather than print a number.

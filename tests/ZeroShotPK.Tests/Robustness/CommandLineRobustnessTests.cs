@@ -114,6 +114,16 @@ public sealed class CommandLineRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void PredictTakesOneMethodAndSaysSo()
+    {
+        // "all" used to end in "Sequence contains more than one element".
+        Hostile.AssertError(Hostile.Run("predict", "--data", Theophylline, "--id", "2", "--times", "0:1:4", "--method", "all", "--out", Path.Combine(dir, "p.csv")),
+            1, "--method all: predict runs one method", "zspk evaluate compares several");
+        Hostile.AssertError(Hostile.Run("predict", "--data", Theophylline, "--id", "2", "--times", "0:1:4", "--method", "nlme,population", "--out", Path.Combine(dir, "p.csv")),
+            1, "got 2 (nlme, population)");
+    }
+
+    [Fact]
     public void EvaluateRefusesAnIndividualWithoutDosesInsteadOfCrashing()
     {
         // Individual 1's dose row removed: aicmet used to fail with a null reference, population with "prediction 0".
