@@ -192,20 +192,26 @@ public sealed class Prior
     /// <summary>Probability that an oral study has an absorption lag time.</summary>
     public double LagTimeProbability { get; set; }
     /// <summary>Typical-value priors (Theta).</summary>
+    [JsonRequired] // a prior file states it: a missing section must not silently take these defaults
     public TypicalValuePriors TypicalValues { get; set; } = new();
     /// <summary>Between-individual sds of log parameters (Omega diagonal, as sds).</summary>
+    [JsonRequired] // a prior file states it: a missing section must not silently take these defaults
     public ParameterSds Omega { get; set; } = new() { CL = 0.3, V = 0.25, Ka = 0.4, Q = 0.2, V2 = 0.2, Tlag = 0.3 };
     /// <summary>Within-individual OU variability.</summary>
+    [JsonRequired] // a prior file states it: a missing section must not silently take these defaults
     public WithinIndividualPrior WithinIndividual { get; set; } = new();
     /// <summary>Dosing.</summary>
+    [JsonRequired] // a prior file states it: a missing section must not silently take these defaults
     public DosingPrior Dosing { get; set; } = new();
     /// <summary>Smallest number of individuals per study.</summary>
     public int MinIndividuals { get; set; } = 6;
     /// <summary>Largest number of individuals per study.</summary>
     public int MaxIndividuals { get; set; } = 12;
     /// <summary>Sampling design.</summary>
+    [JsonRequired] // a prior file states it: a missing section must not silently take these defaults
     public SamplingPrior Sampling { get; set; } = new();
     /// <summary>Noise and censoring.</summary>
+    [JsonRequired] // a prior file states it: a missing section must not silently take these defaults
     public ObservationPrior Observation { get; set; } = new();
     /// <summary>Units of the generated studies.</summary>
     [JsonPropertyName("Units")]

@@ -52,6 +52,10 @@ public static class PriorFile
         {
             prior = JsonSerializer.Deserialize<Prior>(json, Json);
         }
+        catch (JsonException ex) when (MissingSection(ex.Message) is { } missing)
+        {
+            throw new FormatException($"{sourceName}: field $.{missing.Name} is missing; expected {missing.What}, as every built-in prior does (data/priors/default.json).", ex);
+        }
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : "";
@@ -67,13 +71,12 @@ public static class PriorFile
             throw new FormatException($"{sourceName}: field {ex.Path ?? "$"}{where}: {first}", ex);
         }
         if (prior is null) throw new FormatException($"{sourceName}: field $: expected a JSON object, found null.");
-        RequireSections(json, sourceName);
         Validate(prior, sourceName);
         return prior;
     }
 
-    // Sections a prior file must state: a missing one used to take built-in values silently (a prior without Omega
-    // generated between-individual variability its author never wrote).
+    // The sections Prior marks [JsonRequired]: a missing one used to take built-in values silently (a prior without Omega
+    // generated between-individual variability its author never wrote). Order: the one named when several are missing.
     private static readonly (string Name, string What)[] Sections =
     [
         (nameof(Prior.TypicalValues), "the typical-value priors (median and log-sd per parameter)"),
@@ -84,12 +87,15 @@ public static class PriorFile
         (nameof(Prior.Observation), "the observation noise and censoring"),
     ];
 
-    private static void RequireSections(string json, string sourceName)
+    // System.Text.Json lists the missing [JsonRequired] properties by name, quoted, after "missing required properties".
+    private static (string Name, string What)? MissingSection(string message)
     {
-        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        foreach (var (name, what) in Sections)
-            if (!doc.RootElement.TryGetProperty(name, out _))
-                throw new FormatException($"{sourceName}: field $.{name} is missing; expected {what}, as every built-in prior does (data/priors/default.json).");
+        int at = message.IndexOf("missing required properties", StringComparison.Ordinal);
+        if (at < 0) return null;
+        var listed = message[at..];
+        foreach (var section in Sections)
+            if (listed.Contains($"'{section.Name}'", StringComparison.Ordinal)) return section;
+        return null;
     }
 
     /// <summary>Serialises a prior to JSON.</summary>
