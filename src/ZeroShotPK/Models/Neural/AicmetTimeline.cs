@@ -64,11 +64,14 @@ internal sealed class AicmetTimeline
     /// <summary>The timeline of <paramref name="individual"/>; <paramref name="extraTimes"/> (query times) count as events, so no query falls in a compressed gap.</summary>
     public static AicmetTimeline Of(Individual individual, IReadOnlyList<double>? extraTimes = null)
     {
-        var resets = new List<(double Time, double Interval)>();
-        foreach (var r in individual.ResetTimes) resets.Add((r, 0));
-        foreach (var d in individual.Doses)
-            if (d.ReplacesPast) resets.Add((d.Time, d.SteadyStateAdditive ? 0 : d.SteadyStateInterval ?? 0));
+        List<(double Time, double Interval)> resets;
         if (individual.Doses.Any(IsExpandable)) (individual, resets) = ExpandSteadyStates(individual, extraTimes);
+        else
+        {
+            resets = individual.ResetTimes.Select(r => (r, 0.0)).ToList();
+            foreach (var d in individual.Doses)
+                if (d.ReplacesPast) resets.Add((d.Time, KeptInterval(d)));
+        }
         var doses = individual.Doses;
         // Only a reset that voids an earlier dose changes anything.
         resets = resets.Where(r => doses.Any(d => d.Time < r.Time)).OrderBy(r => r.Time).ToList();
@@ -117,6 +120,10 @@ internal sealed class AicmetTimeline
 
     private static bool IsExpandable(DosingEvent d) => d.SteadyStateInterval is > 0 && d.Duration < d.SteadyStateInterval;
 
+    // How much of the dead gap before a reset dose is kept: one dosing interval of a steady state that replaces the past
+    // (SS=1); 0 (the segment's own length) for an EVID 4 dose or an additive steady state.
+    private static double KeptInterval(DosingEvent d) => d.SteadyStateAdditive ? 0 : d.SteadyStateInterval ?? 0;
+
     /// <summary>
     /// Writes every steady-state dose that follows another event out as the last doses of its regimen (see remarks).
     /// Returns the record (the same object when nothing was written out) and its resets (time, and the dosing interval
@@ -139,11 +146,12 @@ internal sealed class AicmetTimeline
         {
             // The previous event: the written-out doses must all fall after it (a sample there sees the old doses).
             double previous = double.NegativeInfinity;
-            foreach (var e in events) { if (e < d.Time) previous = e; else break; }
-            if (!IsExpandable(d) || double.IsNegativeInfinity(previous))
+            if (IsExpandable(d))
+                foreach (var e in events) { if (e < d.Time) previous = e; else break; }
+            if (double.IsNegativeInfinity(previous))
             {
                 doses.Add(d);
-                if (d.ReplacesPast) resets.Add((d.Time, d.SteadyStateAdditive ? 0 : d.SteadyStateInterval ?? 0));
+                if (d.ReplacesPast) resets.Add((d.Time, KeptInterval(d)));
                 continue;
             }
             double ii = d.SteadyStateInterval!.Value, t0 = d.Time;
