@@ -20,4 +20,11 @@ internal static class ZspkProcess
         p.WaitForExit();
         return (p.ExitCode, stdout.Result + stderr);
     }
+
+    /// <summary><see cref="Run"/> with line breaks and runs of spaces collapsed: Spectre wraps long messages at the terminal width.</summary>
+    public static (int Code, string Output) RunFlat(int columns, params string[] args)
+    {
+        var (code, output) = Run(columns, args);
+        return (code, System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
+    }
 }

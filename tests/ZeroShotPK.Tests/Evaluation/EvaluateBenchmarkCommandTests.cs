@@ -7,12 +7,7 @@ namespace ZeroShotPK.Tests.Evaluation;
 /// <summary>zspk data convert-benchmark and zspk evaluate --benchmark, run as the user runs them.</summary>
 public class EvaluateBenchmarkCommandTests
 {
-    // Output with line breaks and runs of spaces collapsed: Spectre wraps long messages at the terminal width.
-    private static (int Code, string Output) Zspk(params string[] args)
-    {
-        var (code, output) = ZspkProcess.Run(250, args);
-        return (code, System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
-    }
+    private static (int Code, string Output) Zspk(params string[] args) => ZspkProcess.RunFlat(250, args);
 
     [Fact]
     public void EvaluateBenchmarkWritesOneTableAndPerFileFolders()

@@ -8,11 +8,7 @@ namespace ZeroShotPK.Tests.Evaluation;
 /// <summary>zspk evaluate --shard K/N and zspk merge, run as the user runs them.</summary>
 public class ShardMergeTests
 {
-    private static (int Code, string Output) Zspk(params string[] args)
-    {
-        var (code, output) = ZspkProcess.Run(250, args);
-        return (code, System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "));
-    }
+    private static (int Code, string Output) Zspk(params string[] args) => ZspkProcess.RunFlat(250, args);
 
     /// <summary>
     /// The lines of a CSV with the SECONDS column blanked: a wall time can never be byte-identical between two runs, so it
