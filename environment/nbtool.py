@@ -7,7 +7,7 @@ check NB             exit 1 with one line of reason when a code cell has an erro
                      with data).
 commit NB            rewrite an executed notebook for committing: the plotly.js inlined by
                      NotebookSupport.Initialize() (about 3.6 MB) becomes a short comment; every chart gets a
-                     static PNG of itself inside its div (rendered by plotly.js in headless Chromium), which
+                     static WebP image of itself inside its div (rendered by plotly.js in headless Chromium), which
                      any viewer shows offline and the chart's own script replaces with the interactive
                      chart wherever plotly.js is loaded (a re-run notebook); run timestamps
                      are dropped, as is the kernel's bootstrap script (it talks to the running kernel's HTTP
@@ -17,7 +17,6 @@ commit NB            rewrite an executed notebook for committing: the plotly.js 
 chart-page NB HTML   write a standalone page with plotly.js (taken from the executed notebook) and the
                      output of every chart cell: what a reader sees, for a headless-browser screenshot.
 """
-import base64
 import html as htmlmod
 import json
 import os
@@ -33,7 +32,6 @@ FIGURE = re.compile(r"var fig = (\{.*?\});\n", re.S)
 KERNEL_BOOTSTRAP = "dotnet-interactive-this-cell"
 PLOTLY = re.compile(r"<!--zspk-plotly-js-->.*?<!--/zspk-plotly-js-->", re.S)
 CHART_DIV = re.compile(r'(<div id="(zspk-chart-\d+)" data-zspk-chart="[^"]*">)(.*?)(</div>)', re.S)
-STATIC_IMG = re.compile(r'<img data-zspk-static="1"[^>]*>')
 
 
 def load(path):
@@ -102,14 +100,8 @@ def commit(path):
                     last[m.group(1)] = k
             cell["outputs"] = [o for k, o in enumerate(cell["outputs"])
                                if not (m := LIVE.search(text(o.get("data", {}).get("text/html", "")))) or last[m.group(1)] == k]
-    plotly = None
-    for cell in nb["cells"]:
-        for h in html_outputs(cell):
-            m = PLOTLY.search(h)
-            if m and "<script" in m.group(0):
-                plotly = m.group(0)
     outputs = [h for cell in nb["cells"] for h in html_outputs(cell) if CHART_MARKER in h]
-    images = render_static(plotly, outputs) if outputs else {}
+    images = render_static(inlined_plotly(nb), outputs) if outputs else {}
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
@@ -124,6 +116,17 @@ def commit(path):
         f.write("\n")
 
 
+def inlined_plotly(nb):
+    """The output block holding plotly.js (NotebookSupport.Initialize()'s), or None once committed."""
+    found = None
+    for cell in nb["cells"]:
+        for h in html_outputs(cell):
+            m = PLOTLY.search(h)
+            if m and "<script" in m.group(0):
+                found = m.group(0)
+    return found
+
+
 def static_img(data_url):
     if not data_url:
         return ""
@@ -132,7 +135,7 @@ def static_img(data_url):
 
 
 def render_static(plotly, outputs):
-    """PNG data URLs of every chart in outputs (HTML strings), by id: each figure drawn by plotly.js in headless
+    """WebP data URLs of every chart in outputs (HTML strings), by id: each figure drawn by plotly.js in headless
     Chromium (Plotly.toImage at the figure's own size), the way the notebook showed it."""
     if plotly is None:
         sys.exit("commit: no inlined plotly.js output to draw the static chart images with "
@@ -187,14 +190,8 @@ def render_static(plotly, outputs):
 
 def chart_page(path, out_html):
     nb = load(path)
-    plotly, charts = None, []
-    for cell in nb["cells"]:
-        for h in html_outputs(cell):
-            m = PLOTLY.search(h)
-            if m and "<script" in m.group(0):
-                plotly = m.group(0)
-            if CHART_MARKER in h:
-                charts.append(h)
+    plotly = inlined_plotly(nb)
+    charts = [h for cell in nb["cells"] for h in html_outputs(cell) if CHART_MARKER in h]
     if plotly is None:
         sys.exit(f"{path}: no inlined plotly.js output (is NotebookSupport.Initialize() the first cell's value?)")
     if not charts:
