@@ -93,9 +93,10 @@ public static class ResultsFrame
         results.Where(kv => kv.Value.GetAs<bool>("Scored") && kv.Value.GetAs<string>("Role") == "predicted").IndexRowsOrdinally();
 
     /// <summary>Per method, study and held-out individual: LogRmse (RMSE of log concentrations over its scored samples) and Samples.</summary>
-    public static Frame<int, string> PerIndividual(Frame<int, string> results)
+    public static Frame<int, string> PerIndividual(Frame<int, string> results) => PerIndividualOfScored(Scored(results));
+
+    private static Frame<int, string> PerIndividualOfScored(Frame<int, string> scored)
     {
-        var scored = Scored(results);
         var keys = new[] { "Method", "Study", "Id" };
         var rmse = scored.AggregateRowsBy<double, double>(keys, ["SquaredLogError"], s => Math.Sqrt(s.Mean()));
         var count = scored.AggregateRowsBy<double, double>(keys, ["SquaredLogError"], s => s.KeyCount);
@@ -111,11 +112,12 @@ public static class ResultsFrame
     public static Frame<int, string> Summary(Frame<int, string> results)
     {
         var keys = new[] { "Method", "Study" };
-        var perIndividual = PerIndividual(results);
+        var scored = Scored(results);
+        var perIndividual = PerIndividualOfScored(scored);
         var logRmse = perIndividual.AggregateRowsBy<double, double>(keys, ["LogRmse"], s => s.Mean());
         var individuals = perIndividual.AggregateRowsBy<double, double>(keys, ["LogRmse"], s => s.KeyCount);
-        var coverage = Scored(results).AggregateRowsBy<double, double>(keys, ["Inside90", "SquaredLogError"], s => s.Mean());
-        var samples = Scored(results).AggregateRowsBy<double, double>(keys, ["Inside90"], s => s.KeyCount);
+        var coverage = scored.AggregateRowsBy<double, double>(keys, ["Inside90"], s => s.Mean());
+        var samples = scored.AggregateRowsBy<double, double>(keys, ["Inside90"], s => s.KeyCount);
         // The aggregations share their group order (first appearance), so the rows line up.
         logRmse.AddColumn("Coverage90", coverage.GetColumn<double>("Inside90"));
         logRmse.AddColumn("Individuals", individuals.GetColumn<double>("LogRmse"));
