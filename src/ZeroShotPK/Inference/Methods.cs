@@ -88,6 +88,8 @@ public static class Methods
     {
         if (NeedsCheckpoint(name) && string.IsNullOrEmpty(checkpoint))
             throw new ArgumentException($"method '{name}' needs --checkpoint (a pretrained AICMET model).");
+        if (NeedsCheckpoint(name) && Checkpoint.Exists(checkpoint!) && Checkpoint.ReadManifest(checkpoint!).Config.Architecture.Kind == AicmetArchitecture.Pff)
+            throw new ArgumentException($"method '{name}' needs an AICMET checkpoint, but '{checkpoint}' is a PFF checkpoint; use --method pff with it.");
         return name switch
         {
             "nlme" => new NlmePredictor(new NlmePopulationFitter(estimation: estimation), samples),

@@ -1,6 +1,7 @@
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Inference;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Tests.Inference;
 
@@ -37,5 +38,17 @@ public class MethodsTests
         Assert.Equal("Iterations", bad.ParamName);
         var missing = Assert.Throws<ArgumentException>(() => Methods.Create("aicmet"));
         Assert.Equal("method 'aicmet' needs --checkpoint (a pretrained AICMET model).", missing.Message);
+    }
+
+    [Fact]
+    public void TheAicmetMethodsRefuseAPffCheckpointAndPffFindsItsOwn()
+    {
+        var pff = ShippedModels.Require(ShippedModels.Pff);
+        var ex = Assert.Throws<ArgumentException>(() => Methods.Create("aicmet-tta", pff));
+        Assert.Equal($"method 'aicmet-tta' needs an AICMET checkpoint, but '{pff}' is a PFF checkpoint; use --method pff with it.", ex.Message);
+        // pff reads a PFF checkpoint when given one, else the shipped one (so --method all with an AICMET checkpoint runs both).
+        Assert.Equal(pff, Methods.PffCheckpoint(pff));
+        Assert.Equal(pff, Methods.PffCheckpoint(ShippedModels.Require(ShippedModels.Default)));
+        Assert.Equal(pff, Methods.PffCheckpoint(null));
     }
 }
