@@ -27,7 +27,7 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var config = AicmetConfig.Resolve(s.Config);
+        var config = s.ResolveConfig();
         var device = s.SetUpTorch();
         var (generator, _) = TrainingPrior.Resolve(s.Prior);
         int steps = s.Steps ?? (config.Name == "small" ? 500 : 5);

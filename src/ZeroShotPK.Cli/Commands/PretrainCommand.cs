@@ -52,7 +52,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var config = AicmetConfig.Resolve(s.Config);
+        var config = s.ResolveConfig();
         var device = s.SetUpTorch();
         var (generator, priorHash) = TrainingPrior.Resolve(s.Prior);
         var trainer = new Pretrainer(new PretrainOptions

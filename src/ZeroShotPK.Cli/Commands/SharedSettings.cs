@@ -100,8 +100,25 @@ internal abstract class LeaveOneOutSettings : StudySettings
 internal abstract class TrainingSettings : CommandSettings
 {
     /// <summary>--config: small, paper or a JSON file.</summary>
-    [CommandOption("--config <CONFIG>"), Description("small, paper, transformer-small (the shipped model's), transformer-paper (the authors' sizes) or a JSON config file such as data/configs/transformer-small.json (default small).")]
-    public string Config { get; init; } = "small";
+    [CommandOption("--config <CONFIG>"), Description("small, paper, transformer-small (the shipped AICMET's), transformer-paper (the authors' sizes), pff-small (the shipped PFF's) or a JSON config file such as data/configs/transformer-small.json (default small for --model aicmet, pff-small for --model pff).")]
+    public string? Config { get; init; }
+
+    /// <summary>--model: the model family to train.</summary>
+    [CommandOption("--model <MODEL>"), Description("aicmet (the gru-mlp or transformer family) or pff (functional flow matching) (default aicmet).")]
+    public string Model { get; init; } = "aicmet";
+
+    /// <summary>The configuration --config names, or --model's default; checked against --model.</summary>
+    /// <exception cref="ArgumentException">An unknown model, or a config of the other family.</exception>
+    public AicmetConfig ResolveConfig()
+    {
+        var model = Model.Trim().ToLowerInvariant();
+        if (model is not ("aicmet" or "pff")) throw new ArgumentException($"--model: expected aicmet or pff, got '{Model}'.");
+        var config = AicmetConfig.Resolve(Config ?? (model == "pff" ? "pff-small" : "small"));
+        bool isPff = config.Architecture.Kind == ZeroShotPK.Models.Neural.AicmetArchitecture.Pff;
+        if (isPff != (model == "pff"))
+            throw new ArgumentException($"--config '{config.Name}' is a {config.Architecture.Kind} network, but --model is {model}; pass --model {(isPff ? "pff" : "aicmet")} or another --config.");
+        return config;
+    }
 
     /// <summary>--prior: the prior(s) of the synthetic studies.</summary>
     [CommandOption("--prior <NAME>"), Description("Prior(s) of the synthetic studies (built-in names, e.g. default, paper, aicmet-authors, pff-authors, or JSON files), joined by + for a mixture (default default+multidose).")]
