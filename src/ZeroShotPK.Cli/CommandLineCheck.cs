@@ -18,7 +18,8 @@ internal static class CommandLineCheck
 {
     private sealed record OptionInfo(string[] Names, Type ValueType, bool TakesValue, string Template);
 
-    private static readonly Dictionary<string, Type> Commands = new(StringComparer.Ordinal);
+    // Concurrent: tests build the command tree (ZspkApp.Create) from parallel test classes.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Type> Commands = new(StringComparer.Ordinal);
 
     /// <summary>Registers <typeparamref name="TCommand"/> under <paramref name="path"/> (e.g. "data summary") for <see cref="Check"/>.</summary>
     public static void Register<TCommand>(string path) where TCommand : class, ICommand
@@ -48,14 +49,15 @@ internal static class CommandLineCheck
     }
 
     /// <summary>The registered command paths (for tests and help).</summary>
-    public static IReadOnlyCollection<string> Paths => Commands.Keys;
+    public static IReadOnlyCollection<string> Paths => [.. Commands.Keys];
 
     /// <summary>Checks <paramref name="args"/> against the options of the command they name.</summary>
+    /// <returns>The full paths of the command's <c>--out</c> files (not folders), whose folders zspk creates before it runs the command.</returns>
     /// <exception cref="UsageException">An unknown option, a value that does not convert, or an argument without an option.</exception>
-    public static void Check(string[] args)
+    public static IReadOnlyList<string> Check(string[] args)
     {
         // Help and version requests, and lines that name no registered command, are Spectre's to answer.
-        if (args.Any(a => a is "-h" or "--help" or "-?" or "-v" or "--version")) return;
+        if (args.Any(a => a is "-h" or "--help" or "-?" or "-v" or "--version")) return [];
         int start = 0;
         string? path = null;
         for (int n = Math.Min(args.Length, 3); n >= 1; n--)
@@ -63,7 +65,7 @@ internal static class CommandLineCheck
             var candidate = string.Join(' ', args.Take(n));
             if (Commands.ContainsKey(candidate)) { path = candidate; start = n; break; }
         }
-        if (path is null) return;
+        if (path is null) return [];
         var options = OptionsOf(Commands[path]);
         var given = new List<(OptionInfo Option, string Name, string Value)>();
         for (int i = start; i < args.Length; i++)
@@ -105,6 +107,7 @@ internal static class CommandLineCheck
                 throw new UsageException($"--threads: expected 1 to {ZeroShotPK.Torch.TorchDevice.MaxThreads}, got {threads}.");
         }
         CheckOutputs(given);
+        return [.. given.Where(g => g.Option.Names.Contains("--out") && g.Option.Template != "<DIR>").Select(g => Path.GetFullPath(g.Value))];
     }
 
     /// <summary>

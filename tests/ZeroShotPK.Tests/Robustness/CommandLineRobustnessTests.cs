@@ -39,6 +39,16 @@ public sealed class CommandLineRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void AnOutFileInAFolderThatDoesNotExistYetIsWritten()
+    {
+        // README's tour writes out/studies.csv on a fresh clone, where out/ does not exist (issue #16).
+        var path = Path.Combine(dir, "new", "sub", "studies.csv");
+        var (code, output) = Hostile.Run("simulate", "--prior", "default", "--studies", "2", "--seed", "1", "--out", path);
+        Assert.True(code == 0, output);
+        Assert.True(File.Exists(path), output);
+    }
+
+    [Fact]
     public void AMistypedOptionIsAnErrorThatSuggestsTheRealOne()
     {
         var result = Hostile.Run("predict", "--data", Theophylline, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--methd", "nlme");
