@@ -33,6 +33,7 @@ internal static class ZspkApp
         app.Configure(config =>
         {
             config.SetApplicationName("zspk");
+            config.SetApplicationVersion(ZspkVersion.Text);
             config.PropagateExceptions();
             config.UseStrictParsing();
             config.AddBranch("data", data =>
