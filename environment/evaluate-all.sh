@@ -20,7 +20,7 @@ for d in synthetic-default synthetic-misspecified; do
   zspk evaluate --data data/benchmarks/$d.csv --method all --known 4 --checkpoint $ckpt --node-iterations 60 --out data/results/$d
 done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-zspk evaluate --benchmark data/benchmark --method aicmet,aicmet-nocontext,aicmet-tta,aicmet-small --known 4 --checkpoint $ckpt \
+zspk evaluate --benchmark data/benchmark --method aicmet,aicmet-nocontext,aicmet-tta,aicmet-small,pff --known 4 --checkpoint $ckpt \
   --threads 1 --out "$tmp/aicmet"
 zspk evaluate --benchmark data/benchmark --method nlme,population --known 4 --out "$tmp/nlme"
 python3 environment/merge-benchmark.py "$tmp/aicmet" "$tmp/nlme" data/results/benchmark

@@ -121,7 +121,7 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
     /// </summary>
     private Individual Input(Individual ind)
     {
-        if (model is not AicmetTransformerNetwork || ind.Doses.Count == 0) return ind;
+        if (model is AicmetNetwork || ind.Doses.Count == 0) return ind;
         double first = ind.Doses.Min(d => d.Time);
         return ind.Observations.Any(o => o.Time <= first)
             ? new Individual(ind.Id, ind.Doses, ind.Observations.Where(o => o.Time > first).ToList(), ind.Covariates, ind.ResetTimes, ind.CovariateChanges)

@@ -11,7 +11,7 @@ namespace ZeroShotPK.Inference;
 public static class Methods
 {
     /// <summary>Every method name, in table order.</summary>
-    public static IReadOnlyList<string> All { get; } = ["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "nlme", "population", "node"];
+    public static IReadOnlyList<string> All { get; } = ["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "pff", "nlme", "population", "node"];
 
     /// <summary>True for methods that need a trained checkpoint (--checkpoint, by default the shipped transformer model).</summary>
     public static bool NeedsCheckpoint(string name) => name is "aicmet" or "aicmet-nocontext" or "aicmet-tta";
@@ -29,7 +29,8 @@ public static class Methods
         var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToList();
         if (names.Count == 0) throw new ArgumentException("--method: expected one or more of all, " + string.Join(", ", All) + ".");
         if (names.Contains("all"))
-            return All.Where(n => (haveCheckpoint || !NeedsCheckpoint(n)) && (n != "aicmet-small" || ShippedModels.Find(ShippedModels.Small) is not null)).ToArray();
+            return All.Where(n => (haveCheckpoint || !NeedsCheckpoint(n)) && (n != "aicmet-small" || ShippedModels.Find(ShippedModels.Small) is not null)
+                && (n != "pff" || ShippedModels.Find(ShippedModels.Pff) is not null)).ToArray();
         var unknown = names.FirstOrDefault(n => !All.Contains(n));
         if (unknown is not null) throw new ArgumentException($"--method: unknown method '{unknown}' (expected all, {string.Join(", ", All)}).");
         return names.Distinct().ToArray();
@@ -60,6 +61,19 @@ public static class Methods
         }).ToArray();
     }
 
+    /// <summary>Flow draws per PFF prediction (its median and band are quantiles of their kernel mixture).</summary>
+    public const int PffDraws = 32;
+
+    /// <summary>
+    /// The checkpoint method "pff" reads: <paramref name="checkpoint"/> when it is a PFF checkpoint (a run of
+    /// <c>zspk pretrain --config pff-small</c>), else the shipped <c>data/checkpoints/pff</c> (so <c>--method all</c>
+    /// with an AICMET checkpoint still runs the shipped PFF beside it).
+    /// </summary>
+    public static string PffCheckpoint(string? checkpoint) =>
+        checkpoint is not null && Checkpoint.Exists(checkpoint) && Checkpoint.ReadManifest(checkpoint).Config.Architecture.Kind == AicmetArchitecture.Pff
+            ? checkpoint
+            : ShippedModels.Require(ShippedModels.Pff);
+
     /// <summary>Creates the predictor <paramref name="name"/>.</summary>
     /// <param name="name">Method name (see <see cref="All"/>).</param>
     /// <param name="checkpoint">Trained model file for the AICMET methods.</param>
@@ -74,6 +88,8 @@ public static class Methods
     {
         if (NeedsCheckpoint(name) && string.IsNullOrEmpty(checkpoint))
             throw new ArgumentException($"method '{name}' needs --checkpoint (a pretrained AICMET model).");
+        if (NeedsCheckpoint(name) && Checkpoint.Exists(checkpoint!) && Checkpoint.ReadManifest(checkpoint!).Config.Architecture.Kind == AicmetArchitecture.Pff)
+            throw new ArgumentException($"method '{name}' needs an AICMET checkpoint, but '{checkpoint}' is a PFF checkpoint; use --method pff with it.");
         return name switch
         {
             "nlme" => new NlmePredictor(new NlmePopulationFitter(estimation: estimation), samples),
@@ -82,6 +98,7 @@ public static class Methods
             "aicmet-nocontext" => new AicmetPredictor(checkpoint!, useContext: false),
             "aicmet-tta" => new AicmetPredictor(checkpoint!, useContext: true, adaptation: adaptation ?? Adaptation),
             "aicmet-small" => new AicmetPredictor(ShippedModels.Require(ShippedModels.Small), useContext: true, name: "aicmet-small"),
+            "pff" => new AicmetPredictor(PffCheckpoint(checkpoint), useContext: true, latentSamples: PffDraws, name: "pff"),
             "node" => new NeuralOdePredictor(node),
             _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),
         };

@@ -136,7 +136,7 @@ public sealed class Pretrainer
             if (!Checkpoint.Exists(from))
                 throw new InvalidOperationException($"--init-from: no checkpoint (manifest.json) in '{from}'.");
             initSource = Checkpoint.ReadManifest(from);
-            if (initSource.Config.Architecture != o.Config.Architecture)
+            if (initSource.Config.Architecture.Kind == o.Config.Architecture.Kind && initSource.Config.Architecture != o.Config.Architecture)
                 throw new InvalidOperationException($"--init-from: '{from}' has architecture '{initSource.Config.Name}', which differs from --config '{o.Config.Name}'; use a config with the same architecture.");
         }
         Directory.CreateDirectory(dir);
@@ -151,9 +151,22 @@ public sealed class Pretrainer
         }
         else if (o.InitFrom is { } initDir && initSource is { } source)
         {
-            Checkpoint.LoadWeights(model, initDir, source);
+            string? copiedNote = null;
+            if (source.Config.Architecture.Kind == o.Config.Architecture.Kind) Checkpoint.LoadWeights(model, initDir, source);
+            else
+            {
+                // Another family (PFF from an AICMET transformer): the tensors both have, by name and shape, are copied.
+                var (copied, total) = Checkpoint.CopyMatchingWeights(model, initDir);
+                if (copied.Count == 0)
+                    throw new InvalidOperationException($"--init-from: '{initDir}' ({source.Config.Architecture.Kind}) shares no tensor of matching name and shape with --config '{o.Config.Name}' ({o.Config.Architecture.Kind}).");
+                var groups = copied.Select(n => n.Split('.')[0]).Distinct();
+                copiedNote = $"{copied.Count} of {total} tensors: {string.Join(", ", groups.Select(g => g + ".*"))}";
+            }
             Checkpoint.RequireFinite(model, Path.Combine(initDir, source.ModelFile));
-            initFrom = new InitialWeights(initDir, source.Prior, source.Step, source.ElapsedSeconds, Checkpoint.Sha256(Path.Combine(initDir, source.ModelFile)));
+            initFrom = new InitialWeights(initDir, source.Prior, source.Step, source.ElapsedSeconds, Checkpoint.Sha256(Path.Combine(initDir, source.ModelFile)))
+            {
+                Copied = copiedNote,
+            };
         }
         model.to(o.Device);
         model.train();

@@ -1,6 +1,7 @@
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Inference;
+using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Tests.Inference;
 
@@ -9,10 +10,10 @@ public class MethodsTests
     [Fact]
     public void AllMeansEveryMethodThatCanRunWithWhatIsGiven()
     {
-        Assert.Equal(["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: true));
-        // Without a checkpoint the checkpoint's AICMET methods cannot run; aicmet-small reads its own shipped folder, and
+        Assert.Equal(["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "pff", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: true));
+        // Without a checkpoint the checkpoint's AICMET methods cannot run; aicmet-small and pff read their own shipped folders, and
         // the neural ODE and NLME need nothing but the data.
-        Assert.Equal(["aicmet-small", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: false));
+        Assert.Equal(["aicmet-small", "pff", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: false));
         Assert.Equal(["node", "nlme"], Methods.Parse(" NODE, nlme ,node", haveCheckpoint: false));
     }
 
@@ -20,9 +21,9 @@ public class MethodsTests
     public void UnknownAndEmptyListsAreRejected()
     {
         var unknown = Assert.Throws<ArgumentException>(() => Methods.Parse("nlme,ode", true));
-        Assert.Equal("--method: unknown method 'ode' (expected all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, nlme, population, node).", unknown.Message);
+        Assert.Equal("--method: unknown method 'ode' (expected all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, nlme, population, node).", unknown.Message);
         var empty = Assert.Throws<ArgumentException>(() => Methods.Parse(" , ", true));
-        Assert.Equal("--method: expected one or more of all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, nlme, population, node.", empty.Message);
+        Assert.Equal("--method: expected one or more of all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, nlme, population, node.", empty.Message);
     }
 
     [Fact]
@@ -37,5 +38,17 @@ public class MethodsTests
         Assert.Equal("Iterations", bad.ParamName);
         var missing = Assert.Throws<ArgumentException>(() => Methods.Create("aicmet"));
         Assert.Equal("method 'aicmet' needs --checkpoint (a pretrained AICMET model).", missing.Message);
+    }
+
+    [Fact]
+    public void TheAicmetMethodsRefuseAPffCheckpointAndPffFindsItsOwn()
+    {
+        var pff = ShippedModels.Require(ShippedModels.Pff);
+        var ex = Assert.Throws<ArgumentException>(() => Methods.Create("aicmet-tta", pff));
+        Assert.Equal($"method 'aicmet-tta' needs an AICMET checkpoint, but '{pff}' is a PFF checkpoint; use --method pff with it.", ex.Message);
+        // pff reads a PFF checkpoint when given one, else the shipped one (so --method all with an AICMET checkpoint runs both).
+        Assert.Equal(pff, Methods.PffCheckpoint(pff));
+        Assert.Equal(pff, Methods.PffCheckpoint(ShippedModels.Require(ShippedModels.Default)));
+        Assert.Equal(pff, Methods.PffCheckpoint(null));
     }
 }

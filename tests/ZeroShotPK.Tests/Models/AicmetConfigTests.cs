@@ -41,6 +41,6 @@ public class AicmetConfigTests
     public void UnknownConfigNameIsRejected()
     {
         var ex = Assert.Throws<ArgumentException>(() => AicmetConfig.Resolve("medium"));
-        Assert.Equal("--config: expected small, paper, transformer-small, transformer-paper or an existing JSON file, got 'medium'.", ex.Message);
+        Assert.Equal("--config: expected small, paper, transformer-small, transformer-paper, pff-small or an existing JSON file, got 'medium'.", ex.Message);
     }
 }

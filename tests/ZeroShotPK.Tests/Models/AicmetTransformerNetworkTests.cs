@@ -176,7 +176,7 @@ public class AicmetTransformerNetworkTests
         Assert.Equal(AicmetConfig.TransformerPaper, AicmetConfig.Resolve("transformer-paper"));
         var bad = AicmetConfig.TransformerSmall with { Architecture = AicmetConfig.TransformerSmall.Architecture with { Kind = "lstm" } };
         var ex = Assert.Throws<ArgumentException>(() => bad.Validate("my.json"));
-        Assert.Equal("my.json: Kind must be 'gru-mlp' or 'transformer', got 'lstm'.", ex.Message);
+        Assert.Equal("my.json: Kind must be 'gru-mlp', 'transformer' or 'pff', got 'lstm'.", ex.Message);
         var heads = AicmetConfig.TransformerSmall with { Architecture = AicmetConfig.TransformerSmall.Architecture with { Heads = 3 } };
         Assert.Contains("Heads must be in 1..32 and divide EncoderWidth 64, got 3.", Assert.Throws<ArgumentException>(() => heads.Validate()).Message);
     }

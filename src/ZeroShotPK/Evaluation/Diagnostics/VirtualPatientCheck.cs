@@ -10,14 +10,17 @@ namespace ZeroShotPK.Evaluation.Diagnostics;
 /// <param name="Method">Method that generated the virtual individuals.</param>
 /// <param name="Auc">Mean cross-validated ROC AUC over the replicates (0.5: indistinguishable; AICMET paper 0.58, PFF 0.57 on real data).</param>
 /// <param name="AucSd">Standard deviation of the AUC over the replicates.</param>
-/// <param name="Individuals">Real individuals compared (those with at least three positive samples).</param>
+/// <param name="Individuals">Real individuals compared (those with at least three positive samples after the first dose).</param>
 /// <param name="Replicates">Independent sets of virtual individuals, one virtual per real individual each.</param>
 public sealed record VirtualPatientResult(string Method, double Auc, double AucSd, int Individuals, int Replicates);
 
 /// <summary>
 /// Real vs virtual individuals: for each real individual, the method generates virtual ones given the rest of the study
 /// (leave-one-out, so a real profile is never in the context that generated its twin), with the same doses and
-/// sampling times and no revealed sample (a predictor's draws at zero known samples, residual error included). Both are
+/// sampling times after the first dose and no revealed sample (a predictor's draws at zero known samples, residual
+/// error included). Samples at or before the first dose are left out on both sides: a positive pre-dose level (earlier
+/// intake, as in theophylline) is not caused by the doses the generator is given, so no generator could reproduce it, and
+/// it made the first-level feature alone separate real from virtual. Both are
 /// reduced to dose-normalised shape features (log Cmax/dose, Tmax / last time, log AUC/dose, log C_last/Cmax,
 /// log C_first/Cmax over the samples the real individual has above zero), and an L2-regularised logistic regression
 /// separates them under two-fold cross-validation; the AUC of its held-out scores is averaged over the replicates.
@@ -36,16 +39,21 @@ public static class VirtualPatientCheck
         if (replicates is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(replicates), replicates, "replicates must be in 1..1000.");
         if (!predictor.GeneratesIndividuals)
             throw new ArgumentException($"method '{predictor.Name}' does not generate virtual individuals.");
-        var usable = study.Individuals.Where(i => i.Doses.Count > 0 && i.Observations.Count(o => !o.IsBlq && o.Value > 0) >= 3).ToArray();
+        static Observation[] PostDose(Individual i)
+        {
+            double first = i.Doses.Min(d => d.Time);
+            return i.Observations.Where(o => !o.IsBlq && o.Value > 0 && o.Time > first).ToArray();
+        }
+        var usable = study.Individuals.Where(i => i.Doses.Count > 0 && PostDose(i).Length >= 3).ToArray();
         if (usable.Length < 4)
-            throw new ArgumentException($"study '{study.Name}': the virtual-patient check needs at least 4 individuals with a dose and three positive samples, got {usable.Length}.");
+            throw new ArgumentException($"study '{study.Name}': the virtual-patient check needs at least 4 individuals with a dose and three positive samples after it, got {usable.Length}.");
         var real = new double[usable.Length][];
         var virtuals = new double[replicates][][];
         for (int r = 0; r < replicates; r++) virtuals[r] = new double[usable.Length][];
         for (int i = 0; i < usable.Length; i++)
         {
             var ind = usable[i];
-            var keep = ind.Observations.Where(o => !o.IsBlq && o.Value > 0).ToArray();
+            var keep = PostDose(ind);
             var times = keep.Select(o => o.Time).ToArray();
             var generated = predictor.GenerateIndividuals(study.Without(ind.Id), ind, times, replicates, seed + i);
             double dose = ind.Doses.Sum(d => d.Amount);

@@ -20,6 +20,14 @@ public sealed record AicmetArchitecture
     public const string GruMlp = "gru-mlp";
     /// <summary>Name of the authors' network family.</summary>
     public const string Transformer = "transformer";
+    /// <summary>Name of the functional flow-matching family (PFF, see <see cref="PffNetwork"/>).</summary>
+    public const string Pff = "pff";
+    /// <summary>Whether the family reads the dose list and encodes with self-attention (transformer and PFF).</summary>
+    internal bool IsAttentionFamily => Kind is Transformer or Pff;
+    /// <summary>PFF: midpoint steps integrating the flow from the reference to a sample (authors: 100 Euler steps); 1..200.</summary>
+    public int FlowSteps { get; init; } = 12;
+    /// <summary>PFF: length scale of the Gaussian-process reference (RBF kernel, unit variance) over normalised time; 0.01..10.</summary>
+    public double ReferenceLength { get; init; } = 0.25;
     /// <summary>Self-attention layers over each individual's GRU outputs (transformer kind; authors: 1); 0..8.</summary>
     public int AttentionLayers { get; init; } = 1;
     /// <summary>Attention heads (transformer kind); must divide <see cref="EncoderWidth"/>.</summary>
@@ -55,9 +63,11 @@ public sealed record AicmetArchitecture
         Check(DecoderWidth is >= 8 and <= 2048, where, $"DecoderWidth must be in 8..2048, got {DecoderWidth}.");
         Check(DecoderLayers is >= 1 and <= 8, where, $"DecoderLayers must be in 1..8, got {DecoderLayers}.");
         Check(Dropout is >= 0 and <= 0.5, where, $"Dropout must be in 0..0.5, got {Dropout}.");
-        Check(Kind is GruMlp or Transformer, where, $"Kind must be '{GruMlp}' or '{Transformer}', got '{Kind}'.");
+        Check(Kind is GruMlp or Transformer or Pff, where, $"Kind must be '{GruMlp}', '{Transformer}' or '{Pff}', got '{Kind}'.");
+        Check(FlowSteps is >= 1 and <= 200, where, $"FlowSteps must be in 1..200, got {FlowSteps}.");
+        Check(ReferenceLength is >= 0.01 and <= 10, where, $"ReferenceLength must be in 0.01..10, got {ReferenceLength}.");
         Check(AttentionLayers is >= 0 and <= 8, where, $"AttentionLayers must be in 0..8, got {AttentionLayers}.");
-        Check(Kind != Transformer || (Heads is >= 1 and <= 32 && EncoderWidth % Heads == 0), where, $"Heads must be in 1..32 and divide EncoderWidth {EncoderWidth}, got {Heads}.");
+        Check(!IsAttentionFamily || (Heads is >= 1 and <= 32 && EncoderWidth % Heads == 0), where, $"Heads must be in 1..32 and divide EncoderWidth {EncoderWidth}, got {Heads}.");
     }
 }
 
@@ -182,6 +192,28 @@ public sealed record AicmetConfig
         Training = new AicmetTraining { LearningRate = 1e-4, MinLearningRate = 5e-5, GradientClip = 0.5, Steps = 2000, ScoreKnownSamples = true },
     };
 
+    /// <summary>
+    /// PFF on our 2-core CPU budget: the transformer-small encoder (so it can start from the shipped AICMET encoder with
+    /// <c>--init-from</c>), a flow decoder of 3 cross-attention blocks of width 64 (FFN 128), a GP reference of length 0.25,
+    /// 12 midpoint steps; revealed samples scored.
+    /// </summary>
+    public static AicmetConfig PffSmall { get; } = new()
+    {
+        Name = "pff-small",
+        Architecture = new AicmetArchitecture
+        {
+            Kind = AicmetArchitecture.Pff, EncoderWidth = 64, EncoderLayers = 1, AttentionLayers = 1, Heads = 4,
+            SummaryDim = 64, StudyLatentDim = 32, IndividualLatentDim = 32, DecoderWidth = 128, DecoderLayers = 3, Dropout = 0,
+            FlowSteps = 12, ReferenceLength = 0.25,
+        },
+        Training = new AicmetTraining
+        {
+            LearningRate = 5e-4, MinLearningRate = 3e-5, GradientClip = 1.0, Steps = 14000, ScoreKnownSamples = true, ValidationEvery = 1000, CheckpointEvery = 1000,
+            ValidationStudies = 64,
+            KlWeight = 0,
+        },
+    };
+
     internal static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,
@@ -199,8 +231,9 @@ public sealed record AicmetConfig
         "paper" => Paper,
         "transformer-small" => TransformerSmall,
         "transformer-paper" => TransformerPaper,
+        "pff-small" => PffSmall,
         _ => File.Exists(nameOrPath) ? Load(nameOrPath)
-            : throw new ArgumentException($"--config: expected small, paper, transformer-small, transformer-paper or an existing JSON file, got '{nameOrPath}'."),
+            : throw new ArgumentException($"--config: expected small, paper, transformer-small, transformer-paper, pff-small or an existing JSON file, got '{nameOrPath}'."),
     };
 
     /// <summary>Reads and validates a JSON configuration file.</summary>

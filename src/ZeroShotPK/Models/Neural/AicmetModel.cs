@@ -27,6 +27,7 @@ public abstract class AicmetModel : nn.Module
     public static AicmetModel Create(AicmetArchitecture a) => a.Kind switch
     {
         AicmetArchitecture.Transformer => new AicmetTransformerNetwork(a),
+        AicmetArchitecture.Pff => new PffNetwork(a),
         _ => new AicmetNetwork(a),
     };
 

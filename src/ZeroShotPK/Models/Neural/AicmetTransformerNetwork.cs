@@ -125,50 +125,9 @@ public sealed class AicmetTransformerNetwork : AicmetModel
     private static Sequential Mlp(int input, int width, int output) =>
         Sequential(Linear(input, width), GELU(), Linear(width, width), GELU(), Linear(width, output));
 
-    /// <summary>Per-token states [N, S, H] after the attention blocks, for sequences whose valid tokens are <paramref name="mask"/>.</summary>
-    private Tensor Attend(Tensor gruOut, Tensor mask)
-    {
-        Tensor h = gruOut.alias();
-        foreach (var block in encoderBlocks)
-        {
-            var next = block.call(h, h, mask);
-            h.Dispose();
-            h = next;
-        }
-        return h;
-    }
-
-    /// <summary>Attention pooling of states h [N, S, H] over valid tokens, projected and L2-normalised [N, Sd].</summary>
-    private Tensor Pool(Tensor h, Tensor mask)
-    {
-        using var score = attention.call(h).squeeze(-1);
-        using var masked = score.MaskedFill(mask.Eq(0), -1e4);
-        using var w0 = functional.softmax(masked, 1).mul(mask);
-        using var w = w0.div(w0.sum(1, keepdim: true).Add(1e-8));
-        using var pooled = w.unsqueeze(-1).mul(h).sum(1);
-        using var proj = summary.call(pooled);
-        return functional.normalize(proj, p: 2, dim: -1);
-    }
-
     /// <summary>Summaries of every slot from all samples [B, I, Sd]; of targets from revealed samples [B, T, Sd]; revealed-sample states [B, T, S, H].</summary>
-    private (Tensor Full, Tensor Known, Tensor KnownStates) Encode(AicmetBatch batch)
-    {
-        long b = batch.Tokens.shape[0], i = batch.Tokens.shape[1], s = batch.Tokens.shape[2];
-        long t = batch.TargetMask.shape[1];
-        using var x = functional.gelu(embed.call(batch.Tokens.view(b * i, s, -1)));
-        var (g, hn) = gru.call(x, null);
-        hn.Dispose();
-        using var _g = g;
-        using var mask = batch.TokenMask.view(b * i, s);
-        using var hFull = Attend(g, mask);
-        var full = Pool(hFull, mask).view(b, i, -1);
-        using var gT = g.view(b, i, s, -1).narrow(1, 0, t).reshape(b * t, s, -1);
-        using var kMask = batch.KnownMask.view(b * t, s);
-        using var hKnown = Attend(gT, kMask);
-        var known = Pool(hKnown, kMask).view(b, t, -1);
-        var states = hKnown.view(b, t, s, -1);
-        return (full, known, states);
-    }
+    private (Tensor Full, Tensor Known, Tensor KnownStates) Encode(AicmetBatch batch) =>
+        IndividualEncoding.Encode(embed, gru, encoderBlocks, attention, summary, batch);
 
     private (Tensor Mu, Tensor Sigma) Study(Tensor mean, Tensor feats)
     {
@@ -384,5 +343,62 @@ public sealed class AicmetTransformerNetwork : AicmetModel
         using var _mu = mu; using var _e = exposed;
         using var none = exposed.Eq(0);
         return (mu.MaskedFill(none, NoExposure), sigma);
+    }
+}
+
+/// <summary>
+/// The individual encoder the transformer family and PFF share (token embedding -> GRU -> self-attention -> attention
+/// pooling -> L2-normalised summary), written over the caller's modules so each network keeps its own parameter names
+/// (and a PFF network can start from a trained AICMET encoder, see <see cref="Checkpoint.CopyMatchingWeights"/>).
+/// </summary>
+internal static class IndividualEncoding
+{
+    /// <summary>Per-token states [N, S, H] after the attention blocks, for sequences whose valid tokens are <paramref name="mask"/>.</summary>
+    private static Tensor Attend(ModuleList<AttentionBlock> blocks, Tensor gruOut, Tensor mask)
+    {
+        Tensor h = gruOut.alias();
+        foreach (var block in blocks)
+        {
+            var next = block.call(h, h, mask);
+            h.Dispose();
+            h = next;
+        }
+        return h;
+    }
+
+    /// <summary>Attention pooling of states h [N, S, H] over valid tokens, projected and L2-normalised [N, Sd].</summary>
+    private static Tensor Pool(Linear attention, Linear summary, Tensor h, Tensor mask)
+    {
+        using var score = attention.call(h).squeeze(-1);
+        using var masked = score.MaskedFill(mask.Eq(0), -1e4);
+        using var w0 = functional.softmax(masked, 1).mul(mask);
+        using var w = w0.div(w0.sum(1, keepdim: true).Add(1e-8));
+        using var pooled = w.unsqueeze(-1).mul(h).sum(1);
+        using var proj = summary.call(pooled);
+        return functional.normalize(proj, p: 2, dim: -1);
+    }
+
+    /// <summary>
+    /// Summaries of every slot from all samples [B, I, Sd]; of targets from their revealed samples [B, T, Sd] (a target
+    /// is encoded twice, since self-attention is not causal); and the revealed-sample states [B, T, S, H].
+    /// </summary>
+    public static (Tensor Full, Tensor Known, Tensor KnownStates) Encode(Linear embed, GRU gru, ModuleList<AttentionBlock> blocks,
+        Linear attention, Linear summary, AicmetBatch batch)
+    {
+        long b = batch.Tokens.shape[0], i = batch.Tokens.shape[1], s = batch.Tokens.shape[2];
+        long t = batch.TargetMask.shape[1];
+        using var x = functional.gelu(embed.call(batch.Tokens.view(b * i, s, -1)));
+        var (g, hn) = gru.call(x, null);
+        hn.Dispose();
+        using var _g = g;
+        using var mask = batch.TokenMask.view(b * i, s);
+        using var hFull = Attend(blocks, g, mask);
+        var full = Pool(attention, summary, hFull, mask).view(b, i, -1);
+        using var gT = g.view(b, i, s, -1).narrow(1, 0, t).reshape(b * t, s, -1);
+        using var kMask = batch.KnownMask.view(b * t, s);
+        using var hKnown = Attend(blocks, gT, kMask);
+        var known = Pool(attention, summary, hKnown, kMask).view(b, t, -1);
+        var states = hKnown.view(b, t, s, -1);
+        return (full, known, states);
     }
 }

@@ -12,7 +12,14 @@ namespace ZeroShotPK.Models.Neural;
 /// <param name="Step">Its steps.</param>
 /// <param name="ElapsedSeconds">Its training time (add to this run's for the total cost).</param>
 /// <param name="ModelSha256">SHA-256 of its weights file.</param>
-public sealed record InitialWeights(string Directory, string Prior, int Step, double ElapsedSeconds, string ModelSha256);
+public sealed record InitialWeights(string Directory, string Prior, int Step, double ElapsedSeconds, string ModelSha256)
+{
+    /// <summary>
+    /// For a start from another network family (an AICMET transformer's encoder for PFF): which of this network's
+    /// tensors were copied, e.g. "14 of 41 tensors: embed.*, gru.*, ..."; null when every weight was loaded.
+    /// </summary>
+    public string? Copied { get; init; }
+}
 
 /// <summary>
 /// What a checkpoint directory says about itself (<c>manifest.json</c>): format, architecture and training config,
@@ -84,7 +91,7 @@ public static class Checkpoint
         $"tokens{AicmetTensorizer.TokenFeatures}-queries{AicmetTensorizer.QueryFeatures}-anchor{AicmetTensorizer.AnchorFeatures}-v1";
 
     /// <summary>Input-feature layout a network of <paramref name="a"/>'s family reads (the transformer also reads the dose list).</summary>
-    public static string FeatureLayoutFor(AicmetArchitecture a) => a.Kind == AicmetArchitecture.Transformer
+    public static string FeatureLayoutFor(AicmetArchitecture a) => a.IsAttentionFamily
         ? $"{FeatureLayout}-doses{AicmetTensorizer.DoseTokenFeatures}"
         : FeatureLayout;
     /// <summary>Name of the manifest file.</summary>
@@ -233,6 +240,29 @@ public static class Checkpoint
         if (device is not null) model.to(device);
         model.eval();
         return (model, m);
+    }
+
+    /// <summary>
+    /// Copies into <paramref name="model"/> every tensor of the checkpoint in <paramref name="directory"/> with the same name
+    /// and shape (a start from another family, e.g. PFF from an AICMET transformer, whose encoders share names); the rest
+    /// keep their fresh initialisation.
+    /// </summary>
+    /// <returns>The copied tensors' names and the model's tensor count.</returns>
+    public static (IReadOnlyList<string> Copied, int Total) CopyMatchingWeights(AicmetModel model, string directory)
+    {
+        var (source, _) = Load(directory);
+        using var _s = source;
+        var from = source.state_dict();
+        var copied = new List<string>();
+        var to = model.state_dict();
+        using (no_grad())
+            foreach (var (name, p) in to)
+                if (from.TryGetValue(name, out var v) && v.shape.SequenceEqual(p.shape))
+                {
+                    p.copy_(v);
+                    copied.Add(name);
+                }
+        return (copied, to.Count);
     }
 
     internal static void LoadWeights(AicmetModel model, string directory, CheckpointManifest m)

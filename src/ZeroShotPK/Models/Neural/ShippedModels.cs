@@ -11,6 +11,8 @@ public static class ShippedModels
     public const string Default = "aicmet-transformer";
     /// <summary>The first AICMET model (GRU encoder, MLP decoder), kept for comparison as method <c>aicmet-small</c>.</summary>
     public const string Small = "aicmet-small";
+    /// <summary>The functional flow-matching model (PFF), method <c>pff</c>.</summary>
+    public const string Pff = "pff";
 
     /// <summary>The folder of shipped checkpoint <paramref name="name"/>, or null when no data folder holds it.</summary>
     public static string? Find(string name)
