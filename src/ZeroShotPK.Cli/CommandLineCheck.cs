@@ -8,6 +8,18 @@ namespace ZeroShotPK.Cli;
 internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
+/// Marks an option required unless <see cref="Other"/> is given (evaluate needs --data or --benchmark). A command without
+/// an option named <see cref="Other"/> always requires it. Options required on every command line use Spectre's
+/// <c>IsRequired</c> instead, which also marks them in the help.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class RequiredUnlessAttribute(string other) : Attribute
+{
+    /// <summary>The option (e.g. <c>--benchmark</c>) that replaces this one.</summary>
+    public string Other { get; } = other;
+}
+
+/// <summary>
 /// Strict option parsing before Spectre.Console.Cli sees the arguments: every option must be one of the command's
 /// own (a near miss is named, e.g. <c>--methd</c> suggests <c>--method</c>), every value must convert to the option's
 /// type (the message names the option and the type expected), and no argument may stand without an option.
@@ -16,9 +28,14 @@ internal sealed class UsageException(string message) : Exception(message);
 /// </summary>
 internal static class CommandLineCheck
 {
-    private sealed record OptionInfo(string[] Names, Type ValueType, bool TakesValue, string Template);
+    private sealed record OptionInfo(string[] Names, Type ValueType, bool TakesValue, string Template, bool Required, string? RequiredUnless)
+    {
+        /// <summary>How a message names the option: its long name and value, e.g. <c>--data &lt;FILE&gt;</c>.</summary>
+        public string Usage => (Names.FirstOrDefault(n => n.StartsWith("--", StringComparison.Ordinal)) ?? Names[0]) + (Template.Length > 0 ? " " + Template : "");
+    }
 
-    private static readonly Dictionary<string, Type> Commands = new(StringComparer.Ordinal);
+    // Concurrent: tests build the command tree (ZspkApp.Create) from parallel test classes.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Type> Commands = new(StringComparer.Ordinal);
 
     /// <summary>Registers <typeparamref name="TCommand"/> under <paramref name="path"/> (e.g. "data summary") for <see cref="Check"/>.</summary>
     public static void Register<TCommand>(string path) where TCommand : class, ICommand
@@ -48,14 +65,15 @@ internal static class CommandLineCheck
     }
 
     /// <summary>The registered command paths (for tests and help).</summary>
-    public static IReadOnlyCollection<string> Paths => Commands.Keys;
+    public static IReadOnlyCollection<string> Paths => [.. Commands.Keys];
 
     /// <summary>Checks <paramref name="args"/> against the options of the command they name.</summary>
-    /// <exception cref="UsageException">An unknown option, a value that does not convert, or an argument without an option.</exception>
-    public static void Check(string[] args)
+    /// <returns>The full paths of the command's <c>--out</c> files (not folders), whose folders zspk creates before it runs the command.</returns>
+    /// <exception cref="UsageException">An unknown option, a value that does not convert, an argument without an option, or missing required options (all named at once).</exception>
+    public static IReadOnlyList<string> Check(string[] args)
     {
         // Help and version requests, and lines that name no registered command, are Spectre's to answer.
-        if (args.Any(a => a is "-h" or "--help" or "-?" or "-v" or "--version")) return;
+        if (args.Any(a => a is "-h" or "--help" or "-?" or "-v" or "--version")) return [];
         int start = 0;
         string? path = null;
         for (int n = Math.Min(args.Length, 3); n >= 1; n--)
@@ -63,9 +81,10 @@ internal static class CommandLineCheck
             var candidate = string.Join(' ', args.Take(n));
             if (Commands.ContainsKey(candidate)) { path = candidate; start = n; break; }
         }
-        if (path is null) return;
+        if (path is null) return [];
         var options = OptionsOf(Commands[path]);
         var given = new List<(OptionInfo Option, string Name, string Value)>();
+        var seen = new HashSet<OptionInfo>();
         for (int i = start; i < args.Length; i++)
         {
             var token = args[i];
@@ -84,6 +103,7 @@ internal static class CommandLineCheck
                                          (suggestion is null ? "" : $"; did you mean '{suggestion}'?") +
                                          $" (see 'zspk {path} --help' for its options).");
             }
+            seen.Add(option);
             if (!option.TakesValue)
             {
                 if (value is not null && !bool.TryParse(value, out _))
@@ -104,7 +124,26 @@ internal static class CommandLineCheck
                 && threads is < 1 or > ZeroShotPK.Torch.TorchDevice.MaxThreads)
                 throw new UsageException($"--threads: expected 1 to {ZeroShotPK.Torch.TorchDevice.MaxThreads}, got {threads}.");
         }
+        CheckRequired(path, options, seen);
         CheckOutputs(given);
+        return [.. given.Where(g => g.Option.Names.Contains("--out") && g.Option.Template != "<DIR>").Select(g => Path.GetFullPath(g.Value))];
+    }
+
+    /// <summary>
+    /// Every required option the line leaves out, named in one sentence (a user should not learn them one failed run at
+    /// a time): those marked <c>IsRequired</c>, and those marked <see cref="RequiredUnlessAttribute"/> when the
+    /// alternative is not given either (or the command has no such option).
+    /// </summary>
+    private static void CheckRequired(string path, List<OptionInfo> options, HashSet<OptionInfo> seen)
+    {
+        var missing = options.Where(o => !seen.Contains(o) && (o.Required || o.RequiredUnless is { } other && !seen.Any(s => s.Names.Contains(other))))
+            .Select(o => o.RequiredUnless is { } alt && options.Any(x => x.Names.Contains(alt))
+                ? $"{o.Usage} (or {options.First(x => x.Names.Contains(alt)).Usage})"
+                : o.Usage)
+            .ToList();
+        if (missing.Count == 0) return;
+        var list = missing.Count == 1 ? missing[0] : string.Join(", ", missing[..^1]) + " and " + missing[^1];
+        throw new UsageException($"'zspk {path}': missing required option{(missing.Count == 1 ? "" : "s")} {list} (see 'zspk {path} --help').");
     }
 
     /// <summary>
@@ -173,13 +212,16 @@ internal static class CommandLineCheck
     private static List<OptionInfo> OptionsOf(Type settings)
     {
         var list = new List<OptionInfo>();
-        foreach (var p in settings.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        // Base classes' options first, as the help lists them (GetProperties gives the derived type's first).
+        static int Depth(Type? t) { int d = 0; for (; t is not null; t = t.BaseType) d++; return d; }
+        foreach (var p in settings.GetProperties(BindingFlags.Public | BindingFlags.Instance).OrderBy(p => Depth(p.DeclaringType)))
         {
             var attr = p.GetCustomAttribute<CommandOptionAttribute>();
             if (attr is null) continue;
             var template = attr.LongNames.Select(n => "--" + n).Concat(attr.ShortNames.Select(n => "-" + n)).ToArray();
             bool takesValue = attr.ValueName is not null;
-            list.Add(new OptionInfo(template, p.PropertyType, takesValue, attr.ValueName is null ? "" : $"<{attr.ValueName}>"));
+            list.Add(new OptionInfo(template, p.PropertyType, takesValue, attr.ValueName is null ? "" : $"<{attr.ValueName}>",
+                attr.IsRequired, p.GetCustomAttribute<RequiredUnlessAttribute>()?.Other));
         }
         return list;
     }

@@ -11,7 +11,8 @@ ZeroShotPK.Models.Neural.Checkpoint.Notice = message => { if (notices.Add(messag
 // never a .NET exception or a stack trace (ErrorReport), and the exit code says which kind of failure it was.
 try
 {
-    CommandLineCheck.Check(args);
+    // An --out file may name a folder that does not exist yet (out/pred.csv on a fresh clone): every command creates it.
+    foreach (var file in CommandLineCheck.Check(args)) Directory.CreateDirectory(Path.GetDirectoryName(file)!);
     return app.Run(args);
 }
 catch (Exception ex)
@@ -32,6 +33,7 @@ internal static class ZspkApp
         app.Configure(config =>
         {
             config.SetApplicationName("zspk");
+            config.SetApplicationVersion(ZspkVersion.Text);
             config.PropagateExceptions();
             config.UseStrictParsing();
             config.AddBranch("data", data =>

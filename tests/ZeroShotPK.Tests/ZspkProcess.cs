@@ -7,9 +7,13 @@ internal static class ZspkProcess
 {
     /// <param name="columns">Terminal width Spectre.Console lays tables out for (tests match table rows).</param>
     /// <param name="args">Command-line arguments.</param>
-    public static (int Code, string Output) Run(int columns, params string[] args)
+    public static (int Code, string Output) Run(int columns, params string[] args) => RunIn(null, columns, args);
+
+    /// <summary><see cref="Run"/> in <paramref name="workingDirectory"/> (null: the test's own), so relative paths resolve there.</summary>
+    public static (int Code, string Output) RunIn(string? workingDirectory, int columns, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zspk.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -17,7 +17,7 @@ internal sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--checkpoint <DIR>"), Description("Checkpoint folder written by zspk pretrain (required).")]
+        [CommandOption("--checkpoint <DIR>", true), Description("Checkpoint folder written by zspk pretrain.")]
         public string? Checkpoint { get; init; }
 
         [CommandOption("--threads <N>"), Description("Torch intra-op threads (1 to 256)."), DefaultValue(1)]

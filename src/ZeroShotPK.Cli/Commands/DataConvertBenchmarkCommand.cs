@@ -13,11 +13,11 @@ internal sealed class DataConvertBenchmarkCommand : Command<DataConvertBenchmark
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--raw <DIR>")]
+        [CommandOption("--raw <DIR>", true)]
         [Description("Raw folder holding r/, nlmixr2data/, pkdb/ and quinidine_raw.csv (environment/export-benchmark-raw.sh writes them).")]
         public string? Raw { get; init; }
 
-        [CommandOption("--out <DIR>")]
+        [CommandOption("--out <DIR>", true)]
         [Description("Folder for the study files NAME.csv (written atomically).")]
         public string? Out { get; init; }
 

@@ -13,11 +13,11 @@ internal sealed class DataConvertQuinidineCommand : Command<DataConvertQuinidine
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--in <RAW>")]
+        [CommandOption("--in <RAW>", true)]
         [Description("nlme::Quinidine as CSV (Subject, time, conc, dose, interval, covariates).")]
         public string? In { get; init; }
 
-        [CommandOption("--out <FILE>")]
+        [CommandOption("--out <FILE>", true)]
         [Description("NONMEM-style CSV to write (atomically).")]
         public string? Out { get; init; }
 

@@ -11,7 +11,7 @@ internal sealed class DataSummaryCommand : Command<DataSummaryCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--data <FILE>")]
+        [CommandOption("--data <FILE>", true)]
         [Description("NONMEM-style CSV (ID, TIME, DV, AMT, EVID, MDV, CMT, ...; optional STUDY column).")]
         public string? Data { get; init; }
 

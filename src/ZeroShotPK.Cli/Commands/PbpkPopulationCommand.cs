@@ -25,7 +25,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--seed <SEED>"), Description("Sampling seed."), DefaultValue(1)]
         public int Seed { get; init; } = 1;
 
-        [CommandOption("--out <FILE>"), Description("Output CSV: one individual per row, physiology plus broken rules.")]
+        [CommandOption("--out <FILE>"), RequiredUnless("--report"), Description("Output CSV: one individual per row, physiology plus broken rules; required unless --report.")]
         public string? Out { get; init; }
 
         [CommandOption("--guidance <SCALE>"), Description("Constraint guidance scale while sampling (ddpm/pcdm; default: the checkpoint's, 0).")]

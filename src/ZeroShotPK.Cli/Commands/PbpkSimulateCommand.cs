@@ -16,10 +16,10 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey."), DefaultValue("human")]
         public string Species { get; init; } = "human";
 
-        [CommandOption("--compound <FILE|NAME>"), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline.")]
+        [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline.")]
         public string? Compound { get; init; }
 
-        [CommandOption("--dose <AMOUNT>"), Description("Amount per dose (mg).")]
+        [CommandOption("--dose <AMOUNT>", true), Description("Amount per dose (mg).")]
         public double? Dose { get; init; }
 
         [CommandOption("--route <ROUTE>"), Description("oral, iv (bolus) or infusion."), DefaultValue("oral")]
@@ -43,7 +43,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         [CommandOption("--kp <METHOD>"), Description("Partition coefficients: rr (Rodgers & Rowland) or pt (Poulin & Theil)."), DefaultValue("rr")]
         public string Kp { get; init; } = "rr";
 
-        [CommandOption("--out <FILE>"), Description("Output CSV: time, plasma and tissue concentrations, eliminated amounts.")]
+        [CommandOption("--out <FILE>", true), Description("Output CSV: time, plasma and tissue concentrations, eliminated amounts.")]
         public string? Out { get; init; }
 
         public override ValidationResult Validate()

@@ -16,13 +16,13 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     public sealed class Settings : StudySettings
     {
-        [CommandOption("--id <ID>"), Description("Individual to predict; the others are the context.")]
+        [CommandOption("--id <ID>", true), Description("Individual to predict; the others are the context.")]
         public string Id { get; init; } = "";
 
-        [CommandOption("--times <A:STEP:B>"), Description("Query times from A to B in steps of STEP.")]
+        [CommandOption("--times <A:STEP:B>", true), Description("Query times from A to B in steps of STEP.")]
         public string Times { get; init; } = "";
 
-        [CommandOption("--out <FILE>"), Description("Output CSV: METHOD,ID,TIME,PRED,LO90,HI90.")]
+        [CommandOption("--out <FILE>", true), Description("Output CSV: METHOD,ID,TIME,PRED,LO90,HI90.")]
         public string Out { get; init; } = "";
 
         [CommandOption("--method <NAME>"), Description("aicmet, aicmet-nocontext, nlme or population."), DefaultValue("aicmet")]

@@ -40,7 +40,7 @@ internal abstract class MethodSettings : CommandSettings
 internal abstract class StudySettings : MethodSettings
 {
     /// <summary>--data: the event CSV.</summary>
-    [CommandOption("--data <FILE>"), Description("Event CSV (NONMEM style).")]
+    [CommandOption("--data <FILE>"), RequiredUnless("--benchmark"), Description("Event CSV (NONMEM style); required (evaluate: or --benchmark).")]
     public string Data { get; init; } = "";
 
     /// <summary>--known: samples of the held-out individual given to the method.</summary>
@@ -65,7 +65,7 @@ internal abstract class StudySettings : MethodSettings
 internal abstract class LeaveOneOutSettings : StudySettings
 {
     /// <summary>--out: the output folder.</summary>
-    [CommandOption("--out <DIR>"), Description("Output folder.")]
+    [CommandOption("--out <DIR>", true), Description("Output folder.")]
     public string Out { get; init; } = "";
 
     /// <summary>--estimation: focei or lb.</summary>

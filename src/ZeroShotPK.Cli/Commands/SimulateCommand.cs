@@ -25,7 +25,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         [Description("Random seed; the same seed gives the same file.")]
         public long Seed { get; init; } = 1;
 
-        [CommandOption("--out <FILE>")]
+        [CommandOption("--out <FILE>", true)]
         [Description("Output CSV (with a STUDY column), written atomically.")]
         public string? Out { get; init; }
 

@@ -38,7 +38,7 @@ public static class TorchDevice
                 if (!torch.cuda.is_available())
                     throw new InvalidOperationException(
                         "--device cuda: CUDA is not available in this process. The default build uses the CPU libtorch; " +
-                        "rebuild with -p:TorchBackend=cuda (see README, GPU) on a machine with an NVIDIA driver.");
+                        "rebuild with -p:TorchBackend=cuda (see docs/internals.md, GPU) on a machine with an NVIDIA driver.");
                 return torch.CUDA;
             default:
                 return torch.cuda.is_available() ? torch.CUDA : torch.CPU;

@@ -1,6 +1,6 @@
 namespace ZeroShotPK.Tests.Baselines;
 
-/// <summary>The shape of <c>zspk bench nlme</c>'s report (not its speed: figures live in the README, measured per run).</summary>
+/// <summary>The shape of <c>zspk bench nlme</c>'s report (not its speed: figures live in docs/results.md, measured per run).</summary>
 public class BenchNlmeCommandTests
 {
     [Fact]

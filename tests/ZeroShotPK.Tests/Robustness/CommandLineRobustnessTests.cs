@@ -39,6 +39,16 @@ public sealed class CommandLineRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void AnOutFileInAFolderThatDoesNotExistYetIsWritten()
+    {
+        // README's tour writes out/studies.csv on a fresh clone, where out/ does not exist (issue #16).
+        var path = Path.Combine(dir, "new", "sub", "studies.csv");
+        var (code, output) = Hostile.Run("simulate", "--prior", "default", "--studies", "2", "--seed", "1", "--out", path);
+        Assert.True(code == 0, output);
+        Assert.True(File.Exists(path), output);
+    }
+
+    [Fact]
     public void AMistypedOptionIsAnErrorThatSuggestsTheRealOne()
     {
         var result = Hostile.Run("predict", "--data", Theophylline, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--methd", "nlme");
@@ -53,6 +63,43 @@ public sealed class CommandLineRobustnessTests : IDisposable
         Hostile.AssertError(Hostile.Run("evaluate", "--data", Theophylline, "--method", "population", "--out", Path.Combine(dir, "e"), "--device", "cuda"),
             1, "'zspk evaluate'", "unknown option '--device'");
         Assert.False(Directory.Exists(Path.Combine(dir, "e")));
+    }
+
+    [Theory]
+    [InlineData("'zspk predict': missing required options --data <FILE>, --id <ID>, --times <A:STEP:B> and --out <FILE> (see 'zspk predict --help').", "predict")]
+    [InlineData("'zspk predict': missing required options --times <A:STEP:B> and --out <FILE> (see 'zspk predict --help').", "predict", "--data", "data/theophylline.csv", "--id", "2")]
+    [InlineData("'zspk evaluate': missing required options --data <FILE> (or --benchmark <FOLDER>) and --out <DIR> (see 'zspk evaluate --help').", "evaluate", "--method", "nlme")]
+    [InlineData("'zspk evaluate': missing required option --out <DIR> (see 'zspk evaluate --help').", "evaluate", "--benchmark", "data/benchmark")]
+    [InlineData("'zspk pbpk population': missing required option --out <FILE> (or --report) (see 'zspk pbpk population --help').", "pbpk", "population")]
+    [InlineData("'zspk pbpk simulate': missing required options --compound <FILE|NAME>, --dose <AMOUNT> and --out <FILE> (see 'zspk pbpk simulate --help').", "pbpk", "simulate")]
+    [InlineData("'zspk data summary': missing required option --data <FILE> (see 'zspk data summary --help').", "data", "summary")]
+    public void EveryMissingRequiredOptionIsNamedInOneSentence(string expected, params string[] args)
+    {
+        var (code, output) = Hostile.Run(args);
+        Assert.Equal(1, code);
+        Assert.Equal("error: " + expected, output.Trim());
+    }
+
+    [Fact]
+    public void TheHelpMarksRequiredOptions()
+    {
+        var (code, output) = ZspkProcess.RunFlat(200, "predict", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--id <ID> Individual to predict; the others are the context. Required", output);
+        Assert.Contains("--out <FILE> Output CSV: METHOD,ID,TIME,PRED,LO90,HI90. Required", output);
+    }
+
+    [Fact]
+    public void VersionPrintsTheVersionAndTheCommitItWasBuiltFrom()
+    {
+        foreach (var flag in new[] { "--version", "-v" })
+        {
+            var (code, output) = ZspkProcess.Run(200, flag);
+            Assert.Equal(0, code);
+            Assert.Matches(@"^zspk \d+\.\d+\.\d+ \((git commit [0-9a-f]{40}|git commit unknown: not built from a git checkout)\)\n$", output);
+        }
+        Assert.Equal("zspk 1.0.0 (git commit 2a512d500eb2e94f621ac19c6ab5c1c6aa172030)", ZeroShotPK.Cli.ZspkVersion.Describe("1.0.0+2a512d500eb2e94f621ac19c6ab5c1c6aa172030"));
+        Assert.Equal("zspk 1.2.3 (git commit unknown: not built from a git checkout)", ZeroShotPK.Cli.ZspkVersion.Describe("1.2.3"));
     }
 
     [Fact]
