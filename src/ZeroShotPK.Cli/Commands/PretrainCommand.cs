@@ -14,7 +14,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
     public sealed class Settings : TrainingSettings
     {
-        [CommandOption("--out <DIR>")]
+        [CommandOption("--out <DIR>", true)]
         [Description("Checkpoint directory (manifest.json, weights, optimizer state, loss.csv).")]
         public string? Out { get; init; }
 
