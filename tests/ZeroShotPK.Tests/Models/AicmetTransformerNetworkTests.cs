@@ -229,6 +229,7 @@ public class AicmetConfigFileTests
     [Theory]
     [InlineData("transformer-small")]
     [InlineData("transformer-paper")]
+    [InlineData("pff-small")]
     public void BundledConfigFilesEqualTheNamedConfigs(string name)
     {
         // data/configs/NAME.json is what `zspk pretrain --config data/configs/NAME.json` reads: the authors' sizes and our

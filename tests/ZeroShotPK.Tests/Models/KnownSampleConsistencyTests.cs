@@ -18,9 +18,11 @@ public class KnownSampleConsistencyTests
 {
     private const int Known = 4;
 
-    private static (double MeanAbsLogError, double Inside, double PreDoseMax, double OralStartRatio, int Points) Consistency(Study study)
+    private static (double MeanAbsLogError, double Inside, double PreDoseMax, double OralStartRatio, int Points) Consistency(Study study, string model)
     {
-        using var p = new AicmetPredictor(ShippedCheckpointTests.Of(ShippedModels.Default));
+        using var p = model == ShippedModels.Pff
+            ? new AicmetPredictor(ShippedCheckpointTests.Of(model), latentSamples: Methods.PffDraws, name: "pff")
+            : new AicmetPredictor(ShippedCheckpointTests.Of(model));
         double absErr = 0, preDose = 0, oralStart = 0;
         int n = 0, inside = 0;
         foreach (var ind in study.Individuals.Where(i => i.Doses.Count > 0 && i.Observations.Count > Known))
@@ -45,22 +47,28 @@ public class KnownSampleConsistencyTests
     }
 
     [Theory]
-    [InlineData("theophylline.csv")]
-    [InlineData("indometacin.csv")]
-    [InlineData("benchmarks/synthetic-default.csv")]
-    public void MedianPassesNearTheKnownSamplesZeroBeforeTheDoseAndAnOralStartFromZero(string file)
+    [InlineData("theophylline.csv", ShippedModels.Default)]
+    [InlineData("indometacin.csv", ShippedModels.Default)]
+    [InlineData("benchmarks/synthetic-default.csv", ShippedModels.Default)]
+    [InlineData("theophylline.csv", ShippedModels.Pff)]
+    [InlineData("indometacin.csv", ShippedModels.Pff)]
+    [InlineData("benchmarks/synthetic-default.csv", ShippedModels.Pff)]
+    public void MedianPassesNearTheKnownSamplesZeroBeforeTheDoseAndAnOralStartFromZero(string file, string model)
     {
         set_num_threads(1);
         var dataDir = Path.GetFullPath(Path.Combine(ShippedCheckpointTests.Of(ShippedModels.Default), "..", ".."));
         var studies = NonmemCsv.ReadStudies(Path.Combine(dataDir, file)).Take(3).ToArray();
         foreach (var study in studies)
         {
-            var c = Consistency(study);
+            var c = Consistency(study, model);
             Assert.True(c.Points >= 8, $"{study.Name}: only {c.Points} known post-dose samples");
             Assert.True(c.MeanAbsLogError < MaxMeanAbsLogError, $"{study.Name}: mean |log(median / known)| {c.MeanAbsLogError:F3}");
             Assert.True(c.Inside >= MinInside, $"{study.Name}: {c.Inside:P0} of known samples inside the 90% band");
             Assert.Equal(0, c.PreDoseMax);
-            Assert.True(c.OralStartRatio < 1e-2, $"{study.Name}: median 0.0001 h after an oral dose is {c.OralStartRatio:G3} x the largest known sample");
+            // The transformer's dose backbone starts an oral profile from 0 by construction; PFF has no backbone (its flow is
+            // trained on sampled times, none at the dose), so its start is measured, not guaranteed (see PffNetwork).
+            if (model != ShippedModels.Pff)
+                Assert.True(c.OralStartRatio < 1e-2, $"{study.Name}: median 0.0001 h after an oral dose is {c.OralStartRatio:G3} x the largest known sample");
         }
     }
 

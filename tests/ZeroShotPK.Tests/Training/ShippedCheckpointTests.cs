@@ -14,6 +14,7 @@ public class ShippedCheckpointTests
     [Theory]
     [InlineData(ShippedModels.Small)]
     [InlineData(ShippedModels.Default)]
+    [InlineData(ShippedModels.Pff)]
     public void ReproducesItsRecordedValidationLossAndBeatsThePopulationMean(string name)
     {
         set_num_threads(1);

@@ -208,7 +208,7 @@ public sealed record AicmetConfig
         },
         Training = new AicmetTraining
         {
-            LearningRate = 5e-4, MinLearningRate = 3e-5, GradientClip = 1.0, Steps = 14000, ScoreKnownSamples = true, ValidationEvery = 1000, CheckpointEvery = 1000,
+            LearningRate = 5e-4, MinLearningRate = 3e-5, GradientClip = 1.0, Steps = 11000, ScoreKnownSamples = true, ValidationEvery = 1000, CheckpointEvery = 1000,
             ValidationStudies = 64,
             KlWeight = 0,
         },
