@@ -177,8 +177,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
 
     private static void WriteCsv(string path, Physiology[] population, PhysiologyConstraints constraints)
     {
-        var tmp = path + ".tmp";
-        try
+        ZeroShotPK.Data.AtomicFile.Write(path, tmp =>
         {
             using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
             {
@@ -192,12 +191,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
                                 p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules);
                 }
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        });
         AnsiConsole.MarkupLine($"wrote {population.Length} individuals to {Markup.Escape(path)}");
     }
 }

@@ -131,8 +131,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
 
     private static void WriteCsv(string path, ScalingBenchmarkResult r)
     {
-        var tmp = path + ".tmp";
-        try
+        ZeroShotPK.Data.AtomicFile.Write(path, tmp =>
         {
             string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
             using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
@@ -167,12 +166,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
                     w.WriteLine(string.Join(',', row));
                 }
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        });
         AnsiConsole.MarkupLine($"wrote {r.Test.Count} rows to {Markup.Escape(path)}");
     }
 }

@@ -84,8 +84,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         var sol = model.Simulate(doses, times);
         var cp = sol.PlasmaConcentration();
 
-        var tmp = s.Out! + ".tmp";
-        try
+        ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp =>
         {
             using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
             {
@@ -99,12 +98,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
                     w.WriteLine($"{F(times[i])},{F(cp[i])},{string.Join(',', tissueC.Select(c => F(c[i])))},{F(x[(int)PbpkState.GutLumen])},{F(x[(int)PbpkState.Unabsorbed])},{F(x[(int)PbpkState.EliminatedHepatic])},{F(x[(int)PbpkState.EliminatedRenal])},{F(x[(int)PbpkState.PlasmaAuc])}");
                 }
             }
-            File.Move(tmp, s.Out!, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        });
 
         var kp = new Table().AddColumn("tissue").AddColumn("Kp").AddColumn("V (L)").AddColumn("Q (L/h)");
         foreach (var t in Tissues.All)

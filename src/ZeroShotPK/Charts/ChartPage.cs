@@ -141,16 +141,7 @@ public static class ChartPage
         string html = ToStandaloneHtml(title, charts);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + ".tmp";
-        try
-        {
-            File.WriteAllText(tmp, html, new UTF8Encoding(false));
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        Data.AtomicFile.WriteAllText(full, html);
     }
 
     private static (string, string) LoadPlotlyJs()

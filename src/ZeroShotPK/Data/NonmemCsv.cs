@@ -131,18 +131,11 @@ public static class NonmemCsv
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var list = studies.ToList();
         var studyColumn = list.Count != 1 || list[0].Name != Path.GetFileNameWithoutExtension(path);
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
+        AtomicFile.Write(path, temp =>
         {
-            using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)))
-                Write(writer, list, studyColumn);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var writer = new StreamWriter(temp, false, new UTF8Encoding(false));
+            Write(writer, list, studyColumn);
+        });
     }
 
     /// <summary>Writes <paramref name="studies"/> to <paramref name="writer"/>; a STUDY column is written when there is more than one study.</summary>

@@ -38,21 +38,7 @@ public static class EvaluationCsv
     }
 
     /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it.</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            File.WriteAllText(tmp, text);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
-    }
+    public static void WriteAtomic(string path, string text) => Data.AtomicFile.WriteAllText(path, text);
 
     private static string Num(double v) => v.ToString("G10", CultureInfo.InvariantCulture);
 

@@ -403,13 +403,8 @@ public sealed class PopulationDiffusion : IDisposable
     public void Save(string prefix)
     {
         if (Manifest is null) throw new InvalidOperationException("model has no manifest: train or load it before saving.");
-        var bin = prefix + ".bin";
-        var tmp = bin + ".tmp";
-        _net.save(tmp);
-        File.Move(tmp, bin, overwrite: true);
-        var json = prefix + ".json";
-        File.WriteAllText(json + ".tmp", JsonSerializer.Serialize(Manifest, JsonOptions));
-        File.Move(json + ".tmp", json, overwrite: true);
+        Data.AtomicFile.Write(prefix + ".bin", tmp => _net.save(tmp));
+        Data.AtomicFile.WriteAllText(prefix + ".json", JsonSerializer.Serialize(Manifest, JsonOptions));
     }
 
     /// <summary>Loads a model from a manifest and weights stream.</summary>

@@ -105,16 +105,7 @@ public static class PriorFile
     public static void Write(string path, Prior prior)
     {
         var full = Path.GetFullPath(path);
-        var tmp = full + ".tmp";
-        try
-        {
-            File.WriteAllText(tmp, ToJson(prior) + "\n");
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        Data.AtomicFile.WriteAllText(full, ToJson(prior) + "\n");
     }
 
     /// <summary>Smallest median of a lognormal prior (typical values, dose amount, infusion duration).</summary>

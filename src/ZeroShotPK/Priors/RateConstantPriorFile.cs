@@ -83,16 +83,7 @@ public static class RateConstantPriorFile
     public static void Write(string path, RateConstantPrior prior)
     {
         var full = Path.GetFullPath(path);
-        var tmp = full + ".tmp";
-        try
-        {
-            File.WriteAllText(tmp, ToJson(prior) + "\n");
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        Data.AtomicFile.WriteAllText(full, ToJson(prior) + "\n");
     }
 
     /// <summary>Checks every field; the message names the JSON path and what was expected.</summary>

@@ -1,3 +1,4 @@
+using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Priors;
 using ZeroShotPK.Models.Neural;
@@ -44,6 +45,32 @@ public sealed class AtomicWriteTests : IDisposable
     {
         var target = Blocked("prior.json");
         Assert.ThrowsAny<IOException>(() => PriorFile.Write(target, PriorFile.Builtin("default")));
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
+    public void AWriterThatFailsMidwayLeavesTheOldFileWholeAndNoTemporaryFile()
+    {
+        var target = Path.Combine(dir, "sub", "data.csv");
+        AtomicFile.WriteAllText(target, "old\n");                 // creates the folder too
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(target, tmp =>
+        {
+            File.WriteAllText(tmp, "half of the ne");
+            throw new InvalidOperationException("disk gone");
+        }));
+        Assert.Equal("old\n", File.ReadAllText(target));
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
+    public void ConcurrentWritersOfOneFileNeverShareATemporaryFile()
+    {
+        var target = Path.Combine(dir, "shared.txt");
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 16, i => AtomicFile.Write(target, tmp => { seen.Add(tmp); File.WriteAllText(tmp, $"writer {i}"); }));
+        Assert.Equal(16, seen.Distinct().Count());
+        Assert.All(seen, t => Assert.Equal(dir, Path.GetDirectoryName(t)));
+        Assert.Matches("^writer [0-9]+$", File.ReadAllText(target));
         AssertNoTemporaryFiles();
     }
 }

@@ -62,16 +62,7 @@ public static class DiagnosticPage
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + ".tmp";
-        try
-        {
-            File.WriteAllText(tmp, ToHtml(report), new UTF8Encoding(false));
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        Data.AtomicFile.WriteAllText(full, ToHtml(report));
     }
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);

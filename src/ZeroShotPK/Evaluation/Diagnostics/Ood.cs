@@ -280,16 +280,7 @@ public sealed record OodReference
     /// <summary>Writes the JSON to <paramref name="path"/> atomically (temp file, then rename).</summary>
     public void Save(string path)
     {
-        string tmp = path + ".tmp";
-        try
-        {
-            File.WriteAllText(tmp, ToJson());
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
+        Data.AtomicFile.WriteAllText(path, ToJson());
     }
 
     /// <summary>Reads a reference saved by <see cref="Save"/>.</summary>

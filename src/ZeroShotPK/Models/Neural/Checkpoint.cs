@@ -136,19 +136,7 @@ public static class Checkpoint
     }
 
     /// <summary>Writes through a temporary file in the same directory and renames it over <paramref name="path"/>.</summary>
-    public static void WriteAtomic(string path, Action<string> write)
-    {
-        var tmp = path + ".tmp";
-        try
-        {
-            write(tmp);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
-        }
-    }
+    public static void WriteAtomic(string path, Action<string> write) => Data.AtomicFile.Write(path, write);
 
     /// <summary>Rewrites the manifest of <paramref name="directory"/> with <paramref name="calibration"/> (atomically; weights untouched).</summary>
     public static void WriteCalibration(string directory, PredictiveCalibration calibration)

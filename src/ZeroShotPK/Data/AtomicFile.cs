@@ -1,0 +1,35 @@
+namespace ZeroShotPK.Data;
+
+/// <summary>
+/// The one way ZeroShotPK replaces a file: write a hidden temporary file beside it (same folder, so the rename cannot
+/// cross file systems), then rename it over the target. A reader sees the old file or the new one, never half of
+/// one; a failed or interrupted write leaves the old file and no temporary file behind.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Calls <paramref name="write"/> with a temporary path beside <paramref name="path"/> (<c>.NAME.PID.RANDOM.tmp</c>,
+    /// unique per call, so two writers never share one) and renames the result over <paramref name="path"/>; creates
+    /// the folder if needed.
+    /// </summary>
+    public static void Write(string path, Action<string> write)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid().ToString("N")[..8]}.tmp");
+        try
+        {
+            write(tmp);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp); // a failed write leaves no temporary file behind
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8 without BOM) to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllText(string path, string text) => Write(path, tmp => File.WriteAllText(tmp, text));
+}
