@@ -33,8 +33,7 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         int steps = s.Steps ?? (config.Name == "small" ? 500 : 5);
         int[] memoryAt = [Math.Min(50, steps), steps];
         TrainingBenchmarkResult r = null!;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+        ProgressBars.Create("steps")
             .Start(ctx =>
             {
                 var task = ctx.AddTask($"{config.Name}: {steps} steps", maxValue: steps);

@@ -59,8 +59,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
         DiagnosticReport report = null!;
         try
         {
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            ProgressBars.Create("folds")
                 .Start(ctx =>
                 {
                     int folds = study.Individuals.Count(i => i.Observations.Count > settings.Known);

@@ -175,8 +175,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var summaries = new List<EvaluationSummary>();
         var skipped = new List<(string, string, string)>();
         var runs = predictors.ToDictionary(p => p.Name, _ => new List<EvaluationResult>());
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+        ProgressBars.Create("folds")
             .Start(ctx =>
             {
                 foreach (var study in studies)

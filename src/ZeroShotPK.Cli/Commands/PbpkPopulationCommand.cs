@@ -126,8 +126,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         if (at >= 0) args.RemoveRange(at, Math.Min(2, args.Count - at));
         var command = "zspk pbpk population " + string.Join(' ', args);
         PopulationDiffusion? model = null;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+        ProgressBars.Create("steps")
             .Start(ctx =>
             {
                 var task = ctx.AddTask($"train {method.ToString().ToLowerInvariant()}", maxValue: config.TrainSteps);
@@ -148,8 +147,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
     internal static T WithProgress<T>(string label, int total, Func<IProgress<int>, T> run)
     {
         T result = default!;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedlessRateColumn(), new RemainingTimeColumn())
+        ProgressBars.Create("individuals")
             .Start(ctx =>
             {
                 var task = ctx.AddTask(label, maxValue: total);
@@ -197,8 +195,3 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
 }
 
 /// <summary>Items per second of a progress task.</summary>
-internal sealed class TransferSpeedlessRateColumn : ProgressColumn
-{
-    public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-        new Markup($"{task.Speed ?? 0:F0}/s");
-}

@@ -81,8 +81,7 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         }.Validate();
         ScalingBenchmarkResult? result = null;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+        ProgressBars.Create("steps")
             .Start(ctx =>
             {
                 var task = ctx.AddTask("generate + train", maxValue: s.Steps * (1 + (s.NoOde ? 0 : 1) + (s.WithDescriptors ? 1 : 0)));

@@ -81,9 +81,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
             PretrainResult result;
             if (AnsiConsole.Profile.Capabilities.Interactive)
             {
-                result = AnsiConsole.Progress()
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                        new RemainingTimeColumn(), new SpinnerColumn())
+                result = ProgressBars.Create("steps")
                     .Start(ctx =>
                     {
                         var task = ctx.AddTask("starting", maxValue: trainer.TotalSteps);

@@ -65,8 +65,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         var studies = new Study[owned.Length];
         if (shard is not null && File.Exists(ShardManifest.PathOf(settings.Out!))) File.Delete(ShardManifest.PathOf(settings.Out!)); // until this run writes its own
         const int chunk = 256;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new StudiesPerSecondColumn(), new RemainingTimeColumn())
+        ProgressBars.Create("studies")
             .Start(ctx =>
             {
                 var task = ctx.AddTask($"simulating {owned.Length} studies ({prior.Name})", maxValue: owned.Length);
@@ -97,9 +96,4 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
     }
 
     /// <summary>Studies per second (Spectre's transfer column prints bytes).</summary>
-    private sealed class StudiesPerSecondColumn : ProgressColumn
-    {
-        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(task.Speed is { } s ? $"{s:F0} studies/s" : "");
-    }
 }
