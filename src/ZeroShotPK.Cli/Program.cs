@@ -3,6 +3,10 @@ using Spectre.Console.Cli;
 using ZeroShotPK.Cli;
 using ZeroShotPK.Cli.Commands;
 
+// Piped or redirected output would be laid out at 80 columns, splitting numbers inside table cells (a log, a CI run):
+// lay it out at $COLUMNS, or wide enough for every table zspk prints.
+if (Console.IsOutputRedirected)
+    AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : ZspkApp.PipedWidth;
 var app = ZspkApp.Create();
 var notices = new HashSet<string>();
 ZeroShotPK.Models.Neural.Checkpoint.Notice = message => { if (notices.Add(message)) Console.Error.WriteLine("note: " + message); };
@@ -26,6 +30,9 @@ catch (Exception ex)
 /// </summary>
 internal static class ZspkApp
 {
+    /// <summary>Layout width when output is not a terminal and $COLUMNS is unset: the widest table (evaluate's) fits whole.</summary>
+    public const int PipedWidth = 240;
+
     /// <summary>A configured <see cref="CommandApp"/>; registers every command with <see cref="CommandLineCheck"/>.</summary>
     public static CommandApp Create()
     {

@@ -5,7 +5,7 @@ namespace ZeroShotPK.Tests;
 /// <summary>Runs the built <c>zspk</c> as a separate process, as a user would, and returns its exit code and output.</summary>
 internal static class ZspkProcess
 {
-    /// <param name="columns">Terminal width Spectre.Console lays tables out for (tests match table rows).</param>
+    /// <param name="columns">Terminal width Spectre.Console lays tables out for (tests match table rows); 0 leaves COLUMNS unset.</param>
     /// <param name="args">Command-line arguments.</param>
     public static (int Code, string Output) Run(int columns, params string[] args) => RunIn(null, columns, args);
 
@@ -16,7 +16,9 @@ internal static class ZspkProcess
         if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zspk.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // columns 0: no COLUMNS at all, as in a plain pipe or a CI log.
+        if (columns > 0) psi.Environment["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else psi.Environment.Remove("COLUMNS");
         using var p = Process.Start(psi)!;
         // Read stdout asynchronously so a full stderr pipe cannot deadlock the child.
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -70,9 +70,6 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
     {
         TorchDevice.SetThreads(s.Threads);
         var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
-        // Redirected output would be laid out at 80 columns and wrap the table; use $COLUMNS or 160 instead.
-        if (Console.IsOutputRedirected)
-            AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var cols) && cols > 0 ? cols : 160;
         var config = new ScalingBenchmarkConfig
         {
             Compounds = s.Compounds, TestFraction = s.TestFraction, Seed = s.Seed, WithDescriptors = s.WithDescriptors, WithOde = !s.NoOde,

@@ -260,4 +260,22 @@ public sealed class CommandLineRobustnessTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("--method", output);
     }
+
+    [Fact]
+    public void APipedTableKeepsEachRowOnOneLine()
+    {
+        // No terminal and no $COLUMNS (a pipe, a CI log): Spectre would lay the table out at 80 columns and split numbers.
+        var dir = Hostile.TempFolder();
+        try
+        {
+            var (code, output) = ZspkProcess.Run(0, "evaluate", "--data", DataFiles.Path("data/indometacin.csv"), "--method", "population", "--out", Path.Combine(dir, "ev"));
+            Assert.True(code == 0, output);
+            var row = output.Split('\n').Single(l => l.Contains("population") && l.Contains("indometacin") && l.Contains('│'));
+            Assert.Matches(@"│ population +│ indometacin +│ 6 +│ 0\.3437 +│ 0\.905 +│", row);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
