@@ -90,7 +90,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
         }
 
         var checkpoint = settings.ResolvedCheckpoint;
-        (double Wall, double Cpu) mMethod = method == "nlme" ? (double.NaN, double.NaN) : Median(() => Methods.Create(method, checkpoint, 1000), method);
+        (double Wall, double Cpu) mMethod = method == "nlme" ? (double.NaN, double.NaN) : Median(() => Methods.Create(method, checkpoint, 1000, device: settings.DeviceChoice), method);
         var mNlme = Median(() => Methods.Create("nlme", null, 1000), "nlme (fit + MAP)");
         var table = new Table().AddColumns("method", "median ms / prediction", "median CPU ms", "NLME route / method");
         if (method != "nlme") table.AddRow(method, mMethod.Wall.ToString("F2"), mMethod.Cpu.ToString("F2"), (mNlme.Wall / mMethod.Wall).ToString("F1") + "x");

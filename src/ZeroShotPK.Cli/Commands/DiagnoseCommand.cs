@@ -55,7 +55,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
             : studies.Count == 1 ? studies[0]
             : throw new ArgumentException($"{settings.Data} holds {studies.Count} studies ({string.Join(", ", studies.Select(s => s.Name))}); choose one with --study.");
 
-        var predictor = Methods.Create(method, settings.ResolvedCheckpoint, settings.Samples, estimation);
+        var predictor = Methods.Create(method, settings.ResolvedCheckpoint, settings.Samples, estimation, device: settings.DeviceChoice);
         DiagnosticReport report = null!;
         try
         {

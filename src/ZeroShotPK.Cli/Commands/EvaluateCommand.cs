@@ -97,7 +97,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         // nlme and population share one population fit per fold: the first of them to run pays for it (its SECONDS
         // include the fits; the other's are its sampling only); the split is printed below.
         var predictors = Methods.CreateMany(methods, settings.ResolvedCheckpoint, settings.Samples, estimation,
-            new NeuralOdeOptions { Iterations = settings.NodeIterations }, warmStart: !settings.NlmeCold).ToArray();
+            new NeuralOdeOptions { Iterations = settings.NodeIterations }, warmStart: !settings.NlmeCold, device: settings.DeviceChoice).ToArray();
         var shard = settings.Shard is null ? null : Shard.Parse(settings.Shard);
         var sharded = shard is null ? null : new ShardCollector(shard, benchmark);
         // A manifest left by an earlier run of this shard goes first: until this run writes its own, the folder is unfinished.

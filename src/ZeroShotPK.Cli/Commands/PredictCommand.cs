@@ -73,7 +73,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         if (Methods.NeedsCheckpoint(method) && string.IsNullOrEmpty(settings.ResolvedCheckpoint))
             throw new ArgumentException($"method '{method}' needs a pretrained AICMET model: pass --checkpoint DIR (the shipped data/checkpoints/{ShippedModels.Default} " +
                 "was not found above the working directory or the zspk binary; set ZSPK_DATA to the repository's data folder).");
-        var predictor = Methods.Create(method, settings.ResolvedCheckpoint);
+        var predictor = Methods.Create(method, settings.ResolvedCheckpoint, device: settings.DeviceChoice);
         if (predictor.TrainingCheckpoint is { } checkpoint)
         {
             // Zero-shot is only trustworthy inside the training prior: say so before predicting.

@@ -25,6 +25,13 @@ internal abstract class MethodSettings : CommandSettings
     [CommandOption("--threads <N>"), Description("Torch intra-op threads, and leave-one-out folds of nlme/population run at once, 1 to 256 (default: all cores; bench predict: 1).")]
     public int? Threads { get; init; }
 
+    /// <summary>--device: where the neural methods run.</summary>
+    [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (default auto).")]
+    public string Device { get; init; } = "auto";
+
+    /// <summary>The parsed --device.</summary>
+    public DeviceChoice DeviceChoice => TorchDevice.Parse(Device);
+
     /// <summary>Sets libtorch's threads to --threads, else to <paramref name="fallback"/> when given.</summary>
     public void ApplyThreads(int? fallback = null)
     {
@@ -32,8 +39,19 @@ internal abstract class MethodSettings : CommandSettings
     }
 
     /// <inheritdoc />
-    public override ValidationResult Validate() =>
-        Threads is < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.") : ValidationResult.Success();
+    public override ValidationResult Validate()
+    {
+        if (Threads is < 1) return ValidationResult.Error($"--threads must be >= 1, got {Threads}.");
+        if (Device.Trim().ToLowerInvariant() is not ("auto" or "cpu" or "cuda" or "gpu"))
+            return ValidationResult.Error($"--device: expected auto, cpu or cuda, got '{Device}'.");
+        // Asked for CUDA where there is none: refused before any work, whichever methods run.
+        if (DeviceChoice == DeviceChoice.Cuda)
+        {
+            try { TorchDevice.Resolve(DeviceChoice.Cuda); }
+            catch (InvalidOperationException e) { return ValidationResult.Error(e.Message); }
+        }
+        return ValidationResult.Success();
+    }
 }
 
 /// <summary>Options of the commands that read one dataset and reveal K samples of a held-out individual.</summary>

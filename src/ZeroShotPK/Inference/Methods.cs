@@ -1,3 +1,4 @@
+using ZeroShotPK.Torch;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Models.Neural;
 
@@ -49,15 +50,17 @@ public static class Methods
     /// <param name="node">Settings of the neural ODE ("node"); null for <see cref="NeuralOdeOptions"/>' defaults.</param>
     /// <param name="warmStart">Leave-one-out warm starts of the NLME fits (<see cref="NlmePopulationFitter.WarmStart"/>).</param>
     /// <param name="adaptation">Test-time adaptation of aicmet-tta; null for <see cref="Adaptation"/>.</param>
+    /// <param name="device">Where the neural networks of the AICMET and PFF methods run.</param>
     public static IReadOnlyList<IPredictor> CreateMany(IReadOnlyList<string> names, string? checkpoint = null, int samples = 1000,
-        NlmeEstimation estimation = NlmeEstimation.Focei, NeuralOdeOptions? node = null, bool warmStart = true, AicmetAdaptation? adaptation = null)
+        NlmeEstimation estimation = NlmeEstimation.Focei, NeuralOdeOptions? node = null, bool warmStart = true, AicmetAdaptation? adaptation = null,
+        DeviceChoice device = DeviceChoice.Cpu)
     {
         var fitter = new NlmePopulationFitter(estimation: estimation) { WarmStart = warmStart };
         return names.Select(n => n switch
         {
             "nlme" => new NlmePredictor(fitter, samples),
             "population" => new PopulationPredictor(fitter, samples),
-            _ => Create(n, checkpoint, samples, estimation, node, adaptation),
+            _ => Create(n, checkpoint, samples, estimation, node, adaptation, device),
         }).ToArray();
     }
 
@@ -81,10 +84,11 @@ public static class Methods
     /// <param name="estimation">Population estimation of the NLME methods.</param>
     /// <param name="node">Settings of the neural ODE ("node"); null for <see cref="NeuralOdeOptions"/>' defaults.</param>
     /// <param name="adaptation">Test-time adaptation of aicmet-tta; null for <see cref="Adaptation"/>.</param>
+    /// <param name="device">Where the neural networks of the AICMET and PFF methods run.</param>
     /// <exception cref="ArgumentException">Unknown name, or a missing checkpoint.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A neural ODE or adaptation setting outside its range.</exception>
     public static IPredictor Create(string name, string? checkpoint = null, int samples = 1000, NlmeEstimation estimation = NlmeEstimation.Focei,
-        NeuralOdeOptions? node = null, AicmetAdaptation? adaptation = null)
+        NeuralOdeOptions? node = null, AicmetAdaptation? adaptation = null, DeviceChoice device = DeviceChoice.Cpu)
     {
         if (NeedsCheckpoint(name) && string.IsNullOrEmpty(checkpoint))
             throw new ArgumentException($"method '{name}' needs --checkpoint (a pretrained AICMET model).");
@@ -94,11 +98,11 @@ public static class Methods
         {
             "nlme" => new NlmePredictor(new NlmePopulationFitter(estimation: estimation), samples),
             "population" => new PopulationPredictor(new NlmePopulationFitter(estimation: estimation), samples),
-            "aicmet" => new AicmetPredictor(checkpoint!, useContext: true),
-            "aicmet-nocontext" => new AicmetPredictor(checkpoint!, useContext: false),
-            "aicmet-tta" => new AicmetPredictor(checkpoint!, useContext: true, adaptation: adaptation ?? Adaptation),
-            "aicmet-small" => new AicmetPredictor(ShippedModels.Require(ShippedModels.Small), useContext: true, name: "aicmet-small"),
-            "pff" => new AicmetPredictor(PffCheckpoint(checkpoint), useContext: true, latentSamples: PffDraws, name: "pff"),
+            "aicmet" => new AicmetPredictor(checkpoint!, useContext: true, device: device),
+            "aicmet-nocontext" => new AicmetPredictor(checkpoint!, useContext: false, device: device),
+            "aicmet-tta" => new AicmetPredictor(checkpoint!, useContext: true, device: device, adaptation: adaptation ?? Adaptation),
+            "aicmet-small" => new AicmetPredictor(ShippedModels.Require(ShippedModels.Small), useContext: true, device: device, name: "aicmet-small"),
+            "pff" => new AicmetPredictor(PffCheckpoint(checkpoint), useContext: true, device: device, latentSamples: PffDraws, name: "pff"),
             "node" => new NeuralOdePredictor(node),
             _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),
         };

@@ -278,4 +278,31 @@ public sealed class CommandLineRobustnessTests : IDisposable
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("predict")]
+    [InlineData("evaluate")]
+    [InlineData("diagnose")]
+    public void EveryMethodCommandTakesDeviceAndRefusesOneItCannotUse(string command)
+    {
+        // --device means the same on every command that runs a method; an unknown value, or CUDA on this CPU build, is
+        // refused before any work, even when the chosen method (nlme) has no network.
+        var dir = Hostile.TempFolder();
+        try
+        {
+            string[] common = [command, "--data", DataFiles.Path("data/theophylline.csv"), "--method", "nlme", "--out", Path.Combine(dir, command == "predict" ? "p.csv" : "out")];
+            string[] extra = command == "predict" ? ["--id", "2", "--times", "1:1:3"] : [];
+            var (code, output) = ZspkProcess.RunFlat(200, [.. common, .. extra, "--device", "tpu"]);
+            Assert.Equal(1, code);
+            Assert.Contains("error: --device: expected auto, cpu or cuda, got 'tpu'.", output);
+            (code, output) = ZspkProcess.RunFlat(200, [.. common, .. extra, "--device", "cuda"]);
+            Assert.Equal(1, code);
+            Assert.Contains("error: --device cuda: CUDA is not available in this process.", output);
+            Assert.False(Directory.EnumerateFileSystemEntries(dir).Any(), "nothing written before the refusal");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
