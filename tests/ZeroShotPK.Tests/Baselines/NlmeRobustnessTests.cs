@@ -65,4 +65,27 @@ public class NlmeRobustnessTests
         Assert.Equal(0, fit.Population.SigmaProp);
         Assert.True(fit.Population.SigmaAdd > 0.3 && fit.Population.SigmaAdd < 1.5, $"additive SD {fit.Population.SigmaAdd} mg/L");
     }
+
+    [Fact]
+    public void BeforeTheFirstDoseTheBandIsExactlyZeroAndNeverNegative()
+    {
+        // Theophylline under the combined (additive + proportional) error model: at the dose time (oral, so nothing absorbed yet)
+        // nothing has reached the blood, so the 90% band is [0, 0], not the additive error's symmetric spread around 0 (it printed a
+        // lower bound of -0.87 mg/L); after the dose the band is the error model's.
+        var study = NonmemCsv.ReadStudy(Fixtures.DataFile("theophylline.csv"));
+        var fit = new NlmePopulationFitter().Fit(study.Without("1"));
+        var target = study.Individuals.Single(i => i.Id == "1");
+        foreach (var d in new[] { fit.PredictIndividual(target.WithFirstObservations(4), [0.0, 1.0, 6.0], samples: 400, seed: 3),
+                     fit.PredictPopulation(target, [0.0, 1.0, 6.0], samples: 400, seed: 3) })
+        {
+            for (int j = 0; j < 1; j++)
+            {
+                Assert.Equal(0, d.Lower90[j]);
+                Assert.Equal(0, d.Median[j]);
+                Assert.Equal(0, d.Upper90[j]);
+                Assert.All(d.Samples, s => Assert.Equal(0, s[j]));
+            }
+            for (int j = 1; j < 3; j++) Assert.True(d.Lower90[j] > 0 && d.Lower90[j] < d.Median[j] && d.Median[j] < d.Upper90[j]);
+        }
+    }
 }

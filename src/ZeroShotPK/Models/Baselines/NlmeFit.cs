@@ -104,7 +104,14 @@ public sealed class NlmeFit
             for (int a = 0; a < q; a++) for (int b = 0; b <= a; b++) eta[a] += chol![a, b] * z[b];
             var f = Model.Predict(Conditional.Phi(Model, Population.Theta, eta), ind, times);
             conc[s] = f;
-            noisy[s] = f.Select(v => v + Math.Sqrt(Population.ResidualVariance(v)) * Normal.Sample(rng, 0, 1)).ToArray();
+            // Where no dose has reached the individual yet the concentration is exactly 0 and so is what can be measured:
+            // the additive error describes assay noise around a level, and would put a negative concentration in the
+            // 90% band. The normal is drawn either way, so every other draw stays as it was.
+            noisy[s] = f.Select(v =>
+            {
+                double e = Normal.Sample(rng, 0, 1);
+                return v > 0 ? v + Math.Sqrt(Population.ResidualVariance(v)) * e : 0;
+            }).ToArray();
         }
         var median = new double[n]; var lo = new double[n]; var hi = new double[n];
         var col = new double[samples];
