@@ -20,6 +20,7 @@ public class NotebookChartRenderTests
         { "03-in-context-inference", "reveal" },
         { "04-baseline-comparison", "panel" },
         { "05-pbpk-virtual-populations", "profiles" },
+        { "06-bring-your-own-study", "predict" },
     };
 
     private static string NotebookPath(string name) => DataFiles.Path(Path.Combine("notebooks", name + ".ipynb"));
