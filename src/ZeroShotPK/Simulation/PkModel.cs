@@ -50,6 +50,10 @@ public sealed record PkModel(int Compartments, Elimination Elimination = Elimina
 
     /// <summary>One-compartment model with linear elimination.</summary>
     public static PkModel OneCompartment { get; } = new(1);
+
+    /// <summary>The model in words, for titles and messages: "2 compartments, linear elimination".</summary>
+    public override string ToString() =>
+        $"{Compartments} compartment{(Compartments == 1 ? "" : "s")}, {(Elimination == Elimination.Linear ? "linear" : "Michaelis-Menten")} elimination";
     /// <summary>Two-compartment model with linear elimination.</summary>
     public static PkModel TwoCompartment { get; } = new(2);
     /// <summary>Three-compartment model with linear elimination.</summary>

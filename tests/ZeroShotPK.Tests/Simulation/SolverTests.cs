@@ -418,4 +418,11 @@ public class SolverTests
         var ex4 = Assert.Throws<ArgumentOutOfRangeException>(() => new PkProblem(new PkModel(5), P, [], [1]));
         Assert.StartsWith("Compartments must be 1, 2, 3 or 4.", ex4.Message);
     }
+
+    [Fact]
+    public void AModelReadsAsWordsInTitles()
+    {
+        Assert.Equal("1 compartment, linear elimination", PkModel.OneCompartment.ToString());
+        Assert.Equal("3 compartments, Michaelis-Menten elimination", new PkModel(3, Elimination.MichaelisMenten).ToString());
+    }
 }
