@@ -5,9 +5,9 @@
 # (179 held-out individuals; 300 would take five times as long on a 2-core machine).
 # The real-data benchmark (data/benchmark/, 16 studies) runs every method but the neural ODE on every study (the neural
 # ODE takes several minutes per small study and hours on the 120-individual one); NLME and population prediction take
-# about an hour there on 2 cores, most of it on mavoglurant and quinidine. Regenerated in two runs (the AICMET methods on
-# one torch thread, NLME/population with parallel folds) whose per-method rows are concatenated: each method's rows,
-# MEAN and MEDIAN depend only on that method's run.
+# about an hour there on 2 cores, most of it on mavoglurant and quinidine. Regenerated in three runs (the AICMET methods on
+# one torch thread, NLME/population with parallel folds, PFF on one torch thread) whose per-method rows are
+# concatenated: each method's rows, MEAN and MEDIAN depend only on that method's run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build src/ZeroShotPK.Cli -c Release -nologo -clp:ErrorsOnly
@@ -20,7 +20,9 @@ for d in synthetic-default synthetic-misspecified; do
   zspk evaluate --data data/benchmarks/$d.csv --method all --known 4 --checkpoint $ckpt --node-iterations 60 --out data/results/$d
 done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-zspk evaluate --benchmark data/benchmark --method aicmet,aicmet-nocontext,aicmet-tta,aicmet-small,pff --known 4 --checkpoint $ckpt \
+zspk evaluate --benchmark data/benchmark --method aicmet,aicmet-nocontext,aicmet-tta,aicmet-small --known 4 --checkpoint $ckpt \
   --threads 1 --out "$tmp/aicmet"
 zspk evaluate --benchmark data/benchmark --method nlme,population --known 4 --out "$tmp/nlme"
-python3 environment/merge-benchmark.py "$tmp/aicmet" "$tmp/nlme" data/results/benchmark
+zspk evaluate --benchmark data/benchmark --method pff,pff-tta --known 4 --threads 1 --out "$tmp/pff"
+python3 environment/merge-benchmark.py "$tmp/aicmet" "$tmp/nlme" "$tmp/aicmet-nlme"
+python3 environment/merge-benchmark.py "$tmp/aicmet-nlme" "$tmp/pff" data/results/benchmark

@@ -22,7 +22,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
         [CommandOption("--study <NAME>"), Description("Study to diagnose when the file has several (STUDY column).")]
         public string? Study { get; init; }
 
-        [CommandOption("--method <NAME>", true), Description("One of aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, nlme, population, node.")]
+        [CommandOption("--method <NAME>", true), Description("One of aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node.")]
         public string Method { get; init; } = "";
 
         [CommandOption("--sbc-datasets <N>"), Description("Simulated individuals for SBC (nlme); 0 skips it."), DefaultValue(200)]

@@ -22,7 +22,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
     public sealed class Settings : LeaveOneOutSettings
     {
-        [CommandOption("--method <LIST>"), Description("Comma-separated: aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, nlme, population, node, or all."), DefaultValue("all")]
+        [CommandOption("--method <LIST>"), Description("Comma-separated: aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node, or all."), DefaultValue("all")]
         public string Method { get; init; } = "all";
 
         [CommandOption("--node-iterations <N>"), Description("Adam iterations of each neural ODE fit (node); fewer is quicker and rougher."), DefaultValue(300)]

@@ -11,7 +11,7 @@ namespace ZeroShotPK.Cli.Commands;
 internal abstract class MethodSettings : CommandSettings
 {
     /// <summary>--checkpoint: the pretrained AICMET model.</summary>
-    [CommandOption("--checkpoint <DIR>"), Description("Pretrained AICMET model folder for aicmet, aicmet-nocontext and aicmet-tta (default: the shipped data/checkpoints/aicmet-transformer); a PFF folder (zspk pretrain --model pff) for pff (default: the shipped data/checkpoints/pff).")]
+    [CommandOption("--checkpoint <DIR>"), Description("Pretrained AICMET model folder for aicmet, aicmet-nocontext and aicmet-tta (default: the shipped data/checkpoints/aicmet-transformer); a PFF folder (zspk pretrain --model pff) for pff and pff-tta (default: the shipped data/checkpoints/pff).")]
     public string? Checkpoint { get; init; }
 
     /// <summary>--checkpoint, or the shipped default model when it is not given (null when neither exists).</summary>

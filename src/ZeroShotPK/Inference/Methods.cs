@@ -12,7 +12,7 @@ namespace ZeroShotPK.Inference;
 public static class Methods
 {
     /// <summary>Every method name, in table order.</summary>
-    public static IReadOnlyList<string> All { get; } = ["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "pff", "nlme", "population", "node"];
+    public static IReadOnlyList<string> All { get; } = ["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "pff", "pff-tta", "nlme", "population", "node"];
 
     /// <summary>True for methods that need a trained checkpoint (--checkpoint, by default the shipped transformer model).</summary>
     public static bool NeedsCheckpoint(string name) => name is "aicmet" or "aicmet-nocontext" or "aicmet-tta";
@@ -31,7 +31,7 @@ public static class Methods
         if (names.Count == 0) throw new ArgumentException("--method: expected one or more of all, " + string.Join(", ", All) + ".");
         if (names.Contains("all"))
             return All.Where(n => (haveCheckpoint || !NeedsCheckpoint(n)) && (n != "aicmet-small" || ShippedModels.Find(ShippedModels.Small) is not null)
-                && (n != "pff" || ShippedModels.Find(ShippedModels.Pff) is not null)).ToArray();
+                && (n is not ("pff" or "pff-tta") || ShippedModels.Find(ShippedModels.Pff) is not null)).ToArray();
         var unknown = names.FirstOrDefault(n => !All.Contains(n));
         if (unknown is not null) throw new ArgumentException($"--method: unknown method '{unknown}' (expected all, {string.Join(", ", All)}).");
         return names.Distinct().ToArray();
@@ -103,6 +103,9 @@ public static class Methods
             "aicmet-tta" => new AicmetPredictor(checkpoint!, useContext: true, device: device, adaptation: adaptation ?? Adaptation),
             "aicmet-small" => new AicmetPredictor(ShippedModels.Require(ShippedModels.Small), useContext: true, device: device, name: "aicmet-small"),
             "pff" => new AicmetPredictor(PffCheckpoint(checkpoint), useContext: true, device: device, latentSamples: PffDraws, name: "pff"),
+            // The same adaptation as aicmet-tta (its steps, tasks and learning rate), on PFF's flow-matching objective.
+            "pff-tta" => new AicmetPredictor(PffCheckpoint(checkpoint), useContext: true, device: device, latentSamples: PffDraws,
+                adaptation: adaptation ?? Adaptation, name: "pff-tta"),
             "node" => new NeuralOdePredictor(node),
             _ => throw new ArgumentException($"unknown method '{name}' (expected {string.Join(", ", All)})."),
         };

@@ -10,10 +10,10 @@ public class MethodsTests
     [Fact]
     public void AllMeansEveryMethodThatCanRunWithWhatIsGiven()
     {
-        Assert.Equal(["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "pff", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: true));
+        Assert.Equal(["aicmet", "aicmet-nocontext", "aicmet-tta", "aicmet-small", "pff", "pff-tta", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: true));
         // Without a checkpoint the checkpoint's AICMET methods cannot run; aicmet-small and pff read their own shipped folders, and
         // the neural ODE and NLME need nothing but the data.
-        Assert.Equal(["aicmet-small", "pff", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: false));
+        Assert.Equal(["aicmet-small", "pff", "pff-tta", "nlme", "population", "node"], Methods.Parse("all", haveCheckpoint: false));
         Assert.Equal(["node", "nlme"], Methods.Parse(" NODE, nlme ,node", haveCheckpoint: false));
     }
 
@@ -21,9 +21,9 @@ public class MethodsTests
     public void UnknownAndEmptyListsAreRejected()
     {
         var unknown = Assert.Throws<ArgumentException>(() => Methods.Parse("nlme,ode", true));
-        Assert.Equal("--method: unknown method 'ode' (expected all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, nlme, population, node).", unknown.Message);
+        Assert.Equal("--method: unknown method 'ode' (expected all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node).", unknown.Message);
         var empty = Assert.Throws<ArgumentException>(() => Methods.Parse(" , ", true));
-        Assert.Equal("--method: expected one or more of all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, nlme, population, node.", empty.Message);
+        Assert.Equal("--method: expected one or more of all, aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node.", empty.Message);
     }
 
     [Fact]
