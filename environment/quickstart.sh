@@ -10,7 +10,7 @@ bash environment/setup.sh
 zspk() { dotnet run --project src/ZeroShotPK.Cli -c Release --no-build -- "$@"; }
 zspk data summary --data data/theophylline.csv
 out=${1:-out/quickstart}
-methods=aicmet,aicmet-nocontext,aicmet-tta,aicmet-small,nlme,population
+methods=aicmet,aicmet-nocontext,aicmet-tta,aicmet-small,pff,pff-tta,nlme,population
 [ "${ZSPK_QUICKSTART_NODE:-0}" = 1 ] && methods=all
 for ds in theophylline indometacin; do
   zspk evaluate --data "data/$ds.csv" --method "$methods" --known 4 --out "$out/$ds"
