@@ -22,21 +22,26 @@ public static class PkCharts
         var traces = study.Individuals.Select(ind => CsChart.Line<double, double, string>(
             x: ind.Observations.Select(o => o.Time), y: ind.Observations.Select(o => o.Value),
             ShowMarkers: true, Name: ind.Id));
-        return Style(CsChart.Combine(traces), study.Units, logScale, title ?? study.Name);
+        var chart = Style(CsChart.Combine(traces), study.Units, logScale, title ?? study.Name);
+        return logScale ? ChartAxes.LogY(chart, study.Individuals.SelectMany(i => i.Observations).Select(o => o.Value)) : chart;
     }
 
     /// <summary>
     /// A prediction with its 90% band (shaded 5th-95th percentile), the median line and, when given,
-    /// the individual's observed concentrations as points.
+    /// the individual's observed concentrations as points drawn on top: the samples the method was given as filled
+    /// black dots, the held-out ones as open circles.
     /// </summary>
     /// <param name="prediction">Predictive distribution at query times.</param>
-    /// <param name="observed">Observed samples of the same individual (e.g. the held-out ones); may be null.</param>
+    /// <param name="observed">Observed samples of the same individual; may be null.</param>
     /// <param name="units">Units for the axis labels.</param>
     /// <param name="logScale">Log concentration axis.</param>
     /// <param name="title">Chart title; defaults to the method name.</param>
+    /// <param name="known">How many of the first observed samples (in time order) the method was given, e.g. 4 for
+    /// <c>individual.WithFirstObservations(4)</c>; 0 = all observed points are held out.</param>
     public static GenericChart PredictionBand(Prediction prediction, IEnumerable<Observation>? observed, Units units,
-        bool logScale = false, string? title = null)
+        bool logScale = false, string? title = null, int known = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(known);
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(units);
         var band = Color.fromString("rgba(31,119,180,0.25)");
@@ -49,11 +54,23 @@ public static class PkCharts
             CsChart.Line<double, double, string>(x: prediction.Times, y: prediction.Median,
                 Name: $"{prediction.Method} median", LineColor: Color.fromString("rgb(31,119,180)")),
         };
-        var obs = observed?.ToArray() ?? [];
-        if (obs.Length > 0)
-            traces.Add(CsChart.Point<double, double, string>(x: obs.Select(o => o.Time), y: obs.Select(o => o.Value),
-                Name: "observed", MarkerColor: Color.fromString("black")));
-        return Style(CsChart.Combine(traces), units, logScale, title ?? prediction.Method);
+        var obs = observed?.OrderBy(o => o.Time).ToArray() ?? [];
+        var given = obs.Take(known).ToArray();
+        var heldOut = obs.Skip(known).ToArray();
+        if (given.Length > 0)
+            traces.Add(CsChart.Point<double, double, string>(x: given.Select(o => o.Time), y: given.Select(o => o.Value),
+                Name: $"given to the method ({given.Length})", MarkerColor: Color.fromString("black"), MarkerSymbol: StyleParam.MarkerSymbol.Circle));
+        if (heldOut.Length > 0)
+        {
+            var marker = new Plotly.NET.TraceObjects.Marker();
+            marker.SetProperty("symbol", known > 0 ? "circle-open" : "circle");
+            marker.SetProperty("size", 8);
+            traces.Add(CsChart.Point<double, double, string>(x: heldOut.Select(o => o.Time), y: heldOut.Select(o => o.Value),
+                Name: known > 0 ? "held out" : "observed", MarkerColor: Color.fromString("black"), Marker: marker));
+        }
+        var chart = Style(CsChart.Combine(traces), units, logScale, title ?? prediction.Method);
+        // The log range follows the band's top and the data, so a band that starts at 0 at dose time does not stretch it.
+        return logScale ? ChartAxes.LogY(chart, prediction.Upper90.Concat(prediction.Median).Concat(obs.Select(o => o.Value))) : chart;
     }
 
     private static GenericChart Style(GenericChart chart, Units units, bool logScale, string title)

@@ -49,6 +49,23 @@ public class PkChartsTests
     }
 
     [Fact]
+    public void PredictionBand_tells_the_samples_given_to_the_method_from_the_held_out_ones()
+    {
+        var observed = new[] { new Observation(8, 4.1), new Observation(1, 9.5), new Observation(2, 8.0) };
+        var fig = Figure(PkCharts.PredictionBand(Fixtures.Prediction(), observed, new Units(), logScale: true, known: 2));
+        var traces = fig.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(5, traces.Length);
+        // The first two in time order were given; the later one is held out, drawn as an open circle.
+        Assert.Equal("given to the method (2)", traces[3].GetProperty("name").GetString());
+        Assert.Equal([9.5, 8.0], traces[3].GetProperty("y").EnumerateArray().Select(e => e.GetDouble()));
+        Assert.Equal("held out", traces[4].GetProperty("name").GetString());
+        Assert.Equal("circle-open", traces[4].GetProperty("marker").GetProperty("symbol").GetString());
+        Assert.Equal([4.1], traces[4].GetProperty("y").EnumerateArray().Select(e => e.GetDouble()));
+        Assert.Equal("power", fig.GetProperty("layout").GetProperty("yaxis").GetProperty("exponentformat").GetString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => PkCharts.PredictionBand(Fixtures.Prediction(), observed, new Units(), known: -1));
+    }
+
+    [Fact]
     public void Profiles_of_an_empty_study_is_an_error_naming_the_study()
     {
         var ex = Assert.Throws<ArgumentException>(() => PkCharts.Profiles(new Study("empty", [])));

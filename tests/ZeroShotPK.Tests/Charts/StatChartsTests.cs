@@ -13,21 +13,111 @@ public class StatChartsTests
     private static double[] Numbers(JsonElement trace, string axis) => trace.GetProperty(axis).EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
     [Fact]
-    public void Histograms_count_shared_bins_as_density_bars_and_take_log10_when_asked()
+    public void Histograms_of_several_series_are_step_outlines_on_shared_bins_and_take_log10_when_asked()
     {
         var fig = Figure(StatCharts.Histograms([("a", [1.0, 10, 100]), ("b", [1000.0])], "CL (L/h)", title: "t", log10: true, bins: 3));
         var traces = fig.GetProperty("data").EnumerateArray().ToArray();
         Assert.Equal(["a", "b"], traces.Select(t => t.GetProperty("name").GetString()));
-        Assert.All(traces, t => Assert.Equal("bar", t.GetProperty("type").GetString()));
+        Assert.All(traces, t => Assert.Equal("hv", t.GetProperty("line").GetProperty("shape").GetString()));
         // log10 values 0, 1, 2 and 3: bins [0,1), [1,2), [2,3] shared by both series; the maximum falls in the last bin.
-        Assert.All(traces, t => Assert.Equal([0.5, 1.5, 2.5], Numbers(t, "x")));
-        Assert.All(traces, t => Assert.Equal(1.0, t.GetProperty("width").GetDouble()));
-        Assert.Equal([1 / 3.0, 1 / 3.0, 1 / 3.0], Numbers(traces[0], "y"));
-        Assert.Equal([0.0, 0, 1], Numbers(traces[1], "y"));
-        var layout = fig.GetProperty("layout");
-        Assert.Equal("overlay", layout.GetProperty("barmode").GetString());
-        Assert.Equal(0, layout.GetProperty("bargap").GetDouble());
-        Assert.Equal("log10 CL (L/h)", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+        // Outline: up at the first edge, each bin's height from its left edge, down at the last edge.
+        Assert.All(traces, t => Assert.Equal([0.0, 0, 1, 2, 3], Numbers(t, "x")));
+        Assert.Equal([0, 1 / 3.0, 1 / 3.0, 1 / 3.0, 0], Numbers(traces[0], "y"));
+        Assert.Equal([0.0, 0, 0, 1, 0], Numbers(traces[1], "y"));
+        Assert.Equal("log10 CL (L/h)", fig.GetProperty("layout").GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+        // One series stays a bar chart, bars touching.
+        var one = Figure(StatCharts.Histograms([("a", [1.0, 2, 3])], "x", bins: 2));
+        Assert.Equal("bar", one.GetProperty("data")[0].GetProperty("type").GetString());
+        Assert.Equal(0, one.GetProperty("layout").GetProperty("bargap").GetDouble());
+    }
+
+    [Fact]
+    public void Log_axes_write_powers_of_ten_and_span_at_most_four_decades_below_the_largest_value()
+    {
+        // A profile from 0 at dose time: 1e-9 would stretch the axis over ten decades.
+        var layout = Figure(StatCharts.Lines([new ChartSeries("c", [0.0, 1, 2], [1e-9, 20, 5])], "t", "c (mg/L)", logY: true, logX: false))
+            .GetProperty("layout");
+        var y = layout.GetProperty("yaxis");
+        Assert.Equal("log", y.GetProperty("type").GetString());
+        Assert.Equal("c (mg/L)", y.GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("power", y.GetProperty("exponentformat").GetString());
+        double hi = Math.Log10(20), lo = hi - 4, pad = 0.05 * 4;
+        Assert.Equal([lo - pad, hi + pad], y.GetProperty("range").EnumerateArray().Select(e => e.GetDouble()).ToArray(), new Tolerance(1e-12));
+        // Data within the four decades keep their own lowest value; a single value gets one decade around it.
+        Assert.Equal((Math.Log10(0.5) - 0.05 * Math.Log10(40), Math.Log10(20) + 0.05 * Math.Log10(40)), ZeroShotPK.Charts.ChartAxes.LogRange([0.5, 20, 0, -1]));
+        Assert.Equal((-0.55, 0.55), ZeroShotPK.Charts.ChartAxes.LogRange([1.0]));
+        Assert.Null(ZeroShotPK.Charts.ChartAxes.LogRange([0.0, double.NaN]));
+        // Linear axes are left to plotly.
+        Assert.False(Figure(StatCharts.Lines([new ChartSeries("c", [0.0, 1], [1.0, 2])], "t", "c")).GetProperty("layout").GetProperty("yaxis").TryGetProperty("range", out _));
+    }
+
+    private sealed class Tolerance(double eps) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= eps;
+        public int GetHashCode(double v) => 0;
+    }
+
+    [Fact]
+    public void Bands_fill_between_lower_and_upper_with_the_median_and_draw_data_points_last()
+    {
+        var band = new BandSeries("90% PI", [0.0, 1, 2], [1.0, 2, 3], [4.0, 5, 6], [2.0, 3, 4]);
+        var traces = Figure(StatCharts.Bands([band], [new ChartSeries("observed", [0.5, 1.5], [2.5, 3.5])], "t", "c", logY: true))
+            .GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(4, traces.Length);
+        Assert.Equal([1.0, 2, 3], Numbers(traces[0], "y"));
+        Assert.False(traces[0].GetProperty("showlegend").GetBoolean());
+        Assert.Equal([4.0, 5, 6], Numbers(traces[1], "y"));
+        Assert.Equal("tonexty", traces[1].GetProperty("fill").GetString());
+        Assert.Equal([2.0, 3, 4], Numbers(traces[2], "y"));
+        Assert.Equal("markers", traces[3].GetProperty("mode").GetString());
+        Assert.Equal([2.5, 3.5], Numbers(traces[3], "y"));
+        var ex = Assert.Throws<ArgumentException>(() => StatCharts.Bands([band with { Upper = [1.0] }], null, "t", "c"));
+        Assert.StartsWith("band '90% PI': lower, upper and median need one value per x (3).", ex.Message);
+    }
+
+    [Fact]
+    public void A_band_from_curves_is_their_pointwise_type_7_quantiles()
+    {
+        // 101 curves with values 0..100 at x=0 and 0..200 at x=1: R's quantile(type = 7) gives 5, 50, 95 and 10, 100, 190.
+        var curves = Enumerable.Range(0, 101).Select(i => (IReadOnlyList<double>)new[] { (double)i, 2.0 * i }).Reverse();
+        var band = BandSeries.FromCurves("vp", [0.0, 1], curves);
+        Assert.Equal([5.0, 10], band.Lower);
+        Assert.Equal([95.0, 190], band.Upper);
+        Assert.Equal([50.0, 100], band.Median!);
+        // Two curves: the 5% quantile interpolates 5% of the way from the lower to the upper one.
+        Assert.Equal([1.05], BandSeries.FromCurves("two", [0.0], [[1.0], [2.0]]).Lower, new Tolerance(1e-12));
+        var ex = Assert.Throws<ArgumentException>(() => BandSeries.FromCurves("vp", [0.0, 1], [[1.0, 2], [3.0]]));
+        Assert.StartsWith("band 'vp': curve 1 has 1 values for 2 x values.", ex.Message);
+    }
+
+    [Fact]
+    public void Points_draw_a_faint_background_cloud_under_outlined_data_with_labels_and_an_identity_line()
+    {
+        var traces = Figure(StatCharts.Points(
+            [
+                new ChartSeries("simulated", [1.0, 2, 3], [1.0, 2, 3]),
+                new ChartSeries("real", [2.0], [4.0], Labels: ["theophylline"]),
+            ], "x", "y", identity: true, background: 1)).GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(3, traces.Length);
+        Assert.Equal(0.25, traces[0].GetProperty("opacity").GetDouble());
+        Assert.Equal(4, traces[0].GetProperty("marker").GetProperty("size").GetDouble());
+        Assert.Equal(9, traces[1].GetProperty("marker").GetProperty("size").GetDouble());
+        Assert.Equal("rgb(40,40,40)", traces[1].GetProperty("marker").GetProperty("line").GetProperty("color").GetString());
+        Assert.Equal("theophylline", traces[1].GetProperty("text")[0].GetString());
+        // y = x over every value of both axes, as a dashed line.
+        Assert.Equal("y = x", traces[2].GetProperty("name").GetString());
+        Assert.Equal([1.0, 4], Numbers(traces[2], "x"));
+        Assert.Equal([1.0, 4], Numbers(traces[2], "y"));
+    }
+
+    [Fact]
+    public void By_category_puts_each_value_at_its_named_category_and_leaves_NaN_out()
+    {
+        var traces = Figure(StatCharts.ByCategory([new CategorySeries("nlme", ["theophylline", "warfarin"], [0.2, double.NaN]),
+            new CategorySeries("aicmet", ["theophylline", "warfarin"], [0.3, 0.4])], "log-RMSE")).GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(["theophylline"], traces[0].GetProperty("x").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal([0.2], Numbers(traces[0], "y"));
+        Assert.Equal(["theophylline", "warfarin"], traces[1].GetProperty("x").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]
@@ -104,6 +194,9 @@ public class StatChartsTests
         Assert.Equal("ddpm", traces[1].GetProperty("x")[0].GetString());
         var ex = Assert.Throws<ArgumentException>(() => StatCharts.Intervals([new IntervalEstimate("m", 2, 0, 1)], "y"));
         Assert.StartsWith("intervals: 'm' has value 2 outside [0, 1].", ex.Message);
+        // Half a category of room at each end, so the value written right of the last whisker is not clipped.
+        var x = Figure(StatCharts.Intervals([new IntervalEstimate("a", 1, 0, 2), new IntervalEstimate("b", 1, 0, 2)], "y")).GetProperty("layout").GetProperty("xaxis");
+        Assert.Equal([-0.5, 1.5], x.GetProperty("range").EnumerateArray().Select(e => e.GetDouble()));
     }
 
     [Fact]

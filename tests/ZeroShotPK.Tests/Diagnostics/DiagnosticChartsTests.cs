@@ -99,6 +99,14 @@ public class DiagnosticChartsTests
         Assert.Contains("aicmet: diagnostics", html);
         Assert.Contains("\"xaxis4\"", html);
         Assert.Equal(5 + (1 + 3 * 4) + (3 + 1), TraceCount(chart)); // GOF, VPC without BLQ, coverage band + line
+        // No shared legend; a title per subplot says what its marks are (the VPC's names its percentiles and CI level).
+        var layout = System.Text.Json.JsonDocument.Parse(GenericChart.toFigureJson(chart)).RootElement.GetProperty("layout");
+        Assert.False(layout.GetProperty("showlegend").GetBoolean());
+        var titles = layout.GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("text").GetString()).ToArray();
+        Assert.Equal(4, titles.Length);
+        Assert.Equal("observed vs predicted median (dashed: y = x)", titles[0]);
+        Assert.StartsWith("VPC: observed P5/P50/P95 (blue) in simulated ", titles[2]);
+        Assert.Equal("power", layout.GetProperty("yaxis").GetProperty("exponentformat").GetString());
         string gofOnly = GenericChart.toChartHTML(DiagnosticCharts.Panel(gof, Units));
         Assert.Contains("\"xaxis2\"", gofOnly);
         Assert.DoesNotContain("\"xaxis3\"", gofOnly);

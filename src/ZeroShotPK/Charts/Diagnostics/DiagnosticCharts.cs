@@ -37,6 +37,7 @@ public static class DiagnosticCharts
         return Chart.Combine(charts)
             .WithXAxisStyle<double, double, string>(TitleText: $"predicted median ({units.Concentration})", AxisType: StyleParam.AxisType.Log)
             .WithYAxisStyle<double, double, string>(TitleText: $"observed ({units.Concentration})", AxisType: StyleParam.AxisType.Log)
+            .PowerExponents(x: true, y: true)
             .Titled($"{gof.Method}: observed vs predicted");
     }
 
@@ -131,6 +132,7 @@ public static class DiagnosticCharts
         return Chart.Combine(charts)
             .WithXAxisStyle<double, double, string>(TitleText: $"time ({units.Time})")
             .WithYAxisStyle<double, double, string>(TitleText: y, AxisType: linear ? StyleParam.AxisType.Linear : StyleParam.AxisType.Log)
+            .PowerExponents(x: false, y: !linear)
             .Titled(heading)
             .WithSize(1000, 600);
     }
@@ -211,16 +213,35 @@ public static class DiagnosticCharts
     /// </summary>
     public static GenericChart Panel(GoodnessOfFit gof, Units units, VpcResult? vpc = null, CoverageCurve? coverage = null)
     {
+        // Four charts share one legend in a grid, which would list 19 entries for four different keys: the panel has no
+        // legend and each subplot's title says what its marks are instead.
         var charts = new List<GenericChart> { ObservedVsPredicted(gof, units), ResidualsVsTime(gof, units) };
-        if (vpc is not null) charts.Add(Vpc(vpc, units));
-        if (coverage is not null) charts.Add(Calibration(coverage, gof.Method));
+        var titles = new List<string> { "observed vs predicted median (dashed: y = x)", "ln(observed / predicted) vs time (dashed: 0)" };
+        if (vpc is not null)
+        {
+            charts.Add(Vpc(vpc, units));
+            titles.Add(Invariant($"VPC: observed P{string.Join("/P", vpc.Percentiles.Select(p => (p * 100).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))} (blue) in simulated {Pct(vpc.CiLevel)} CIs (red)"));
+        }
+        if (coverage is not null)
+        {
+            charts.Add(Calibration(coverage, gof.Method));
+            titles.Add("coverage: empirical vs nominal (grey: nominal ± 2 SE)");
+        }
         int rows = charts.Count > 2 ? 2 : 1;
-        return Chart.Grid(charts, rows, 2)
+        var layout = new Layout();
+        layout.SetProperty("showlegend", false);
+        return Plotly.NET.GenericChart.addLayout(layout, Chart.Grid(charts, rows, 2, SubPlotTitles: titles, YGap: 0.35))
             .Titled($"{gof.Method}: diagnostics")
             .WithSize(1100, rows * 450);
     }
 
     private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
+
+    private static GenericChart PowerExponents(this GenericChart chart, bool x, bool y)
+    {
+        if (x) chart = ChartAxes.LogX(chart);
+        return y ? ChartAxes.LogY(chart) : chart;
+    }
 
     private static string PValue(double p) => p < 1e-4 ? "p < 0.0001" : Invariant($"p = {p:G3}");
 
