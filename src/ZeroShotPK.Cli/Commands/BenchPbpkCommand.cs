@@ -11,7 +11,7 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary>zspk bench pbpk: whole-body simulations per second (exact vs adaptive RK45) and generated individuals per second.</summary>
 internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ThreadSettings
     {
         [CommandOption("-n|--count <N>"), Description("Virtual individuals simulated."), DefaultValue(10000)]
         public int N { get; init; } = 10000;
@@ -31,14 +31,11 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
         [CommandOption("--generate <N>"), Description("Individuals per generator (0 skips the diffusion models)."), DefaultValue(4096)]
         public int Generate { get; init; } = 4096;
 
-        [CommandOption("--threads <N>"), Description("Torch threads (1 to 256)."), DefaultValue(2)]
-        public int Threads { get; init; } = 2;
-
         public override ValidationResult Validate() =>
             N < 1 || Baseline < 1 || Baseline > N ? ValidationResult.Error("-n|--count and --baseline: expected 1 <= baseline <= count.")
             : !(Hours > 0) || !(Step > 0) ? ValidationResult.Error("--hours and --step: expected > 0.")
             : Generate < 0 ? ValidationResult.Error("--generate: expected >= 0.")
-            : ValidationResult.Success();
+            : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -97,7 +94,7 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
 
         if (s.Generate > 0)
         {
-            TorchDevice.SetThreads(s.Threads);
+            s.ApplyThreads();
             foreach (var method in new[] { PopulationMethod.Ddpm, PopulationMethod.Pcdm })
             {
                 using var model = PopulationDiffusion.LoadBundled(Species.Human, method);
@@ -105,7 +102,7 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
                 sw.Restart();
                 model.Sample(s.Generate, 1, cancel: cancellationToken);
                 var g = sw.Elapsed.TotalSeconds;
-                grid.AddRow($"{method.ToString().ToLowerInvariant()} sampling ({model.Config.DiffusionSteps} steps, CPU, {s.Threads} threads), {s.Generate} individuals",
+                grid.AddRow($"{method.ToString().ToLowerInvariant()} sampling ({model.Config.DiffusionSteps} steps, CPU, {s.ThreadCount} threads), {s.Generate} individuals",
                     $"{s.Generate / g:F0} individuals/s ({s.N / sampleSeconds / (s.Generate / g):F0}x slower than the reference sampler)");
             }
         }

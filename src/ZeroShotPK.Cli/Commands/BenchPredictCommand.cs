@@ -32,9 +32,6 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
         }
     }
 
-    // One prediction is too small to split across threads: 1 is fastest, and steady on a shared machine.
-    private const int DefaultThreads = 1;
-
     // A seeded one-compartment oral study of 13 individuals (12 context + 1 target), 11 samples over 24 h.
     internal static Study SyntheticStudy(int seed)
     {
@@ -57,7 +54,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
     {
         string method = settings.Method ?? (string.IsNullOrEmpty(settings.ResolvedCheckpoint) ? "population" : "aicmet");
         Methods.Parse(method, true);
-        settings.ApplyThreads(DefaultThreads);
+        settings.ApplyThreads();
         var study = SyntheticStudy(settings.Seed);
         var ctx = study.Without("13");
         var target = study["13"].WithFirstObservations(4);
@@ -96,7 +93,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
         if (method != "nlme") table.AddRow(method, mMethod.Wall.ToString("F2"), mMethod.Cpu.ToString("F2"), (mNlme.Wall / mMethod.Wall).ToString("F1") + "x");
         table.AddRow("nlme (FOCE-I fit + MAP)", mNlme.Wall.ToString("F2"), mNlme.Cpu.ToString("F2"), "1.0x");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"context {ctx.Individuals.Count} individuals, {target.Observations.Count} known samples, {query.Length} query times, 1000 predictive samples, {settings.Repeats} timed repeats, {settings.Threads ?? DefaultThreads} torch thread(s), {Environment.ProcessorCount} cores");
+        AnsiConsole.MarkupLine($"context {ctx.Individuals.Count} individuals, {target.Observations.Count} known samples, {query.Length} query times, 1000 predictive samples, {settings.Repeats} timed repeats, {settings.ThreadCount} torch thread(s), {Environment.ProcessorCount} cores");
         return 0;
     }
 }

@@ -41,7 +41,7 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             });
 
         var table = new Table().AddColumns("figure", "value");
-        table.AddRow("config", $"{config.Name} ({r.Parameters:N0} parameters), batch {r.BatchSize}, {device.type}, {s.Threads} thread(s)");
+        table.AddRow("config", $"{config.Name} ({r.Parameters:N0} parameters), batch {r.BatchSize}, {device.type}, {s.ThreadCount} thread(s)");
         table.AddRow("generate + split one batch (worker thread)", $"{r.GenerateMs:F1} ms");
         table.AddRow("wait for the prefetched batch", $"{r.WaitMs:F1} ms");
         table.AddRow("tensorize one batch (worker thread)", $"{r.TensorizeMs:F1} ms");

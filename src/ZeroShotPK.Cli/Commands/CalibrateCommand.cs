@@ -15,33 +15,29 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ComputeSettings
     {
         [CommandOption("--checkpoint <DIR>", true), Description("Checkpoint folder written by zspk pretrain.")]
         public string? Checkpoint { get; init; }
 
-        [CommandOption("--threads <N>"), Description("Torch intra-op threads (1 to 256)."), DefaultValue(1)]
-        public int Threads { get; init; } = 1;
-
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Checkpoint)) return ValidationResult.Error("--checkpoint is required (a folder written by zspk pretrain).");
-            if (Threads < 1) return ValidationResult.Error($"--threads must be >= 1, got {Threads}.");
-            return ValidationResult.Success();
+            return base.Validate();
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        TorchDevice.SetThreads(settings.Threads);
+        var device = settings.SetUpTorch();
         var dir = settings.Checkpoint!;
         var manifest = Checkpoint.ReadManifest(dir);
         Checkpoint.VerifyFiles(dir, manifest, ValidationSet.StudiesFile);
-        var (model, _) = Checkpoint.Load(dir);
+        var (model, _) = Checkpoint.Load(dir, device);
         using (model)
         {
             var validation = ValidationSet.Load(dir, manifest.Config.Training);
-            var c = PredictiveCalibrator.Fit(model, validation, CPU);
+            var c = PredictiveCalibrator.Fit(model, validation, device);
             Checkpoint.WriteCalibration(dir, c);
             AnsiConsole.MarkupLine($"{Markup.Escape(dir)}: predictive sd x {c.SdScale:G4}; 90% coverage on {c.Points} held-out synthetic points {c.Coverage90Before:F3} -> {c.Coverage90After:F3} (manifest updated)");
         }

@@ -71,7 +71,7 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
                         cancellationToken.ThrowIfCancellationRequested();
                         task.Value = done;
                         task.Description = $"{method} on {study.Name} {done}/{folds} ({done / sw.Elapsed.TotalSeconds:F2} ind/s)";
-                    }, settings.Threads ?? Environment.ProcessorCount);
+                    }, settings.ThreadCount);
                     task.Value = task.MaxValue;
                 });
             var (diagnostics, sbc, ood) = (report.Diagnostics, report.Sbc, report.Ood);

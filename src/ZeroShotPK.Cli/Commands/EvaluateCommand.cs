@@ -122,7 +122,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         {
             foreach (var p in predictors) (p as IDisposable)?.Dispose();
         }
-        int foldThreads = settings.Threads ?? Environment.ProcessorCount;
+        int foldThreads = settings.ThreadCount;
         var shared = predictors.OfType<NlmePredictor>().Select(p => p.Fitter).Concat(predictors.OfType<PopulationPredictor>().Select(p => p.Fitter)).Distinct().ToArray();
         if (shared.Length == 1 && predictors.Count(p => p is NlmePredictor or PopulationPredictor) == 2)
             AnsiConsole.MarkupLine(Markup.Escape($"nlme and population shared one population fit per fold: {shared[0].FitCount} fits, {shared[0].FitSeconds:F1} s of fitting summed over {foldThreads} thread(s), counted in the SECONDS of {predictors.First(p => p is NlmePredictor or PopulationPredictor).Name} (run first); the other's SECONDS are its MAP and sampling only"));
@@ -169,7 +169,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         Settings settings, CancellationToken cancellationToken, ShardCollector? sharded = null)
     {
         // Folds of the NLME methods run in parallel on --threads (default: all cores); torch methods stay sequential.
-        int foldThreads = settings.Threads ?? Environment.ProcessorCount;
+        int foldThreads = settings.ThreadCount;
         var rows = new List<PredictionRow>();
         var checkRows = new List<PredictionRow>();
         var summaries = new List<EvaluationSummary>();

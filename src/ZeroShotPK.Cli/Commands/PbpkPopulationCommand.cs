@@ -11,7 +11,7 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary>zspk pbpk population: generate (and optionally train, evaluate) a virtual population.</summary>
 internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ComputeSettings
     {
         [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey."), DefaultValue("human")]
         public string Species { get; init; } = "human";
@@ -55,18 +55,12 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--report"), Description("Print violation rates (95% Wilson CI), fidelity and coverage against a fresh reference sample.")]
         public bool Report { get; init; }
 
-        [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda."), DefaultValue("cpu")]
-        public string Device { get; init; } = "cpu";
-
-        [CommandOption("--threads <N>"), Description("Torch threads (1 to 256)."), DefaultValue(2)]
-        public int Threads { get; init; } = 2;
-
         public override ValidationResult Validate()
         {
             if (N < 1) return ValidationResult.Error($"-n|--count: expected a positive count, got {N}.");
             if (Out is null && !Report) return ValidationResult.Error("--out: give an output CSV (or --report to only evaluate).");
             if (Steps is < 1) return ValidationResult.Error($"--steps: expected a positive count, got {Steps}.");
-            return ValidationResult.Success();
+            return base.Validate();
         }
     }
 
@@ -83,8 +77,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         var species = SpeciesNames.Parse(s.Species);
         var method = ParseMethod(s.Method);
         var table = PhysiologyTable.Load(species);
-        TorchDevice.SetThreads(s.Threads);
-        var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
+        var device = s.SetUpTorch();
         Physiology[] population;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         if (method == PopulationMethod.Reference)

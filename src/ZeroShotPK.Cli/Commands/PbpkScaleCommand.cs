@@ -12,7 +12,7 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary>zspk pbpk scale: cross-species scaling benchmark on PBPK-simulated virtual compounds.</summary>
 internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ComputeSettings
     {
         [CommandOption("--compounds <N>"), Description("Virtual compounds generated (training + held out)."), DefaultValue(1000)]
         public int Compounds { get; init; } = 1000;
@@ -44,12 +44,6 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         [CommandOption("--with-descriptors"), Description("Also train a network that sees logP, pKa and class (its Vss can learn the ground truth's Rodgers & Rowland model: not a fair comparison).")]
         public bool WithDescriptors { get; init; }
 
-        [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (the networks are small: cpu is the default)."), DefaultValue("cpu")]
-        public string Device { get; init; } = "cpu";
-
-        [CommandOption("--threads <N>"), Description("Torch intra-op threads (1 to 256)."), DefaultValue(1)]
-        public int Threads { get; init; } = 1;
-
         [CommandOption("--out <FILE>"), Description("Optional CSV: one held-out compound per row, its properties, true human CL/Vss and every method's predictions.")]
         public string? Out { get; init; }
 
@@ -61,15 +55,13 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
             if (!(ClintSd >= 0)) return ValidationResult.Error($"--clint-sd: expected >= 0, got {ClintSd.ToString(CultureInfo.InvariantCulture)}.");
             if (!(ClintSharedSd >= 0)) return ValidationResult.Error($"--clint-shared-sd: expected >= 0, got {ClintSharedSd.ToString(CultureInfo.InvariantCulture)}.");
             if (!(ObservationCv >= 0)) return ValidationResult.Error($"--observation-cv: expected >= 0, got {ObservationCv.ToString(CultureInfo.InvariantCulture)}.");
-            if (Threads < 1) return ValidationResult.Error($"--threads: expected >= 1, got {Threads}.");
-            return ValidationResult.Success();
+            return base.Validate();
         }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        TorchDevice.SetThreads(s.Threads);
-        var device = TorchDevice.Resolve(TorchDevice.Parse(s.Device));
+        var device = s.SetUpTorch();
         var config = new ScalingBenchmarkConfig
         {
             Compounds = s.Compounds, TestFraction = s.TestFraction, Seed = s.Seed, WithDescriptors = s.WithDescriptors, WithOde = !s.NoOde,

@@ -77,7 +77,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         try
         {
             AnsiConsole.MarkupLine($"pretrain [bold]{Markup.Escape(config.Name)}[/] on {device.type}, prior '{Markup.Escape(s.Prior)}', seed {s.Seed}, " +
-                                   $"batch {config.Training.BatchSize}, {s.Threads} thread(s) -> {Markup.Escape(s.Out!)}");
+                                   $"batch {config.Training.BatchSize}, {s.ThreadCount} thread(s) -> {Markup.Escape(s.Out!)}");
             PretrainResult result;
             if (AnsiConsole.Profile.Capabilities.Interactive)
             {

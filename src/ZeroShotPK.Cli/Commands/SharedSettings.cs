@@ -7,8 +7,66 @@ using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Cli.Commands;
 
+/// <summary>
+/// --threads, declared once for every command that computes in parallel, with one meaning and one default (all cores).
+/// </summary>
+internal abstract class ThreadSettings : CommandSettings
+{
+    /// <summary>--threads: libtorch intra-op threads, and the work items (folds, individuals) run at once; null = all cores.</summary>
+    [CommandOption("--threads <N>"), Description("libtorch threads and folds or individuals run at once, 1 to 256 (default: all cores; numbers reproduce for the same count).")]
+    public int? Threads { get; init; }
+
+    /// <summary>--threads, or the machine's core count (at most 256) when it is not given.</summary>
+    public int ThreadCount => Threads ?? Math.Min(Environment.ProcessorCount, TorchDevice.MaxThreads);
+
+    /// <summary>Sets libtorch's intra-op threads to <see cref="ThreadCount"/>.</summary>
+    public void ApplyThreads() => TorchDevice.SetThreads(ThreadCount);
+
+    /// <inheritdoc />
+    public override ValidationResult Validate() => Threads is < 1 or > TorchDevice.MaxThreads
+        ? ValidationResult.Error($"--threads: expected 1 to {TorchDevice.MaxThreads}, got {Threads}.")
+        : ValidationResult.Success();
+}
+
+/// <summary>
+/// --threads and --device, for every command that computes with libtorch: one meaning and one default each (all cores;
+/// auto = CUDA when a CUDA libtorch and a GPU are present, else the CPU).
+/// </summary>
+internal abstract class ComputeSettings : ThreadSettings
+{
+    /// <summary>--device: where libtorch computes.</summary>
+    [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (default auto: cuda when a CUDA libtorch and a GPU are present, else cpu).")]
+    public string Device { get; init; } = "auto";
+
+    /// <summary>The parsed --device.</summary>
+    public DeviceChoice DeviceChoice => TorchDevice.Parse(Device);
+
+    /// <summary>Applies --threads and resolves --device.</summary>
+    public TorchSharp.torch.Device SetUpTorch()
+    {
+        ApplyThreads();
+        return TorchDevice.Resolve(DeviceChoice);
+    }
+
+    /// <inheritdoc />
+    public override ValidationResult Validate()
+    {
+        var v = base.Validate();
+        if (!v.Successful) return v;
+        if (Device.Trim().ToLowerInvariant() is not ("auto" or "cpu" or "cuda" or "gpu"))
+            return ValidationResult.Error($"--device: expected auto, cpu or cuda, got '{Device}'.");
+        // Asked for CUDA where there is none: refused before any work.
+        if (DeviceChoice == DeviceChoice.Cuda)
+        {
+            try { TorchDevice.Resolve(DeviceChoice.Cuda); }
+            catch (InvalidOperationException e) { return ValidationResult.Error(e.Message); }
+        }
+        return ValidationResult.Success();
+    }
+}
+
 /// <summary>Options of every command that runs a prediction method (predict, evaluate, diagnose, bench predict).</summary>
-internal abstract class MethodSettings : CommandSettings
+internal abstract class MethodSettings : ComputeSettings
 {
     /// <summary>--checkpoint: the pretrained AICMET model.</summary>
     [CommandOption("--checkpoint <DIR>"), Description("Pretrained AICMET model folder for aicmet, aicmet-nocontext and aicmet-tta (default: the shipped data/checkpoints/aicmet-transformer); a PFF folder (zspk pretrain --model pff) for pff and pff-tta (default: the shipped data/checkpoints/pff).")]
@@ -21,37 +79,6 @@ internal abstract class MethodSettings : CommandSettings
     [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i)."), DefaultValue(0)]
     public int Seed { get; init; }
 
-    /// <summary>--threads: libtorch intra-op threads, and the leave-one-out folds of nlme/population run at once; null keeps the command's default.</summary>
-    [CommandOption("--threads <N>"), Description("Torch intra-op threads, and leave-one-out folds of nlme/population run at once, 1 to 256 (default: all cores; bench predict: 1).")]
-    public int? Threads { get; init; }
-
-    /// <summary>--device: where the neural methods run.</summary>
-    [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (default auto).")]
-    public string Device { get; init; } = "auto";
-
-    /// <summary>The parsed --device.</summary>
-    public DeviceChoice DeviceChoice => TorchDevice.Parse(Device);
-
-    /// <summary>Sets libtorch's threads to --threads, else to <paramref name="fallback"/> when given.</summary>
-    public void ApplyThreads(int? fallback = null)
-    {
-        if ((Threads ?? fallback) is int n) TorchDevice.SetThreads(n);
-    }
-
-    /// <inheritdoc />
-    public override ValidationResult Validate()
-    {
-        if (Threads is < 1) return ValidationResult.Error($"--threads must be >= 1, got {Threads}.");
-        if (Device.Trim().ToLowerInvariant() is not ("auto" or "cpu" or "cuda" or "gpu"))
-            return ValidationResult.Error($"--device: expected auto, cpu or cuda, got '{Device}'.");
-        // Asked for CUDA where there is none: refused before any work, whichever methods run.
-        if (DeviceChoice == DeviceChoice.Cuda)
-        {
-            try { TorchDevice.Resolve(DeviceChoice.Cuda); }
-            catch (InvalidOperationException e) { return ValidationResult.Error(e.Message); }
-        }
-        return ValidationResult.Success();
-    }
 }
 
 /// <summary>Options of the commands that read one dataset and reveal K samples of a held-out individual.</summary>
@@ -115,7 +142,7 @@ internal abstract class LeaveOneOutSettings : StudySettings
 }
 
 /// <summary>Options of the commands that train AICMET (pretrain, bench train): config, prior, device and threads.</summary>
-internal abstract class TrainingSettings : CommandSettings
+internal abstract class TrainingSettings : ComputeSettings
 {
     /// <summary>--config: small, paper or a JSON file.</summary>
     [CommandOption("--config <CONFIG>"), Description("small, paper, transformer-small (the shipped AICMET's), transformer-paper (the authors' sizes), pff-small (the shipped PFF's) or a JSON config file such as data/configs/transformer-small.json (default small for --model aicmet, pff-small for --model pff).")]
@@ -142,24 +169,5 @@ internal abstract class TrainingSettings : CommandSettings
     [CommandOption("--prior <NAME>"), Description("Prior(s) of the synthetic studies (built-in names, e.g. default, paper, aicmet-authors, pff-authors, or JSON files), joined by + for a mixture (default default+multidose).")]
     public string Prior { get; init; } = ZeroShotPK.Training.TrainingPrior.Shipped;
 
-    /// <summary>--device: auto, cpu or cuda.</summary>
-    [CommandOption("--device <DEVICE>"), Description("auto, cpu or cuda (default auto).")]
-    public string Device { get; init; } = "auto";
 
-    /// <summary>--threads: libtorch intra-op threads.</summary>
-    [CommandOption("--threads <N>"), Description("libtorch intra-op threads, 1 to 256 (default 1; results reproduce for the same count).")]
-    public int Threads { get; init; } = 1;
-
-    /// <summary>Resolves --device and applies --threads.</summary>
-    /// <exception cref="ArgumentException">--device is not auto, cpu or cuda.</exception>
-    public TorchSharp.torch.Device SetUpTorch()
-    {
-        var device = TorchDevice.Resolve(TorchDevice.Parse(Device));
-        TorchDevice.SetThreads(Threads);
-        return device;
-    }
-
-    /// <inheritdoc />
-    public override ValidationResult Validate() =>
-        Threads < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}.") : ValidationResult.Success();
 }

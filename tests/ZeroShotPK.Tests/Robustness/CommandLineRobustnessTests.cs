@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Security.Cryptography;
 using ZeroShotPK.Tests.Data;
 
@@ -111,6 +112,32 @@ public sealed class CommandLineRobustnessTests : IDisposable
             var args = path.Split(' ').Append("--no-such-option").ToArray();
             Hostile.AssertError(Hostile.Run(args), 1, $"'zspk {path}'", "unknown option '--no-such-option'");
         }
+    }
+
+    [Fact]
+    public void ThreadsAndDeviceMeanTheSameAndDefaultTheSameInEveryCommand()
+    {
+        // They used to default to 1, 2 or all cores and to cpu or auto, depending on the command.
+        ZspkApp.Create();
+        var threads = new Dictionary<string, string>();
+        var device = new Dictionary<string, string>();
+        foreach (var path in ZeroShotPK.Cli.CommandLineCheck.Paths)
+        {
+            var (code, help) = Hostile.Run(new Dictionary<string, string> { ["COLUMNS"] = "400" }, [.. path.Split(' '), "--help"]);
+            Assert.Equal(0, code);
+            static string? Row(string help, string option) => help.Split('\n').Select(l => Regex.Replace(l.Trim(), @"\s+", " "))
+                .FirstOrDefault(l => l.StartsWith(option, StringComparison.Ordinal));
+            if (Row(help, "--threads <N>") is { } t) threads[path] = t;
+            if (Row(help, "--device <DEVICE>") is { } d) device[path] = d;
+        }
+        Assert.True(threads.Count >= 9, $"--threads in {threads.Count} commands: {string.Join(", ", threads.Keys)}");
+        Assert.True(device.Count >= 8, $"--device in {device.Count} commands: {string.Join(", ", device.Keys)}");
+        Assert.Single(threads.Values.Distinct());
+        Assert.Contains("(default: all cores;", threads.Values.First());
+        Assert.Single(device.Values.Distinct());
+        Assert.Contains("(default auto", device.Values.First());
+        // Every command with --device also has --threads.
+        Assert.Empty(device.Keys.Except(threads.Keys));
     }
 
     [Theory]
