@@ -12,7 +12,7 @@ public partial class ArchitectureTests
 {
     /// <summary>Top-level folders of src/ZeroShotPK, each a namespace, in data-flow order.</summary>
     public static readonly string[] Order =
-        ["Torch", "Data", "Simulation", "Priors", "Pbpk", "Models", "Training", "Inference", "Evaluation", "Charts", "Notebooks"];
+        ["Torch", "Data", "Analysis", "Simulation", "Priors", "Pbpk", "Models", "Training", "Inference", "Evaluation", "Charts", "Notebooks"];
 
     private static string Library => DataFiles.Path("src/ZeroShotPK");
 

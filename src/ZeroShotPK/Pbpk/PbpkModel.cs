@@ -1,4 +1,5 @@
 using ZeroShotPK.Data;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Pbpk;
 
@@ -152,34 +153,30 @@ public sealed class PbpkModel
     /// <param name="doses">Administrations: oral (into the gut lumen), IV bolus and infusions (venous blood), oral infusion (lumen).</param>
     /// <param name="times">Output times, ascending, &gt;= 0. At a dose time the state after the dose is reported.</param>
     /// <exception cref="ArgumentException">Unsorted or negative times, or a steady-state (SS) dose.</exception>
+    /// <exception cref="InvalidOperationException">The solve failed (see <see cref="PbpkProblem.Solve"/> for the status instead).</exception>
     public PbpkSolution Simulate(IEnumerable<DosingEvent> doses, IReadOnlyList<double> times) =>
-        Run(doses, times, exact: true, 0, 0);
+        new PbpkProblem(this, doses, times).Solve().EnsureSuccess();
 
     /// <summary>The same simulation by adaptive Dormand-Prince RK45: the baseline and cross-check of the exact solution.</summary>
     /// <param name="doses">As for <see cref="Simulate"/>.</param>
     /// <param name="times">As for <see cref="Simulate"/>.</param>
     /// <param name="rtol">Relative tolerance per step.</param>
     /// <param name="atol">Absolute tolerance per step (amount units).</param>
+    /// <exception cref="ArgumentException">As for <see cref="Simulate"/>.</exception>
+    /// <exception cref="InvalidOperationException">The integrator failed (see <see cref="PbpkProblem.SolveOde"/> for the status instead).</exception>
     public PbpkSolution SimulateOde(IEnumerable<DosingEvent> doses, IReadOnlyList<double> times, double rtol = 1e-8, double atol = 1e-10) =>
-        Run(doses, times, exact: false, rtol, atol);
+        new PbpkProblem(this, doses, times).SolveOde(new OdeOptions(rtol, atol)).EnsureSuccess();
 
-    private PbpkSolution Run(IEnumerable<DosingEvent> doses, IReadOnlyList<double> times, bool exact, double rtol, double atol)
+    // Dose events as state and rate changes; the problem has validated the doses.
+    private static List<(double T, int Order, Action<double[], double[]> Apply)> Events(IEnumerable<DosingEvent> doses)
     {
-        for (var i = 0; i < times.Count; i++)
-        {
-            if (!(times[i] >= 0) || !double.IsFinite(times[i])) throw new ArgumentException($"times[{i}] = {times[i]}: output times must be finite and >= 0.", nameof(times));
-            if (i > 0 && times[i] < times[i - 1]) throw new ArgumentException($"times[{i}] = {times[i]} is before times[{i - 1}] = {times[i - 1]}: output times must be ascending.", nameof(times));
-        }
         var events = new List<(double T, int Order, Action<double[], double[]> Apply)>();
         foreach (var d in doses)
         {
-            if (d.SteadyStateInterval is not null) throw new ArgumentException($"dose at t={d.Time}: steady-state (SS) doses are not supported by the PBPK model; give the dose history explicitly.", nameof(doses));
-            if (!(d.Time >= 0) || !(d.Amount > 0)) throw new ArgumentException($"dose at t={d.Time}: time must be >= 0 and amount > 0 (got {d.Amount}).", nameof(doses));
             var target = d.IntoDepot ? 1 : 0;
             if (d.ResetBefore) events.Add((d.Time, 0, (x, r) => { Array.Clear(x); Array.Clear(r); }));
             if (d.IsInfusion)
             {
-                if (!(d.Duration > 0)) throw new ArgumentException($"infusion at t={d.Time}: duration must be > 0, got {d.Duration}.", nameof(doses));
                 var rate = d.Rate;
                 events.Add((d.Time, 1, (_, r) => r[target] += rate));
                 events.Add((d.Time + d.Duration, 1, (_, r) => r[target] = Math.Abs(r[target] - rate) <= 1e-12 * rate ? 0 : r[target] - rate));
@@ -192,36 +189,48 @@ public sealed class PbpkModel
             }
         }
         events.Sort((u, v) => u.T != v.T ? u.T.CompareTo(v.T) : u.Order.CompareTo(v.Order));
+        return events;
+    }
 
+    /// <summary>Solves <paramref name="problem"/> (whose model is this one) exactly, or by RK45 when <paramref name="ode"/> is given.</summary>
+    internal PbpkSolution Solve(PbpkProblem problem, OdeOptions? ode)
+    {
+        var times = problem.Times;
+        var events = Events(problem.Doses);
         var x = new double[StateCount];
         var rates = new double[2];
-        var options = exact ? null : new Simulation.OdeOptions(rtol, atol);
         var outAmounts = new double[times.Count][];
         var propagator = new Propagator(this);
         double t = 0;
-        int e = 0, o = 0;
+        int e = 0, o = 0, steps = 0;
         while (o < times.Count)
         {
             var next = e < events.Count ? Math.Min(events[e].T, times[o]) : times[o];
             if (next > t)
             {
-                if (exact) propagator.Advance(x, next - t, rates[0], rates[1]);
+                if (ode is null) { propagator.Advance(x, next - t, rates[0], rates[1]); steps++; }
                 else
                 {
                     double iv = rates[0], oral = rates[1], step = 0;
-                    var steps = 0;
-                    var status = Simulation.DormandPrince.Integrate((_, y, dy) => Derivative(y, dy, iv, oral), t, x, next, options!, ref step, ref steps);
-                    if (status != Simulation.SolveStatus.Success) throw new InvalidOperationException($"PBPK ODE between t={t} and t={next}: {status}.");
+                    var intervalSteps = 0;
+                    var status = DormandPrince.Integrate((_, y, dy) => Derivative(y, dy, iv, oral), t, x, next, ode, ref step, ref intervalSteps);
+                    steps += intervalSteps;
+                    if (status != SolveStatus.Success)
+                        return PbpkSolution.Failed(problem, status, $"RK45 between t={t} and t={next}: {status} after {intervalSteps} accepted steps.", steps);
                 }
+                // A non-finite state would propagate silently to every later output: stop at the first one.
+                foreach (var v in x)
+                    if (!double.IsFinite(v))
+                        return PbpkSolution.Failed(problem, SolveStatus.NotFinite, $"a non-finite amount appeared between t={t} and t={next}.", steps);
                 t = next;
             }
             while (e < events.Count && events[e].T <= t) events[e++].Apply(x, rates);
             while (o < times.Count && times[o] <= t) outAmounts[o++] = (double[])x.Clone();
         }
-        return new PbpkSolution(this, times.ToArray(), outAmounts);
+        return new PbpkSolution(problem, SolveStatus.Success, outAmounts, null, steps);
     }
 
-    /// <summary>dx/dt into <paramref name="dx"/> (used by the ODE cross-check with the shared <see cref="Simulation.DormandPrince"/>).</summary>
+    /// <summary>dx/dt into <paramref name="dx"/> (used by the ODE cross-check with the shared <see cref="DormandPrince"/>).</summary>
     internal void Derivative(ReadOnlySpan<double> x, Span<double> dx, double ivRate, double oralRate)
     {
         MatrixExponential.Apply(_a, x, dx, StateCount);
@@ -275,20 +284,82 @@ public sealed class PbpkModel
     }
 }
 
-/// <summary>States of a <see cref="PbpkModel"/> at the output times.</summary>
-public sealed class PbpkSolution
+/// <summary>
+/// An immutable PBPK problem: one individual's <see cref="PbpkModel"/>, its dosing history and output times (the PBPK
+/// counterpart of <see cref="PkProblem"/>). <see cref="Solve"/> or <see cref="SolveOde"/> it; failures come back as a
+/// <see cref="SolveStatus"/> in the <see cref="PbpkSolution"/>, not as exceptions.
+/// </summary>
+public sealed class PbpkProblem
 {
-    internal PbpkSolution(PbpkModel model, double[] times, double[][] amounts)
+    /// <summary>Creates and validates the problem.</summary>
+    /// <param name="model">The individual's model.</param>
+    /// <param name="doses">Administrations: oral (into the gut lumen), IV bolus and infusions (venous blood), oral infusion (lumen); any order.</param>
+    /// <param name="times">Output times, ascending, finite, &gt;= 0. At a dose time the state after the dose is reported.</param>
+    /// <exception cref="ArgumentException">Unsorted, negative or non-finite times; a steady-state (SS) dose; a dose with a negative time or a non-positive amount; an infusion without a positive duration.</exception>
+    public PbpkProblem(PbpkModel model, IEnumerable<DosingEvent> doses, IEnumerable<double> times)
     {
-        Model = model; Times = times; Amounts = amounts;
+        Model = model;
+        Times = times.ToArray();
+        for (var i = 0; i < Times.Count; i++)
+        {
+            if (!(Times[i] >= 0) || !double.IsFinite(Times[i])) throw new ArgumentException($"times[{i}] = {Times[i]}: output times must be finite and >= 0.", nameof(times));
+            if (i > 0 && Times[i] < Times[i - 1]) throw new ArgumentException($"times[{i}] = {Times[i]} is before times[{i - 1}] = {Times[i - 1]}: output times must be ascending.", nameof(times));
+        }
+        Doses = doses.ToArray();
+        foreach (var d in Doses)
+        {
+            if (d.SteadyStateInterval is not null) throw new ArgumentException($"dose at t={d.Time}: steady-state (SS) doses are not supported by the PBPK model; give the dose history explicitly.", nameof(doses));
+            if (!(d.Time >= 0) || !(d.Amount > 0)) throw new ArgumentException($"dose at t={d.Time}: time must be >= 0 and amount > 0 (got {d.Amount}).", nameof(doses));
+            if (d.IsInfusion && !(d.Duration > 0)) throw new ArgumentException($"infusion at t={d.Time}: duration must be > 0, got {d.Duration}.", nameof(doses));
+        }
     }
 
-    /// <summary>The model simulated.</summary>
+    /// <summary>The individual's model.</summary>
     public PbpkModel Model { get; }
-    /// <summary>Output times.</summary>
+    /// <summary>Doses, in the order given (events at one time apply reset, then infusion changes, then boluses).</summary>
+    public IReadOnlyList<DosingEvent> Doses { get; }
+    /// <summary>Output times, ascending.</summary>
     public IReadOnlyList<double> Times { get; }
+
+    /// <summary>Exact solution by matrix exponentials between events (<see cref="MatrixExponential"/>).</summary>
+    public PbpkSolution Solve() => Model.Solve(this, null);
+
+    /// <summary>The same solution by adaptive Dormand-Prince RK45, the cross-check of <see cref="Solve"/>.</summary>
+    /// <param name="options">Tolerances and step limit (default: relative 1e-8, absolute 1e-10 amount units).</param>
+    public PbpkSolution SolveOde(OdeOptions? options = null) => Model.Solve(this, options ?? new OdeOptions());
+}
+
+/// <summary>States of a <see cref="PbpkModel"/> at the output times, or why there are none (<see cref="Status"/>).</summary>
+public sealed class PbpkSolution
+{
+    internal PbpkSolution(PbpkProblem problem, SolveStatus status, double[][] amounts, string? message, int steps)
+    {
+        Problem = problem; Status = status; Amounts = amounts; Message = message; Steps = steps;
+    }
+
+    internal static PbpkSolution Failed(PbpkProblem problem, SolveStatus status, string message, int steps) =>
+        new(problem, status, [], message, steps);
+
+    /// <summary>The problem solved.</summary>
+    public PbpkProblem Problem { get; }
+    /// <summary>The model simulated.</summary>
+    public PbpkModel Model => Problem.Model;
+    /// <summary>Outcome; anything but <see cref="SolveStatus.Success"/> leaves <see cref="Amounts"/> empty.</summary>
+    public SolveStatus Status { get; }
+    /// <summary>True when <see cref="Status"/> is <see cref="SolveStatus.Success"/>.</summary>
+    public bool IsSuccess => Status == SolveStatus.Success;
+    /// <summary>Why the solve failed, or null.</summary>
+    public string? Message { get; }
+    /// <summary>Matrix-exponential propagations (exact) or RK45 steps (ODE) taken, up to a failure.</summary>
+    public int Steps { get; }
+    /// <summary>Output times (the problem's).</summary>
+    public IReadOnlyList<double> Times => Problem.Times;
     /// <summary>Amounts by time then state (<see cref="PbpkModel.StateCount"/> entries; index by <see cref="Tissue"/> or <see cref="PbpkState"/>).</summary>
     public IReadOnlyList<double[]> Amounts { get; }
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> when the solve failed; returns this otherwise.</summary>
+    public PbpkSolution EnsureSuccess() => IsSuccess ? this
+        : throw new InvalidOperationException($"PBPK solve failed ({Status}): {Message}");
 
     /// <summary>Venous plasma concentration at each output time (amount/L).</summary>
     public double[] PlasmaConcentration() =>

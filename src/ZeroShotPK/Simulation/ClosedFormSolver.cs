@@ -68,7 +68,7 @@ public sealed class ClosedFormSolver : IPkSolver, IPropagator
         CompartmentSystem.RateMatrix(model, p, a, m);
         for (var i = 0; i < rates.Length; i++) a[i * m + n] = rates[i];
         for (var i = 0; i < m * m; i++) a[i] *= h;
-        SmallMatrix.Exp(a, e, m);
+        MatrixExponential.Compute(a, m, 1, e);
     }
 
     SolveStatus IPropagator.Advance(PkModel model, PkParameters p, ReadOnlySpan<double> rates, Span<double> x, double h, ref int steps)

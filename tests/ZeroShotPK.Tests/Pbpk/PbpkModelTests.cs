@@ -1,5 +1,6 @@
 using ZeroShotPK.Data;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Tests.Pbpk;
 
@@ -104,23 +105,6 @@ public class PbpkModelTests
     }
 
     [Fact]
-    public void MatrixExponential_MatchesEigenDecomposition()
-    {
-        var rng = new Random(3);
-        const int n = 7;
-        var m = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, n, (_, _) => rng.NextDouble() - 0.5);
-        var sym = (m + m.Transpose()) * 20; // symmetric: real eigen-decomposition, norm well above 1 (scaling used)
-        var evd = sym.Evd();
-        var expected = evd.EigenVectors * MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfDiagonalArray(evd.EigenValues.Select(l => Math.Exp(l.Real * 0.3)).ToArray()) * evd.EigenVectors.Transpose();
-        var a = new double[n * n];
-        for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) a[i * n + j] = sym[i, j];
-        var result = new double[n * n];
-        MatrixExponential.Compute(a, n, 0.3, result);
-        var scale = expected.Enumerate().Max(Math.Abs);
-        for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) Assert.Equal(expected[i, j], result[i * n + j], 1e-10 * scale);
-    }
-
-    [Fact]
     public void CardiacOutput_ClosesOnReferenceOfEverySpecies()
     {
         foreach (var s in Enum.GetValues<Species>())
@@ -150,5 +134,55 @@ public class PbpkModelTests
         Assert.StartsWith("times[1] = 1 is before times[0] = 2", e2.Message);
         var e3 = Assert.Throws<ArgumentException>(() => new PbpkModel(p, Get("diazepam") with { HepaticClearance = 1000 }));
         Assert.Contains("hepatic blood clearance", e3.Message);
+    }
+
+    [Fact]
+    public void Problem_SolveGivesTheStatesSimulateGives()
+    {
+        var model = new PbpkModel(Human, Get("diazepam"));
+        double[] times = [0, 0.25, 1.25, 24];
+        var sol = new PbpkProblem(model, [DosingEvent.Oral(0, 10)], times).Solve();
+        Assert.Equal(SolveStatus.Success, sol.Status);
+        Assert.Null(sol.Message);
+        Assert.Equal(3, sol.Steps); // one propagation per output interval
+        // The plasma curve `zspk pbpk simulate --compound diazepam --dose 10` printed before the problem/solve split.
+        var cp = sol.PlasmaConcentration();
+        Assert.Equal(0, cp[0]);
+        Assert.Equal(0.17318157, cp[1], 5e-9);
+        Assert.Equal(0.2562, cp[2], 5e-5);
+        var old = model.Simulate([DosingEvent.Oral(0, 10)], times);
+        for (var i = 0; i < times.Length; i++) Assert.Equal(old.Amounts[i], sol.Amounts[i]);
+    }
+
+    [Fact]
+    public void FailedOdeSolve_IsAStatusNotAnException()
+    {
+        var model = new PbpkModel(Human, Get("propranolol"));
+        var problem = new PbpkProblem(model, [DosingEvent.Bolus(0, 10)], [1, 24]);
+        var sol = problem.SolveOde(new OdeOptions(MaxSteps: 5));
+        Assert.Equal(SolveStatus.MaxStepsExceeded, sol.Status);
+        Assert.False(sol.IsSuccess);
+        Assert.Empty(sol.Amounts);
+        Assert.InRange(sol.Steps, 1, 5); // accepted steps; rejected trials count towards the limit too
+        Assert.StartsWith("RK45 between t=0 and t=1: MaxStepsExceeded", sol.Message);
+        var e = Assert.Throws<InvalidOperationException>(() => sol.EnsureSuccess());
+        Assert.StartsWith("PBPK solve failed (MaxStepsExceeded): RK45 between t=0 and t=1", e.Message);
+        // With the default step limit the same problem solves, and agrees with the exact solution.
+        var ok = problem.SolveOde();
+        Assert.True(ok.IsSuccess);
+        Assert.Equal(problem.Solve().Amounts[1][(int)PbpkState.Venous], ok.Amounts[1][(int)PbpkState.Venous], 1e-6);
+    }
+
+    [Fact]
+    public void NonFiniteExactSolve_IsAStatusAndSimulateThrowsOneClearError()
+    {
+        // Two boluses of 1.5e308 overflow the venous amount to infinity; propagating it gives NaN.
+        var model = new PbpkModel(Human, Get("diazepam"));
+        DosingEvent[] doses = [DosingEvent.Bolus(0, 1.5e308), DosingEvent.Bolus(0, 1.5e308)];
+        var sol = new PbpkProblem(model, doses, [0, 1]).Solve();
+        Assert.Equal(SolveStatus.NotFinite, sol.Status);
+        Assert.Equal("a non-finite amount appeared between t=0 and t=1.", sol.Message);
+        var e = Assert.Throws<InvalidOperationException>(() => model.Simulate(doses, [0, 1]));
+        Assert.Equal("PBPK solve failed (NotFinite): a non-finite amount appeared between t=0 and t=1.", e.Message);
     }
 }

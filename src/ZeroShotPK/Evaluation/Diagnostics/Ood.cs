@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Statistics;
+using ZeroShotPK.Analysis;
 using ZeroShotPK.Data;
 using ZeroShotPK.Models.Neural;
 

@@ -1,3 +1,4 @@
+using ZeroShotPK.Analysis;
 using ZeroShotPK.Data;
 using ZeroShotPK.Priors;
 

@@ -1,5 +1,6 @@
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Optimization;
+using ZeroShotPK.Analysis;
 using ZeroShotPK.Data;
 
 namespace ZeroShotPK.Models.Baselines;
@@ -239,7 +240,7 @@ public static class Focei
     // Typical CL, V, Ka: medians of the individuals' NCA.
     private static TypicalGuess Guess(IndividualData[] data)
     {
-        var guesses = data.Select(Nca).Where(g => g is not null).Select(g => g!.Value).ToArray();
+        var guesses = data.Select(NcaGuess).Where(g => g is not null).Select(g => g!.Value).ToArray();
         double wt = Median(data.Select(d => d.Individual.NumericCovariate("WT") ?? double.NaN).Where(double.IsFinite).DefaultIfEmpty(70).ToArray());
         var guess = guesses.Length == 0
             ? new TypicalGuess(1, 10, 1, wt)
@@ -283,22 +284,15 @@ public static class Focei
         return r.MinimizingPoint.ToArray();
     }
 
-    private static TypicalGuess? Nca(IndividualData d)
+    // One individual's NCA starting estimates (Analysis/Nca.cs); censored samples carry a limit, not a value.
+    private static TypicalGuess? NcaGuess(IndividualData d)
     {
         if (d.Individual.Doses.Count == 0) return null;
         var dose = d.Individual.Doses[0];
-        var pts = d.T.Select((t, j) => (T: t - dose.Time, C: d.Y[j], Cens: d.Censored[j])).Where(p => p.T > 0 && p.C > 0 && !p.Cens)
-            .Select(p => (p.T, p.C)).ToArray();
-        if (pts.Length < 3) return null;
-        double auc = 0, tPrev = 0, cPrev = dose.IntoDepot ? 0 : pts[0].C;
-        foreach (var (t, c) in pts) { auc += (t - tPrev) * (c + cPrev) / 2; tPrev = t; cPrev = c; }
-        var tail = pts[^3..];
-        double mt = tail.Average(p => p.T), ml = tail.Average(p => Math.Log(p.C));
-        double slope = tail.Sum(p => (p.T - mt) * (Math.Log(p.C) - ml)) / tail.Sum(p => (p.T - mt) * (p.T - mt));
-        double lz = slope < 0 ? -slope : Math.Log(2) / Math.Max(pts[^1].T, 1e-6);
-        double cl = dose.Amount / (auc + pts[^1].C / lz);
-        double tmax = pts.MaxBy(p => p.C).T;
-        return new TypicalGuess(cl, cl / lz, Math.Max(2 * lz, 3 / tmax), 70);
+        var keep = Enumerable.Range(0, d.T.Length).Where(j => !d.Censored[j]).ToArray();
+        var e = Nca.StartingEstimates(keep.Select(j => d.T[j] - dose.Time).ToArray(), keep.Select(j => d.Y[j]).ToArray(),
+            dose.Amount, dose.IntoDepot);
+        return e is { } g ? new TypicalGuess(g.CL, g.V, g.Ka, 70) : null;
     }
 
     internal static double Median(double[] v)

@@ -1,6 +1,6 @@
 using ZeroShotPK.Data;
 
-namespace ZeroShotPK.Evaluation.Diagnostics;
+namespace ZeroShotPK.Analysis;
 
 /// <summary>Non-compartmental summary of one concentration-time profile (single dose).</summary>
 /// <param name="Cmax">Highest observed concentration.</param>
@@ -16,10 +16,19 @@ namespace ZeroShotPK.Evaluation.Diagnostics;
 public sealed record NcaResult(double Cmax, double Tmax, double Tlast, double Clast, double AucLast,
     double LambdaZ, double HalfLife, double AucInf, int TerminalPoints, double AdjustedRSquared);
 
+/// <summary>Rough one-compartment parameters of one single-dose profile, from <see cref="Nca.StartingEstimates"/>.</summary>
+/// <param name="CL">Dose / AUC(0-inf): clearance (over bioavailability for an oral dose), volume/time.</param>
+/// <param name="V">CL / λz, volume.</param>
+/// <param name="Ka">max(2 λz, 3 / Tmax), 1/time: absorption faster than elimination and peaking near the observed Tmax.</param>
+public readonly record struct NcaEstimates(double CL, double V, double Ka);
+
 /// <summary>
-/// Small non-compartmental analysis: Cmax, Tmax, AUC to the last quantified sample by the linear-up/log-down
-/// trapezoid, and λz by log-linear regression over the last points after Cmax (the point count with the best
-/// adjusted R², at least <see cref="MinTerminalPoints"/>, ties going to more points, as PKNCA and OSPSuite do).
+/// The project's one non-compartmental analysis (NCA), upstream of every folder that needs it: the NLME fits take their
+/// starting values from <see cref="StartingEstimates"/>, the diagnostics (prior predictive check, out-of-distribution
+/// check) summarise profiles with <see cref="Compute(Individual)"/>.
+/// <see cref="Compute(IReadOnlyList{double}, IReadOnlyList{double})"/>: Cmax, Tmax, AUC to the last quantified sample
+/// by the linear-up/log-down trapezoid, and λz by log-linear regression over the last points after Cmax (the point count
+/// with the best adjusted R², at least <see cref="MinTerminalPoints"/>, ties going to more points, as PKNCA and OSPSuite do).
 /// </summary>
 public static class Nca
 {
@@ -91,6 +100,39 @@ public static class Nca
         double aucInf = points > 0 ? auc + concentrations[last] / lambdaZ : double.NaN;
         return new NcaResult(concentrations[iMax], times[iMax], times[last], concentrations[last], auc,
             lambdaZ, halfLife, aucInf, points, r2);
+    }
+
+    /// <summary>
+    /// Quick CL, V and Ka of one single-dose profile, the NLME fits' starting values (their medians over individuals):
+    /// linear trapezoid from the dose (concentration 0 at an oral dose, the first sample's for an IV one), λz by least
+    /// squares over the last three points whatever their fit (ln 2 / last time when they do not decline), then
+    /// AUC(0-inf) = AUClast + Clast / λz, CL = dose / AUC(0-inf), V = CL / λz and Ka = max(2 λz, 3 / Tmax).
+    /// Cruder than <see cref="Compute(IReadOnlyList{double}, IReadOnlyList{double})"/> on purpose: it gives an answer for
+    /// any profile with three positive samples, which a starting value needs; and every published NLME fit starts from
+    /// exactly this arithmetic, so it must not be changed without regenerating them.
+    /// </summary>
+    /// <param name="timesSinceDose">Sample times minus the dose time; samples at or before the dose are ignored.</param>
+    /// <param name="concentrations">Quantified concentrations at those times (leave censored samples out); non-positive ones are ignored.</param>
+    /// <param name="dose">Dose amount.</param>
+    /// <param name="oral">True for a dose into the depot (the curve starts at 0), false for an IV dose.</param>
+    /// <returns>The estimates, or null with fewer than three positive samples after the dose.</returns>
+    /// <exception cref="ArgumentException">Lengths differ.</exception>
+    public static NcaEstimates? StartingEstimates(IReadOnlyList<double> timesSinceDose, IReadOnlyList<double> concentrations, double dose, bool oral)
+    {
+        if (concentrations.Count != timesSinceDose.Count)
+            throw new ArgumentException($"NCA: {timesSinceDose.Count} times but {concentrations.Count} concentrations.", nameof(concentrations));
+        var pts = timesSinceDose.Select((t, j) => (T: t, C: concentrations[j])).Where(p => p.T > 0 && p.C > 0).ToArray();
+        if (pts.Length < 3) return null;
+        // The operation order below is the NLME starting values' since they were first published: keep it bit for bit.
+        double auc = 0, tPrev = 0, cPrev = oral ? 0 : pts[0].C;
+        foreach (var (t, c) in pts) { auc += (t - tPrev) * (c + cPrev) / 2; tPrev = t; cPrev = c; }
+        var tail = pts[^3..];
+        double mt = tail.Average(p => p.T), ml = tail.Average(p => Math.Log(p.C));
+        double slope = tail.Sum(p => (p.T - mt) * (Math.Log(p.C) - ml)) / tail.Sum(p => (p.T - mt) * (p.T - mt));
+        double lz = slope < 0 ? -slope : Math.Log(2) / Math.Max(pts[^1].T, 1e-6);
+        double cl = dose / (auc + pts[^1].C / lz);
+        double tmax = pts.MaxBy(p => p.C).T;
+        return new NcaEstimates(cl, cl / lz, Math.Max(2 * lz, 3 / tmax));
     }
 
     // Log trapezoid only on a strictly declining positive segment: it is exact for mono-exponential decay there.

@@ -1,7 +1,7 @@
 using ZeroShotPK.Data;
-using ZeroShotPK.Evaluation.Diagnostics;
+using ZeroShotPK.Analysis;
 
-namespace ZeroShotPK.Tests.Diagnostics;
+namespace ZeroShotPK.Tests.Analysis;
 
 public class NcaTests
 {
@@ -42,7 +42,7 @@ public class NcaTests
     {
         double dose = 100, cl = 2, v = 20, ka = 1.5, ke = cl / v;
         double[] t = [0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48];
-        var c = t.Select(x => Fixtures.OneCompartmentOral(x, dose, cl, v, ka)).ToArray();
+        var c = t.Select(x => Diagnostics.Fixtures.OneCompartmentOral(x, dose, cl, v, ka)).ToArray();
         var r = Nca.Compute(t, c);
         // AUC 0-inf = dose/CL = 50; the profile starts at 0.25 h, so add the exact 0-0.25 h area.
         double auc0 = dose * ka / (v * (ka - ke)) * ((1 - Math.Exp(-ke * 0.25)) / ke - (1 - Math.Exp(-ka * 0.25)) / ka);
@@ -77,5 +77,43 @@ public class NcaTests
         var nan = Nca.Compute([1, 2, 3], [5, 6, 7]);
         Assert.True(double.IsNaN(nan.HalfLife));
         Assert.Equal(0, nan.TerminalPoints);
+    }
+
+    [Fact]
+    public void StartingEstimates_IvHalvingProfile()
+    {
+        // IV, C halves every hour from 8 at 1 h: the curve starts at the first sample (8) at the dose, linear trapezoid
+        // 8 + 6 + 3 = 17, λz = ln 2, AUC(0-inf) = 17 + 2 / ln 2, CL = 100 / that, V = CL / ln 2, Ka = max(2 ln 2, 3 / 1).
+        var e = Nca.StartingEstimates([-0.5, 0, 1, 2, 3], [0.5, 9, 8, 4, 2], 100, oral: false)!.Value;
+        double cl = 100 / (17 + 2 / Math.Log(2));
+        Assert.Equal(5.028817618802232, cl, 14);
+        Assert.Equal(cl, e.CL, 14);
+        Assert.Equal(cl / Math.Log(2), e.V, 13);
+        Assert.Equal(3, e.Ka, 14);
+    }
+
+    [Fact]
+    public void StartingEstimates_OralStartsAtZeroAndSkipsNonPositiveSamples()
+    {
+        // Oral: the first segment rises from 0 (4 instead of the IV 8), so AUC(0-last) = 13; the zero sample is ignored.
+        var e = Nca.StartingEstimates([1, 2, 2.5, 3], [8, 4, 0, 2], 100, oral: true)!.Value;
+        double cl = 100 / (13 + 2 / Math.Log(2));
+        Assert.Equal(6.295092502305602, cl, 14);
+        Assert.Equal(cl, e.CL, 14);
+        Assert.Equal(cl / Math.Log(2), e.V, 13);
+        Assert.Equal(3, e.Ka, 14);
+    }
+
+    [Fact]
+    public void StartingEstimates_RisingTailFallsBackAndTooFewPointsGiveNull()
+    {
+        // Still rising at the end: λz = ln 2 / last time (4 h); Tmax = 4 so Ka = max(2 ln2 / 4, 3 / 4) = 0.75.
+        var e = Nca.StartingEstimates([1, 2, 4], [1, 2, 3], 10, oral: true)!.Value;
+        double lz = Math.Log(2) / 4, auc = 0.5 + 1.5 + 5;
+        Assert.Equal(10 / (auc + 3 / lz), e.CL, 14);
+        Assert.Equal(e.CL / lz, e.V, 12);
+        Assert.Equal(0.75, e.Ka, 14);
+        Assert.Null(Nca.StartingEstimates([0, 1, 2], [5, 4, 3], 10, oral: false));
+        Assert.Throws<ArgumentException>(() => Nca.StartingEstimates([1, 2], [1], 10, oral: true));
     }
 }
