@@ -2,7 +2,9 @@
 # Submits a sharded zspk job to Slurm: an array of N shards, then a merge job that runs only if every shard succeeded
 # (--dependency=afterok:ARRAY). Prints the two job ids on the last line ("ARRAY_ID MERGE_ID"); the result is OUT/merged.
 #   environment/slurm/submit.sh KIND N OUT [ZSPK-OPTIONS...]
-#   KIND: evaluate (shards are folders OUT/shard-K) or simulate (files OUT/shard-K.csv; merged: OUT/merged/studies.csv). Example:
+#   KIND: evaluate (shards are folders OUT/shard-K), simulate (files OUT/shard-K.csv; merged: OUT/merged/studies.csv),
+#   pbpk-population (files; merged: OUT/merged/population.csv) or pbpk-simulate (files, with --population FILE;
+#   merged: OUT/merged/profiles.csv). Example:
 #   environment/slurm/submit.sh evaluate 16 /scratch/bench --benchmark data/benchmark --method nlme,population --known 4
 # Environment: ZSPK (the zspk command; default: the built dll of this checkout through dotnet), ZSPK_CPUS (cores per
 # shard, default 1; zspk runs with --threads equal to it), ZSPK_MEM, ZSPK_TIME (override the scripts' requests),
@@ -15,7 +17,9 @@ kind=$1 n=$2 out=$3; shift 3
 case "$kind" in
   evaluate) script=$here/evaluate.sbatch; suffix="" ;;
   simulate) script=$here/simulate.sbatch; suffix=".csv" ;;
-  *) echo "submit.sh: KIND must be evaluate or simulate, got '$kind'" >&2; exit 2 ;;
+  pbpk-population) script=$here/pbpk-population.sbatch; suffix=".csv" ;;
+  pbpk-simulate) script=$here/pbpk-simulate.sbatch; suffix=".csv" ;;
+  *) echo "submit.sh: KIND must be evaluate, simulate, pbpk-population or pbpk-simulate, got '$kind'" >&2; exit 2 ;;
 esac
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: N must be a whole number >= 1, got '$n'" >&2; exit 2; }
 mkdir -p "$out/logs"
