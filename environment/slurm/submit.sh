@@ -4,7 +4,8 @@
 #   environment/slurm/submit.sh KIND N OUT [ZSPK-OPTIONS...]
 #   KIND: evaluate (shards are folders OUT/shard-K), simulate (files OUT/shard-K.csv; merged: OUT/merged/studies.csv),
 #   pbpk-population (files; merged: OUT/merged/population.csv) or pbpk-simulate (files, with --population FILE;
-#   merged: OUT/merged/profiles.csv). Example:
+#   merged: OUT/merged/profiles.csv), or pretrain-sweep (runs OUT/run-K, one seed or config each, see pretrain-sweep.sbatch;
+#   then a compare-runs job after all of them end, also when some failed: OUT/comparison.csv). Example:
 #   environment/slurm/submit.sh evaluate 16 /scratch/bench --benchmark data/benchmark --method nlme,population --known 4
 # Environment: ZSPK (the zspk command; default: the built dll of this checkout through dotnet), ZSPK_CPUS (cores per
 # shard, default 1; zspk runs with --threads equal to it), ZSPK_MEM, ZSPK_TIME (override the scripts' requests),
@@ -19,8 +20,15 @@ case "$kind" in
   simulate) script=$here/simulate.sbatch; suffix=".csv" ;;
   pbpk-population) script=$here/pbpk-population.sbatch; suffix=".csv" ;;
   pbpk-simulate) script=$here/pbpk-simulate.sbatch; suffix=".csv" ;;
-  *) echo "submit.sh: KIND must be evaluate, simulate, pbpk-population or pbpk-simulate, got '$kind'" >&2; exit 2 ;;
+  pretrain-sweep) script=$here/pretrain-sweep.sbatch ;;
+  *) echo "submit.sh: KIND must be evaluate, simulate, pbpk-population, pbpk-simulate or pretrain-sweep, got '$kind'" >&2; exit 2 ;;
 esac
+# The follow-up job: a merge once every shard succeeded, or a sweep's comparison once every run ended.
+if [ "$kind" = pretrain-sweep ]; then
+  follow=("$here/compare-runs.sbatch"); dep=afterany; what=compare-runs; result=comparison.csv
+else
+  follow=("$here/merge.sbatch"); dep=afterok; what=merge; result=merged
+fi
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: N must be a whole number >= 1, got '$n'" >&2; exit 2; }
 mkdir -p "$out/logs"
 out=$(cd "$out" && pwd)
@@ -33,8 +41,9 @@ req=(--cpus-per-task="${ZSPK_CPUS:-1}")
 array=$(sbatch --parsable --chdir="$root" --array=0-$((n - 1)) "${req[@]}" "${extra[@]}" \
   --output="$out/logs/%x-%A_%a.out" "$script" "$out" "$@")
 array=${array%%;*}
-merge=$(sbatch --parsable --chdir="$root" --dependency=afterok:"$array" --kill-on-invalid-dep=yes "${extra[@]}" \
-  --output="$out/logs/%x-%j.out" "$here/merge.sbatch" "$out" "$n" "$suffix")
+if [ "$kind" = pretrain-sweep ]; then follow+=("$out" "$n"); else follow+=("$out" "$n" "$suffix"); fi
+merge=$(sbatch --parsable --chdir="$root" --dependency=$dep:"$array" --kill-on-invalid-dep=yes "${extra[@]}" \
+  --output="$out/logs/%x-%j.out" "${follow[@]}")
 merge=${merge%%;*}
-echo "submitted $kind: array job $array (shards 0-$((n - 1))), merge job $merge (after all succeed) -> $out/merged"
+echo "submitted $kind: array job $array (tasks 0-$((n - 1))), $what job $merge ($dep) -> $out/$result"
 echo "$array $merge"
