@@ -14,7 +14,7 @@ internal sealed class MergeCommand : Command<MergeCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<SHARD_DIRS>"), Description("The outputs of shards 0/N to N-1/N: evaluate's folders or simulate's files (any order; a shell glob such as out/shard-* is fine).")]
+        [CommandArgument(0, "<SHARD_DIRS>"), Description("The outputs of shards 0/N to N-1/N: evaluate's folders, or the files of simulate, pbpk population or pbpk simulate (any order; a shell glob such as out/shard-* is fine).")]
         public string[] Shards { get; init; } = [];
 
         [CommandOption("--out <DIR>", true), Description("Output folder: the files one unsharded run writes.")]

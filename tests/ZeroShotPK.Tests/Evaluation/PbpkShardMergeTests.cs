@@ -74,13 +74,14 @@ public class PbpkShardMergeTests
             Assert.True(code == 0, text);
             Assert.Equal(File.ReadAllBytes(profiles), File.ReadAllBytes(Path.Combine(merged, "profiles.csv")));
 
-            // A shard of another population file is another job.
-            File.Copy(shards[0], Path.Combine(root, "other.csv"));
-            (code, text) = Zspk([.. Sim(pshards[1]), "--shard", "1/2", "--population", Path.Combine(root, "other.csv")]);
+            // The same command line on a population file that changed between shards is another job (the data hash).
+            File.Copy(shards[0], full, overwrite: true);
+            (code, text) = Zspk([.. Sim(pshards[1]), "--shard", "1/2"]);
             Assert.True(code == 0, text);
             (code, text) = Zspk("merge", pshards[0], pshards[1], "--out", Path.Combine(root, "m2"));
             Assert.Equal(1, code);
-            Assert.Contains("disagree on the arguments", text);
+            Assert.Contains($"zspk merge: shard folders {pshards[0]} and {pshards[1]} disagree on the data hash (", text);
+            Assert.False(Directory.Exists(Path.Combine(root, "m2")));
         }
         finally { Directory.Delete(root, true); }
     }
