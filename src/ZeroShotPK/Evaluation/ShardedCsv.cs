@@ -49,8 +49,8 @@ public static class ShardedCsv
         if (wrong >= 0) throw new ArgumentException($"zspk merge: {manifests[wrong].Dir} has {parts[wrong].Count} items; shard {wrong}/{n} of {total} items should have {expected[wrong]}.");
         Data.AtomicFile.Write(outPath, tmp =>
         {
+            // The default line ending, as the commands that write these files use.
             using var w = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false));
-            w.NewLine = "\n";
             w.WriteLine(header);
             for (long i = 0; i < total; i++)
                 foreach (var line in parts[(int)(i % n)][(int)(i / n)]) w.WriteLine(line);
