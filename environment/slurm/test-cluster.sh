@@ -2,7 +2,8 @@
 # The Slurm integration test: starts the local single-node cluster (local-cluster.sh), submits a sharded evaluation (an
 # array of 2 shards plus the merge job, through submit.sh), waits for it, and checks that the merged files equal one local
 # unsharded run: predictions.csv byte for byte, summary.csv and benchmark.csv byte for byte except the SECONDS column
-# (wall times; the merge writes the shards' sum there). Stops the cluster afterwards, also on failure.
+# (wall times; the merge writes the shards' sum there); then a 2-shard pbpk population array plus merge, byte-identical to
+# one local run; then a 2-run tiny pretraining sweep plus compare-runs. Stops the cluster afterwards, also on failure.
 # Prints one line "PASS slurm ..." or "FAIL slurm ..." (or "SKIP slurm ..." when slurm-wlm/munge cannot be installed or
 # this is not root), also appended to --results FILE. Needs the Release build of zspk.
 set -uo pipefail
@@ -55,4 +56,32 @@ for s in indometacin cefamandole; do
 done
 diff <(no_seconds "$work/local/benchmark.csv") <(no_seconds "$work/out/merged/benchmark.csv") >/dev/null || fail "benchmark.csv differs beyond SECONDS"
 grep -q "shard 1/2" "$work/out/logs/zspk-evaluate-${array}_1.out" || fail "shard 1's log does not name shard 1/2"
-report "PASS slurm: array job $array (2 shards) + merge job $merge (afterok) on a local slurmctld/slurmd equal the local run except SECONDS ($(( $(date +%s) - t0 )) s)"
+
+# A pbpk population (reference sampler) as a 2-task array plus merge: byte-identical to one local run.
+pop=(--species human -n 300 --seed 4)
+"${zspk[@]}" pbpk population "${pop[@]}" --out "$work/local-pop.csv" > "$work/local-pop.log" 2>&1 || { cat "$work/local-pop.log"; fail "the local pbpk population run failed"; }
+ids=$(ZSPK="${zspk[*]}" bash "$here/submit.sh" pbpk-population 2 "$work/pop" "${pop[@]}" | tail -n 1) || fail "submit.sh pbpk-population failed"
+read -r parray pmerge <<< "$ids"
+for _ in $(seq 300); do
+  state=$(scontrol show job "$pmerge" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1)
+  case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
+  sleep 1
+done
+[ "$state" = "COMPLETED" ] || fail "pbpk population merge job $pmerge ended $state"
+cmp -s "$work/local-pop.csv" "$work/pop/merged/population.csv" || fail "population.csv of the merge differs from the local run"
+
+# A tiny pretraining sweep (2 seeds, 6 steps each) as an array, then compare-runs (afterany).
+cat > "$work/tiny.json" <<'JSON'
+{ "name": "tiny", "architecture": { "encoderWidth": 8, "encoderLayers": 1, "summaryDim": 8, "studyLatentDim": 4, "individualLatentDim": 4, "decoderWidth": 16, "decoderLayers": 1, "dropout": 0.1 },
+  "training": { "batchSize": 8, "steps": 6, "warmupSteps": 2, "learningRate": 0.003, "checkpointEvery": 3, "validationEvery": 3, "validationStudies": 8 } }
+JSON
+ids=$(ZSPK="${zspk[*]}" bash "$here/submit.sh" pretrain-sweep 2 "$work/sweep" --config "$work/tiny.json" --prior default | tail -n 1) || fail "submit.sh pretrain-sweep failed"
+read -r sarray scompare <<< "$ids"
+for _ in $(seq 300); do
+  state=$(scontrol show job "$scompare" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1)
+  case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
+  sleep 1
+done
+[ "$state" = "COMPLETED" ] || fail "compare-runs job $scompare ended $state"
+[ "$(grep -c ',done,tiny,default,' "$work/sweep/comparison.csv")" -eq 2 ] || fail "comparison.csv does not list 2 finished tiny runs"
+report "PASS slurm: array job $array (2 shards) + merge job $merge (afterok) on a local slurmctld/slurmd equal the local run except SECONDS; pbpk population array $parray + merge $pmerge byte-identical; pretrain sweep array $sarray + compare-runs $scompare ($(( $(date +%s) - t0 )) s)"

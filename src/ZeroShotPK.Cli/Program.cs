@@ -56,11 +56,12 @@ internal static class ZspkApp
             CommandLineCheck.Add<PredictCommand>(config, "predict", "predict").WithDescription("Zero-shot prediction for one individual of a study.");
             CommandLineCheck.Add<DiagnoseCommand>(config, "diagnose", "diagnose").WithDescription("Diagnostic panel of one method on a dataset (GOF, VPC, coverage, SBC, OOD): HTML page + CSV.");
             CommandLineCheck.Add<EvaluateCommand>(config, "evaluate", "evaluate").WithDescription("Leave-one-individual-out evaluation (the paper's protocol) for one or all methods.");
-            CommandLineCheck.Add<MergeCommand>(config, "merge", "merge").WithDescription("Combine the folders of shards 0..N-1 of one --shard K/N job into the files one run writes.");
+            CommandLineCheck.Add<MergeCommand>(config, "merge", "merge").WithDescription("Combine the folders or files of shards 0..N-1 of one --shard K/N job (evaluate, simulate, pbpk population, pbpk simulate) into the files one run writes.");
+            CommandLineCheck.Add<CompareRunsCommand>(config, "compare-runs", "compare-runs").WithDescription("One table of pretraining runs (a seed or config sweep): status, steps, final and best validation loss, hours.");
             config.AddBranch("pbpk", pbpk =>
             {
                 pbpk.SetDescription("Whole-body PBPK and virtual populations.");
-                CommandLineCheck.Add<PbpkSimulateCommand>(pbpk, "pbpk simulate", "simulate").WithDescription("Simulate a compound in a species with the whole-body PBPK model.");
+                CommandLineCheck.Add<PbpkSimulateCommand>(pbpk, "pbpk simulate", "simulate").WithDescription("Simulate a compound in a species' reference individual (or every individual of --population) with the whole-body PBPK model.");
                 CommandLineCheck.Add<PbpkPopulationCommand>(pbpk, "pbpk population", "population").WithDescription("Generate a virtual population (reference, ddpm or pcdm).");
                 CommandLineCheck.Add<PbpkScaleCommand>(pbpk, "pbpk scale", "scale").WithDescription("Cross-species scaling benchmark: allometry, rule of exponents and neural allometry on PBPK-simulated compounds.");
             });

@@ -6,15 +6,15 @@ using ZeroShotPK.Evaluation;
 namespace ZeroShotPK.Cli.Commands;
 
 /// <summary>
-/// zspk merge SHARD_DIR... --out DIR: combines the folders (evaluate) or files (simulate, merged into DIR/studies.csv) of
-/// shards 0..N-1 of one sharded job (<c>--shard K/N</c>) into the files one unsharded run writes. Refuses, naming the problem, when a shard is missing or given twice, or when the
+/// zspk merge SHARD_DIR... --out DIR: combines the folders (evaluate) or files (simulate, merged into DIR/studies.csv;
+/// pbpk population into DIR/population.csv; pbpk simulate into DIR/profiles.csv) of shards 0..N-1 of one sharded job (<c>--shard K/N</c>) into the files one unsharded run writes. Refuses, naming the problem, when a shard is missing or given twice, or when the
 /// manifests disagree on the command, its arguments, the data hash or the code version.
 /// </summary>
 internal sealed class MergeCommand : Command<MergeCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<SHARD_DIRS>"), Description("The outputs of shards 0/N to N-1/N: evaluate's folders or simulate's files (any order; a shell glob such as out/shard-* is fine).")]
+        [CommandArgument(0, "<SHARD_DIRS>"), Description("The outputs of shards 0/N to N-1/N: evaluate's folders, or the files of simulate, pbpk population or pbpk simulate (any order; a shell glob such as out/shard-* is fine).")]
         public string[] Shards { get; init; } = [];
 
         [CommandOption("--out <DIR>", true), Description("Output folder: the files one unsharded run writes.")]
@@ -34,10 +34,26 @@ internal sealed class MergeCommand : Command<MergeCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var first = ShardManifest.Read(settings.Shards[0]);
-        var written = first.Command == "simulate" ? MergeSimulate(settings.Shards, settings.Out) : ShardedEvaluation.Merge(settings.Shards, settings.Out);
+        var written = first.Command switch
+        {
+            "simulate" => MergeSimulate(settings.Shards, settings.Out),
+            "pbpk population" or "pbpk simulate" => MergeRows(settings.Shards, first.Command, settings.Out),
+            _ => ShardedEvaluation.Merge(settings.Shards, settings.Out),
+        };
         AnsiConsole.MarkupLine(Markup.Escape($"merged {settings.Shards.Length} shards of '{first.Command}' into {settings.Out}: {written.Count} files ({string.Join(", ", written.Select(Path.GetFileName).Distinct())})"
             + (first.Command == "evaluate" ? "; SECONDS is the sum of the shards' wall times" : "")));
         return 0;
+    }
+
+    /// <summary>The merged file of a command whose shards write rows by item (<see cref="ShardedCsv"/>).</summary>
+    internal static string MergedFile(string command) => command == "pbpk population" ? "population.csv" : "profiles.csv";
+
+    /// <summary>Shards of <c>zspk pbpk population --shard</c> or <c>zspk pbpk simulate --population --shard</c> (files), merged line for line.</summary>
+    private static IReadOnlyList<string> MergeRows(IReadOnlyList<string> shards, string command, string outDir)
+    {
+        var path = Path.Combine(outDir, MergedFile(command));
+        ShardedCsv.Merge(shards, command, path);
+        return [path];
     }
 
     /// <summary>

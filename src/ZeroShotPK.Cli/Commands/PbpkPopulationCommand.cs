@@ -55,11 +55,25 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--report"), Description("Print violation rates (95% Wilson CI), fidelity and coverage against a fresh reference sample.")]
         public bool Report { get; init; }
 
+        [CommandOption("--shard <K/N>"), Description("Draw shard K of N (--method reference only; 0 <= K < N <= --count): individuals K+1, K+1+N, ... with the seeds and IDs of the full run, into --out plus --out.manifest.json; 'zspk merge' combines the N shard files into the full run's file.")]
+        public string? Shard { get; init; }
+
         public override ValidationResult Validate()
         {
             if (N < 1) return ValidationResult.Error($"-n|--count: expected a positive count, got {N}.");
             if (Out is null && !Report) return ValidationResult.Error("--out: give an output CSV (or --report to only evaluate).");
             if (Steps is < 1) return ValidationResult.Error($"--steps: expected a positive count, got {Steps}.");
+            if (Shard is not null)
+            {
+                Evaluation.Shard shard;
+                try { shard = Evaluation.Shard.Parse(Shard); }
+                catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
+                if (!Method.Trim().Equals("reference", StringComparison.OrdinalIgnoreCase))
+                    return ValidationResult.Error($"--shard: only --method reference can be sharded (it seeds each individual from --seed and its index); {Method} draws batches of 4096 from one generator, so run it unsharded.");
+                if (Report) return ValidationResult.Error("--shard: not with --report (the report needs the whole population); run --report without --shard.");
+                if (Out is null) return ValidationResult.Error("--shard: needs --out (the shard's CSV file).");
+                if (shard.Count > N) return ValidationResult.Error($"--shard {Shard}: N must be at most --count ({N}), so that every shard has an individual.");
+            }
             return base.Validate();
         }
     }
@@ -79,12 +93,16 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         var table = PhysiologyTable.Load(species);
         var device = s.SetUpTorch();
         Physiology[] population;
+        var shard = s.Shard is null ? null : Evaluation.Shard.Parse(s.Shard);
+        // Individual i (ID i + 1) always uses seed (--seed, i); a shard draws the individuals it owns.
+        var owned = Enumerable.Range(0, s.N).Where(i => shard?.Owns(i) ?? true).ToArray();
+        if (shard is not null && File.Exists(Evaluation.ShardManifest.PathOf(s.Out!))) File.Delete(Evaluation.ShardManifest.PathOf(s.Out!)); // until this run writes its own
         var sw = System.Diagnostics.Stopwatch.StartNew();
         if (method == PopulationMethod.Reference)
         {
             var sampler = new ReferencePopulation(table);
-            population = WithProgress($"reference {species}", s.N, p => sampler.Sample(s.N, s.Seed, p));
-            AnsiConsole.MarkupLine($"reference sampler: {s.N} individuals in {sw.Elapsed.TotalSeconds:F2} s, redraw rate {100 * sampler.RedrawRate:F2}%");
+            population = WithProgress($"reference {species}", owned.Length, p => sampler.Sample(owned, s.Seed, p));
+            AnsiConsole.MarkupLine($"reference sampler: {owned.Length} individuals{(shard is null ? "" : $" (shard {shard} of {s.N})")} in {sw.Elapsed.TotalSeconds:F2} s, redraw rate {100 * sampler.RedrawRate:F2}%");
             if (sampler.RedrawCauses.Count > 0)
                 AnsiConsole.MarkupLine(Markup.Escape("redraws by first broken rule: " + string.Join(", ", sampler.RedrawCauses.Take(5).Select(kv => $"{kv.Key} {100 * kv.Value:F2}%"))));
         }
@@ -102,7 +120,13 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         }
 
         var constraints = new PhysiologyConstraints(table);
-        if (s.Out is not null) WriteCsv(s.Out, population, constraints);
+        if (s.Out is not null) WriteCsv(s.Out, population, owned, constraints);
+        if (shard is not null)
+            new Evaluation.ShardManifest
+            {
+                Command = "pbpk population", Arguments = ShardRun.Arguments("pbpk", "population"), DataHash = ShardRun.Hash([s.Checkpoint is null ? null : s.Checkpoint + ".bin"]),
+                CodeVersion = ShardRun.CodeVersion(), Index = shard.Index, Count = shard.Count, Items = s.N, ItemsRun = owned.Length,
+            }.Write(Evaluation.ShardManifest.PathOf(s.Out!));
         if (s.Report) PrintReport(table, constraints, population, s.Seed);
         return 0;
     }
@@ -166,7 +190,8 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         }
     }
 
-    private static void WriteCsv(string path, Physiology[] population, PhysiologyConstraints constraints)
+    /// <summary>Writes individuals <paramref name="population"/>, individual j with ID <paramref name="indices"/>[j] + 1.</summary>
+    private static void WriteCsv(string path, Physiology[] population, int[] indices, PhysiologyConstraints constraints)
     {
         ZeroShotPK.Data.AtomicFile.Write(path, tmp =>
         {
@@ -177,7 +202,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
                 {
                     var p = population[i];
                     var rules = string.Join(';', constraints.Check(p).Select(v => v.Rule).Distinct());
-                    w.WriteLine((i + 1).ToString(CultureInfo.InvariantCulture) + "," +
+                    w.WriteLine((indices[i] + 1).ToString(CultureInfo.InvariantCulture) + "," +
                                 string.Join(',', p.ToVector().Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "," +
                                 p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules);
                 }

@@ -8,7 +8,10 @@ using ZeroShotPK.Pbpk;
 
 namespace ZeroShotPK.Cli.Commands;
 
-/// <summary>zspk pbpk simulate: one compound in a species' reference individual with the whole-body model.</summary>
+/// <summary>
+/// zspk pbpk simulate: one compound in a species' reference individual with the whole-body model, or (--population) in
+/// every individual of a population file written by <c>zspk pbpk population</c>, which --shard K/N splits by individual.
+/// </summary>
 internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -43,8 +46,14 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         [CommandOption("--kp <METHOD>"), Description("Partition coefficients: rr (Rodgers & Rowland) or pt (Poulin & Theil)."), DefaultValue("rr")]
         public string Kp { get; init; } = "rr";
 
-        [CommandOption("--out <FILE>", true), Description("Output CSV: time, plasma and tissue concentrations, eliminated amounts.")]
+        [CommandOption("--out <FILE>", true), Description("Output CSV: time, plasma and tissue concentrations, eliminated amounts (with --population: an ID column first, each individual's rows in a block).")]
         public string? Out { get; init; }
+
+        [CommandOption("--population <FILE>"), Description("Simulate every individual of this CSV (written by 'zspk pbpk population' for the same --species) instead of the reference individual.")]
+        public string? Population { get; init; }
+
+        [CommandOption("--shard <K/N>"), Description("With --population: simulate shard K of N (individuals K+1, K+1+N, ... of the file) into --out plus --out.manifest.json; 'zspk merge' combines the N shard files into the full run's file.")]
+        public string? Shard { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -56,6 +65,12 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
             if (!(Interval > 0)) return ValidationResult.Error($"--interval: expected > 0, got {Interval}.");
             if (!(End > 0)) return ValidationResult.Error($"--end: expected > 0, got {End}.");
             if (!(Step > 0) || Step > End) return ValidationResult.Error($"--step: expected in (0, --end], got {Step}.");
+            if (Shard is not null)
+            {
+                try { Evaluation.Shard.Parse(Shard); }
+                catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
+                if (Population is null) return ValidationResult.Error("--shard: needs --population (the individuals to split); one reference individual is a single simulation.");
+            }
             return ValidationResult.Success();
         }
     }
@@ -77,10 +92,12 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
             "infusion" => DosingEvent.Infusion(i * s.Interval, s.Dose!.Value, s.Duration),
             _ => throw new ArgumentException($"--route: expected oral, iv or infusion, got '{s.Route}'."),
         }).ToArray();
-        var physiology = PhysiologyTable.Load(species).Reference();
-        var model = new PbpkModel(physiology, compound, method);
         var count = (int)Math.Floor(s.End / s.Step + 1e-9) + 1;
         var times = Enumerable.Range(0, count).Select(i => i * s.Step).ToArray();
+        if (s.Population is not null) return SimulatePopulation(s, species, compound, method, doses, times, cancellationToken);
+
+        var physiology = PhysiologyTable.Load(species).Reference();
+        var model = new PbpkModel(physiology, compound, method);
         var sol = model.Simulate(doses, times);
         var cp = sol.PlasmaConcentration();
 
@@ -88,15 +105,8 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         {
             using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
             {
-                w.WriteLine("Time_h,Cp_mg_per_L," + string.Join(',', Tissues.All.Select(t => $"C_{t}_mg_per_L")) +
-                            ",GutLumen_mg,Unabsorbed_mg,EliminatedHepatic_mg,EliminatedRenal_mg,AucPlasma_mg_h_per_L");
-                var tissueC = Tissues.All.Select(sol.TissueConcentration).ToArray();
-                string F(double v) => v.ToString("G8", CultureInfo.InvariantCulture);
-                for (var i = 0; i < times.Length; i++)
-                {
-                    var x = sol.Amounts[i];
-                    w.WriteLine($"{F(times[i])},{F(cp[i])},{string.Join(',', tissueC.Select(c => F(c[i])))},{F(x[(int)PbpkState.GutLumen])},{F(x[(int)PbpkState.Unabsorbed])},{F(x[(int)PbpkState.EliminatedHepatic])},{F(x[(int)PbpkState.EliminatedRenal])},{F(x[(int)PbpkState.PlasmaAuc])}");
-                }
+                w.WriteLine(Header);
+                foreach (var line in Rows(sol, times)) w.WriteLine(line);
             }
         });
 
@@ -111,5 +121,99 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
                                $"t1/2 ~ {Math.Log(2) * model.Vss / model.PlasmaClearance:G3} h, oral F = Fa x F_H = {compound.Fa * qh / (qh + model.HepaticExtractionTerm):G3}");
         AnsiConsole.MarkupLine($"Cmax {cp[iMax]:G4} mg/L at {times[iMax]:G4} h; AUC(0-{s.End:G4} h) {sol.Amounts[^1][(int)PbpkState.PlasmaAuc]:G4} mg h/L; wrote {times.Length} rows to {Markup.Escape(s.Out!)}");
         return 0;
+    }
+
+    /// <summary>The output's columns (with --population: "ID," before them).</summary>
+    private static readonly string Header = "Time_h,Cp_mg_per_L," + string.Join(',', Tissues.All.Select(t => $"C_{t}_mg_per_L")) +
+                                            ",GutLumen_mg,Unabsorbed_mg,EliminatedHepatic_mg,EliminatedRenal_mg,AucPlasma_mg_h_per_L";
+
+    /// <summary>One line per output time (G8 numbers).</summary>
+    private static IEnumerable<string> Rows(PbpkSolution sol, double[] times)
+    {
+        var cp = sol.PlasmaConcentration();
+        var tissueC = Tissues.All.Select(sol.TissueConcentration).ToArray();
+        static string F(double v) => v.ToString("G8", CultureInfo.InvariantCulture);
+        for (var i = 0; i < times.Length; i++)
+        {
+            var x = sol.Amounts[i];
+            yield return $"{F(times[i])},{F(cp[i])},{string.Join(',', tissueC.Select(c => F(c[i])))},{F(x[(int)PbpkState.GutLumen])},{F(x[(int)PbpkState.Unabsorbed])},{F(x[(int)PbpkState.EliminatedHepatic])},{F(x[(int)PbpkState.EliminatedRenal])},{F(x[(int)PbpkState.PlasmaAuc])}";
+        }
+    }
+
+    /// <summary>
+    /// --population: the compound in every individual of the file (or, with --shard K/N, in individuals K, K+N, ... of it:
+    /// an individual's rows depend on nothing else, so the shards' files merge into exactly the full run's file).
+    /// </summary>
+    private static int SimulatePopulation(Settings s, Species species, Compound compound, PartitionMethod method, DosingEvent[] doses, double[] times, CancellationToken cancel)
+    {
+        var individuals = ReadPopulation(s.Population!, species);
+        var shard = s.Shard is null ? null : Evaluation.Shard.Parse(s.Shard);
+        if (shard is not null && shard.Count > individuals.Count)
+            throw new ArgumentException($"--shard {s.Shard}: N must be at most the {individuals.Count} individuals of {s.Population}, so that every shard has one.");
+        var owned = Enumerable.Range(0, individuals.Count).Where(i => shard?.Owns(i) ?? true).ToArray();
+        if (shard is not null && File.Exists(Evaluation.ShardManifest.PathOf(s.Out!))) File.Delete(Evaluation.ShardManifest.PathOf(s.Out!)); // until this run writes its own
+        var lines = new string[owned.Length][];
+        var cmax = new double[owned.Length];
+        var auc = new double[owned.Length];
+        ProgressBars.Create("individuals").Start(ctx =>
+        {
+            var task = ctx.AddTask($"{compound.Name} in {owned.Length} individuals", maxValue: owned.Length);
+            Parallel.For(0, owned.Length, new ParallelOptions { CancellationToken = cancel }, j =>
+            {
+                var (id, physiology) = individuals[owned[j]];
+                var sol = new PbpkModel(physiology, compound, method).Simulate(doses, times);
+                lines[j] = Rows(sol, times).Select(r => id + "," + r).ToArray();
+                cmax[j] = sol.PlasmaConcentration().Max();
+                auc[j] = sol.Amounts[^1][(int)PbpkState.PlasmaAuc];
+                task.Increment(1);
+            });
+        });
+        ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp =>
+        {
+            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
+            w.WriteLine("ID," + Header);
+            foreach (var block in lines)
+                foreach (var line in block) w.WriteLine(line);
+        });
+        if (shard is not null)
+            new Evaluation.ShardManifest
+            {
+                Command = "pbpk simulate", Arguments = ShardRun.Arguments("pbpk", "simulate"),
+                DataHash = ShardRun.Hash([s.Population, File.Exists(s.Compound) ? s.Compound : null]), CodeVersion = ShardRun.CodeVersion(),
+                Index = shard.Index, Count = shard.Count, Items = individuals.Count, ItemsRun = owned.Length,
+            }.Write(Evaluation.ShardManifest.PathOf(s.Out!));
+        static double Median(double[] v) { var o = v.Order().ToArray(); return o.Length == 0 ? double.NaN : o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2; }
+        AnsiConsole.MarkupLine(Markup.Escape($"{compound.Name} in {owned.Length} {species.ToString().ToLowerInvariant()} individuals of {s.Population}" +
+                                             (shard is null ? "" : $" (shard {shard} of {individuals.Count})") +
+                                             $": median Cmax {Median(cmax):G4} mg/L, median AUC(0-{s.End:G4} h) {Median(auc):G4} mg h/L; wrote {owned.Length * times.Length} rows to {s.Out}"));
+        return 0;
+    }
+
+    /// <summary>Reads a population CSV of <c>zspk pbpk population</c>: ID, the physiology vector's columns, then any others.</summary>
+    /// <exception cref="ArgumentException">No such file, another header, a value that is not a positive number, or an ID given twice (one sentence naming the file and line).</exception>
+    internal static List<(string Id, Physiology Physiology)> ReadPopulation(string path, Species species)
+    {
+        if (!File.Exists(path)) throw new ArgumentException($"--population: {path} does not exist; expected a CSV written by 'zspk pbpk population'.");
+        var lines = File.ReadAllLines(path);
+        var names = Physiology.Vector.Names;
+        var header = lines.Length == 0 ? [] : lines[0].Split(',');
+        if (header.Length < names.Count + 1 || header[0] != "ID" || !header.Skip(1).Take(names.Count).SequenceEqual(names))
+            throw new ArgumentException($"--population: {path}, line 1: expected the header of 'zspk pbpk population' (ID,{names[0]},...,{names[^1]}, then any other columns).");
+        var result = new List<(string, Physiology)>(lines.Length - 1);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var x = new double[names.Count];
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            var f = lines[i].Split(',');
+            var ok = f.Length >= names.Count + 1 && f[0].Length > 0;
+            for (var k = 0; ok && k < names.Count; k++)
+                ok = double.TryParse(f[k + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out x[k]) && x[k] > 0 && double.IsFinite(x[k]);
+            if (!ok) throw new ArgumentException($"--population: {path}, line {i + 1}: expected an ID and {names.Count} positive numbers ({names[0]} ... {names[^1]}).");
+            if (!seen.Add(f[0])) throw new ArgumentException($"--population: {path}, line {i + 1}: ID {f[0]} is given twice; expected one row per individual.");
+            result.Add((f[0], Physiology.FromVector(species, x)));
+        }
+        if (result.Count == 0) throw new ArgumentException($"--population: {path} has no individuals; expected at least one row after the header.");
+        return result;
     }
 }

@@ -32,11 +32,11 @@ public sealed class ReferencePopulation
     /// <summary>Species table used.</summary>
     public PhysiologyTable Table => _table;
 
-    /// <summary>Fraction of draws redrawn because they broke a rule, in the last <see cref="Sample"/>.</summary>
+    /// <summary>Fraction of draws redrawn because they broke a rule, in the last <see cref="Sample(IReadOnlyList{int}, int, IProgress{int})"/>.</summary>
     public double RedrawRate { get; private set; }
 
     /// <summary>
-    /// Redraws of the last <see cref="Sample"/> by the first rule each rejected draw broke, as "Rule: quantity" (e.g.
+    /// Redraws of the last <see cref="Sample(IReadOnlyList{int}, int, IProgress{int})"/> by the first rule each rejected draw broke, as "Rule: quantity" (e.g.
     /// "AllometricCoherence: V_Adipose/BW"), each as a fraction of all draws; the values add up to <see cref="RedrawRate"/>.
     /// </summary>
     public IReadOnlyDictionary<string, double> RedrawCauses { get; private set; } = new Dictionary<string, double>();
@@ -51,12 +51,28 @@ public sealed class ReferencePopulation
     public Physiology[] Sample(int n, int seed, IProgress<int>? progress = null)
     {
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "n must be >= 0.");
+        return Sample(Enumerable.Range(0, n).ToArray(), seed, progress);
+    }
+
+    /// <summary>
+    /// Draws individuals <paramref name="indices"/> (0-based) of a population sampled with <paramref name="seed"/>: entry j
+    /// is exactly individual indices[j] of <c>Sample(n, seed)</c> for any n above it, since individual i uses seed (seed, i)
+    /// alone. A shard of a population (<c>zspk pbpk population --shard K/N</c>) draws its own individuals this way.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative index.</exception>
+    public Physiology[] Sample(IReadOnlyList<int> indices, int seed, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var bad = indices.FirstOrDefault(i => i < 0, 0);
+        if (bad < 0) throw new ArgumentOutOfRangeException(nameof(indices), bad, "indices must be >= 0.");
+        var n = indices.Count;
         var result = new Physiology[n];
         long redraws = 0;
         var done = 0;
         var causes = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
-        Parallel.For(0, n, i =>
+        Parallel.For(0, n, j =>
         {
+            var i = indices[j];
             var rng = new Random(SeedMix.Int(seed, i));
             var tries = 0;
             Physiology p;
@@ -68,7 +84,7 @@ public sealed class ReferencePopulation
                 if (tries >= 1000) throw new InvalidOperationException($"reference sampler: 1000 draws for individual {i} all broke a rule; the table's CVs are inconsistent.");
                 causes.AddOrUpdate(CauseOf(_constraints.Check(p)[0]), 1, (_, c) => c + 1);
             }
-            result[i] = p;
+            result[j] = p;
             Interlocked.Add(ref redraws, tries - 1);
             var d = Interlocked.Increment(ref done);
             if (d % 1000 == 0) progress?.Report(d);

@@ -1,0 +1,65 @@
+namespace ZeroShotPK.Evaluation;
+
+/// <summary>
+/// Merge of shard files whose rows are grouped by item: a header line, then each item's rows in a run of consecutive lines
+/// that share their first field (the item's ID), items in the order the shard ran them. <c>zspk pbpk population --shard</c>
+/// (one row per individual) and <c>zspk pbpk simulate --population --shard</c> (one row per individual and time) write
+/// such files. Item i of the whole job is item i / N of shard i mod N (<see cref="Shard"/>), so the merge puts the lines
+/// back in the unsharded run's order, verbatim: the merged file is byte-identical to the one run's file.
+/// </summary>
+public static class ShardedCsv
+{
+    /// <summary>
+    /// Merges shard files <paramref name="shardFiles"/> (each with its manifest, <see cref="ShardManifest.PathOf"/>) of one
+    /// job of <paramref name="command"/> into <paramref name="outPath"/>, written atomically.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shards missing, repeated, unfinished or of different jobs, or a shard file whose
+    /// header or number of items does not match the others and its manifest (one sentence naming the file).</exception>
+    public static void Merge(IReadOnlyList<string> shardFiles, string command, string outPath)
+    {
+        var manifests = shardFiles.Select(d => (Dir: d, Manifest: ShardManifest.Read(d))).ToList();
+        ShardedEvaluation.CheckComplete(manifests);
+        manifests.Sort((a, b) => a.Manifest.Index.CompareTo(b.Manifest.Index));
+        var m0 = manifests[0].Manifest;
+        if (m0.Command != command) throw new ArgumentException($"zspk merge: {manifests[0].Dir} is a shard of '{m0.Command}'; expected a shard of '{command}'.");
+        string? header = null;
+        var parts = new List<List<string[]>>(); // per shard: its items, each item's lines
+        foreach (var (file, m) in manifests)
+        {
+            if (!File.Exists(file)) throw new ArgumentException($"zspk merge: {file}: not a file; expected the CSV file a shard of '{command}' writes.");
+            var lines = File.ReadAllLines(file);
+            if (lines.Length == 0) throw new ArgumentException($"zspk merge: {file} is empty; expected a header line and the shard's rows.");
+            if (header is null) header = lines[0];
+            else if (lines[0] != header) throw new ArgumentException($"zspk merge: {file} has the header '{lines[0]}'; expected '{header}' as in {manifests[0].Dir}.");
+            var items = new List<string[]>();
+            int start = 1;
+            for (int i = 2; i <= lines.Length; i++)
+            {
+                if (i < lines.Length && Key(lines[i]) == Key(lines[start])) continue;
+                items.Add(lines[start..i]);
+                start = i;
+            }
+            if (items.Count != m.ItemsRun) throw new ArgumentException($"zspk merge: {file} has {items.Count} items (runs of rows with one ID); its manifest says {m.ItemsRun}.");
+            parts.Add(items);
+        }
+        long total = m0.Items;
+        int n = parts.Count;
+        var expected = Enumerable.Range(0, n).Select(k => (total - k + n - 1) / n).ToArray();
+        var wrong = Enumerable.Range(0, n).FirstOrDefault(k => parts[k].Count != expected[k], -1);
+        if (wrong >= 0) throw new ArgumentException($"zspk merge: {manifests[wrong].Dir} has {parts[wrong].Count} items; shard {wrong}/{n} of {total} items should have {expected[wrong]}.");
+        Data.AtomicFile.Write(outPath, tmp =>
+        {
+            // The default line ending, as the commands that write these files use.
+            using var w = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false));
+            w.WriteLine(header);
+            for (long i = 0; i < total; i++)
+                foreach (var line in parts[(int)(i % n)][(int)(i / n)]) w.WriteLine(line);
+        });
+    }
+
+    private static string Key(string line)
+    {
+        var comma = line.IndexOf(',');
+        return comma < 0 ? line : line[..comma];
+    }
+}
