@@ -231,7 +231,7 @@ public static class StatCharts
                 marker.SetProperty("line", edge);
             }
             return CsChart.Point<double, double, string>(x: s.X, y: s.Y, Name: name, ShowLegend: showLegend, MarkerColor: color,
-                Opacity: faint ? 0.25 : 0.9, Marker: marker,
+                Opacity: faint ? 0.35 : 0.9, Marker: marker,
                 MultiText: s.Labels is { } labels ? (Plotly.NET.CSharp.Optional<IEnumerable<string>>)labels.ToArray() : default,
                 TextPosition: s.Labels is null ? default : (Plotly.NET.CSharp.Optional<StyleParam.TextPosition>)StyleParam.TextPosition.TopCenter);
         }).ToList();

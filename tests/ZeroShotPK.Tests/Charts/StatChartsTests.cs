@@ -99,7 +99,7 @@ public class StatChartsTests
                 new ChartSeries("real", [2.0], [4.0], Labels: ["theophylline"]),
             ], "x", "y", identity: true, background: 1)).GetProperty("data").EnumerateArray().ToArray();
         Assert.Equal(3, traces.Length);
-        Assert.Equal(0.25, traces[0].GetProperty("opacity").GetDouble());
+        Assert.Equal(0.35, traces[0].GetProperty("opacity").GetDouble());
         Assert.Equal(4, traces[0].GetProperty("marker").GetProperty("size").GetDouble());
         Assert.Equal(9, traces[1].GetProperty("marker").GetProperty("size").GetDouble());
         Assert.Equal("rgb(40,40,40)", traces[1].GetProperty("marker").GetProperty("line").GetProperty("color").GetString());
