@@ -19,13 +19,13 @@ internal sealed class BenchNlmeCommand : Command<BenchNlmeCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--repeats <N>"), Description("Timed fits per method and dataset (after one untimed fit)."), DefaultValue(5)]
+        [CommandOption("--repeats <N>"), Description("Timed fits per method and dataset (after one untimed fit) (default 5).")]
         public int Repeats { get; init; } = 5;
 
-        [CommandOption("--subjects <N>"), Description("Individuals of the simulated study."), DefaultValue(60)]
+        [CommandOption("--subjects <N>"), Description("Individuals of the simulated study (default 60).")]
         public int Subjects { get; init; } = 60;
 
-        [CommandOption("--seed <SEED>"), Description("Seed of the simulated study."), DefaultValue(1)]
+        [CommandOption("--seed <SEED>"), Description("Seed of the simulated study (default 1).")]
         public int Seed { get; init; } = 1;
 
         [CommandOption("--no-r"), Description("Skip the R nlme peer.")]

@@ -13,22 +13,22 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
 {
     public sealed class Settings : ThreadSettings
     {
-        [CommandOption("-n|--count <N>"), Description("Virtual individuals simulated."), DefaultValue(10000)]
+        [CommandOption("-n|--count <N>"), Description("Virtual individuals simulated (default 10000).")]
         public int N { get; init; } = 10000;
 
-        [CommandOption("--hours <H>"), Description("Simulated time per individual (h)."), DefaultValue(24.0)]
+        [CommandOption("--hours <H>"), Description("Simulated time per individual (h) (default 24.0).")]
         public double Hours { get; init; } = 24;
 
-        [CommandOption("--step <H>"), Description("Output grid step (h)."), DefaultValue(1.0)]
+        [CommandOption("--step <H>"), Description("Output grid step (h) (default 1.0).")]
         public double Step { get; init; } = 1;
 
-        [CommandOption("--compound <FILE|NAME>"), Description("Compound simulated."), DefaultValue("propranolol")]
+        [CommandOption("--compound <FILE|NAME>"), Description("Compound simulated (default propranolol).")]
         public string Compound { get; init; } = "propranolol";
 
-        [CommandOption("--baseline <N>"), Description("Individuals solved by the RK45 baseline."), DefaultValue(200)]
+        [CommandOption("--baseline <N>"), Description("Individuals solved by the RK45 baseline (default 200).")]
         public int Baseline { get; init; } = 200;
 
-        [CommandOption("--generate <N>"), Description("Individuals per generator (0 skips the diffusion models)."), DefaultValue(4096)]
+        [CommandOption("--generate <N>"), Description("Individuals per generator (0 skips the diffusion models) (default 4096).")]
         public int Generate { get; init; } = 4096;
 
         public override ValidationResult Validate() =>

@@ -21,7 +21,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
         [CommandOption("--method <NAME>"), Description("Method to time against the NLME route; default aicmet with a checkpoint, else population.")]
         public string? Method { get; init; }
 
-        [CommandOption("--repeats <N>"), Description("Timed predictions per method (after one warm-up)."), DefaultValue(9)]
+        [CommandOption("--repeats <N>"), Description("Timed predictions per method (after one warm-up) (default 9).")]
         public int Repeats { get; init; } = 9;
 
         public override ValidationResult Validate()

@@ -25,10 +25,10 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
         [CommandOption("--method <NAME>", true), Description("One of aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node.")]
         public string Method { get; init; } = "";
 
-        [CommandOption("--sbc-datasets <N>"), Description("Simulated individuals for SBC (nlme); 0 skips it."), DefaultValue(200)]
+        [CommandOption("--sbc-datasets <N>"), Description("Simulated individuals for SBC (nlme); 0 skips it (default 200).")]
         public int SbcDatasets { get; init; } = 200;
 
-        [CommandOption("--virtual-patients <R>"), Description("Replicate sets of virtual individuals for the real-vs-generated classifier AUC (methods with sample draws); 0 skips it."), DefaultValue(10)]
+        [CommandOption("--virtual-patients <R>"), Description("Replicate sets of virtual individuals for the real-vs-generated classifier AUC (methods with sample draws); 0 skips it (default 10).")]
         public int VirtualPatients { get; init; } = 10;
 
         public override ValidationResult Validate()

@@ -22,10 +22,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
     public sealed class Settings : LeaveOneOutSettings
     {
-        [CommandOption("--method <LIST>"), Description("Comma-separated: aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node, or all."), DefaultValue("all")]
+        [CommandOption("--method <LIST>"), Description("Comma-separated: aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node, or all (default all).")]
         public string Method { get; init; } = "all";
 
-        [CommandOption("--node-iterations <N>"), Description("Adam iterations of each neural ODE fit (node); fewer is quicker and rougher."), DefaultValue(300)]
+        [CommandOption("--node-iterations <N>"), Description("Adam iterations of each neural ODE fit (node); fewer is quicker and rougher (default 300).")]
         public int NodeIterations { get; init; } = 300;
 
         [CommandOption("--benchmark <FOLDER>"), Description("Folder of event CSVs (one study per file, or several with a STUDY column): evaluate every study, write OUT/benchmark.csv and OUT/NAME/ per file. Instead of --data.")]

@@ -13,16 +13,16 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
 {
     public sealed class Settings : ComputeSettings
     {
-        [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey."), DefaultValue("human")]
+        [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey (default human).")]
         public string Species { get; init; } = "human";
 
-        [CommandOption("-n|--count <N>"), Description("Number of individuals."), DefaultValue(10000)]
+        [CommandOption("-n|--count <N>"), Description("Number of individuals (default 10000).")]
         public int N { get; init; } = 10000;
 
-        [CommandOption("--method <METHOD>"), Description("reference, ddpm or pcdm."), DefaultValue("reference")]
+        [CommandOption("--method <METHOD>"), Description("reference, ddpm or pcdm (default reference).")]
         public string Method { get; init; } = "reference";
 
-        [CommandOption("--seed <SEED>"), Description("Sampling seed."), DefaultValue(1)]
+        [CommandOption("--seed <SEED>"), Description("Sampling seed (default 1).")]
         public int Seed { get; init; } = 1;
 
         [CommandOption("--out <FILE>"), RequiredUnless("--report"), Description("Output CSV: one individual per row, physiology plus broken rules; required unless --report.")]
@@ -43,7 +43,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--steps <N>"), Description("Training steps for --retrain (default 4000).")]
         public int? Steps { get; init; }
 
-        [CommandOption("--train-seed <SEED>"), Description("Seed of training data and weights for --retrain."), DefaultValue(1)]
+        [CommandOption("--train-seed <SEED>"), Description("Seed of training data and weights for --retrain (default 1).")]
         public int TrainSeed { get; init; } = 1;
 
         [CommandOption("--physics-weight <W>"), Description("Physics-loss weight for --retrain of pcdm (default 1).")]

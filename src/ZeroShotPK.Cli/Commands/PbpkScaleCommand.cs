@@ -14,28 +14,28 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
 {
     public sealed class Settings : ComputeSettings
     {
-        [CommandOption("--compounds <N>"), Description("Virtual compounds generated (training + held out)."), DefaultValue(1000)]
+        [CommandOption("--compounds <N>"), Description("Virtual compounds generated (training + held out) (default 1000).")]
         public int Compounds { get; init; } = 1000;
 
-        [CommandOption("--test-fraction <F>"), Description("Fraction held out for evaluation."), DefaultValue(0.2)]
+        [CommandOption("--test-fraction <F>"), Description("Fraction held out for evaluation (default 0.2).")]
         public double TestFraction { get; init; } = 0.2;
 
-        [CommandOption("--seed <SEED>"), Description("Seed of the compound set."), DefaultValue(1)]
+        [CommandOption("--seed <SEED>"), Description("Seed of the compound set (default 1).")]
         public int Seed { get; init; } = 1;
 
-        [CommandOption("--train-seed <SEED>"), Description("Seed of the network's weights and batches."), DefaultValue(1)]
+        [CommandOption("--train-seed <SEED>"), Description("Seed of the network's weights and batches (default 1).")]
         public int TrainSeed { get; init; } = 1;
 
-        [CommandOption("--steps <N>"), Description("Training steps of neural allometry."), DefaultValue(1500)]
+        [CommandOption("--steps <N>"), Description("Training steps of neural allometry (default 1500).")]
         public int Steps { get; init; } = 1500;
 
-        [CommandOption("--clint-sd <SD>"), Description("Log-SD of animal CLint around human x species ratio (ground-truth assumption)."), DefaultValue(0.5)]
+        [CommandOption("--clint-sd <SD>"), Description("Log-SD of animal CLint around human x species ratio (ground-truth assumption) (default 0.5).")]
         public double ClintSd { get; init; } = 0.5;
 
-        [CommandOption("--clint-shared-sd <SD>"), Description("Log-SD of the CLint deviation shared by all animals of a compound (ground-truth assumption)."), DefaultValue(0.5)]
+        [CommandOption("--clint-shared-sd <SD>"), Description("Log-SD of the CLint deviation shared by all animals of a compound (ground-truth assumption) (default 0.5).")]
         public double ClintSharedSd { get; init; } = 0.5;
 
-        [CommandOption("--observation-cv <CV>"), Description("CV of observed animal CL and Vss (ground-truth assumption)."), DefaultValue(0.15)]
+        [CommandOption("--observation-cv <CV>"), Description("CV of observed animal CL and Vss (ground-truth assumption) (default 0.15).")]
         public double ObservationCv { get; init; } = 0.15;
 
         [CommandOption("--no-ode"), Description("Skip the second network, whose read-out is a neural ODE in log body weight.")]

@@ -16,7 +16,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey."), DefaultValue("human")]
+        [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey (default human).")]
         public string Species { get; init; } = "human";
 
         [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline.")]
@@ -25,25 +25,25 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         [CommandOption("--dose <AMOUNT>", true), Description("Amount per dose (mg).")]
         public double? Dose { get; init; }
 
-        [CommandOption("--route <ROUTE>"), Description("oral, iv (bolus) or infusion."), DefaultValue("oral")]
+        [CommandOption("--route <ROUTE>"), Description("oral, iv (bolus) or infusion (default oral).")]
         public string Route { get; init; } = "oral";
 
-        [CommandOption("--duration <H>"), Description("Infusion duration (h), for --route infusion."), DefaultValue(1.0)]
+        [CommandOption("--duration <H>"), Description("Infusion duration (h), for --route infusion (default 1.0).")]
         public double Duration { get; init; } = 1;
 
-        [CommandOption("--doses <N>"), Description("Number of doses."), DefaultValue(1)]
+        [CommandOption("--doses <N>"), Description("Number of doses (default 1).")]
         public int Doses { get; init; } = 1;
 
-        [CommandOption("--interval <H>"), Description("Dosing interval (h) when --doses > 1."), DefaultValue(24.0)]
+        [CommandOption("--interval <H>"), Description("Dosing interval (h) when --doses > 1 (default 24.0).")]
         public double Interval { get; init; } = 24;
 
-        [CommandOption("--end <H>"), Description("Simulation end time (h)."), DefaultValue(24.0)]
+        [CommandOption("--end <H>"), Description("Simulation end time (h) (default 24.0).")]
         public double End { get; init; } = 24;
 
-        [CommandOption("--step <H>"), Description("Output grid step (h)."), DefaultValue(0.25)]
+        [CommandOption("--step <H>"), Description("Output grid step (h) (default 0.25).")]
         public double Step { get; init; } = 0.25;
 
-        [CommandOption("--kp <METHOD>"), Description("Partition coefficients: rr (Rodgers & Rowland) or pt (Poulin & Theil)."), DefaultValue("rr")]
+        [CommandOption("--kp <METHOD>"), Description("Partition coefficients: rr (Rodgers & Rowland) or pt (Poulin & Theil) (default rr).")]
         public string Kp { get; init; } = "rr";
 
         [CommandOption("--out <FILE>", true), Description("Output CSV: time, plasma and tissue concentrations, eliminated amounts (with --population: an ID column first, each individual's rows in a block).")]

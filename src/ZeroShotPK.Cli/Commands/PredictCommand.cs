@@ -25,7 +25,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--out <FILE>", true), Description("Output CSV: METHOD,ID,TIME,PRED,LO90,HI90.")]
         public string Out { get; init; } = "";
 
-        [CommandOption("--method <NAME>"), Description("One of aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node."), DefaultValue("aicmet")]
+        [CommandOption("--method <NAME>"), Description("One of aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node (default aicmet).")]
         public string Method { get; init; } = "aicmet";
 
         public override ValidationResult Validate()

@@ -27,7 +27,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         public string? InitFrom { get; init; }
 
         [CommandOption("--steps <N>")]
-        [Description("Total steps of the schedule (default: the config's).")]
+        [Description("Total steps of the schedule (default the config's).")]
         public int? Steps { get; init; }
 
         [CommandOption("--stop-after <N>")]

@@ -13,7 +13,7 @@ namespace ZeroShotPK.Cli.Commands;
 internal abstract class ThreadSettings : CommandSettings
 {
     /// <summary>--threads: libtorch intra-op threads, and the work items (folds, individuals) run at once; null = all cores.</summary>
-    [CommandOption("--threads <N>"), Description("libtorch threads and folds or individuals run at once, 1 to 256 (default: all cores; numbers reproduce for the same count).")]
+    [CommandOption("--threads <N>"), Description("libtorch threads and folds or individuals run at once, 1 to 256 (default all cores; numbers reproduce for the same count).")]
     public int? Threads { get; init; }
 
     /// <summary>--threads, or the machine's core count (at most 256) when it is not given.</summary>
@@ -69,14 +69,14 @@ internal abstract class ComputeSettings : ThreadSettings
 internal abstract class MethodSettings : ComputeSettings
 {
     /// <summary>--checkpoint: the pretrained AICMET model.</summary>
-    [CommandOption("--checkpoint <DIR>"), Description("Pretrained AICMET model folder for aicmet, aicmet-nocontext and aicmet-tta (default: the shipped data/checkpoints/aicmet-transformer); a PFF folder (zspk pretrain --model pff) for pff and pff-tta (default: the shipped data/checkpoints/pff).")]
+    [CommandOption("--checkpoint <DIR>"), Description("Pretrained AICMET model folder for aicmet, aicmet-nocontext and aicmet-tta (default the shipped data/checkpoints/aicmet-transformer); a PFF folder (zspk pretrain --model pff) for pff and pff-tta (default the shipped data/checkpoints/pff).")]
     public string? Checkpoint { get; init; }
 
     /// <summary>--checkpoint, or the shipped default model when it is not given (null when neither exists).</summary>
     public string? ResolvedCheckpoint => Checkpoint ?? ShippedModels.Find(ShippedModels.Default);
 
     /// <summary>--seed: seed of the predictions.</summary>
-    [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i)."), DefaultValue(0)]
+    [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i) (default 0).")]
     public int Seed { get; init; }
 
 }
@@ -89,7 +89,7 @@ internal abstract class StudySettings : MethodSettings
     public string Data { get; init; } = "";
 
     /// <summary>--known: samples of the held-out individual given to the method.</summary>
-    [CommandOption("--known <K>"), Description("Observations of the held-out individual given to the method."), DefaultValue(4)]
+    [CommandOption("--known <K>"), Description("Observations of the held-out individual given to the method (default 4).")]
     public int Known { get; init; } = 4;
 
     /// <summary>False when the command can read its studies from somewhere else (evaluate --benchmark).</summary>
@@ -114,11 +114,11 @@ internal abstract class LeaveOneOutSettings : StudySettings
     public string Out { get; init; } = "";
 
     /// <summary>--estimation: focei or lb.</summary>
-    [CommandOption("--estimation <ALG>"), Description("NLME estimation: focei or lb (Lindstrom-Bates, additive error)."), DefaultValue("focei")]
+    [CommandOption("--estimation <ALG>"), Description("NLME estimation: focei or lb (Lindstrom-Bates, additive error) (default focei).")]
     public string Estimation { get; init; } = "focei";
 
     /// <summary>--samples: predictive samples per prediction.</summary>
-    [CommandOption("--samples <N>"), Description("Predictive samples per prediction (sampling methods; the VPC's replicates)."), DefaultValue(1000)]
+    [CommandOption("--samples <N>"), Description("Predictive samples per prediction (sampling methods; the VPC's replicates) (default 1000).")]
     public int Samples { get; init; } = 1000;
 
     /// <summary>The parsed --estimation.</summary>

@@ -133,11 +133,28 @@ public sealed class CommandLineRobustnessTests : IDisposable
         Assert.True(threads.Count >= 9, $"--threads in {threads.Count} commands: {string.Join(", ", threads.Keys)}");
         Assert.True(device.Count >= 8, $"--device in {device.Count} commands: {string.Join(", ", device.Keys)}");
         Assert.Single(threads.Values.Distinct());
-        Assert.Contains("(default: all cores;", threads.Values.First());
+        Assert.Contains("(default all cores;", threads.Values.First());
         Assert.Single(device.Values.Distinct());
         Assert.Contains("(default auto", device.Values.First());
         // Every command with --device also has --threads.
         Assert.Empty(device.Keys.Except(threads.Keys));
+    }
+
+    [Fact]
+    public void DefaultsAreShownOneWayInEveryCommandsHelp()
+    {
+        // They were shown three ways: a DEFAULT column, "(default X)" and "(default: X)" in the text.
+        ZspkApp.Create();
+        foreach (var path in ZeroShotPK.Cli.CommandLineCheck.Paths)
+        {
+            var (code, help) = Hostile.Run(new Dictionary<string, string> { ["COLUMNS"] = "400" }, [.. path.Split(' '), "--help"]);
+            Assert.Equal(0, code);
+            Assert.DoesNotContain("DEFAULT", help);
+            Assert.DoesNotContain("(default:", help);
+        }
+        var (_, evaluate) = Hostile.Run(new Dictionary<string, string> { ["COLUMNS"] = "400" }, "evaluate", "--help");
+        Assert.Contains("(default 1000)", evaluate);
+        Assert.Contains("(default focei)", evaluate);
     }
 
     [Theory]
