@@ -28,6 +28,17 @@ cleanup() { bash "$here/local-cluster.sh" stop >/dev/null 2>&1; rm -rf "$work"; 
 trap cleanup EXIT
 fail() { report "FAIL slurm: $* ($(( $(date +%s) - t0 )) s)"; for f in "$work"/out/logs/*; do [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done; exit 1; }
 
+# The final state of a job, polled once a second for up to 300 s (empty if it never ended).
+wait_for() {
+  local state=""
+  for _ in $(seq 300); do
+    state=$(scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1)
+    case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
+    sleep 1
+  done
+  echo "$state"
+}
+
 bash "$here/local-cluster.sh" start || fail "the local cluster did not start"
 export SLURM_CONF=$ZSPK_SLURM_STATE/slurm.conf
 
@@ -39,12 +50,7 @@ args=(--benchmark "$work/in" --method population --known 4 --samples 200)
 ids=$(ZSPK="${zspk[*]}" bash "$here/submit.sh" evaluate 2 "$work/out" "${args[@]}" | tail -n 1) || fail "submit.sh failed"
 read -r array merge <<< "$ids"
 [ -n "${merge:-}" ] || fail "submit.sh printed no job ids"
-state=""
-for _ in $(seq 300); do
-  state=$(scontrol show job "$merge" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1)
-  case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
-  sleep 1
-done
+state=$(wait_for "$merge")
 tasks=$(scontrol show job "$array" 2>/dev/null | grep -c 'JobState=COMPLETED')
 [ "$state" = "COMPLETED" ] || fail "merge job $merge ended $state (array job $array: $tasks of 2 tasks completed)"
 [ "$tasks" -eq 2 ] || fail "array job $array: $tasks of 2 tasks completed"
@@ -62,11 +68,7 @@ pop=(--species human -n 300 --seed 4)
 "${zspk[@]}" pbpk population "${pop[@]}" --out "$work/local-pop.csv" > "$work/local-pop.log" 2>&1 || { cat "$work/local-pop.log"; fail "the local pbpk population run failed"; }
 ids=$(ZSPK="${zspk[*]}" bash "$here/submit.sh" pbpk-population 2 "$work/pop" "${pop[@]}" | tail -n 1) || fail "submit.sh pbpk-population failed"
 read -r parray pmerge <<< "$ids"
-for _ in $(seq 300); do
-  state=$(scontrol show job "$pmerge" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1)
-  case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
-  sleep 1
-done
+state=$(wait_for "$pmerge")
 [ "$state" = "COMPLETED" ] || fail "pbpk population merge job $pmerge ended $state"
 cmp -s "$work/local-pop.csv" "$work/pop/merged/population.csv" || fail "population.csv of the merge differs from the local run"
 
@@ -77,11 +79,7 @@ cat > "$work/tiny.json" <<'JSON'
 JSON
 ids=$(ZSPK="${zspk[*]}" bash "$here/submit.sh" pretrain-sweep 2 "$work/sweep" --config "$work/tiny.json" --prior default | tail -n 1) || fail "submit.sh pretrain-sweep failed"
 read -r sarray scompare <<< "$ids"
-for _ in $(seq 300); do
-  state=$(scontrol show job "$scompare" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1)
-  case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
-  sleep 1
-done
+state=$(wait_for "$scompare")
 [ "$state" = "COMPLETED" ] || fail "compare-runs job $scompare ended $state"
 [ "$(grep -c ',done,tiny,default,' "$work/sweep/comparison.csv")" -eq 2 ] || fail "comparison.csv does not list 2 finished tiny runs"
 report "PASS slurm: array job $array (2 shards) + merge job $merge (afterok) on a local slurmctld/slurmd equal the local run except SECONDS; pbpk population array $parray + merge $pmerge byte-identical; pretrain sweep array $sarray + compare-runs $scompare ($(( $(date +%s) - t0 )) s)"
