@@ -193,6 +193,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
     /// <exception cref="ArgumentException">No such file, another header, a value that is not a positive number, or an ID given twice (one sentence naming the file and line).</exception>
     internal static List<(string Id, Physiology Physiology)> ReadPopulation(string path, Species species)
     {
+        if (Directory.Exists(path)) throw new ArgumentException($"--population: {path} is a folder; expected a CSV written by 'zspk pbpk population'.");
         if (!File.Exists(path)) throw new ArgumentException($"--population: {path} does not exist; expected a CSV written by 'zspk pbpk population'.");
         var lines = File.ReadAllLines(path);
         var names = Physiology.Vector.Names;

@@ -142,6 +142,10 @@ public class PbpkShardMergeTests
             Assert.Contains("bad.csv, line 1: expected the header of 'zspk pbpk population'", text);
             Assert.DoesNotContain("   at ", text);
             Assert.False(File.Exists(Path.Combine(root, "x.csv")));
+            // A folder is named as a folder, not as a missing file.
+            (code, text) = Zspk("pbpk", "simulate", "--compound", "theophylline", "--dose", "300", "--population", root, "--out", Path.Combine(root, "x.csv"));
+            Assert.Equal(1, code);
+            Assert.Contains($"--population: {root} is a folder; expected a CSV written by 'zspk pbpk population'.", text);
         }
         finally { Directory.Delete(root, true); }
     }
