@@ -30,6 +30,7 @@ public static class TorchDevice
     /// <exception cref="InvalidOperationException">CUDA was asked for but this process's libtorch has none.</exception>
     public static torch.Device Resolve(DeviceChoice choice)
     {
+        NativeAllocator.Tune();
         switch (choice)
         {
             case DeviceChoice.Cpu:
@@ -54,6 +55,7 @@ public static class TorchDevice
     {
         if (threads is < 1 or > MaxThreads)
             throw new ArgumentOutOfRangeException(nameof(threads), threads, $"threads: expected 1 to {MaxThreads}, got {threads}.");
+        NativeAllocator.Tune();
         torch.set_num_threads(threads);
     }
 }

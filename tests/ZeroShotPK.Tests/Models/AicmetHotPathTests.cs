@@ -67,4 +67,32 @@ public class AicmetHotPathTests
             Assert.Equal(sample[k], a.Samples![9][at[k]], 1e-6 * sample[k]);
         }
     }
+
+    [Fact]
+    public void WrittenOutSoftmaxMatchesLibtorchIncludingMaskedAndLargeScores()
+    {
+        using var scope = NewDisposeScope();
+        // Attention-shaped scores [N, heads, Lq, Lk] = [3, 4, 5, 14]; the last key masked (-1e4 added) and one row of
+        // large scores (the max shift keeps exp finite where an unshifted exp overflows to inf).
+        var rng = new Random(11);
+        var data = new float[3 * 4 * 5 * 14];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(3 * (rng.NextDouble() * 2 - 1)) - (i % 14 == 13 ? 1e4f : 0f);
+        for (int i = 0; i < 13; i++) data[i] += 200f;
+        var x = tensor(data).reshape(3, 4, 5, 14);
+        var ours = AttentionBlock.SoftmaxLastDim(x).data<float>().ToArray();
+        var theirs = TorchSharp.torch.nn.functional.softmax(x, -1).data<float>().ToArray();
+        Assert.All(ours, v => Assert.True(float.IsFinite(v)));
+        for (int i = 0; i < ours.Length; i++) Assert.True(Math.Abs(ours[i] - theirs[i]) < 1e-6, $"element {i}: {ours[i]} vs {theirs[i]}");
+        Assert.Equal(0f, ours[13]);
+    }
+
+    [Fact]
+    public void AllocatorThresholdsAreSetOnceWhenADeviceIsResolved()
+    {
+        ZeroShotPK.Torch.TorchDevice.Resolve(ZeroShotPK.Torch.DeviceChoice.Cpu);
+        // glibc Linux is where the tests run (Debian 12); elsewhere the tuning is a documented no-op.
+        Assert.Equal(OperatingSystem.IsLinux(), ZeroShotPK.Torch.NativeAllocator.Tuned);
+        ZeroShotPK.Torch.NativeAllocator.Tune();
+        Assert.Equal(OperatingSystem.IsLinux(), ZeroShotPK.Torch.NativeAllocator.Tuned);
+    }
 }
