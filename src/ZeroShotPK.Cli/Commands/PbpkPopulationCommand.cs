@@ -55,7 +55,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--report"), Description("Print violation rates (95% Wilson CI), fidelity and coverage against a fresh reference sample.")]
         public bool Report { get; init; }
 
-        [CommandOption("--shard <K/N>"), Description("Draw shard K of N (--method reference only; 0 <= K < N <= --count): individuals K+1, K+1+N, ... with the seeds and IDs of the full run, into --out plus --out.manifest.json; 'zspk merge' combines the N shard files into the full run's file.")]
+        [CommandOption("--shard <K/N>"), Description("Draw shard K of N with the seeds and IDs of the full run, into --out plus --out.manifest.json; 'zspk merge' combines the N shard files into the full run's file. reference: individuals K+1, K+1+N, ... (N <= --count); ddpm/pcdm: blocks K, K+N, ... of 4096 individuals, each block from its own generator (N <= the number of blocks).")]
         public string? Shard { get; init; }
 
         public override ValidationResult Validate()
@@ -68,11 +68,15 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
                 Evaluation.Shard shard;
                 try { shard = Evaluation.Shard.Parse(Shard); }
                 catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
-                if (!Method.Trim().Equals("reference", StringComparison.OrdinalIgnoreCase))
-                    return ValidationResult.Error($"--shard: only --method reference can be sharded (it seeds each individual from --seed and its index); {Method} draws batches of 4096 from one generator, so run it unsharded.");
+                if (Retrain) return ValidationResult.Error("--shard: not with --retrain (every shard would train its own generator); retrain once, then shard the sampling with --checkpoint.");
                 if (Report) return ValidationResult.Error("--shard: not with --report (the report needs the whole population); run --report without --shard.");
                 if (Out is null) return ValidationResult.Error("--shard: needs --out (the shard's CSV file).");
-                if (shard.Count > N) return ValidationResult.Error($"--shard {Shard}: N must be at most --count ({N}), so that every shard has an individual.");
+                bool blocks = !Method.Trim().Equals("reference", StringComparison.OrdinalIgnoreCase);
+                int units = blocks ? (N + PopulationDiffusion.BlockSize - 1) / PopulationDiffusion.BlockSize : N;
+                if (shard.Count > units)
+                    return ValidationResult.Error(blocks
+                        ? $"--shard {Shard}: {Method} draws blocks of {PopulationDiffusion.BlockSize} individuals, and --count {N} makes {units}; N must be at most {units}, so that every shard has a block."
+                        : $"--shard {Shard}: N must be at most --count ({N}), so that every shard has an individual.");
             }
             return base.Validate();
         }
@@ -94,8 +98,10 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         var device = s.SetUpTorch();
         Physiology[] population;
         var shard = s.Shard is null ? null : Evaluation.Shard.Parse(s.Shard);
-        // Individual i (ID i + 1) always uses seed (--seed, i); a shard draws the individuals it owns.
-        var owned = Enumerable.Range(0, s.N).Where(i => shard?.Owns(i) ?? true).ToArray();
+        // Individual i (ID i + 1) always uses seed (--seed, i), or its block's generator for ddpm/pcdm; a shard draws the
+        // individuals (reference) or blocks (ddpm/pcdm) it owns.
+        int blockSize = method == PopulationMethod.Reference ? 1 : PopulationDiffusion.BlockSize;
+        var owned = Enumerable.Range(0, s.N).Where(i => shard?.Owns(i, blockSize) ?? true).ToArray();
         if (shard is not null && File.Exists(Evaluation.ShardManifest.PathOf(s.Out!))) File.Delete(Evaluation.ShardManifest.PathOf(s.Out!)); // until this run writes its own
         var sw = System.Diagnostics.Stopwatch.StartNew();
         if (method == PopulationMethod.Reference)
@@ -115,8 +121,9 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
                 AnsiConsole.MarkupLine($"[yellow]note:[/] checkpoint was trained as {m}.");
             if (s.Guidance is { } g) model.SetGuidance(g);
             sw.Restart();
-            population = WithProgress($"{method.ToString().ToLowerInvariant()} {species}", s.N, p => model.Sample(s.N, s.Seed, p, cancellationToken));
-            AnsiConsole.MarkupLine($"{method.ToString().ToLowerInvariant()}: {s.N} individuals in {sw.Elapsed.TotalSeconds:F2} s ({s.N / sw.Elapsed.TotalSeconds:F0}/s), guidance {model.Config.GuidanceScale}");
+            population = WithProgress($"{method.ToString().ToLowerInvariant()} {species}", owned.Length,
+                p => model.Sample(s.N, s.Seed, p, cancellationToken, shard is null ? null : j => shard.Owns(j)));
+            AnsiConsole.MarkupLine($"{method.ToString().ToLowerInvariant()}: {owned.Length} individuals{(shard is null ? "" : $" (shard {shard} of {s.N}, blocks of {blockSize})")} in {sw.Elapsed.TotalSeconds:F2} s ({owned.Length / sw.Elapsed.TotalSeconds:F0}/s), guidance {model.Config.GuidanceScale}");
         }
 
         var constraints = new PhysiologyConstraints(table);
@@ -125,7 +132,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
             new Evaluation.ShardManifest
             {
                 Command = "pbpk population", Arguments = ShardRun.Arguments("pbpk", "population"), DataHash = ShardRun.Hash([s.Checkpoint is null ? null : s.Checkpoint + ".bin"]),
-                CodeVersion = ShardRun.CodeVersion(), Index = shard.Index, Count = shard.Count, Items = s.N, ItemsRun = owned.Length,
+                CodeVersion = ShardRun.CodeVersion(), Index = shard.Index, Count = shard.Count, Items = s.N, ItemsRun = owned.Length, BlockSize = blockSize,
             }.Write(Evaluation.ShardManifest.PathOf(s.Out!));
         if (s.Report) PrintReport(table, constraints, population, s.Seed);
         return 0;

@@ -6,7 +6,9 @@ namespace ZeroShotPK.Evaluation;
 /// Shard K of N of a long job (<c>--shard K/N</c>): the job's work items are numbered 0, 1, 2, ... in the order the
 /// unsharded run does them, and shard K owns the items i with i mod N = K (round robin, so that the items of a large
 /// study spread over every shard). An item's seed and result never depend on the shard that runs it, so the shards'
-/// outputs merge into exactly the files of one run (<c>zspk merge</c>).
+/// outputs merge into exactly the files of one run (<c>zspk merge</c>). A job whose items are drawn in fixed blocks (the
+/// diffusion generators sample 4096 individuals per block from one generator) is sharded by block instead: shard K owns
+/// the blocks j with j mod N = K, and every item of them.
 /// </summary>
 /// <param name="Index">K, from 0 to <paramref name="Count"/> - 1.</param>
 /// <param name="Count">N, at least 1.</param>
@@ -17,6 +19,27 @@ public sealed record Shard(int Index, int Count)
 
     /// <summary>Whether this shard runs work item <paramref name="item"/>.</summary>
     public bool Owns(long item) => item % Count == Index;
+
+    /// <summary>Whether this shard runs work item <paramref name="item"/> of a job done in blocks of <paramref name="blockSize"/> items.</summary>
+    public bool Owns(long item, int blockSize) => item / blockSize % Count == Index;
+
+    /// <summary>
+    /// Where item <paramref name="item"/> of a job of <paramref name="count"/> shards and blocks of <paramref name="blockSize"/>
+    /// lies: its shard and its position among that shard's items (blocks are full except the job's last).
+    /// </summary>
+    public static (int Shard, long Position) Locate(long item, int count, int blockSize)
+    {
+        long block = item / blockSize;
+        return ((int)(block % count), block / count * blockSize + item % blockSize);
+    }
+
+    /// <summary>Items shard <paramref name="index"/> of <paramref name="count"/> owns in a job of <paramref name="total"/> items done in blocks of <paramref name="blockSize"/>.</summary>
+    public static long ItemsOf(int index, int count, long total, int blockSize)
+    {
+        long blocks = (total + blockSize - 1) / blockSize, owned = 0;
+        for (long j = index; j < blocks; j += count) owned += Math.Min(blockSize, total - j * blockSize);
+        return owned;
+    }
 
     /// <summary>"K/N".</summary>
     public override string ToString() => $"{Index}/{Count}";

@@ -5,7 +5,8 @@ namespace ZeroShotPK.Evaluation;
 /// that share their first field (the item's ID), items in the order the shard ran them. <c>zspk pbpk population --shard</c>
 /// (one row per individual) and <c>zspk pbpk simulate --population --shard</c> (one row per individual and time) write
 /// such files. Item i of the whole job is item i / N of shard i mod N (<see cref="Shard"/>), so the merge puts the lines
-/// back in the unsharded run's order, verbatim: the merged file is byte-identical to the one run's file.
+/// back in the unsharded run's order, verbatim: the merged file is byte-identical to the one run's file. Shards of a job
+/// done in blocks (manifest BlockSize above 1: the diffusion generators) own whole blocks, see <see cref="Shard.Locate"/>.
 /// </summary>
 public static class ShardedCsv
 {
@@ -43,8 +44,9 @@ public static class ShardedCsv
             parts.Add(items);
         }
         long total = m0.Items;
-        int n = parts.Count;
-        var expected = Enumerable.Range(0, n).Select(k => (total - k + n - 1) / n).ToArray();
+        int n = parts.Count, block = m0.BlockSize;
+        if (block < 1) throw new ArgumentException($"zspk merge: {manifests[0].Dir} gives block size {block}; expected a positive number.");
+        var expected = Enumerable.Range(0, n).Select(k => Shard.ItemsOf(k, n, total, block)).ToArray();
         var wrong = Enumerable.Range(0, n).FirstOrDefault(k => parts[k].Count != expected[k], -1);
         if (wrong >= 0) throw new ArgumentException($"zspk merge: {manifests[wrong].Dir} has {parts[wrong].Count} items; shard {wrong}/{n} of {total} items should have {expected[wrong]}.");
         Data.AtomicFile.Write(outPath, tmp =>
@@ -53,7 +55,10 @@ public static class ShardedCsv
             using var w = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false));
             w.WriteLine(header);
             for (long i = 0; i < total; i++)
-                foreach (var line in parts[(int)(i % n)][(int)(i / n)]) w.WriteLine(line);
+            {
+                var (k, position) = Shard.Locate(i, n, block);
+                foreach (var line in parts[k][(int)position]) w.WriteLine(line);
+            }
         });
     }
 

@@ -43,6 +43,8 @@ public sealed record ShardManifest
     public long Items { get; init; }
     /// <summary>Work items this shard ran.</summary>
     public long ItemsRun { get; init; }
+    /// <summary>Items per block when the job was sharded by block (see <see cref="Evaluation.Shard.Owns(long, int)"/>); 1 for round robin by item.</summary>
+    public int BlockSize { get; init; } = 1;
     /// <summary>Whether the job was evaluate --benchmark (the merge writes benchmark.csv).</summary>
     public bool Benchmark { get; init; }
     /// <summary>Methods in run order.</summary>
@@ -143,6 +145,7 @@ public static class ShardedEvaluation
                 : m.DataHash != m0.DataHash ? $"the data hash ({m0.DataHash[..Math.Min(12, m0.DataHash.Length)]} and {m.DataHash[..Math.Min(12, m.DataHash.Length)]})"
                 : m.CodeVersion != m0.CodeVersion ? $"the code version ({m0.CodeVersion} and {m.CodeVersion})"
                 : m.Count != m0.Count ? $"the number of shards ({m0.Count} and {m.Count})"
+                : m.BlockSize != m0.BlockSize ? $"the block size ({m0.BlockSize} and {m.BlockSize})"
                 : null;
             if (what is not null) throw new ArgumentException($"zspk merge: shard folders {dir0} and {dir} disagree on {what}; expected the shards of one job.");
         }

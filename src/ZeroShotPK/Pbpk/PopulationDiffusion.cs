@@ -2,6 +2,7 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Pbpk;
@@ -327,18 +328,31 @@ public sealed class PopulationDiffusion : IDisposable
         }
     }
 
-    /// <summary>Generates <paramref name="n"/> individuals by ancestral DDPM sampling (seeded; batches of 4096).</summary>
-    public Physiology[] Sample(int n, int seed, IProgress<int>? progress = null, CancellationToken cancel = default)
+    /// <summary>Individuals drawn together from one generator: individual i is in block i / BlockSize.</summary>
+    public const int BlockSize = 4096;
+
+    /// <summary>The generator seed of block <paramref name="block"/>: the run's seed for the first block (so populations of
+    /// at most <see cref="BlockSize"/> are what they were before blocks had seeds of their own), a mix of both after it.</summary>
+    internal static ulong BlockSeed(int seed, int block) => block == 0 ? (ulong)seed : (ulong)SeedMix.Mix(seed, block, 0xB10C);
+
+    /// <summary>
+    /// Generates <paramref name="n"/> individuals by ancestral DDPM sampling, in blocks of <see cref="BlockSize"/>, each
+    /// block from its own seeded generator, so that a block is the same whichever other blocks are drawn. With
+    /// <paramref name="ownsBlock"/> only the blocks it accepts are drawn (a shard of the job), in order; the result then
+    /// holds just their individuals.
+    /// </summary>
+    public Physiology[] Sample(int n, int seed, IProgress<int>? progress = null, CancellationToken cancel = default, Func<int, bool>? ownsBlock = null)
     {
         var d = Physiology.Vector.Length;
-        var result = new Physiology[n];
-        var gen = new Generator((ulong)seed, _device);
-        const int batch = 4096;
+        var blocks = Enumerable.Range(0, (n + BlockSize - 1) / BlockSize).Where(j => ownsBlock?.Invoke(j) ?? true).ToArray();
+        var result = new Physiology[blocks.Sum(j => Math.Min(BlockSize, n - j * BlockSize))];
         var done = 0;
         var steps = Config.DiffusionSteps;
-        for (var start = 0; start < n; start += batch)
+        foreach (var block in blocks)
         {
-            var b = Math.Min(batch, n - start);
+            var b = Math.Min(BlockSize, n - block * BlockSize);
+            var start = done;
+            using var gen = new Generator(BlockSeed(seed, block), _device);
             using var outer = NewDisposeScope();
             var x = randn([b, d], generator: gen, device: _device);
             for (var i = steps - 1; i >= 0; i--)

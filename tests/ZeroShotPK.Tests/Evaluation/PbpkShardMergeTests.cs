@@ -87,6 +87,48 @@ public class PbpkShardMergeTests
     }
 
     [Fact]
+    public void DiffusionShardsOwnWholeBlocksAndMergeToTheUnshardedFileByteForByte()
+    {
+        var root = NewRoot("ddpmshard");
+        try
+        {
+            // 4100 individuals are two blocks (4096 + 4): shard 0/2 draws the first, 1/2 the second from its own generator.
+            string[] Pop(string @out) => ["pbpk", "population", "--species", "rat", "--method", "ddpm", "-n", "4100", "--seed", "3", "--threads", "1", "--out", @out];
+            var full = Path.Combine(root, "population.csv");
+            var (code, text) = Zspk(Pop(full));
+            Assert.True(code == 0, text);
+            var shards = Enumerable.Range(0, 2).Select(k => Path.Combine(root, $"pop-{k}.csv")).ToArray();
+            for (int k = 0; k < 2; k++)
+            {
+                (code, text) = Zspk([.. Pop(shards[k]), "--shard", $"{k}/2"]);
+                Assert.True(code == 0, text);
+            }
+            var ids = File.ReadAllLines(shards[1]).Skip(1).Select(l => int.Parse(l.Split(',')[0])).ToArray();
+            Assert.Equal(Enumerable.Range(4097, 4), ids);
+            var manifest = ShardManifest.Read(shards[1]);
+            Assert.Equal((4100L, 4L, 4096), (manifest.Items, manifest.ItemsRun, manifest.BlockSize));
+            var merged = Path.Combine(root, "merged");
+            (code, text) = Zspk("merge", shards[1], shards[0], "--out", merged);
+            Assert.True(code == 0, text);
+            Assert.Equal(File.ReadAllBytes(full), File.ReadAllBytes(Path.Combine(merged, "population.csv")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void BlockShardsLocateEveryItemOnceInOrder()
+    {
+        // 11 items in blocks of 3 (3, 3, 3, 2) over 2 shards: shard 0 owns blocks 0 and 2, shard 1 blocks 1 and 3.
+        Assert.Equal([6L, 5L], new[] { 0, 1 }.Select(k => Shard.ItemsOf(k, 2, 11, 3)));
+        Assert.Equal([(0, 0L), (0, 2L), (1, 0L), (0, 3L), (0, 5L), (1, 3L), (1, 4L)],
+            new long[] { 0, 2, 3, 6, 8, 9, 10 }.Select(i => Shard.Locate(i, 2, 3)));
+        Assert.Equal([0L, 1, 2, 6, 7, 8], Enumerable.Range(0, 11).Select(i => (long)i).Where(i => new Shard(0, 2).Owns(i, 3)));
+        // Block size 1 is the round robin.
+        Assert.Equal([4L, 4L, 3L], new[] { 0, 1, 2 }.Select(k => Shard.ItemsOf(k, 3, 11, 1)));
+        Assert.Equal((2, 1L), Shard.Locate(5, 3, 1));
+    }
+
+    [Fact]
     public void PbpkShardsAndTheirMergeRefuseInOneSentence()
     {
         var root = NewRoot("pbpkshardbad");
@@ -122,7 +164,10 @@ public class PbpkShardMergeTests
             // Options that cannot shard.
             (code, text) = Zspk("pbpk", "population", "-n", "10", "--method", "ddpm", "--shard", "0/2", "--out", shards[0]);
             Assert.Equal(1, code);
-            Assert.Contains("--shard: only --method reference can be sharded (it seeds each individual from --seed and its index); ddpm draws batches of 4096 from one generator, so run it unsharded.", text);
+            Assert.Contains("--shard 0/2: ddpm draws blocks of 4096 individuals, and --count 10 makes 1; N must be at most 1, so that every shard has a block.", text);
+            (code, text) = Zspk("pbpk", "population", "-n", "10", "--method", "pcdm", "--retrain", "--shard", "0/1", "--out", shards[0]);
+            Assert.Equal(1, code);
+            Assert.Contains("--shard: not with --retrain (every shard would train its own generator); retrain once, then shard the sampling with --checkpoint.", text);
             (code, text) = Zspk("pbpk", "population", "-n", "10", "--report", "--shard", "0/2", "--out", shards[0]);
             Assert.Equal(1, code);
             Assert.Contains("--shard: not with --report (the report needs the whole population); run --report without --shard.", text);

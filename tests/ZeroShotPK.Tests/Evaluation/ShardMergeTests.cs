@@ -164,7 +164,7 @@ public class ShardMergeTests
     {
         var shard = Shard.Parse(text);
         Assert.Equal(new Shard(k, n), shard);
-        Assert.Equal(Enumerable.Range(0, 20).Where(i => i % n == k).Select(i => (long)i), Enumerable.Range(0, 20).Select(i => (long)i).Where(shard.Owns));
+        Assert.Equal(Enumerable.Range(0, 20).Where(i => i % n == k).Select(i => (long)i), Enumerable.Range(0, 20).Select(i => (long)i).Where(i => shard.Owns(i)));
     }
 
     [Theory]
