@@ -37,7 +37,7 @@ public sealed class NlmeOptions
     /// FOCE-I's outer gradient by central differences of the objective (2 inner re-optimisations per parameter) instead
     /// of the exact one: the comparison baseline of tests and <c>zspk bench nlme</c>.
     /// </summary>
-    internal bool CentralDifferenceGradient { get; init; }
+    public bool CentralDifferenceGradient { get; init; }
 
     /// <summary>Iteration cap of the outer (population) optimisation.</summary>
     public int MaxIterations { get; init; } = 400;
