@@ -15,10 +15,10 @@ public class FoceiGradientTests(ITestOutputHelper output)
 
     // A seeded study of the given model at typical log-parameters theta with 30% variability on every random effect,
     // 15% proportional + 0.05 additive error; samples below lloq reported as BLQ when lloq > 0.
-    private static Study Synthetic(NlmeModel model, double[] theta, int n, long seed, double lloq = 0)
+    private static Study Synthetic(NlmeModel model, double[] theta, int n, long seed, double lloq = 0, bool iv = false)
     {
         var rng = new Rng(seed);
-        var doses = new[] { DosingEvent.Oral(0, 100) };
+        var doses = new[] { iv ? DosingEvent.Infusion(0, 100, 1) : DosingEvent.Oral(0, 100) };
         var people = new List<Individual>();
         for (int i = 1; i <= n; i++)
         {
@@ -35,7 +35,7 @@ public class FoceiGradientTests(ITestOutputHelper output)
         return new Study("synthetic", people);
     }
 
-    public static TheoryData<string> Cases => ["theophylline ssfol", "1-cmt oral", "2-cmt oral", "1-cmt oral m3"];
+    public static TheoryData<string> Cases => ["theophylline ssfol", "1-cmt oral", "2-cmt oral", "2-cmt iv infusion", "1-cmt oral m3"];
 
     private static (NlmeModel Model, Study Study, NlmeOptions Options, double[] X) Case(string name) => name switch
     {
@@ -46,6 +46,9 @@ public class FoceiGradientTests(ITestOutputHelper output)
             new NlmeOptions(), [0.8, 2.9, 0.1, -1.4, -1.1, -1.6, Math.Log(0.08), Math.Log(0.12)]),
         "2-cmt oral" => (NlmeModel.TwoCompartmentOral(), Synthetic(NlmeModel.TwoCompartmentOral(), [Math.Log(2), Math.Log(10), Math.Log(1.2), Math.Log(3), Math.Log(30)], 15, 12),
             new NlmeOptions(), [0.6, 2.4, 0.3, 1.0, 3.3, -1.3, -1.0, -1.5, Math.Log(0.07), Math.Log(0.13)]),
+        // Random effects on lCL, lV, lV2 but not lQ: the Omega layout skips a parameter.
+        "2-cmt iv infusion" => (NlmeModel.TwoCompartmentIv(), Synthetic(NlmeModel.TwoCompartmentIv(), [Math.Log(3), Math.Log(8), Math.Log(4), Math.Log(25)], 15, 14, iv: true),
+            new NlmeOptions(), [1.2, 2.0, 1.5, 3.1, -1.3, -1.0, -1.5, Math.Log(0.07), Math.Log(0.13)]),
         _ => (NlmeModel.OneCompartmentOral(), Synthetic(NlmeModel.OneCompartmentOral(), [Math.Log(2), Math.Log(20), Math.Log(1.2)], 20, 13, lloq: 0.8),
             new NlmeOptions(), [0.8, 2.9, 0.1, -1.4, -1.1, -1.6, Math.Log(0.08), Math.Log(0.12)]),
     };
