@@ -84,7 +84,7 @@ public static class LindstromBates
             }
             bool exact = data.All(d => d.T.Length == 0 || model.TryPredictWithJacobian(Conditional.Phi(model, theta, new double[q]), d.Individual, d.T, new double[d.T.Length], new double[d.T.Length * p]));
             var (newTheta, _, _) = Focei.Minimise(Pnls, theta, theta.Select(v => v - 5).ToArray(), theta.Select(v => v + 5).ToArray(), 200,
-                exact ? th => PnlsGradient(th)! : null);
+                exact ? PnlsGradient : null);
             var etas = data.Select((d, i) => Conditional.Solve(model, pop with { Theta = newTheta }, d, warm[i]).Eta).ToArray();
 
             // (2) LME on the linearisation at (Theta, Eta_i): w = y - f + X Theta + Z Eta.
