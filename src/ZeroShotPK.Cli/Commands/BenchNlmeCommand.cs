@@ -6,6 +6,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -50,7 +51,7 @@ internal sealed class BenchNlmeCommand : Command<BenchNlmeCommand.Settings>
         var model = NlmeModel.OneCompartmentOral(ResidualError.Additive);
         double[] theta = [Math.Log(2), Math.Log(20), Math.Log(1.2)];
         double[] times = [0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24];
-        var rng = new Random(seed);
+        var rng = new StableRandom(seed);
         var people = new List<Individual>();
         for (int i = 1; i <= subjects; i++)
         {

@@ -7,6 +7,7 @@ using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -38,7 +39,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
         var model = NlmeModel.OneCompartmentOral();
         double[] theta = [Math.Log(2), Math.Log(20), Math.Log(1.2)];
         double[] times = [0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24];
-        var rng = new Random(seed);
+        var rng = new StableRandom(seed);
         var people = new List<Individual>();
         for (int i = 1; i <= 13; i++)
         {

@@ -122,20 +122,8 @@ public static class LeaveOneOut
         void Fold(int f)
         {
             var ind = folds[f];
-            var hidden = ind.Observations.Skip(known).ToArray();
-            var pred = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), hidden.Select(o => o.Time).ToArray(), seed + f);
-            double firstDose = ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity;
-            bool flagged = pred.Warnings.Count > 0;
-            foldWarnings[f] = pred.Warnings.Select(w => $"{study.Name}, individual {ind.Id}: {w}").ToList();
-            var rows = new List<PredictionRow>(hidden.Length);
-            for (int j = 0; j < hidden.Length; j++)
-            {
-                var o = hidden[j];
-                bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
-                if (scored && !(pred.Median[j] > 0))
-                    throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
-                rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged));
-            }
+            var (rows, flagged, foldWarning) = Predict(study, predictor, ind, known, seed + f);
+            foldWarnings[f] = foldWarning;
             foldRows[f] = rows;
             // The checks (known samples, first dose) are a second call whose time is kept out of SECONDS.
             var checkClock = Stopwatch.StartNew();
@@ -168,6 +156,51 @@ public static class LeaveOneOut
         if (includeFold is null && summary.ObservationsScored == 0)
             warnings.Add($"{study.Name}: none of the {all.Count} held-out observations can be scored (all BLQ, DV <= 0 or before the first dose), so LOG_RMSE and COVERAGE90 are NaN.");
         return new EvaluationResult(all, summary, warnings, checks);
+    }
+
+    /// <summary>
+    /// One fold of the protocol on its own: individual <paramref name="id"/> held out, the method given the rest of
+    /// <paramref name="study"/> and the individual's first <paramref name="known"/> samples, its later samples predicted
+    /// and scored exactly as <see cref="Run"/> scores them (so the summary's LogRmse is this individual's log-RMSE).
+    /// The known-sample and first-dose checks are not run.
+    /// </summary>
+    /// <param name="study">The dataset.</param>
+    /// <param name="predictor">The method.</param>
+    /// <param name="id">The held-out individual.</param>
+    /// <param name="known">Observations of the held-out individual given to the method (K).</param>
+    /// <param name="seed">The prediction's seed, as given (<see cref="Run"/> gives fold f seed + f).</param>
+    /// <exception cref="ArgumentException">K &lt; 0, no individual <paramref name="id"/>, or it has no dose or no more than K observations.</exception>
+    public static EvaluationResult RunIndividual(Study study, IPredictor predictor, string id, int known, int seed = 0)
+    {
+        if (known < 0) throw new ArgumentOutOfRangeException(nameof(known), known, "known (K) must be >= 0.");
+        var ind = study.Individuals.FirstOrDefault(i => i.Id == id)
+            ?? throw new ArgumentException($"study '{study.Name}' has no individual '{id}'.", nameof(id));
+        if (ind.Observations.Count <= known)
+            throw new ArgumentException($"study '{study.Name}', individual {id}: {ind.Observations.Count} observations, expected more than K = {known} to predict.", nameof(known));
+        if (ind.Doses.Count == 0)
+            throw new ArgumentException($"study '{study.Name}', individual {id}: {ind.Observations.Count} observations but no dose; expected the individual to be predicted to have its doses in the file.", nameof(id));
+        var sw = Stopwatch.StartNew();
+        var (rows, _, warnings) = Predict(study, predictor, ind, known, seed);
+        return new EvaluationResult(rows, Score(predictor.Name, study.Name, rows, sw.Elapsed.TotalSeconds), warnings);
+    }
+
+    /// <summary>The scored rows of one fold: <paramref name="ind"/>'s samples after its first K, predicted from the rest of the study.</summary>
+    private static (List<PredictionRow> Rows, bool Flagged, List<string> Warnings) Predict(Study study, IPredictor predictor, Individual ind, int known, int seed)
+    {
+        var hidden = ind.Observations.Skip(known).ToArray();
+        var pred = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), hidden.Select(o => o.Time).ToArray(), seed);
+        double firstDose = ind.Doses.Count > 0 ? ind.Doses[0].Time : double.NegativeInfinity;
+        bool flagged = pred.Warnings.Count > 0;
+        var rows = new List<PredictionRow>(hidden.Length);
+        for (int j = 0; j < hidden.Length; j++)
+        {
+            var o = hidden[j];
+            bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
+            if (scored && !(pred.Median[j] > 0))
+                throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
+            rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged));
+        }
+        return (rows, flagged, pred.Warnings.Select(w => $"{study.Name}, individual {ind.Id}: {w}").ToList());
     }
 
     /// <summary>Predictions at the known samples and at the first dose of <paramref name="ind"/>, from the same context and seed.</summary>

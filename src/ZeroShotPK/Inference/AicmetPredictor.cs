@@ -1,6 +1,7 @@
 using TorchSharp;
 using ZeroShotPK.Data;
 using ZeroShotPK.Models.Neural;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
@@ -85,7 +86,7 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
             lo[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.05));
             hi[j] = Math.Exp(logC + MixtureQuantile(mq, sq, 0.95));
         }
-        return new Prediction(Name, times, median, lo, hi, Draw(mu, sigma, logC, m, q, new Random(seed), withResidualError: true),
+        return new Prediction(Name, times, median, lo, hi, Draw(mu, sigma, logC, m, q, new StableRandom(seed), withResidualError: true),
             distribution: PredictiveDistribution.LogNormalMixture(logMu, logSigma));
     }
 
@@ -110,7 +111,7 @@ public sealed class AicmetPredictor : IPredictor, IDisposable
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be >= 1.");
         var task = new AicmetTask(context.Individuals.Select(Input).ToArray(), [new Individual("virtual", doses, [])], [0], [times]);
         var (mu, sigma, logC) = Run(task, count, seed);
-        return Draw(mu, sigma, logC, count, times.Count, new Random(seed), withResidualError);
+        return Draw(mu, sigma, logC, count, times.Count, new StableRandom(seed), withResidualError);
     }
 
     /// <summary>

@@ -65,6 +65,23 @@ public sealed class Prediction
     public double[][]? Samples { get; }
 
     /// <summary>
+    /// Mean of ln(<see cref="Upper90"/> / <see cref="Lower90"/>) over the query times whose lower end is positive: the 90%
+    /// band's width on the log scale (unitless; smaller is sharper). NaN when no lower end is positive. A band reaching 0
+    /// (a point mass at 0 before the first dose, an additive error) has no log width and is left out.
+    /// </summary>
+    public double MeanLogWidth90
+    {
+        get
+        {
+            double sum = 0;
+            int n = 0;
+            for (int j = 0; j < Times.Count; j++)
+                if (Lower90[j] > 0) { sum += Math.Log(Upper90[j] / Lower90[j]); n++; }
+            return n == 0 ? double.NaN : sum / n;
+        }
+    }
+
+    /// <summary>
     /// Problems the method detected in the fit behind this prediction (e.g. a population fit that did not converge, a
     /// neural ODE whose integration left the valid range); empty when none. A flagged prediction is still returned as
     /// computed, never silently repaired: evaluations count the flagged ones (<c>FLAGGED</c> in predictions.csv).

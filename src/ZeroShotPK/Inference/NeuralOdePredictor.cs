@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using ZeroShotPK.Data;
 using ZeroShotPK.Models.Baselines;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
@@ -118,7 +119,7 @@ public sealed class NeuralOdePredictor : IPredictor
         var logMu = Enumerable.Repeat(double.NegativeInfinity, n).ToArray(); var logSd = new double[n];
         var samples = new double[m * Options.LatentSamples][];
         for (int s = 0; s < samples.Length; s++) samples[s] = new double[n];
-        var noise = new Random(MemberSeed(seed, -1));
+        var noise = new StableRandom(MemberSeed(seed, -1));
         for (int a = 0; a < after.Length; a++)
         {
             double mean = members.Average(x => x.LogMedian[a]);
@@ -269,7 +270,7 @@ public sealed class NeuralOdePredictor : IPredictor
         var cov = precision.Inverse();
         cov = (cov + cov.Transpose()) / 2;
         var chol = cov.Cholesky().Factor;
-        var rng = new Random(seed);
+        var rng = new StableRandom(seed);
         int nS = o.LatentSamples;
         var zs = new double[nS + 1][];
         zs[0] = zHat;

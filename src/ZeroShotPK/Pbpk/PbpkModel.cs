@@ -96,6 +96,12 @@ public sealed class PbpkModel
     /// <summary>Volume of distribution at steady state referenced to plasma, L: V_blood B:P + sum V_T Kp_T.</summary>
     public double Vss => Physiology.BloodVolume * Compound.BloodPlasmaRatio + Tissues.All.Sum(t => Physiology.Volume(t) * _kp[(int)t]);
 
+    /// <summary>
+    /// Half-life of the one-compartment equivalent, h: ln 2 Vss / CL (plasma). It is the terminal half-life when the
+    /// tissues equilibrate with plasma fast compared with elimination; slow distribution makes the terminal phase longer.
+    /// </summary>
+    public double HalfLife => Math.Log(2) * Vss / PlasmaClearance;
+
     /// <summary>Well-stirred organ blood clearance Q E / (Q + E) for blood flow Q and unbound intrinsic term E (fu,b CLint).</summary>
     internal static double WellStirred(double q, double e) => e == 0 ? 0 : q * e / (q + e);
 

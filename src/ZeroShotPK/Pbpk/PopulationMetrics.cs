@@ -1,4 +1,5 @@
 using TorchSharp;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
@@ -39,7 +40,7 @@ public static class PopulationMetrics
         Parallel.For(0, d, j => ks[j] = Ks(refLog.Select(v => v[j]).ToArray(), genLog.Select(v => v[j]).ToArray()));
         var worst = Array.IndexOf(ks, ks.Max());
 
-        var rng = new Random(seed);
+        var rng = new StableRandom(seed);
         var refPerm = refLog.OrderBy(_ => rng.Next()).Select(Std).ToArray();
         var genSub = genLog.OrderBy(_ => rng.Next()).Take(subsample).Select(Std).ToArray();
         var refA = refPerm.Take(subsample).ToArray();
@@ -65,7 +66,7 @@ public static class PopulationMetrics
         var d = x[0].Length;
         if (x.Concat(y).Any(v => v.Length != d)) throw new ArgumentException($"every point must have {d} coordinates, as the first one.");
         var pooled = x.Select(v => (V: v, Label: 0)).Concat(y.Select(v => (V: v, Label: 1))).ToArray();
-        var rng = new Random(seed);
+        var rng = new StableRandom(seed);
         for (var i = pooled.Length - 1; i > 0; i--) { var j = rng.Next(i + 1); (pooled[i], pooled[j]) = (pooled[j], pooled[i]); }
         var half = pooled.Length / 2;
         var train = pooled[..half];

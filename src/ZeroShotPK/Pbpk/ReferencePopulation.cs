@@ -73,7 +73,7 @@ public sealed class ReferencePopulation
         Parallel.For(0, n, j =>
         {
             var i = indices[j];
-            var rng = new Random(SeedMix.Int(seed, i));
+            var rng = StableRandom.For(seed, i);
             var tries = 0;
             Physiology p;
             while (true)

@@ -103,3 +103,121 @@ public static class SeedMix
     /// <summary>A 32-bit seed for <see cref="Random"/> derived from <see cref="Mix"/>.</summary>
     public static int Int(long a, long b, long c = 0) => (int)(Mix(a, b, c) & 0x7FFF_FFFF);
 }
+
+/// <summary>
+/// A <see cref="Random"/> whose stream is fixed by this code, not by the runtime: Knuth's subtractive generator exactly as
+/// <c>new Random(seed)</c> ran it on .NET 5-10, so every stream that fed a committed result, a checkpoint or a golden test
+/// stays bit-identical, while a future .NET (which does not promise its seeded stream) cannot move it. For APIs that take
+/// a <see cref="Random"/> (MathNet distributions, the task sampler); new code that needs no such
+/// API uses <see cref="Rng"/>. Seeds come from the run's seed directly or through <see cref="For"/> (<see cref="SeedMix"/>).
+/// Not thread-safe: one instance per parallel item.
+/// </summary>
+public sealed class StableRandom : Random
+{
+    private readonly int[] _state = new int[56];
+    private int _next, _nextP = 21;
+
+    /// <summary>The stream of <paramref name="seed"/> (the one <c>new Random(seed)</c> gave on .NET 5-10).</summary>
+    public StableRandom(int seed) : base(0)
+    {
+        int mj = 161803398 - (seed == int.MinValue ? int.MaxValue : Math.Abs(seed)), mk = 1, ii = 0;
+        _state[55] = mj;
+        for (int i = 1; i < 55; i++)
+        {
+            if ((ii += 21) >= 55) ii -= 55;
+            _state[ii] = mk;
+            mk = mj - mk;
+            if (mk < 0) mk += int.MaxValue;
+            mj = _state[ii];
+        }
+        for (int k = 1; k < 5; k++)
+            for (int i = 1; i < 56; i++)
+            {
+                int n = i + 30;
+                if (n >= 55) n -= 55;
+                _state[i] -= _state[1 + n];
+                if (_state[i] < 0) _state[i] += int.MaxValue;
+            }
+    }
+
+    /// <summary>The stream of item (<paramref name="seed"/>, <paramref name="step"/>, <paramref name="item"/>): <see cref="SeedMix.Int"/> of the keys.</summary>
+    public static StableRandom For(long seed, long step, long item = 0) => new(SeedMix.Int(seed, step, item));
+
+    private int InternalSample()
+    {
+        if (++_next >= 56) _next = 1;
+        if (++_nextP >= 56) _nextP = 1;
+        int r = _state[_next] - _state[_nextP];
+        if (r == int.MaxValue) r--;
+        if (r < 0) r += int.MaxValue;
+        _state[_next] = r;
+        return r;
+    }
+
+    /// <inheritdoc/>
+    protected override double Sample() => InternalSample() * (1.0 / int.MaxValue);
+
+    /// <inheritdoc/>
+    public override int Next() => InternalSample();
+
+    /// <inheritdoc/>
+    public override int Next(int maxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
+        return (int)(Sample() * maxValue);
+    }
+
+    /// <inheritdoc/>
+    public override int Next(int minValue, int maxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
+        long range = (long)maxValue - minValue;
+        if (range <= int.MaxValue) return (int)(Sample() * range) + minValue;
+        // Wide ranges: a sign from a second sample, as the legacy generator did (else only even offsets come out).
+        double d = InternalSample();
+        if (InternalSample() % 2 == 0) d = -d;
+        d = (d + (int.MaxValue - 1)) / (2.0 * int.MaxValue - 1);
+        return (int)((long)(d * range) + minValue);
+    }
+
+    /// <inheritdoc/>
+    public override double NextDouble() => Sample();
+
+    /// <inheritdoc/>
+    public override float NextSingle() => (float)Sample();
+
+    /// <inheritdoc/>
+    public override long NextInt64() => NextInt64(0, long.MaxValue);
+
+    /// <inheritdoc/>
+    public override long NextInt64(long maxValue) => NextInt64(0, maxValue);
+
+    /// <inheritdoc/>
+    public override long NextInt64(long minValue, long maxValue)
+    {
+        // Not the runtime's 64-bit stream (nothing of ours drew one before): bits from three 31-bit samples, rejected
+        // until they fall in the range.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
+        var range = (ulong)(maxValue - minValue);
+        if (range <= 1) return minValue;
+        int bits = 64 - System.Numerics.BitOperations.LeadingZeroCount(range - 1);
+        while (true)
+        {
+            ulong x = ((ulong)InternalSample() << 62 ^ (ulong)InternalSample() << 31 ^ (ulong)InternalSample()) & (ulong.MaxValue >> (64 - bits));
+            if (x < range) return minValue + (long)x;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void NextBytes(byte[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        NextBytes(buffer.AsSpan());
+    }
+
+    /// <inheritdoc/>
+    public override void NextBytes(Span<byte> buffer)
+    {
+        for (int i = 0; i < buffer.Length; i++) buffer[i] = (byte)InternalSample();
+    }
+}

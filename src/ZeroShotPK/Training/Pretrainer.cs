@@ -96,7 +96,7 @@ public sealed class Pretrainer
         Parallel.For(0, t.BatchSize, i =>
         {
             var study = generator.Generate(SeedMix.Mix(seed, step, i));
-            tasks[i] = TaskSampler.Sample(study, t, new Random(SeedMix.Int(seed, step, i + 0x10000)));
+            tasks[i] = TaskSampler.Sample(study, t, StableRandom.For(seed, step, i + 0x10000));
         });
         return tasks;
     }

@@ -50,7 +50,7 @@ public sealed class ValidationSet
         Studies = studies;
         tasks = new AicmetTask[studies.Count];
         Parallel.For(0, studies.Count, i =>
-            tasks[i] = TaskSampler.Sample(studies[i], split, new Random(SeedMix.Int(ValidationSeed, i, 1))));
+            tasks[i] = TaskSampler.Sample(studies[i], split, StableRandom.For(ValidationSeed, i, 1)));
         populationMeanRmse = PopulationMean(tasks);
     }
 

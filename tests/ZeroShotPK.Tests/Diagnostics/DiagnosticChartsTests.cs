@@ -35,7 +35,7 @@ public class DiagnosticChartsTests
         string html = GenericChart.toChartHTML(chart);
         Assert.Equal(5, TraceCount(chart)); // observed, identity, BLQ, residuals, zero line
         foreach (var s in new[] { "\"name\":\"observed\"", "\"name\":\"identity\"", "\"name\":\"BLQ (at reported value)\"", "\"name\":\"log residual\"",
-                     "predicted median (ng/mL)", "observed (ng/mL)", "time (h)", "\"type\":\"log\"", "aicmet: log-RMSE" })
+                     "predicted median (ng/mL)", "observed (ng/mL)", "time (h)", "\"type\":\"log\"", "aicmet: pooled log-RMSE" })
             Assert.Contains(s, html);
     }
 

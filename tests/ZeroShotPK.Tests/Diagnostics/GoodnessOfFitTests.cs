@@ -25,7 +25,7 @@ public class GoodnessOfFitTests
         Assert.Equal(Normal.InvCDF(0, 1, 0.95), gof.Points[1].Npd!.Value, 10);
         double[] r = [0, Math.Log(2), Math.Log(0.5), Math.Log(3)];
         var s = gof.Summary;
-        Assert.Equal(Math.Sqrt(r.Average(x => x * x)), s.LogRmse, 12);
+        Assert.Equal(Math.Sqrt(r.Average(x => x * x)), s.PooledLogRmse, 12);
         Assert.Equal(r.Average(), s.Bias, 12);
         Assert.Equal((Math.Sqrt((r[1] * r[1] + r[2] * r[2]) / 3) + Math.Log(3)) / 2, s.MeanIndividualLogRmse, 12);
         Assert.Equal(0.75, s.Coverage90); // t=3 exactly at lower bound counts as inside; b's 3 > 2 is outside
@@ -65,7 +65,7 @@ public class GoodnessOfFitTests
         Assert.Equal(1200, s.Count);
         Assert.InRange(s.Coverage90, 0.88, 0.92);
         Assert.InRange(s.Bias, -0.04, 0.04);
-        Assert.InRange(s.LogRmse, 0.37, 0.43); // sigma = 0.4
+        Assert.InRange(s.PooledLogRmse, 0.37, 0.43); // sigma = 0.4
         Assert.Equal(2 * 0.4 * Normal.InvCDF(0, 1, 0.95), s.MeanLogIntervalWidth, 10);
         var curve = CoverageCurve.FromPredictions(pairs);
         Assert.All(curve.Points, p => Assert.InRange(p.Empirical - p.Nominal, -3 * p.StandardError, 3 * p.StandardError));

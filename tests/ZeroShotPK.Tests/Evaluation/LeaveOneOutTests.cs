@@ -55,6 +55,26 @@ public class LeaveOneOutTests
     }
 
     [Fact]
+    public void OneIndividualIsScoredAsItsFoldOfTheFullRun()
+    {
+        var full = LeaveOneOut.Run(TinyStudy(), new TruePredictor(), known: 2, seed: 5);
+        var expected = new Dictionary<string, double> { ["A"] = 0, ["B"] = 0.2, ["C"] = Math.Sqrt(0.01 / 3) };
+        foreach (var (id, logRmse) in expected)
+        {
+            var p = new TruePredictor();
+            var one = LeaveOneOut.RunIndividual(TinyStudy(), p, id, known: 2, seed: 5);
+            Assert.Equal(logRmse, one.Summary.LogRmse, 12);
+            Assert.Equal(1, one.Summary.Individuals);
+            Assert.Equal(full.Rows.Where(r => r.Id == id), one.Rows);
+            Assert.Equal((2, id, 2, false), Assert.Single(p.Calls));
+        }
+        var unknown = Assert.Throws<ArgumentException>(() => LeaveOneOut.RunIndividual(TinyStudy(), new TruePredictor(), "D", known: 2));
+        Assert.StartsWith("study 'tiny' has no individual 'D'.", unknown.Message);
+        var tooFew = Assert.Throws<ArgumentException>(() => LeaveOneOut.RunIndividual(TinyStudy(), new TruePredictor(), "A", known: 6));
+        Assert.StartsWith("study 'tiny', individual A: 6 observations, expected more than K = 6 to predict.", tooFew.Message);
+    }
+
+    [Fact]
     public void KnownLogRmseAndEarlyRatioMatchHandArithmetic()
     {
         var p = new TruePredictor();

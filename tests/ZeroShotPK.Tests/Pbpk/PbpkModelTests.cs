@@ -75,6 +75,23 @@ public class PbpkModelTests
             Assert.Equal(expected, cp[i], 2e-4 * expected);
         }
         Assert.Equal(v, model.Vss, 1e-9 * v);
+        // One compartment: the concentration halves every ln 2 V / CL hours.
+        Assert.Equal(Math.Log(2) * v / 5, model.HalfLife, 1e-9 * model.HalfLife);
+        var halved = model.Simulate([DosingEvent.Bolus(0, 100)], [2, 2 + model.HalfLife]).PlasmaConcentration();
+        Assert.Equal(0.5, halved[1] / halved[0], 2e-4);
+    }
+
+    [Fact]
+    public void HalfLife_IsTheTerminalHalfLifeOfAFastDistributingDrug()
+    {
+        // Theophylline (tissues equilibrate within an hour, elimination over hours): the log-linear decline of the
+        // simulated plasma concentration between 24 and 48 h after an IV bolus.
+        var model = new PbpkModel(Human, Get("theophylline"));
+        var cp = model.Simulate([DosingEvent.Bolus(0, 100)], [24, 48]).PlasmaConcentration();
+        var terminal = Math.Log(2) * 24 / Math.Log(cp[0] / cp[1]);
+        // Within 3 % (5.41 vs 5.50 h), and never longer: distribution can only slow the terminal phase.
+        Assert.InRange(model.HalfLife, 0.97 * terminal, terminal);
+        Assert.InRange(model.HalfLife, 4, 12); // adult theophylline: 3-12 h
     }
 
     [Fact]

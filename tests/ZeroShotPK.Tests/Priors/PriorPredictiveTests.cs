@@ -55,7 +55,22 @@ public class PriorPredictiveTests
         Assert.Equal("CmaxPerDose", cmax.Name);
         Assert.True(cmax.MedianPercentile > 0.95, $"Cmax/dose at the {cmax.MedianPercentile:P1} percentile");
         Assert.False(check.MedianInside());
+        Assert.False(cmax.MedianInside());
         Assert.True(cmax.ObservedMedian > cmax.Simulated95);
+    }
+
+    [Theory]
+    [InlineData(0.05, true)]
+    [InlineData(0.5, true)]
+    [InlineData(0.95, true)]
+    [InlineData(0.049, false)]
+    [InlineData(0.951, false)]
+    [InlineData(double.NaN, false)]
+    public void FeatureVerdictIsTheFiveToNinetyFiveBandInclusive(double percentile, bool inside)
+    {
+        var f = new PriorPredictiveFeature("Tmax", 1.5, percentile, [percentile], 0.5, 3);
+        Assert.Equal(inside, f.MedianInside());
+        Assert.Equal(percentile is >= 0.2 and <= 0.6, f.MedianInside(0.2, 0.6));
     }
 }
 

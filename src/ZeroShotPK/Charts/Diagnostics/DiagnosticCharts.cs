@@ -63,7 +63,7 @@ public static class DiagnosticCharts
         var s = gof.Summary;
         return Chart.Grid([ObservedVsPredicted(gof, units), ResidualsVsTime(gof, units)], 1, 2)
             .Titled(FormattableString.Invariant(
-                $"{gof.Method}: log-RMSE {s.LogRmse:F3}, bias {s.Bias:F3}, 90% coverage {s.Coverage90 * 100:F0}% (n={s.Count}, BLQ {s.BlqCount})"))
+                $"{gof.Method}: pooled log-RMSE {s.PooledLogRmse:F3}, bias {s.Bias:F3}, 90% coverage {s.Coverage90 * 100:F0}% (n={s.Count}, BLQ {s.BlqCount})"))
             .WithSize(1000, 450);
     }
 

@@ -29,7 +29,7 @@ public static class DiagnosticPage
         sb.Append("<table>\n");
         void Row(string name, string value) => sb.Append("<tr><th>").Append(Enc(name)).Append("</th><td>").Append(Enc(value)).Append("</td></tr>\n");
         Row("observations scored / BLQ", $"{s.Count} / {s.BlqCount}");
-        Row("log-RMSE (pooled)", F(s.LogRmse, "F4"));
+        Row("log-RMSE (pooled)", F(s.PooledLogRmse, "F4"));
         Row("log-RMSE (mean over individuals)", F(s.MeanIndividualLogRmse, "F4"));
         Row("bias (mean log residual)", F(s.Bias, "F4"));
         Row("90% interval coverage", F(s.Coverage90, "F3"));

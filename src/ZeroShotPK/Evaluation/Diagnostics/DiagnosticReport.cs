@@ -8,7 +8,7 @@ namespace ZeroShotPK.Evaluation.Diagnostics;
 /// <summary>One number of a diagnostic report, in long format.</summary>
 /// <param name="Section">gof, coverage, vpc, sbc or ood.</param>
 /// <param name="Item">What the number is about: "all", a nominal level, a VPC bin, a parameter, a feature.</param>
-/// <param name="Statistic">Name of the number (e.g. log_rmse, empirical, p_value).</param>
+/// <param name="Statistic">Name of the number (e.g. pooled_log_rmse, empirical, p_value).</param>
 /// <param name="Value">The number.</param>
 public sealed record DiagnosticRow(string Section, string Item, string Statistic, double Value);
 
@@ -84,7 +84,7 @@ public sealed record DiagnosticReport(string Dataset, int Known, MethodDiagnosti
         Add("gof", "all", "individuals", Diagnostics.GoodnessOfFit.Points.Select(p => p.IndividualId).Distinct().Count());
         Add("gof", "all", "observations_scored", s.Count);
         Add("gof", "all", "observations_blq", s.BlqCount);
-        Add("gof", "all", "log_rmse", s.LogRmse);
+        Add("gof", "all", "pooled_log_rmse", s.PooledLogRmse);
         Add("gof", "all", "mean_individual_log_rmse", s.MeanIndividualLogRmse);
         Add("gof", "all", "bias", s.Bias);
         Add("gof", "all", "coverage90", s.Coverage90);

@@ -27,7 +27,10 @@ public sealed record GofPoint(string IndividualId, double Time, double Observed,
 /// <summary>Summary metrics of a goodness-of-fit table, over quantified (non-BLQ) observations.</summary>
 /// <param name="Count">Quantified observations scored.</param>
 /// <param name="BlqCount">BLQ observations, shown but not scored.</param>
-/// <param name="LogRmse">Root mean squared log residual, pooled over observations.</param>
+/// <param name="PooledLogRmse">
+/// Root mean squared log residual, pooled over observations (individuals with more samples weigh more); not the
+/// protocol's LOG_RMSE (<see cref="EvaluationSummary.LogRmse"/>), which is <paramref name="MeanIndividualLogRmse"/>.
+/// </param>
 /// <param name="MeanIndividualLogRmse">Per-individual log-RMSE averaged over individuals (the AICMET protocol's figure).</param>
 /// <param name="Bias">Mean log residual; positive means the method under-predicts.</param>
 /// <param name="Coverage90">Fraction of observations inside the 90% interval (nominal 0.90).</param>
@@ -40,7 +43,7 @@ public sealed record GofPoint(string IndividualId, double Time, double Observed,
 /// </param>
 /// <param name="PitSource">How PIT values were obtained, from the predictions' own distributions: <see cref="PitSource.LogNormalFromQuantiles"/> if any came from quantiles only, <see cref="PitSource.NormalFromQuantiles"/> if all of those had a lower end ≤ 0, else <see cref="PitSource.Exact"/> if any was a closed form, else <see cref="PitSource.Samples"/>.</param>
 /// <param name="NonPositiveLowerCount">Scored observations whose 90% interval's lower end is ≤ 0 (left out of <paramref name="MeanLogIntervalWidth"/>).</param>
-public sealed record GofSummary(int Count, int BlqCount, double LogRmse, double MeanIndividualLogRmse, double Bias,
+public sealed record GofSummary(int Count, int BlqCount, double PooledLogRmse, double MeanIndividualLogRmse, double Bias,
     double Coverage90, double MeanIntervalWidth, double MeanLogIntervalWidth, PitSource PitSource, int NonPositiveLowerCount = 0);
 
 /// <summary>

@@ -36,7 +36,15 @@ public sealed record PeakSummary(string Id, double CmaxPerDose, double Tmax, dou
 /// <param name="Simulated5">5th percentile of the simulated subjects.</param>
 /// <param name="Simulated95">95th percentile of the simulated subjects.</param>
 public sealed record PriorPredictiveFeature(string Name, double ObservedMedian, double MedianPercentile,
-    IReadOnlyList<double> SubjectPercentiles, double Simulated5, double Simulated95);
+    IReadOnlyList<double> SubjectPercentiles, double Simulated5, double Simulated95)
+{
+    /// <summary>
+    /// The check's verdict on this summary: true when the study's median subject lies in the prior's
+    /// [<paramref name="lower"/>, <paramref name="upper"/>] band (by default 5-95 %); false outside it or when the
+    /// median is not estimable (NaN).
+    /// </summary>
+    public bool MedianInside(double lower = 0.05, double upper = 0.95) => MedianPercentile >= lower && MedianPercentile <= upper;
+}
 
 /// <summary>
 /// Prior predictive check against a real study: for Cmax/dose, Tmax and terminal half-life (NCA, so no model is
@@ -53,7 +61,7 @@ public sealed record PriorPredictiveCheck(string Dataset, Route Route, int Subje
 {
     /// <summary>True when every summary's median percentile lies in [<paramref name="lower"/>, <paramref name="upper"/>].</summary>
     public bool MedianInside(double lower = 0.05, double upper = 0.95) =>
-        Features.All(f => f.MedianPercentile >= lower && f.MedianPercentile <= upper);
+        Features.All(f => f.MedianInside(lower, upper));
 
     /// <summary>Compares <paramref name="study"/> with the simulated studies of its route.</summary>
     /// <exception cref="ArgumentException">The study has no dose or no quantified sample, mixes routes, or no simulated study has its route.</exception>

@@ -1,5 +1,6 @@
 using MathNet.Numerics.Distributions;
 using ZeroShotPK.Inference;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Evaluation.Diagnostics;
 
@@ -113,7 +114,7 @@ public static class Sbc
 
     /// <summary>
     /// Runs SBC end to end: for each dataset draw θ from the prior, simulate data, draw from the posterior, rank.
-    /// Each dataset gets its own <see cref="Random"/> seeded from (<paramref name="seed"/>, index), so results do
+    /// Each dataset gets its own <see cref="StableRandom"/> keyed (<paramref name="seed"/>, index), so results do
     /// not depend on scheduling. Datasets run in parallel, so the delegates must not share mutable state.
     /// </summary>
     /// <typeparam name="TData">Simulated data type.</typeparam>
@@ -135,7 +136,7 @@ public static class Sbc
         var post = new double[datasets][][];
         Parallel.For(0, datasets, i =>
         {
-            var rng = new Random(unchecked(seed * 1_000_003 + i));
+            var rng = StableRandom.For(seed, i);
             truths[i] = prior(rng);
             post[i] = posterior(simulator(truths[i], rng), draws, rng);
         });

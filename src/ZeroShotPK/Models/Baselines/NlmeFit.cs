@@ -1,6 +1,7 @@
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using ZeroShotPK.Data;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Models.Baselines;
 
@@ -92,7 +93,7 @@ public sealed class NlmeFit
     {
         if (samples < 10) throw new ArgumentOutOfRangeException(nameof(samples), samples, "need at least 10 samples for a 90% interval.");
         int q = mean.Length, n = times.Count;
-        var rng = new Random(seed);
+        var rng = new StableRandom(seed);
         var chol = q > 0 ? cov.Cholesky().Factor : null;
         var conc = new double[samples][];
         var noisy = new double[samples][];

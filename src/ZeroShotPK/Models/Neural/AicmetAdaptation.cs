@@ -49,7 +49,7 @@ public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4
             var tasks = new AicmetTask[TasksPerStep];
             for (int k = 0; k < TasksPerStep; k++)
             {
-                var rng = new Random(SeedMix.Int(seed, step, k));
+                var rng = StableRandom.For(seed, step, k);
                 var pool = usable.Length <= MaxIndividuals ? usable : usable.OrderBy(_ => rng.Next()).Take(MaxIndividuals).ToArray();
                 if (!pool.Any(i => i.Observations.Count >= 2)) pool = [.. pool.Skip(1), usable.First(i => i.Observations.Count >= 2)];
                 tasks[k] = TaskSampler.Sample(new Study("context", pool), split, rng);

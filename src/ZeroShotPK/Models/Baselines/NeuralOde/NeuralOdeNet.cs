@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
@@ -32,7 +33,7 @@ internal sealed class NeuralOdeNet : nn.Module
     {
         States = states;
         Latent = latent;
-        var rng = new Random(seed);
+        var rng = new StableRandom(seed);
         Tensor Uniform(int rows, int cols, double bound)
         {
             var data = new double[rows * cols];
