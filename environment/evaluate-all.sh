@@ -12,20 +12,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build src/ZeroShotPK.Cli -c Release -nologo -clp:ErrorsOnly
 zspk() { dotnet src/ZeroShotPK.Cli/bin/Release/net10.0/zspk.dll "$@"; }
+# --force: regenerating replaces the committed folders (each only once its new run is complete).
 ckpt=data/checkpoints/aicmet-transformer
 for d in theophylline indometacin; do
-  zspk evaluate --data data/$d.csv --method all --known 4 --checkpoint $ckpt --out data/results/$d
+  zspk evaluate --data data/$d.csv --method all --known 4 --checkpoint $ckpt --out data/results/$d --force
 done
 for d in synthetic-default synthetic-misspecified; do
-  zspk evaluate --data data/benchmarks/$d.csv --method all --known 4 --checkpoint $ckpt --node-iterations 60 --out data/results/$d
+  zspk evaluate --data data/benchmarks/$d.csv --method all --known 4 --checkpoint $ckpt --node-iterations 60 --out data/results/$d --force
 done
 # The zero-shot methods alone on the same four files, on one torch thread (data/results/zero-shot/, in the current
 # column format): the rows the single-study tables of docs/results.md take for AICMET and PFF.
 for d in theophylline indometacin; do
-  zspk evaluate --data data/$d.csv --method aicmet,aicmet-nocontext,pff --known 4 --threads 1 --out data/results/zero-shot/$d
+  zspk evaluate --data data/$d.csv --method aicmet,aicmet-nocontext,pff --known 4 --threads 1 --out data/results/zero-shot/$d --force
 done
 for d in synthetic-default synthetic-misspecified; do
-  zspk evaluate --data data/benchmarks/$d.csv --method aicmet,aicmet-nocontext,pff --known 4 --threads 1 --out data/results/zero-shot/$d
+  zspk evaluate --data data/benchmarks/$d.csv --method aicmet,aicmet-nocontext,pff --known 4 --threads 1 --out data/results/zero-shot/$d --force
 done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 zspk evaluate --benchmark data/benchmark --method aicmet,aicmet-nocontext,aicmet-tta,aicmet-small --known 4 --checkpoint $ckpt \

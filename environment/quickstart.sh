@@ -12,7 +12,8 @@ zspk data summary --data data/theophylline.csv
 out=${1:-out/quickstart}
 methods=aicmet,aicmet-nocontext,aicmet-tta,aicmet-small,pff,pff-tta,nlme,population
 [ "${ZSPK_QUICKSTART_NODE:-0}" = 1 ] && methods=all
+# --force: a rerun replaces the previous run's folders (zspk refuses to write over an output without it).
 for ds in theophylline indometacin; do
-  zspk evaluate --data "data/$ds.csv" --method "$methods" --known 4 --out "$out/$ds"
+  zspk evaluate --data "data/$ds.csv" --method "$methods" --known 4 --out "$out/$ds" --force
 done
 echo "quickstart: results in $out/*/summary.csv"

@@ -28,7 +28,7 @@ internal sealed class RequiredUnlessAttribute(string other) : Attribute
 /// </summary>
 internal static class CommandLineCheck
 {
-    private sealed record OptionInfo(string[] Names, Type ValueType, bool TakesValue, string Template, bool Required, string? RequiredUnless)
+    private sealed record OptionInfo(string[] Names, Type ValueType, bool TakesValue, string Template, bool Required, string? RequiredUnless, OutputAttribute? Output)
     {
         /// <summary>How a message names the option: its long name and value, e.g. <c>--data &lt;FILE&gt;</c>.</summary>
         public string Usage => (Names.FirstOrDefault(n => n.StartsWith("--", StringComparison.Ordinal)) ?? Names[0]) + (Template.Length > 0 ? " " + Template : "");
@@ -43,7 +43,12 @@ internal static class CommandLineCheck
         for (var t = typeof(TCommand); t is not null; t = t.BaseType)
             if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Command<>))
             {
-                Commands[path] = t.GetGenericArguments()[0];
+                var settings = t.GetGenericArguments()[0];
+                // Every command that writes an output has --force, and only those: one rule, checked when zspk starts.
+                var options = OptionsOf(settings);
+                if (options.Any(o => o.Output is not null) != options.Any(o => o.Names.Contains(OutputGuard.ForceOption)))
+                    throw new InvalidOperationException($"'zspk {path}': an [Output] option needs {OutputGuard.ForceOption}, and {OutputGuard.ForceOption} an [Output] option.");
+                Commands[path] = settings;
                 return;
             }
         throw new InvalidOperationException($"{typeof(TCommand).Name} is not a Command<TSettings>.");
@@ -68,12 +73,12 @@ internal static class CommandLineCheck
     public static IReadOnlyCollection<string> Paths => [.. Commands.Keys];
 
     /// <summary>Checks <paramref name="args"/> against the options of the command they name.</summary>
-    /// <returns>The full paths of the command's <c>--out</c> files (not folders), whose folders zspk creates before it runs the command.</returns>
-    /// <exception cref="UsageException">An unknown option, a value that does not convert, an argument without an option, or missing required options (all named at once).</exception>
-    public static IReadOnlyList<string> Check(string[] args)
+    /// <returns>The command's output paths (options marked <see cref="OutputAttribute"/>) and whether --force is given, for <see cref="OutputGuard.Claim"/>.</returns>
+    /// <exception cref="UsageException">An unknown option, a value that does not convert, an argument without an option, missing required options (all named at once), or an output that is an input.</exception>
+    public static OutputPlan Check(string[] args)
     {
         // Help and version requests, and lines that name no registered command, are Spectre's to answer.
-        if (args.Any(a => a is "-h" or "--help" or "-?" or "-v" or "--version")) return [];
+        if (args.Any(a => a is "-h" or "--help" or "-?" or "-v" or "--version")) return OutputPlan.None;
         int start = 0;
         string? path = null;
         for (int n = Math.Min(args.Length, 3); n >= 1; n--)
@@ -81,14 +86,15 @@ internal static class CommandLineCheck
             var candidate = string.Join(' ', args.Take(n));
             if (Commands.ContainsKey(candidate)) { path = candidate; start = n; break; }
         }
-        if (path is null) return [];
+        if (path is null) return OutputPlan.None;
         var options = OptionsOf(Commands[path]);
         var given = new List<(OptionInfo Option, string Name, string Value)>();
         var seen = new HashSet<OptionInfo>();
+        var arguments = new List<string>();
         for (int i = start; i < args.Length; i++)
         {
             var token = args[i];
-            if ((!token.StartsWith('-') || token == "-") && TakesArguments(Commands[path])) continue; // e.g. merge's shard folders
+            if ((!token.StartsWith('-') || token == "-") && TakesArguments(Commands[path])) { arguments.Add(token); continue; } // e.g. merge's shard folders
             if (!token.StartsWith('-') || token == "-")
                 throw new UsageException($"'zspk {path}': unexpected argument '{Clip(token)}'; every value follows an option (see 'zspk {path} --help').");
             string name = token;
@@ -125,9 +131,14 @@ internal static class CommandLineCheck
                 throw new UsageException($"--threads: expected 1 to {ZeroShotPK.Torch.TorchDevice.MaxThreads}, got {threads}.");
         }
         CheckRequired(path, options, seen);
-        CheckOutputs(given);
-        return [.. given.Where(g => g.Option.Names.Contains("--out") && g.Option.Template != "<DIR>").Select(g => Path.GetFullPath(g.Value))];
+        CheckOutputs(given, arguments);
+        bool Flag(string name) => args.Skip(start).Any(a => a == name || a.StartsWith(name + "=", StringComparison.Ordinal) && bool.TryParse(a[(name.Length + 1)..], out var b) && b);
+        var outputs = given.Where(g => g.Option.Output is not null).Select(g => new OutputClaim(g.Name, g.Value, Full(g.Value), g.Option.Template == "<DIR>",
+            g.Option.Output!.Mode, g.Option.Output.ContinuedBy is { } c && Flag(c))).ToList();
+        return new OutputPlan(outputs, Flag(OutputGuard.ForceOption));
     }
+
+    private static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
 
     /// <summary>
     /// Every required option the line leaves out, named in one sentence (a user should not learn them one failed run at
@@ -147,12 +158,14 @@ internal static class CommandLineCheck
     }
 
     /// <summary>
-    /// Checks --out before any work: a FILE is not a folder, a DIR is not a file, the path can exist (no file where a
-    /// folder is needed), and it is none of the other options' files or folders (the input is never the output).
+    /// Checks every output before any work: a FILE is not a folder, a DIR is not a file, the path can exist (no file where a
+    /// folder is needed), it is none of the other options' files or folders (the input is never the output), no input lies
+    /// inside an output folder (replacing it would delete the input), and an output folder does not hold the working folder.
     /// </summary>
-    private static void CheckOutputs(List<(OptionInfo Option, string Name, string Value)> given)
+    private static void CheckOutputs(List<(OptionInfo Option, string Name, string Value)> given, List<string> arguments)
     {
-        foreach (var (option, name, value) in given.Where(g => g.Option.Names.Contains("--out")))
+        var outputs = given.Where(g => g.Option.Output is not null).ToList();
+        foreach (var (option, name, value) in outputs)
         {
             if (string.IsNullOrWhiteSpace(value)) throw new UsageException($"{name}: expected a path, got an empty value.");
             string full;
@@ -178,7 +191,28 @@ internal static class CommandLineCheck
                 if (string.Equals(otherFull.TrimEnd('/'), full.TrimEnd('/'), StringComparison.Ordinal))
                     throw new UsageException($"{name} {value} is also {otherName}: the output would overwrite the input; expected another path.");
             }
+            if (!wantsFolder) continue;
+            var folder = Path.TrimEndingDirectorySeparator(full) + Path.DirectorySeparatorChar;
+            bool Inside(string p) => (Path.TrimEndingDirectorySeparator(p) + Path.DirectorySeparatorChar).StartsWith(folder, StringComparison.Ordinal);
+            if (Inside(Environment.CurrentDirectory))
+                throw new UsageException($"{name} {value}: holds the working folder, which replacing it would delete; expected a folder elsewhere.");
+            var inputs = given.Where(g => g.Option.Output is null && g.Option.ValueType == typeof(string)).Select(g => (Name: g.Name, g.Value))
+                .Concat(arguments.Select(a => (Name: "the input", Value: a)));
+            foreach (var (otherName, other) in inputs)
+            {
+                if (string.IsNullOrWhiteSpace(other) || !(File.Exists(other) || Directory.Exists(other))) continue;
+                string otherFull;
+                try { otherFull = Path.GetFullPath(other); }
+                catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { continue; }
+                if (Path.TrimEndingDirectorySeparator(otherFull) == Path.TrimEndingDirectorySeparator(full))
+                    throw new UsageException($"{name} {value} is also {otherName}: the output would overwrite the input; expected another path.");
+                if (Inside(otherFull))
+                    throw new UsageException($"{name} {value} holds {otherName} {other}: writing the output folder would delete the input; expected another folder.");
+            }
         }
+        var twice = outputs.GroupBy(o => Full(o.Value)).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new UsageException($"{twice.First().Name} and {twice.Skip(1).First().Name} name one path, {twice.First().Value}; expected a path each.");
     }
 
     private static void CheckValue(string name, string value, Type type)
@@ -221,7 +255,7 @@ internal static class CommandLineCheck
             var template = attr.LongNames.Select(n => "--" + n).Concat(attr.ShortNames.Select(n => "-" + n)).ToArray();
             bool takesValue = attr.ValueName is not null;
             list.Add(new OptionInfo(template, p.PropertyType, takesValue, attr.ValueName is null ? "" : $"<{attr.ValueName}>",
-                attr.IsRequired, p.GetCustomAttribute<RequiredUnlessAttribute>()?.Other));
+                attr.IsRequired, p.GetCustomAttribute<RequiredUnlessAttribute>()?.Other, p.GetCustomAttribute<OutputAttribute>()));
         }
         return list;
     }

@@ -15,9 +15,13 @@ ZeroShotPK.Models.Neural.Checkpoint.Notice = message => { if (notices.Add(messag
 // never a .NET exception or a stack trace (ErrorReport), and the exit code says which kind of failure it was.
 try
 {
-    // An --out file may name a folder that does not exist yet (out/pred.csv on a fresh clone): every command creates it.
-    foreach (var file in CommandLineCheck.Check(args)) Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-    return app.Run(args);
+    // Every output is checked, locked and (folders) staged before the command runs (OutputGuard); an output's parent
+    // folder may not exist yet (out/pred.csv on a fresh clone): it is created. A staged folder takes its place only
+    // when the command succeeds; otherwise it is removed and the old output stays as it was.
+    using var outputs = OutputGuard.Claim(CommandLineCheck.Check(args));
+    int code = app.Run(args);
+    if (code == 0) outputs.Commit();
+    return code;
 }
 catch (Exception ex)
 {

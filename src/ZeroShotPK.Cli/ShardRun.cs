@@ -10,9 +10,12 @@ internal static class ShardRun
     /// <summary>Options that never change a result and may differ between the shards of one job.</summary>
     private static readonly string[] Free = ["--shard", "--out", "--threads"];
 
+    /// <summary>Flags that never change a result (--force only allows replacing an existing output).</summary>
+    private static readonly string[] FreeFlags = [OutputGuard.ForceOption];
+
     /// <summary>
     /// The arguments after the command words (<paramref name="commandWords"/>, e.g. "evaluate" or "pbpk population") without
-    /// --shard, --out and --threads and their values: equal for every shard of one job.
+    /// --shard, --out and --threads and their values, and without --force: equal for every shard of one job.
     /// </summary>
     public static IReadOnlyList<string> Arguments(params string[] commandWords)
     {
@@ -24,6 +27,7 @@ internal static class ShardRun
         for (int i = 0; i < args.Count; i++)
         {
             var name = args[i].Split('=', 2)[0];
+            if (FreeFlags.Contains(name)) continue;
             if (Free.Contains(name))
             {
                 if (!args[i].Contains('=')) i++; // its value

@@ -13,12 +13,12 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class CompareRunsCommand : Command<CompareRunsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : OutputSettings
     {
         [CommandArgument(0, "<RUN_DIRS>"), Description("Run folders written by 'zspk pretrain --out' (a shell glob such as out/run-* is fine).")]
         public string[] Runs { get; init; } = [];
 
-        [CommandOption("--csv <FILE>"), Description("Also write the table as CSV (numbers round-trip exactly), atomically.")]
+        [CommandOption("--csv <FILE>"), Output, Description("Also write the table as CSV (numbers round-trip exactly), atomically.")]
         public string? Csv { get; init; }
 
         public override ValidationResult Validate() => Runs.Length == 0

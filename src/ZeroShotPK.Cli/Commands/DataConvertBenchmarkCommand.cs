@@ -11,13 +11,13 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class DataConvertBenchmarkCommand : Command<DataConvertBenchmarkCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : OutputSettings
     {
         [CommandOption("--raw <DIR>", true)]
         [Description("Raw folder holding r/, nlmixr2data/, pkdb/ and quinidine_raw.csv (environment/export-benchmark-raw.sh writes them).")]
         public string? Raw { get; init; }
 
-        [CommandOption("--out <DIR>", true)]
+        [CommandOption("--out <DIR>", true), Output]
         [Description("Folder for the study files NAME.csv (written atomically).")]
         public string? Out { get; init; }
 
@@ -30,7 +30,7 @@ internal sealed class DataConvertBenchmarkCommand : Command<DataConvertBenchmark
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var studies = BenchmarkConverters.ConvertAllToFolder(settings.Raw!, settings.Out!);
+        var studies = BenchmarkConverters.ConvertAllToFolder(settings.Raw!, OutputGuard.Folder(settings.Out!)); // staged, see OutputGuard
         var table = new Table().AddColumns("study", "drug", "route", "individuals", "samples per individual", "doses");
         foreach (var s in studies)
         {

@@ -11,13 +11,13 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class DataConvertQuinidineCommand : Command<DataConvertQuinidineCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : OutputSettings
     {
         [CommandOption("--in <RAW>", true)]
         [Description("nlme::Quinidine as CSV (Subject, time, conc, dose, interval, covariates).")]
         public string? In { get; init; }
 
-        [CommandOption("--out <FILE>", true)]
+        [CommandOption("--out <FILE>", true), Output]
         [Description("NONMEM-style CSV to write (atomically).")]
         public string? Out { get; init; }
 

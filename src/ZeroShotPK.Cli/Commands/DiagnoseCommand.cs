@@ -92,12 +92,14 @@ internal sealed class DiagnoseCommand : Command<DiagnoseCommand.Settings>
                 }
             }
 
-            Directory.CreateDirectory(settings.Out);
+            // Written into a staging folder that takes --out's place when the run succeeds (OutputGuard).
+            var folder = OutputGuard.Folder(settings.Out);
+            Directory.CreateDirectory(folder);
             string html = Path.Combine(settings.Out, "diagnostics.html"), csv = Path.Combine(settings.Out, "diagnostics.csv");
-            DiagnosticPage.Write(html, report);
-            report.WriteCsv(csv);
+            DiagnosticPage.Write(Path.Combine(folder, "diagnostics.html"), report);
+            report.WriteCsv(Path.Combine(folder, "diagnostics.csv"));
             string vpCsv = Path.Combine(settings.Out, "virtual_patients.csv");
-            EvaluationCsv.WriteAtomic(vpCsv, "METHOD,DATASET,N_IND,REPLICATES,AUC,AUC_SD,NOTE\n" + (vp is null
+            EvaluationCsv.WriteAtomic(Path.Combine(folder, "virtual_patients.csv"), "METHOD,DATASET,N_IND,REPLICATES,AUC,AUC_SD,NOTE\n" + (vp is null
                 ? $"{method},{study.Name},,,,,\"{vpNote.Replace("\"", "'")}\"\n"
                 : System.FormattableString.Invariant($"{method},{study.Name},{vp.Individuals},{vp.Replicates},{vp.Auc:F4},{vp.AucSd:F4},\n")));
 

@@ -101,7 +101,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var shard = settings.Shard is null ? null : Shard.Parse(settings.Shard);
         var sharded = shard is null ? null : new ShardCollector(shard, benchmark);
         // A manifest left by an earlier run of this shard goes first: until this run writes its own, the folder is unfinished.
-        var staleManifest = Path.Combine(settings.Out, ShardedEvaluation.ManifestFile);
+        // Written into a staging folder that takes --out's place when the run succeeds (OutputGuard): never half a folder.
+        var outFolder = OutputGuard.Folder(settings.Out);
+        var staleManifest = Path.Combine(outFolder, ShardedEvaluation.ManifestFile);
         if (shard is not null && File.Exists(staleManifest)) File.Delete(staleManifest);
         var studySummaries = new List<EvaluationSummary>();
         var skipped = new List<(string Method, string Study, string Reason)>();
@@ -110,7 +112,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         {
             foreach (var (file, studies) in data)
             {
-                var outDir = benchmark ? Path.Combine(settings.Out, Path.GetFileNameWithoutExtension(file)) : settings.Out;
+                var outDir = benchmark ? Path.Combine(outFolder, Path.GetFileNameWithoutExtension(file)) : outFolder;
                 var (summaries, skips, warnings) = EvaluateFile(file, studies, outDir, predictors, limits, settings, cancellationToken, sharded);
                 studySummaries.AddRange(summaries.Where(s => studies.Any(st => st.Name == s.Dataset)));
                 skipped.AddRange(skips);
@@ -134,7 +136,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         if (sharded is not null)
         {
             // The shard's rows and manifest (written last: a folder without it is a shard that did not finish).
-            ShardedEvaluation.WriteRows(Path.Combine(settings.Out, ShardedEvaluation.RowsFile), sharded.Rows);
+            ShardedEvaluation.WriteRows(Path.Combine(outFolder, ShardedEvaluation.RowsFile), sharded.Rows);
             var checkpoint = methods.Any(m => m.StartsWith("aicmet", StringComparison.Ordinal)) ? settings.ResolvedCheckpoint : null;
             var checkpointFiles = checkpoint is null || !Directory.Exists(checkpoint) ? [] : Directory.GetFiles(checkpoint).Order(StringComparer.Ordinal).ToArray();
             new ShardManifest
@@ -143,14 +145,14 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                 CodeVersion = ShardRun.CodeVersion(), Index = shard!.Index, Count = shard.Count, Items = sharded.Items, ItemsRun = sharded.ItemsRun,
                 Benchmark = benchmark, Methods = predictors.Select(p => p.Name).ToArray(), Files = sharded.Files,
                 Skipped = skipped.Select(k => new ShardSkip(k.Method, k.Study, k.Reason)).ToArray(), Seconds = sharded.Seconds,
-            }.Write(settings.Out);
+            }.Write(outFolder);
             AnsiConsole.MarkupLine(Markup.Escape($"shard {shard}: ran {sharded.ItemsRun} of {sharded.Items} (study, held-out individual) items; wrote {Path.Combine(settings.Out, ShardedEvaluation.RowsFile)} and {ShardedEvaluation.ManifestFile} (merge all {shard.Count} shard folders with 'zspk merge')"));
         }
         else if (benchmark)
         {
             var rows = BenchmarkTable.Build(studySummaries, skipped);
             var path = Path.Combine(settings.Out, "benchmark.csv");
-            BenchmarkTable.Write(path, rows);
+            BenchmarkTable.Write(Path.Combine(outFolder, "benchmark.csv"), rows);
             var table = new Table().AddColumns("method", "study", "studies", "individuals", "log-RMSE", "coverage 90%", "seconds", "flagged", "known log-RMSE", "early ratio");
             foreach (var r in rows)
                 table.AddRow(Markup.Escape(r.Method), Markup.Escape(r.Study), r.Studies.ToString(), BenchmarkTable.Count(r.Individuals), r.LogRmse.ToString("F4"),

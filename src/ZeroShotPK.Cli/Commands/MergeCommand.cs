@@ -12,12 +12,12 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class MergeCommand : Command<MergeCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : OutputSettings
     {
         [CommandArgument(0, "<SHARD_DIRS>"), Description("The outputs of shards 0/N to N-1/N: evaluate's folders, or the files of simulate, pbpk population or pbpk simulate (any order; a shell glob such as out/shard-* is fine).")]
         public string[] Shards { get; init; } = [];
 
-        [CommandOption("--out <DIR>", true), Description("Output folder: the files one unsharded run writes.")]
+        [CommandOption("--out <DIR>", true), Output, Description("Output folder: the files one unsharded run writes.")]
         public string Out { get; init; } = "";
 
         public override ValidationResult Validate()
@@ -34,11 +34,13 @@ internal sealed class MergeCommand : Command<MergeCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var first = ShardManifest.Read(settings.Shards[0]);
+        // Written into a staging folder that takes --out's place when the merge succeeds (OutputGuard).
+        var folder = OutputGuard.Folder(settings.Out);
         var written = first.Command switch
         {
-            "simulate" => MergeSimulate(settings.Shards, settings.Out),
-            "pbpk population" or "pbpk simulate" => MergeRows(settings.Shards, first.Command, settings.Out),
-            _ => ShardedEvaluation.Merge(settings.Shards, settings.Out),
+            "simulate" => MergeSimulate(settings.Shards, folder),
+            "pbpk population" or "pbpk simulate" => MergeRows(settings.Shards, first.Command, folder),
+            _ => ShardedEvaluation.Merge(settings.Shards, folder),
         };
         AnsiConsole.MarkupLine(Markup.Escape($"merged {settings.Shards.Length} shards of '{first.Command}' into {settings.Out}: {written.Count} files ({string.Join(", ", written.Select(Path.GetFileName).Distinct())})"
             + (first.Command == "evaluate" ? "; SECONDS is the sum of the shards' wall times" : "")));

@@ -25,8 +25,11 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--seed <SEED>"), Description("Sampling seed (default 1).")]
         public int Seed { get; init; } = 1;
 
-        [CommandOption("--out <FILE>"), RequiredUnless("--report"), Description("Output CSV: one individual per row, physiology plus broken rules; required unless --report.")]
+        [CommandOption("--out <FILE>"), Output, RequiredUnless("--report"), Description("Output CSV: one individual per row, physiology plus broken rules; required unless --report.")]
         public string? Out { get; init; }
+
+        [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+        public bool Force { get; init; }
 
         [CommandOption("--guidance <SCALE>"), Description("Constraint guidance scale while sampling (ddpm/pcdm; default: the checkpoint's, 0).")]
         public double? Guidance { get; init; }

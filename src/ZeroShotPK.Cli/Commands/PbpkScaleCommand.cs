@@ -44,8 +44,11 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
         [CommandOption("--with-descriptors"), Description("Also train a network that sees logP, pKa and class (its Vss can learn the ground truth's Rodgers & Rowland model: not a fair comparison).")]
         public bool WithDescriptors { get; init; }
 
-        [CommandOption("--out <FILE>"), Description("Optional CSV: one held-out compound per row, its properties, true human CL/Vss and every method's predictions.")]
+        [CommandOption("--out <FILE>"), Output, Description("Optional CSV: one held-out compound per row, its properties, true human CL/Vss and every method's predictions.")]
         public string? Out { get; init; }
+
+        [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+        public bool Force { get; init; }
 
         public override ValidationResult Validate()
         {

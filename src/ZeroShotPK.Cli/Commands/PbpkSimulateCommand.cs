@@ -14,7 +14,7 @@ namespace ZeroShotPK.Cli.Commands;
 /// </summary>
 internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : OutputSettings
     {
         [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey (default human).")]
         public string Species { get; init; } = "human";
@@ -46,7 +46,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         [CommandOption("--kp <METHOD>"), Description("Partition coefficients: rr (Rodgers & Rowland) or pt (Poulin & Theil) (default rr).")]
         public string Kp { get; init; } = "rr";
 
-        [CommandOption("--out <FILE>", true), Description("Output CSV: time, plasma and tissue concentrations, eliminated amounts (with --population: an ID column first, each individual's rows in a block).")]
+        [CommandOption("--out <FILE>", true), Output, Description("Output CSV: time, plasma and tissue concentrations, eliminated amounts (with --population: an ID column first, each individual's rows in a block).")]
         public string? Out { get; init; }
 
         [CommandOption("--population <FILE>"), Description("Simulate every individual of this CSV (written by 'zspk pbpk population' for the same --species) instead of the reference individual.")]

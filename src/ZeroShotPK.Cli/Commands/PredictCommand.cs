@@ -22,8 +22,11 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--times <A:STEP:B>", true), Description("Query times from A to B in steps of STEP.")]
         public string Times { get; init; } = "";
 
-        [CommandOption("--out <FILE>", true), Description("Output CSV: METHOD,ID,TIME,PRED,LO90,HI90.")]
+        [CommandOption("--out <FILE>", true), Output, Description("Output CSV: METHOD,ID,TIME,PRED,LO90,HI90.")]
         public string Out { get; init; } = "";
+
+        [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+        public bool Force { get; init; }
 
         [CommandOption("--method <NAME>"), Description("One of aicmet, aicmet-nocontext, aicmet-tta, aicmet-small, pff, pff-tta, nlme, population, node (default aicmet).")]
         public string Method { get; init; } = "aicmet";

@@ -14,13 +14,16 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
     public sealed class Settings : TrainingSettings
     {
-        [CommandOption("--out <DIR>", true)]
+        [CommandOption("--out <DIR>", true), Output(Mode = OutputMode.InPlace, ContinuedBy = "--resume")]
         [Description("Checkpoint directory (manifest.json, weights, optimizer state, loss.csv).")]
         public string? Out { get; init; }
 
         [CommandOption("--resume")]
         [Description("Continue from the checkpoint in --out.")]
         public bool Resume { get; init; }
+
+        [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+        public bool Force { get; init; }
 
         [CommandOption("--init-from <DIR>")]
         [Description("Start from this checkpoint's weights (same architecture), with a fresh optimizer and schedule: fine-tuning, e.g. on another prior mixture. Recorded in the manifest.")]
@@ -43,6 +46,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
             var v = base.Validate();
             if (!v.Successful) return v;
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out: a checkpoint directory is required.");
+            if (Force && Resume) return ValidationResult.Error("--force starts the run in --out over; it cannot be combined with --resume, which continues it.");
             if (InitFrom is not null && Resume) return ValidationResult.Error("--init-from starts a new run; it cannot be combined with --resume (a resumed run keeps its own starting weights).");
             if (Steps is < 1) return ValidationResult.Error($"--steps must be >= 1, got {Steps}.");
             if (StopAfter is < 1) return ValidationResult.Error($"--stop-after must be >= 1, got {StopAfter}.");

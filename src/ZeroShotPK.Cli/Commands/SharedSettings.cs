@@ -8,6 +8,18 @@ using ZeroShotPK.Models.Neural;
 namespace ZeroShotPK.Cli.Commands;
 
 /// <summary>
+/// --force, declared once for the commands that write outputs and need no other shared options (the others declare it
+/// with the same <see cref="OutputGuard.ForceOption"/> and <see cref="OutputGuard.ForceHelp"/>; zspk checks at start that every
+/// command with an <see cref="OutputAttribute"/> option has it).
+/// </summary>
+internal abstract class OutputSettings : CommandSettings
+{
+    /// <summary>--force: replace existing outputs.</summary>
+    [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+    public bool Force { get; init; }
+}
+
+/// <summary>
 /// --threads, declared once for every command that computes in parallel, with one meaning and one default (all cores).
 /// </summary>
 internal abstract class ThreadSettings : CommandSettings
@@ -110,8 +122,12 @@ internal abstract class StudySettings : MethodSettings
 internal abstract class LeaveOneOutSettings : StudySettings
 {
     /// <summary>--out: the output folder.</summary>
-    [CommandOption("--out <DIR>", true), Description("Output folder.")]
+    [CommandOption("--out <DIR>", true), Output, Description("Output folder.")]
     public string Out { get; init; } = "";
+
+    /// <summary>--force: replace an existing output folder.</summary>
+    [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+    public bool Force { get; init; }
 
     /// <summary>--estimation: focei or lb.</summary>
     [CommandOption("--estimation <ALG>"), Description("NLME estimation: focei or lb (Lindstrom-Bates, additive error) (default focei).")]

@@ -11,7 +11,7 @@ namespace ZeroShotPK.Cli.Commands;
 /// <summary><c>zspk simulate --prior NAME|FILE --studies N --seed S --out FILE.csv</c>: synthetic studies as NONMEM-style CSV.</summary>
 internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : OutputSettings
     {
         [CommandOption("--prior <NAME|FILE>")]
         [Description("Built-in prior (default, multidose, misspecified, paper, monitoring, aicmet-authors, pff-authors, aicmet-authors-multidose) or a prior JSON file (see data/priors/).")]
@@ -25,7 +25,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         [Description("Random seed; the same seed gives the same file.")]
         public long Seed { get; init; } = 1;
 
-        [CommandOption("--out <FILE>", true)]
+        [CommandOption("--out <FILE>", true), Output]
         [Description("Output CSV (with a STUDY column), written atomically.")]
         public string? Out { get; init; }
 
@@ -33,7 +33,7 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         [Description("Generate shard K of N (0 <= K < N <= --studies): studies K, K+N, K+2N, ... with the seeds of the full run, into --out plus --out.manifest.json; 'zspk merge' combines the N shard files into the full run's file.")]
         public string? Shard { get; init; }
 
-        [CommandOption("--save-prior <FILE>")]
+        [CommandOption("--save-prior <FILE>"), Output]
         [Description("Also write the prior used as JSON (a starting point for a custom prior).")]
         public string? SavePrior { get; init; }
 

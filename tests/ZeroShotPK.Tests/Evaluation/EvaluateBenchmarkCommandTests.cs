@@ -47,10 +47,12 @@ public class EvaluateBenchmarkCommandTests
     [Fact]
     public void BadOptionsAndBadRawRowsGiveOneSentence()
     {
-        var (code, text) = Zspk("evaluate", "--benchmark", DataFiles.Path("data/benchmark"), "--method", "population", "--max-individuals", "nlme=0", "--out", Path.GetTempPath());
+        // A folder that does not exist: an existing one would be refused first (zspk never writes over a folder without --force).
+        var nowhere = Path.Combine(Path.GetTempPath(), "zspk-none-" + Guid.NewGuid().ToString("N"));
+        var (code, text) = Zspk("evaluate", "--benchmark", DataFiles.Path("data/benchmark"), "--method", "population", "--max-individuals", "nlme=0", "--out", nowhere);
         Assert.Equal(1, code);
         Assert.Contains("--max-individuals: 'nlme=0' is not METHOD=N", text);
-        (code, text) = Zspk("evaluate", "--benchmark", DataFiles.Path("data/benchmark"), "--data", DataFiles.Path("data/theophylline.csv"), "--out", Path.GetTempPath());
+        (code, text) = Zspk("evaluate", "--benchmark", DataFiles.Path("data/benchmark"), "--data", DataFiles.Path("data/theophylline.csv"), "--out", nowhere);
         Assert.Equal(1, code);
         Assert.Contains("--data and --benchmark exclude each other", text);
 

@@ -70,13 +70,15 @@ public class PbpkShardMergeTests
             }
             Assert.Equal(20 * 13 + 1, File.ReadAllLines(pshards[0]).Length);
             Assert.StartsWith("3,0,", File.ReadAllLines(pshards[0])[14]);
-            (code, text) = Zspk("merge", pshards[1], pshards[0], "--out", merged);
+            // Another folder: merged/ holds the population merge, and zspk never writes over it without --force.
+            var mergedProfiles = Path.Combine(root, "merged-profiles");
+            (code, text) = Zspk("merge", pshards[1], pshards[0], "--out", mergedProfiles);
             Assert.True(code == 0, text);
-            Assert.Equal(File.ReadAllBytes(profiles), File.ReadAllBytes(Path.Combine(merged, "profiles.csv")));
+            Assert.Equal(File.ReadAllBytes(profiles), File.ReadAllBytes(Path.Combine(mergedProfiles, "profiles.csv")));
 
             // The same command line on a population file that changed between shards is another job (the data hash).
             File.Copy(shards[0], full, overwrite: true);
-            (code, text) = Zspk([.. Sim(pshards[1]), "--shard", "1/2"]);
+            (code, text) = Zspk([.. Sim(pshards[1]), "--shard", "1/2", "--force"]);
             Assert.True(code == 0, text);
             (code, text) = Zspk("merge", pshards[0], pshards[1], "--out", Path.Combine(root, "m2"));
             Assert.Equal(1, code);
@@ -161,17 +163,18 @@ public class PbpkShardMergeTests
             Assert.DoesNotContain("   at ", text);
             Assert.False(Directory.Exists(@out));
 
-            // Options that cannot shard.
-            (code, text) = Zspk("pbpk", "population", "-n", "10", "--method", "ddpm", "--shard", "0/2", "--out", shards[0]);
+            // Options that cannot shard (into a new file: an existing one would be refused first).
+            var fresh = Path.Combine(root, "fresh.csv");
+            (code, text) = Zspk("pbpk", "population", "-n", "10", "--method", "ddpm", "--shard", "0/2", "--out", fresh);
             Assert.Equal(1, code);
             Assert.Contains("--shard 0/2: ddpm draws blocks of 4096 individuals, and --count 10 makes 1; N must be at most 1, so that every shard has a block.", text);
-            (code, text) = Zspk("pbpk", "population", "-n", "10", "--method", "pcdm", "--retrain", "--shard", "0/1", "--out", shards[0]);
+            (code, text) = Zspk("pbpk", "population", "-n", "10", "--method", "pcdm", "--retrain", "--shard", "0/1", "--out", fresh);
             Assert.Equal(1, code);
             Assert.Contains("--shard: not with --retrain (every shard would train its own generator); retrain once, then shard the sampling with --checkpoint.", text);
-            (code, text) = Zspk("pbpk", "population", "-n", "10", "--report", "--shard", "0/2", "--out", shards[0]);
+            (code, text) = Zspk("pbpk", "population", "-n", "10", "--report", "--shard", "0/2", "--out", fresh);
             Assert.Equal(1, code);
             Assert.Contains("--shard: not with --report (the report needs the whole population); run --report without --shard.", text);
-            (code, text) = Zspk("pbpk", "population", "-n", "3", "--shard", "0/4", "--out", shards[0]);
+            (code, text) = Zspk("pbpk", "population", "-n", "3", "--shard", "0/4", "--out", fresh);
             Assert.Equal(1, code);
             Assert.Contains("--shard 0/4: N must be at most --count (3), so that every shard has an individual.", text);
             (code, text) = Zspk("pbpk", "simulate", "--compound", "theophylline", "--dose", "300", "--shard", "0/2", "--out", Path.Combine(root, "x.csv"));

@@ -100,8 +100,8 @@ public class ShardMergeTests
             (code, text) = Zspk("merge", shards[1], shards[2], shards[0], "--out", Path.Combine(root, "merged"));
             Assert.True(code == 0, text);
             Assert.Equal(File.ReadAllBytes(full), File.ReadAllBytes(Path.Combine(root, "merged", "studies.csv")));
-            // Shards of another seed are another job.
-            (code, text) = Zspk("simulate", "--prior", prior, "--studies", "25", "--seed", "12", "--shard", "2/3", "--out", shards[2]);
+            // Shards of another seed are another job (--force: it replaces shard 2 of seed 11).
+            (code, text) = Zspk("simulate", "--prior", prior, "--studies", "25", "--seed", "12", "--shard", "2/3", "--out", shards[2], "--force");
             Assert.True(code == 0, text);
             (code, text) = Zspk("merge", shards[0], shards[1], shards[2], "--out", Path.Combine(root, "merged2"));
             Assert.Equal(1, code);

@@ -250,7 +250,7 @@ public sealed class CommandLineRobustnessTests : IDisposable
         var (code, output) = Hostile.Run("predict", "--data", data, "--id", "1", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--method", "population", "--known", "4");
         Assert.True(code == 0, output);
         Assert.Contains("(2 known, 11 in context)", output);
-        (code, output) = Hostile.Run("predict", "--data", data, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--method", "population", "--known", "0");
+        (code, output) = Hostile.Run("predict", "--data", data, "--id", "2", "--times", "0:1:4", "--out", Path.Combine(dir, "p.csv"), "--force", "--method", "population", "--known", "0");
         Assert.True(code == 0, output);
         Assert.Contains("(0 known, 11 in context)", output);
     }
