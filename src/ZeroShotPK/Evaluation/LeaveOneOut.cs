@@ -193,14 +193,22 @@ public static class LeaveOneOut
         bool flagged = pred.Warnings.Count > 0;
         var rows = new List<PredictionRow>(hidden.Length);
         for (int j = 0; j < hidden.Length; j++)
-        {
-            var o = hidden[j];
-            bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
-            if (scored && !(pred.Median[j] > 0))
-                throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
-            rows.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged));
-        }
+            rows.Add(SampleRow(study, predictor, ind, hidden[j], pred, j, firstDose, flagged, PredictionRole.Predicted, "time"));
         return (rows, flagged, pred.Warnings.Select(w => $"{study.Name}, individual {ind.Id}: {w}").ToList());
+    }
+
+    /// <summary>
+    /// The row of observation <paramref name="o"/> against the prediction's point <paramref name="j"/>: scored when it is a
+    /// quantified positive sample after the first dose, and then its median must be positive (its log-error is undefined
+    /// otherwise; <paramref name="where"/> names the sample in that error).
+    /// </summary>
+    private static PredictionRow SampleRow(Study study, IPredictor predictor, Individual ind, Observation o, Prediction pred, int j,
+        double firstDose, bool flagged, PredictionRole role, string where)
+    {
+        bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
+        if (scored && !(pred.Median[j] > 0))
+            throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, {where} {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
+        return new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged, role);
     }
 
     /// <summary>Predictions at the known samples and at the first dose of <paramref name="ind"/>, from the same context and seed.</summary>
@@ -214,13 +222,7 @@ public static class LeaveOneOut
         var pred = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), times, seed);
         var result = new List<PredictionRow>(times.Count);
         for (int j = 0; j < given.Length; j++)
-        {
-            var o = given[j];
-            bool scored = o.Value > 0 && !o.IsBlq && o.Time > firstDose;
-            if (scored && !(pred.Median[j] > 0))
-                throw new InvalidOperationException($"method '{predictor.Name}', individual {ind.Id}, known sample at time {o.Time}: prediction {pred.Median[j]} is not positive, so its log-error is undefined.");
-            result.Add(new PredictionRow(predictor.Name, ind.Id, o.Time, o.Value, pred.Median[j], pred.Lower90[j], pred.Upper90[j], scored, study.Name, flagged, PredictionRole.Known));
-        }
+            result.Add(SampleRow(study, predictor, ind, given[j], pred, j, firstDose, flagged, PredictionRole.Known, "known sample at time"));
         if (ind.Doses.Count > 0)
         {
             int j = given.Length;
