@@ -32,7 +32,7 @@ public class AicmetHotPathTests
         {
             var (context, target, times) = Case();
             using var p = new AicmetPredictor(ShippedCheckpointTests.Directory);
-            var (mu, sigma, logC) = p.Run(new AicmetTask(context.Individuals, [target], [4], [times]), 16, 7);
+            var (mu, sigma, logC) = p.Run(new AicmetTask(context.Individuals, [target], [4], [times]), 16, 7, antithetic: false);
             Assert.Equal(16 * 50, mu.Length);
             Assert.Equal(2.4336133554004498, logC, 12);
             int[] pick = [0, 17, 49, 50 * 5 + 3, 50 * 11 + 30, 50 * 15 + 49];
@@ -51,10 +51,11 @@ public class AicmetHotPathTests
     public void PredictionIsUnchangedBySpeedWork()
     {
         // Median, 5% bound and one sample trajectory recorded at commit c7dde94; the quantile search now starts closer
-        // (moment-matched normal) and stops at the same tolerance, so the numbers agree to ~2e-7 relative.
+        // (moment-matched normal) and stops at the same tolerance, so the numbers agree to ~2e-7 relative. Recorded with
+        // 16 independent draws, the default before paired draws.
         set_num_threads(1);
         var (context, target, times) = Case();
-        using var p = new AicmetPredictor(ShippedCheckpointTests.Directory);
+        using var p = new AicmetPredictor(ShippedCheckpointTests.Directory, latentSamples: 16, antithetic: false);
         var a = p.Predict(context, target, times, 7);
         int[] at = [1, 10, 30, 49];
         double[] median = [9.26527705105607, 8.351083827932827, 2.848992390113213, 1.0459381457309902];
@@ -94,5 +95,40 @@ public class AicmetHotPathTests
         Assert.Equal(OperatingSystem.IsLinux(), ZeroShotPK.Torch.NativeAllocator.Tuned);
         ZeroShotPK.Torch.NativeAllocator.Tune();
         Assert.Equal(OperatingSystem.IsLinux(), ZeroShotPK.Torch.NativeAllocator.Tuned);
+    }
+
+    [Fact]
+    public void AntitheticNoiseMirrorsItsFirstHalfAndRefusesAnOddCount()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new TorchSharp.torch.Generator(3);
+        var e = AicmetModel.LatentNoise([8, 3, 5], CPU, g, antithetic: true).data<float>().ToArray();
+        Assert.Equal(8 * 15, e.Length);
+        for (int i = 0; i < 4 * 15; i++) Assert.Equal(-e[i], e[4 * 15 + i]);
+        Assert.True(e.Take(60).Select(v => (double)v).Max() > 0.5, "the first half is real standard normal noise");
+        var ex = Assert.Throws<ArgumentException>(() => AicmetModel.LatentNoise([5, 2], CPU, g, antithetic: true));
+        Assert.Contains("must be even, got 5", ex.Message);
+    }
+
+    [Fact]
+    public void DefaultPredictionPairsEightDrawsAndPffNever()
+    {
+        set_num_threads(1);
+        var (context, target, times) = Case();
+        using var p = new AicmetPredictor(ShippedCheckpointTests.Directory);
+        Assert.Equal(8, p.LatentSamples);
+        Assert.True(p.AntitheticDraws);
+        var (mu, _, _) = p.Run(new AicmetTask(context.Individuals, [target], [4], [times]), 8, 7, antithetic: true);
+        Assert.Equal(8 * 50, mu.Length);
+        // Recorded when paired draws became the default (shipped transformer, theophylline individual 3, seed 7).
+        var a = p.Predict(context, target, times, 7);
+        int[] at = [1, 10, 30, 49];
+        double[] median = [9.350605176028399, 8.447142121407483, 2.9292515838506095, 1.0997486584133729];
+        for (int k = 0; k < at.Length; k++) Assert.Equal(median[k], a.Median[at[k]], 1e-6 * median[k]);
+        Assert.Equal(8, a.Samples!.Length);
+        var odd = Assert.Throws<ArgumentOutOfRangeException>(() => new AicmetPredictor(ShippedCheckpointTests.Directory, latentSamples: 7));
+        Assert.Contains("must be even", odd.Message);
+        using var pff = new AicmetPredictor(ShippedCheckpointTests.Of(ShippedModels.Pff), latentSamples: Methods.PffDraws, name: "pff");
+        Assert.False(pff.AntitheticDraws);
     }
 }

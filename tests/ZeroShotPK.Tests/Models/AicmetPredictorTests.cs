@@ -65,7 +65,7 @@ public sealed class AicmetPredictorTests : IDisposable
         var a = p.Predict(context, target, times, seed: 1);
         Assert.Equal("aicmet", a.Method);
         Assert.Equal(50, a.Median.Length);
-        Assert.Equal(16, a.Samples!.Length);
+        Assert.Equal(AicmetPredictor.DefaultLatentSamples, a.Samples!.Length);
         for (int j = 0; j < 50; j++)
         {
             Assert.True(a.Lower90[j] > 0 && a.Lower90[j] < a.Median[j] && a.Median[j] < a.Upper90[j], $"time {times[j]}");

@@ -36,10 +36,30 @@ public abstract class AicmetModel : nn.Module
 
     /// <summary>
     /// Predictive Gaussians [M, B, T, Q] (mean and sd of normalised log concentration) for <paramref name="samples"/>
-    /// draws of the prior latents; with <paramref name="samples"/> = 0 one evaluation at the prior means.
-    /// Call in eval mode under <c>torch.no_grad()</c>.
+    /// draws of the prior latents; with <paramref name="samples"/> = 0 one evaluation at the prior means. With
+    /// <paramref name="antithetic"/> the draws come in pairs (noise e, then -e; <paramref name="samples"/> even, and only
+    /// where <see cref="SupportsAntitheticDraws"/>). Call in eval mode under <c>torch.no_grad()</c>.
     /// </summary>
-    public abstract (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null);
+    public abstract (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null, bool antithetic = false);
+
+    /// <summary>True where <see cref="Predict"/> can pair its latent draws antithetically (the AICMET families; not PFF, whose draws are flow noise).</summary>
+    public virtual bool SupportsAntitheticDraws => true;
+
+    /// <summary>
+    /// Standard normal noise of the given shape (draws first): independent, or with <paramref name="antithetic"/> the
+    /// first half of the draws followed by their negatives. Paired draws make the mixture over latents symmetric about
+    /// the latent means, so its median and band settle with half the draws (8 paired draws gave the benchmark figures
+    /// of 16 independent ones, at about two thirds of the latency).
+    /// </summary>
+    /// <exception cref="ArgumentException">Antithetic with an odd number of draws.</exception>
+    internal static Tensor LatentNoise(long[] shape, Device device, Generator? generator, bool antithetic)
+    {
+        if (!antithetic) return randn(shape, device: device, generator: generator);
+        if (shape[0] % 2 != 0) throw new ArgumentException($"antithetic latent draws come in pairs: the number of draws must be even, got {shape[0]}.");
+        using var half = randn([shape[0] / 2, .. shape[1..]], device: device, generator: generator);
+        using var mirrored = half.neg();
+        return cat([half, mirrored], 0);
+    }
 
     /// <summary>
     /// Validation figures (eval mode, no gradients): summed negative log predictive density of the scored points under the

@@ -185,7 +185,7 @@ public sealed class AicmetNetwork : AicmetModel
     /// draws of the prior latents; with <paramref name="samples"/> = 0 one evaluation at the prior means.
     /// Call in eval mode under <c>torch.no_grad()</c>.
     /// </summary>
-    public override (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null)
+    public override (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null, bool antithetic = false)
     {
         var (full, known) = Encode(batch);
         using var _f = full; using var _k = known;
@@ -196,11 +196,13 @@ public sealed class AicmetNetwork : AicmetModel
         var (muS, sS) = Study(ctxMean, ctxFeats);
         using var _1 = muS; using var _2 = sS;
         int m = Math.Max(1, samples);
-        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.Plus(sS.mul(randn([m, .. muS.shape], device: muS.device, generator: generator)));
+        using var epsS = samples == 0 ? null : LatentNoise([m, .. muS.shape], muS.device, generator, antithetic);
+        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.Plus(sS.mul(epsS!));
         using var hasKnown = batch.Anchor.narrow(-1, 0, 1);
         var (muI, sI) = Individual(known, hasKnown, batch.Anchor, ctxMean, zs);
         using var _3 = muI; using var _4 = sI;
-        using var zi = samples == 0 ? muI.alias() : muI.Plus(sI.mul(randn(muI.shape, device: muI.device, generator: generator)));
+        using var epsI = samples == 0 ? null : LatentNoise(muI.shape, muI.device, generator, antithetic);
+        using var zi = samples == 0 ? muI.alias() : muI.Plus(sI.mul(epsI!));
         return Decode(zs, zi, ctxMean, known, batch.Anchor, batch.Queries);
     }
 }

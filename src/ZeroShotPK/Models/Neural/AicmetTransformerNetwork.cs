@@ -28,13 +28,21 @@ internal sealed class AttentionBlock : Module<Tensor, Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>x [N, Lq, W] attends to kv [N, Lk, W] where keyMask [N, Lk] is 1 (kv = x for self-attention).</summary>
+    /// <summary>
+    /// x [N0, Lq, W] attends to kv [N, Lk, W] where keyMask [N, Lk] is 1 (kv = x for self-attention). N is a multiple of
+    /// N0: kv row g * N0 + i reads query row i (the decoder's first block, where every latent draw asks the same
+    /// queries, so their norm and projection are computed once, not once per draw).
+    /// </summary>
     public override Tensor forward(Tensor x, Tensor kv, Tensor keyMask)
     {
-        long n = x.shape[0], lq = x.shape[1], lk = kv.shape[1], w = x.shape[2], dh = w / heads;
+        long n = kv.shape[0], n0 = x.shape[0], lq = x.shape[1], lk = kv.shape[1], w = x.shape[2], dh = w / heads;
+        if (n % n0 != 0) throw new ArgumentException($"attention: {n} key rows are not a multiple of {n0} query rows.", nameof(kv));
+        long groups = n / n0;
         using var xq = normQ.call(x);
         using var xk = ReferenceEquals(x, kv) ? xq.alias() : normKv.call(kv);
-        using var q0 = wq.call(xq); using var k0 = wk.call(xk); using var v0 = wv.call(xk);
+        using var qShared = wq.call(xq);
+        using var q0 = groups == 1 ? qShared.alias() : qShared.unsqueeze(0).expand(groups, n0, lq, w).reshape(n, lq, w);
+        using var k0 = wk.call(xk); using var v0 = wv.call(xk);
         using var q = q0.view(n, lq, heads, dh).transpose(1, 2);
         using var k = k0.view(n, lk, heads, dh).transpose(1, 2);
         using var v = v0.view(n, lk, heads, dh).transpose(1, 2);
@@ -46,7 +54,7 @@ internal sealed class AttentionBlock : Module<Tensor, Tensor, Tensor, Tensor>
         using var mixed = att.matmul(v).transpose(1, 2).reshape(n, lq, w);
         using var o = wo.call(mixed);
         using var od = drop.call(o);
-        using var h = x.Plus(od);
+        using var h = groups == 1 ? x.Plus(od) : od.view(groups, n0, lq, w).Plus(x).view(n, lq, w);
         using var hn = normF.call(h);
         using var f1 = functional.gelu(ff1.call(hn));
         using var f2 = ff2.call(f1);
@@ -184,7 +192,8 @@ public sealed class AicmetTransformerNetwork : AicmetModel
         using var anchorQ = batch.Anchor.unsqueeze(2).expand(b, t, q, AicmetTensorizer.AnchorFeatures);
         using var qIn = cat([batch.Queries, anchorQ], -1);
         using var q0 = queryEmbed.call(qIn);
-        Tensor hq = q0.unsqueeze(0).expand(m, b, t, q, h).reshape(m * b * t, q, h);
+        // The queries are the same for every draw: the first block takes them once ([B*T, Q, H]) and returns per-draw rows.
+        Tensor hq = q0.reshape(b * t, q, h);
         foreach (var block in decoderBlocks)
         {
             var next = block.call(hq, memory, memMask);
@@ -336,7 +345,7 @@ public sealed class AicmetTransformerNetwork : AicmetModel
 
     /// <inheritdoc />
     /// <remarks>Queries with no dose at or before them get mean <see cref="AicmetModel.NoExposure"/> (concentration 0).</remarks>
-    public override (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null)
+    public override (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null, bool antithetic = false)
     {
         var (full, known, states) = Encode(batch);
         using var _f = full; using var _k = known; using var _s = states;
@@ -347,11 +356,13 @@ public sealed class AicmetTransformerNetwork : AicmetModel
         var (muS, sS) = Study(ctxMean, ctxFeats);
         using var _1 = muS; using var _2 = sS;
         int m = Math.Max(1, samples);
-        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.Plus(sS.mul(randn([m, .. muS.shape], device: muS.device, generator: generator)));
+        using var epsS = samples == 0 ? null : LatentNoise([m, .. muS.shape], muS.device, generator, antithetic);
+        using var zs = samples == 0 ? muS.unsqueeze(0) : muS.Plus(sS.mul(epsS!));
         using var hasKnown = batch.Anchor.narrow(-1, 0, 1);
         var (muI, sI) = Individual(known, hasKnown, batch.Anchor, ctxMean, zs);
         using var _3 = muI; using var _4 = sI;
-        using var zi = samples == 0 ? muI.alias() : muI.Plus(sI.mul(randn(muI.shape, device: muI.device, generator: generator)));
+        using var epsI = samples == 0 ? null : LatentNoise(muI.shape, muI.device, generator, antithetic);
+        using var zi = samples == 0 ? muI.alias() : muI.Plus(sI.mul(epsI!));
         var (mu, sigma, exposed) = Decode(zs, zi, ctxMean, known, states, batch);
         using var _mu = mu; using var _e = exposed;
         using var none = exposed.Eq(0);

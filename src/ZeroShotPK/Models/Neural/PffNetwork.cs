@@ -166,6 +166,9 @@ public sealed class PffNetwork : AicmetModel
     }
 
     /// <inheritdoc />
+    public override bool SupportsAntitheticDraws => false;
+
+    /// <inheritdoc />
     /// <remarks>Flow-matching objective: mean squared error of the velocity over observed, exposed queries (one flow time per query).</remarks>
     public override AicmetLoss Loss(AicmetBatch batch, double klWeight)
     {
@@ -194,8 +197,9 @@ public sealed class PffNetwork : AicmetModel
     /// component sd is Silverman's bandwidth 1.06 sd M^(-1/5) of the draws at each query (at least 0.03; 0.1 for one draw).
     /// Queries with no dose at or before them get mean <see cref="AicmetModel.NoExposure"/> (concentration 0).
     /// </remarks>
-    public override (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null)
+    public override (Tensor Mu, Tensor Sigma) Predict(AicmetBatch batch, int samples, Generator? generator = null, bool antithetic = false)
     {
+        if (antithetic) throw new ArgumentException("PFF's draws are flow noise and are not paired: antithetic draws are for the AICMET families.", nameof(antithetic));
         var (memory, memMask) = Memory(batch);
         using var _m = memory; using var _mm = memMask;
         int m = Math.Max(1, samples);
