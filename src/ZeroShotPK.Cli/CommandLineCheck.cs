@@ -175,12 +175,8 @@ internal static class CommandLineCheck
                 throw new UsageException($"{name} '{Clip(value)}': not a valid path.");
             }
             bool wantsFolder = option.Template == "<DIR>";
-            if (option.Output!.Mode == OutputMode.Updated)
-            {
-                // A folder changed in place must be there already; nothing in it is deleted.
-                if (!Directory.Exists(full)) throw new UsageException($"{name} {value}: no such folder; expected an existing folder.");
-                continue;
-            }
+            // A folder changed in place (OutputGuard checks that it exists): nothing in it is deleted or replaced.
+            if (option.Output!.Mode == OutputMode.Updated) continue;
             if (wantsFolder && File.Exists(full)) throw new UsageException($"{name} {value}: a file; expected a folder (or a path that does not exist yet).");
             if (!wantsFolder && Directory.Exists(full)) throw new UsageException($"{name} {value}: a folder; expected a file path such as {Path.Combine(value, "out.csv")}.");
             for (var dir = Path.GetDirectoryName(full); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))

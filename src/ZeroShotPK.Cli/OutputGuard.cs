@@ -134,6 +134,9 @@ internal sealed partial class OutputGuard : IDisposable
     {
         var dir = Path.GetDirectoryName(o.FullPath)!;
         var name = Path.GetFileName(o.FullPath);
+        // A folder changed in place must be there already (nothing is created for it, not even its parent).
+        if (o.Mode == OutputMode.Updated && !Directory.Exists(o.FullPath))
+            throw new UsageException($"{o.Option} {o.Value}: no such folder; expected an existing folder.");
         Directory.CreateDirectory(dir);
         Lock(o, Path.Combine(dir, $".{name}.zspk-lock"));
         RemoveLeftovers(o, dir, name);
