@@ -46,6 +46,16 @@ public sealed class SolverWorkLimitTests
     }
 
     [Fact]
+    public void AStiffButSolvableSteadyStateStaysUnderTheDefaultLimit()
+    {
+        // Vmax/(Km V) = 1e5/h: about 2.7 million steps (2 s), solved before the work limit existed; it still is.
+        var problem = new PkProblem(new PkModel(1, Elimination.MichaelisMenten), new PkParameters { V = 1e-3, Ka = 1, Vmax = 100, Km = 1 },
+            [DosingEvent.Oral(0, 30) with { SteadyStateInterval = 12 }], [2.0, 11]);
+        var solution = new OdeSolver(new OdeOptions(1e-7, 1e-12)).Solve(problem).EnsureSuccess();
+        Assert.InRange(solution.Steps, 1_000_000, new OdeSolver().MaxStepsPerSolve);
+    }
+
+    [Fact]
     public void OrdinaryProblemsStayFarBelowTheDefaultLimit()
     {
         var model = new PkModel(2, Elimination.MichaelisMenten);
