@@ -228,6 +228,7 @@ public static class NonmemCsv
     private sealed class Header
     {
         private readonly Dictionary<string, int> _index = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, int> _canonical = new(StringComparer.Ordinal);
 
         public Header(string source, CsvLine line)
         {
@@ -248,6 +249,9 @@ public static class NonmemCsv
             }
             CovariateNames = covariates;
             CovariateIndex = covariateIndex.ToArray();
+            // Lookups per row use the canonical names ("TIME"): an ordinal table is several times faster than the
+            // case-insensitive one, which only serves to match the header's spelling.
+            foreach (var (name, i) in _index) _canonical[Known.First(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))] = i;
             var missing = new[] { "ID", "TIME", "DV" }.Where(n => !Has(n)).ToList();
             if (missing.Count > 0)
                 throw new DatasetFormatException(source, Line, null,
@@ -261,9 +265,10 @@ public static class NonmemCsv
         public string[] Names { get; }
         public IReadOnlyList<string> CovariateNames { get; }
         public int[] CovariateIndex { get; }
-        public bool Has(string column) => _index.ContainsKey(column);
-        public int Index(string column) => _index.TryGetValue(column, out var i) ? i : -1;
-        public string Name(string column) => Names[_index[column]];
+        /// <summary>True when the file has <paramref name="column"/>, a canonical name such as "TIME" (one of <see cref="Known"/>).</summary>
+        public bool Has(string column) => _canonical.ContainsKey(column);
+        public int Index(string column) => _canonical.TryGetValue(column, out var i) ? i : -1;
+        public string Name(string column) => Names[_canonical[column]];
     }
 
     /// <summary>Validates one data row's own fields.</summary>

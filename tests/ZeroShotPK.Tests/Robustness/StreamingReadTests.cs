@@ -64,6 +64,21 @@ public sealed class StreamingReadTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Theory]
+    [InlineData("1,0.5,3.2")]
+    [InlineData(" 1 , 0.5 ,\t3.2 ")]
+    [InlineData("1,,.,")]
+    [InlineData(",")]
+    [InlineData("ID 7,x y,é")]
+    public void TheUnquotedFastPathSplitsAsTheQuotedPathDoes(string line)
+    {
+        // The same line with a quoted empty field appended goes through the general loop: the fields before it must agree.
+        var fast = CsvLines.Read(new StringReader(line), "t.csv").Single().Fields;
+        var general = CsvLines.Read(new StringReader(line + ",\"\""), "t.csv").Single().Fields;
+        Assert.Equal(general[..^1], fast);
+        Assert.Equal(line.Split(',').Select(f => f.Trim()), fast);
+    }
+
     [Fact]
     public void AnErrorLateInAStreamedFileStillNamesItsLineAndColumn()
     {
