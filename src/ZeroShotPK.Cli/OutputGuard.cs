@@ -21,7 +21,7 @@ internal enum OutputMode
 /// <summary>
 /// Marks an option whose value is a path zspk writes: a file, or a folder when its value is <c>&lt;DIR&gt;</c>. Every such
 /// option is checked, locked and (folders) staged by <see cref="OutputGuard"/> before the command runs; a command with one
-/// also has <c>--force</c>.
+/// also has <c>--force</c>, unless its only outputs are folders it updates in place (<see cref="OutputMode.Updated"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class OutputAttribute : Attribute
