@@ -23,9 +23,10 @@ for sp in "${species[@]}"; do
     for m in ddpm pcdm; do
       cmd=$(python3 -c "import json; print(json.load(open('data/pbpk/generator_${sp}_${m}.json'))['command'])")
       echo "retrain: $cmd"
-      # The manifest's command starts with "zspk "; run it through the built CLI.
+      # The manifest's command starts with "zspk "; run it through the built CLI. --force: replacing the shipped
+      # generator is the point of --retrain here (without it zspk refuses to write over data/pbpk/generator_*).
       # shellcheck disable=SC2086
-      zspk ${cmd#zspk } > /dev/null
+      zspk ${cmd#zspk } --force > /dev/null
     done
     # The generators are embedded in ZeroShotPK.dll: rebuild so the evaluation samples the retrained ones.
     dotnet build src/ZeroShotPK.Cli -c Release -nologo -clp:ErrorsOnly

@@ -46,7 +46,7 @@ internal static class CommandLineCheck
                 var settings = t.GetGenericArguments()[0];
                 // Every command that writes an output has --force, and only those: one rule, checked when zspk starts.
                 var options = OptionsOf(settings);
-                if (options.Any(o => o.Output is not null) != options.Any(o => o.Names.Contains(OutputGuard.ForceOption)))
+                if (options.Any(o => o.Output is { Mode: not OutputMode.Updated }) != options.Any(o => o.Names.Contains(OutputGuard.ForceOption)))
                     throw new InvalidOperationException($"'zspk {path}': an [Output] option needs {OutputGuard.ForceOption}, and {OutputGuard.ForceOption} an [Output] option.");
                 Commands[path] = settings;
                 return;
@@ -134,7 +134,7 @@ internal static class CommandLineCheck
         CheckOutputs(given, arguments);
         bool Flag(string name) => args.Skip(start).Any(a => a == name || a.StartsWith(name + "=", StringComparison.Ordinal) && bool.TryParse(a[(name.Length + 1)..], out var b) && b);
         var outputs = given.Where(g => g.Option.Output is not null).Select(g => new OutputClaim(g.Name, g.Value, Full(g.Value), g.Option.Template == "<DIR>",
-            g.Option.Output!.Mode, g.Option.Output.ContinuedBy is { } c && Flag(c))).ToList();
+            g.Option.Output!.Mode, g.Option.Output.Mode == OutputMode.Updated || g.Option.Output.ContinuedBy is { } c && Flag(c))).ToList();
         return new OutputPlan(outputs, Flag(OutputGuard.ForceOption));
     }
 
@@ -175,6 +175,8 @@ internal static class CommandLineCheck
                 throw new UsageException($"{name} '{Clip(value)}': not a valid path.");
             }
             bool wantsFolder = option.Template == "<DIR>";
+            // A folder changed in place (OutputGuard checks that it exists): nothing in it is deleted or replaced.
+            if (option.Output!.Mode == OutputMode.Updated) continue;
             if (wantsFolder && File.Exists(full)) throw new UsageException($"{name} {value}: a file; expected a folder (or a path that does not exist yet).");
             if (!wantsFolder && Directory.Exists(full)) throw new UsageException($"{name} {value}: a folder; expected a file path such as {Path.Combine(value, "out.csv")}.");
             for (var dir = Path.GetDirectoryName(full); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))

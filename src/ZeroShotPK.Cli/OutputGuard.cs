@@ -10,12 +10,18 @@ internal enum OutputMode
     Whole,
     /// <summary>Written in place (pretrain's checkpoint folder, which --resume continues): complete when its manifest, written last with checksums of every file, is there.</summary>
     InPlace,
+    /// <summary>
+    /// An existing folder that the command changes in place, file by file through a temporary file and a rename
+    /// (calibrate's checkpoint manifest): only locked, so that it is never changed while another zspk writes it (a
+    /// pretraining run, another calibrate). Never refused as existing, so it needs no --force.
+    /// </summary>
+    Updated,
 }
 
 /// <summary>
 /// Marks an option whose value is a path zspk writes: a file, or a folder when its value is <c>&lt;DIR&gt;</c>. Every such
 /// option is checked, locked and (folders) staged by <see cref="OutputGuard"/> before the command runs; a command with one
-/// also has <c>--force</c>.
+/// also has <c>--force</c>, unless its only outputs are folders it updates in place (<see cref="OutputMode.Updated"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class OutputAttribute : Attribute
@@ -62,6 +68,7 @@ internal sealed partial class OutputGuard : IDisposable
     private readonly List<string> locks = [];
     private readonly Dictionary<string, string> staging = new(StringComparer.Ordinal);
     private readonly string lockContent = $"{Environment.ProcessId}@{Environment.MachineName}\n";
+    private bool force;
     private bool done;
 
     private OutputGuard() { }
@@ -83,7 +90,7 @@ internal sealed partial class OutputGuard : IDisposable
     /// <exception cref="UsageException">Another live process writes one of the outputs, or one exists and --force is not given.</exception>
     public static OutputGuard Claim(OutputPlan plan)
     {
-        var guard = new OutputGuard();
+        var guard = new OutputGuard { force = plan.Force };
         try
         {
             foreach (var o in plan.Outputs) guard.ClaimOne(o, plan.Force);
@@ -101,10 +108,35 @@ internal sealed partial class OutputGuard : IDisposable
 
     private void OnExit(object? sender, EventArgs e) => Dispose();
 
+    /// <summary>
+    /// Claims, while the command runs, files whose paths only the command knows (pbpk population --retrain writes
+    /// <c>PREFIX.bin</c> and <c>PREFIX.json</c>, by default the shipped generator under data/pbpk): each is locked and
+    /// refused when it exists unless --force, by the rules of <see cref="Claim"/>. Call it before any long work.
+    /// </summary>
+    /// <param name="option">The option that names the files, e.g. <c>--save</c> (its default is claimed the same way).</param>
+    /// <param name="prefix">The path the suffixes are appended to.</param>
+    /// <param name="suffixes">One file per suffix, e.g. <c>.bin</c>, <c>.json</c>.</param>
+    /// <exception cref="UsageException">One of the files is a folder, exists without --force, or another live zspk writes it.</exception>
+    public static void ClaimFiles(string option, string prefix, params string[] suffixes)
+    {
+        var guard = current ?? throw new InvalidOperationException("no output guard: ClaimFiles runs inside a zspk command.");
+        foreach (var suffix in suffixes)
+        {
+            var value = prefix + suffix;
+            var full = Full(value);
+            if (Directory.Exists(full)) throw new UsageException($"{option} {value}: a folder; expected a file path.");
+            if (guard.locks.Contains(Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.zspk-lock"))) continue; // claimed already
+            guard.ClaimOne(new OutputClaim(option, value, full, Folder: false, OutputMode.Whole, Continued: false), guard.force);
+        }
+    }
+
     private void ClaimOne(OutputClaim o, bool force)
     {
         var dir = Path.GetDirectoryName(o.FullPath)!;
         var name = Path.GetFileName(o.FullPath);
+        // A folder changed in place must be there already (nothing is created for it, not even its parent).
+        if (o.Mode == OutputMode.Updated && !Directory.Exists(o.FullPath))
+            throw new UsageException($"{o.Option} {o.Value}: no such folder; expected an existing folder.");
         Directory.CreateDirectory(dir);
         Lock(o, Path.Combine(dir, $".{name}.zspk-lock"));
         RemoveLeftovers(o, dir, name);
@@ -209,7 +241,7 @@ internal sealed partial class OutputGuard : IDisposable
             else File.Delete(entry);
         }
         // A checkpoint folder written in place may hold a killed writer's temporary files (AtomicFile's .NAME.PID.RANDOM.tmp).
-        if (o.Folder && o.Mode == OutputMode.InPlace && Directory.Exists(o.FullPath))
+        if (o.Folder && (o.Mode is OutputMode.InPlace or OutputMode.Updated) && Directory.Exists(o.FullPath))
             foreach (var file in Directory.EnumerateFiles(o.FullPath, ".*.tmp"))
                 if (TempFile().Match(Path.GetFileName(file)) is { Success: true } t && !Alive(int.Parse(t.Groups[1].Value), Environment.MachineName))
                     File.Delete(file);

@@ -77,6 +77,7 @@ internal static class ZspkApp
                 CommandLineCheck.Add<BenchPredictCommand>(bench, "bench predict", "predict").WithDescription("Zero-shot prediction latency vs the NLME route.");
                 CommandLineCheck.Add<BenchNlmeCommand>(bench, "bench nlme", "nlme").WithDescription("One population fit (FOCE-I, Lindstrom-Bates) vs R nlme on the same data in the same run.");
                 CommandLineCheck.Add<BenchPbpkCommand>(bench, "bench pbpk", "pbpk").WithDescription("Whole-body simulations and generated individuals per second.");
+                CommandLineCheck.Add<BenchReadCommand>(bench, "bench read", "read").WithDescription("Time and peak memory of reading a generated NONMEM CSV of --size-mb MiB, against the file size and the parsed data.");
             });
         });
         return app;

@@ -17,7 +17,7 @@ internal sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
 {
     public sealed class Settings : ComputeSettings
     {
-        [CommandOption("--checkpoint <DIR>", true), Description("Checkpoint folder written by zspk pretrain.")]
+        [CommandOption("--checkpoint <DIR>", true), Output(Mode = OutputMode.Updated), Description("Checkpoint folder written by zspk pretrain; its manifest is rewritten (locked: refused while another zspk writes the folder).")]
         public string? Checkpoint { get; init; }
 
         public override ValidationResult Validate()

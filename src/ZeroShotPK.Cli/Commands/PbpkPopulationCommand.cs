@@ -40,7 +40,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         [CommandOption("--retrain"), Description("Train a new generator on a fresh reference sample, save it (--save), then sample.")]
         public bool Retrain { get; init; }
 
-        [CommandOption("--save <PREFIX>"), Description("Where --retrain writes PREFIX.bin/.json (default data/pbpk/generator_{species}_{method}).")]
+        [CommandOption("--save <PREFIX>"), Description("Where --retrain writes PREFIX.bin/.json (default data/pbpk/generator_{species}_{method}, the shipped generator); existing files are replaced only with --force.")]
         public string? Save { get; init; }
 
         [CommandOption("--steps <N>"), Description("Training steps for --retrain (default 4000).")]
@@ -98,6 +98,14 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         var species = SpeciesNames.Parse(s.Species);
         var method = ParseMethod(s.Method);
         var table = PhysiologyTable.Load(species);
+        // The generator files are outputs too (by default the shipped ones): locked and refused without --force before
+        // hours of training, not found existing afterwards.
+        string? savePrefix = null;
+        if (s.Retrain && method != PopulationMethod.Reference)
+        {
+            savePrefix = s.Save ?? Path.Combine("data", "pbpk", $"generator_{species.ToString().ToLowerInvariant()}_{method.ToString().ToLowerInvariant()}");
+            OutputGuard.ClaimFiles("--save", savePrefix, ".bin", ".json");
+        }
         var device = s.SetUpTorch();
         Physiology[] population;
         var shard = s.Shard is null ? null : Evaluation.Shard.Parse(s.Shard);
@@ -117,7 +125,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         }
         else
         {
-            using var model = s.Retrain ? Train(s, species, method, table, device, cancellationToken)
+            using var model = s.Retrain ? Train(s, species, method, table, savePrefix!, device, cancellationToken)
                 : s.Checkpoint is not null ? PopulationDiffusion.Load(s.Checkpoint, device)
                 : PopulationDiffusion.LoadBundled(species, method, device);
             if (model.Manifest?.Method is { } m && !m.Equals(method.ToString(), StringComparison.OrdinalIgnoreCase))
@@ -141,16 +149,18 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         return 0;
     }
 
-    private static PopulationDiffusion Train(Settings s, Species species, PopulationMethod method, PhysiologyTable table, TorchSharp.torch.Device device, CancellationToken cancel)
+    private static PopulationDiffusion Train(Settings s, Species species, PopulationMethod method, PhysiologyTable table, string prefix, TorchSharp.torch.Device device, CancellationToken cancel)
     {
         var config = DiffusionConfig.For(method) with { Seed = s.TrainSeed };
         if (s.Steps is { } steps) config = config with { TrainSteps = steps };
         if (s.PhysicsWeight is { } w) config = config with { PhysicsWeight = w };
         if (s.RangeMargin is { } z) config = config with { RangeMargin = z };
-        // The manifest records the command without --save: where the files go does not change what is trained.
+        // The manifest records the command without --save and --force: where the files go, and whether they replace
+        // others, does not change what is trained.
         var args = Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "population").Skip(1).ToList();
         var at = args.IndexOf("--save");
         if (at >= 0) args.RemoveRange(at, Math.Min(2, args.Count - at));
+        args.RemoveAll(a => a == OutputGuard.ForceOption || a.StartsWith(OutputGuard.ForceOption + "=", StringComparison.Ordinal));
         var command = "zspk pbpk population " + string.Join(' ', args);
         PopulationDiffusion? model = null;
         ProgressBars.Create("steps")
@@ -164,7 +174,6 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
                 }, device, cancel);
                 task.Value = config.TrainSteps;
             });
-        var prefix = s.Save ?? Path.Combine("data", "pbpk", $"generator_{species.ToString().ToLowerInvariant()}_{method.ToString().ToLowerInvariant()}");
         model!.Save(prefix);
         var mf = model.Manifest!;
         AnsiConsole.MarkupLine($"trained {config.TrainSteps} steps in {mf.TrainSeconds:F1} s: denoising loss {mf.FinalDenoisingLoss:F4}, physics loss {mf.FinalPhysicsLoss:F4}; saved {Markup.Escape(prefix)}.bin/.json");

@@ -195,18 +195,20 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
     {
         if (Directory.Exists(path)) throw new ArgumentException($"--population: {path} is a folder; expected a CSV written by 'zspk pbpk population'.");
         if (!File.Exists(path)) throw new ArgumentException($"--population: {path} does not exist; expected a CSV written by 'zspk pbpk population'.");
-        var lines = File.ReadAllLines(path);
+        // Read line by line: a large population is never held as text besides the individuals read (issue #15).
+        using var lines = File.ReadLines(path).GetEnumerator();
         var names = Physiology.Vector.Names;
-        var header = lines.Length == 0 ? [] : lines[0].Split(',');
+        var header = lines.MoveNext() ? lines.Current.Split(',') : [];
         if (header.Length < names.Count + 1 || header[0] != "ID" || !header.Skip(1).Take(names.Count).SequenceEqual(names))
             throw new ArgumentException($"--population: {path}, line 1: expected the header of 'zspk pbpk population' (ID,{names[0]},...,{names[^1]}, then any other columns).");
-        var result = new List<(string, Physiology)>(lines.Length - 1);
+        var result = new List<(string, Physiology)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var x = new double[names.Count];
-        for (var i = 1; i < lines.Length; i++)
+        for (var i = 1; lines.MoveNext(); i++)
         {
-            if (lines[i].Length == 0) continue;
-            var f = lines[i].Split(',');
+            var line = lines.Current;
+            if (line.Length == 0) continue;
+            var f = line.Split(',');
             var ok = f.Length >= names.Count + 1 && f[0].Length > 0;
             for (var k = 0; ok && k < names.Count; k++)
                 ok = double.TryParse(f[k + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out x[k]) && x[k] > 0 && double.IsFinite(x[k]);

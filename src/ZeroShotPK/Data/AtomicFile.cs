@@ -30,6 +30,35 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes files that belong together (a generator's weights and manifest): every one to its temporary file first, then
+    /// all renamed in the order given, so a failed write replaces none of them and the renames leave only a moment in
+    /// which old and new are mixed.
+    /// </summary>
+    public static void WriteAll(IReadOnlyList<(string Path, Action<string> Write)> files)
+    {
+        var staged = new List<(string Tmp, string Full)>();
+        try
+        {
+            foreach (var (path, write) in files)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(path);
+                var full = Path.GetFullPath(path);
+                var dir = Path.GetDirectoryName(full)!;
+                Directory.CreateDirectory(dir);
+                var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid().ToString("N")[..8]}.tmp");
+                staged.Add((tmp, full));
+                write(tmp);
+            }
+            foreach (var (tmp, full) in staged) File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            foreach (var (tmp, _) in staged)
+                if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
     /// <summary>Writes <paramref name="text"/> (UTF-8 without BOM) to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => Write(path, tmp => File.WriteAllText(tmp, text));
 }

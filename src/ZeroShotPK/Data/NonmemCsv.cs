@@ -103,19 +103,23 @@ public static class NonmemCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
-        var lines = CsvLines.Read(reader, sourceName);
-        if (lines.Count == 0)
+        // Streamed: each line is split, parsed and handed to the builder, which keeps one individual's rows at a time, so
+        // memory is the studies read plus one individual, not the file as text (issue #15).
+        using var lines = CsvLines.Enumerate(reader, sourceName).GetEnumerator();
+        if (!lines.MoveNext())
             throw new DatasetFormatException(sourceName, 0, null, "the file is empty; expected a header line naming at least ID, TIME and DV, then data rows.");
-        var header = new Header(sourceName, lines[0]);
-        if (lines.Count == 1)
-            throw new DatasetFormatException(sourceName, lines[0].Number, null, "the file has a header but no data rows; expected at least one row.");
+        var header = new Header(sourceName, lines.Current);
+        if (!lines.MoveNext())
+            throw new DatasetFormatException(sourceName, header.Line, null, "the file has a header but no data rows; expected at least one row.");
 
         var warnings = new List<string>();
         var defaultStudy = Path.GetFileNameWithoutExtension(sourceName);
-        var rows = new List<EventRow>(lines.Count - 1);
-        for (var i = 1; i < lines.Count; i++)
-            rows.Add(new RowParser(header, lines[i]).Parse(defaultStudy, warnings));
-        var studies = StudyBuilder.Build(sourceName, rows, header.CovariateNames,
+        IEnumerable<EventRow> Rows()
+        {
+            do yield return new RowParser(header, lines.Current).Parse(defaultStudy, warnings);
+            while (lines.MoveNext());
+        }
+        var studies = StudyBuilder.Build(sourceName, Rows(), header.CovariateNames,
             new ColumnLabels(header.Name("ID"), header.Name("TIME"), header.Has("AMT") ? header.Name("AMT") : "AMT"));
         return new NonmemReadResult(studies, warnings);
     }
@@ -224,6 +228,7 @@ public static class NonmemCsv
     private sealed class Header
     {
         private readonly Dictionary<string, int> _index = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, int> _canonical = new(StringComparer.Ordinal);
 
         public Header(string source, CsvLine line)
         {
@@ -244,6 +249,9 @@ public static class NonmemCsv
             }
             CovariateNames = covariates;
             CovariateIndex = covariateIndex.ToArray();
+            // Lookups per row use the canonical names ("TIME"): an ordinal table is several times faster than the
+            // case-insensitive one, which only serves to match the header's spelling.
+            foreach (var (name, i) in _index) _canonical[Known.First(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))] = i;
             var missing = new[] { "ID", "TIME", "DV" }.Where(n => !Has(n)).ToList();
             if (missing.Count > 0)
                 throw new DatasetFormatException(source, Line, null,
@@ -257,9 +265,10 @@ public static class NonmemCsv
         public string[] Names { get; }
         public IReadOnlyList<string> CovariateNames { get; }
         public int[] CovariateIndex { get; }
-        public bool Has(string column) => _index.ContainsKey(column);
-        public int Index(string column) => _index.TryGetValue(column, out var i) ? i : -1;
-        public string Name(string column) => Names[_index[column]];
+        /// <summary>True when the file has <paramref name="column"/>, a canonical name such as "TIME" (one of <see cref="Known"/>).</summary>
+        public bool Has(string column) => _canonical.ContainsKey(column);
+        public int Index(string column) => _canonical.TryGetValue(column, out var i) ? i : -1;
+        public string Name(string column) => Names[_canonical[column]];
     }
 
     /// <summary>Validates one data row's own fields.</summary>

@@ -32,13 +32,24 @@ internal static class StudyBuilder
     /// <summary>Most administrations of one individual after ADDL expansion (bounds the memory a file can ask for).</summary>
     public const int MaxDosesPerIndividual = 100_000;
 
-    public static List<Study> Build(string source, IReadOnlyList<EventRow> rows, IReadOnlyList<string> covariateNames,
+    /// <summary>
+    /// Builds the studies of <paramref name="rows"/>, read one at a time: each individual is built as soon as its rows end,
+    /// so only one individual's rows are held at once (a large file is never held row by row; issue #15).
+    /// </summary>
+    public static List<Study> Build(string source, IEnumerable<EventRow> rows, IReadOnlyList<string> covariateNames,
         ColumnLabels labels)
     {
-        var studies = new List<(string Name, List<List<EventRow>> Individuals)>();
+        var studies = new List<(string Name, List<Individual> Individuals)>();
         var studyIndex = new Dictionary<string, int>();
         var blockEnd = new Dictionary<(string Study, string Id), int>();
         List<EventRow>? current = null;
+        var currentStudy = -1;
+        void Finish()
+        {
+            if (current is null) return;
+            blockEnd[(current[0].Study, current[0].Id)] = current[^1].Line;
+            studies[currentStudy].Individuals.Add(BuildIndividual(source, current, covariateNames, labels));
+        }
         foreach (var row in rows)
         {
             if (current is not null && current[0].Study == row.Study && current[0].Id == row.Id)
@@ -50,19 +61,19 @@ internal static class StudyBuilder
                 current.Add(row);
                 continue;
             }
-            if (current is not null) blockEnd[(current[0].Study, current[0].Id)] = current[^1].Line;
+            Finish();
             if (blockEnd.TryGetValue((row.Study, row.Id), out var endLine))
                 throw new DatasetFormatException(source, row.Line, labels.Id,
                     $"{labels.Id} {row.Id} appears again after other individuals (its rows ended on line {endLine}); expected the rows of an individual to be contiguous.");
             current = [row];
-            if (!studyIndex.TryGetValue(row.Study, out var study))
+            if (!studyIndex.TryGetValue(row.Study, out currentStudy))
             {
-                study = studyIndex[row.Study] = studies.Count;
+                currentStudy = studyIndex[row.Study] = studies.Count;
                 studies.Add((row.Study, []));
             }
-            studies[study].Individuals.Add(current);
         }
-        return studies.Select(s => new Study(s.Name, s.Individuals.Select(i => BuildIndividual(source, i, covariateNames, labels)))).ToList();
+        Finish();
+        return studies.Select(s => new Study(s.Name, s.Individuals)).ToList();
     }
 
     private static Individual BuildIndividual(string source, List<EventRow> rows, IReadOnlyList<string> covariateNames,

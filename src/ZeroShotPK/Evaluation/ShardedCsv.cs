@@ -23,41 +23,58 @@ public static class ShardedCsv
         manifests.Sort((a, b) => a.Manifest.Index.CompareTo(b.Manifest.Index));
         var m0 = manifests[0].Manifest;
         if (m0.Command != command) throw new ArgumentException($"zspk merge: {manifests[0].Dir} is a shard of '{m0.Command}'; expected a shard of '{command}'.");
+        // Two streaming passes, so that shards of any size merge in constant memory (issue #15): the first checks every
+        // header and counts each shard's items, the second interleaves them, an item (a run of rows with one ID) at a time.
         string? header = null;
-        var parts = new List<List<string[]>>(); // per shard: its items, each item's lines
+        var counts = new List<long>(); // per shard: its items
         foreach (var (file, m) in manifests)
         {
             if (!File.Exists(file)) throw new ArgumentException($"zspk merge: {file}: not a file; expected the CSV file a shard of '{command}' writes.");
-            var lines = File.ReadAllLines(file);
-            if (lines.Length == 0) throw new ArgumentException($"zspk merge: {file} is empty; expected a header line and the shard's rows.");
-            if (header is null) header = lines[0];
-            else if (lines[0] != header) throw new ArgumentException($"zspk merge: {file} has the header '{lines[0]}'; expected '{header}' as in {manifests[0].Dir}.");
-            var items = new List<string[]>();
-            int start = 1;
-            for (int i = 2; i <= lines.Length; i++)
+            using var reader = new StreamReader(file);
+            var first = reader.ReadLine() ?? throw new ArgumentException($"zspk merge: {file} is empty; expected a header line and the shard's rows.");
+            if (header is null) header = first;
+            else if (first != header) throw new ArgumentException($"zspk merge: {file} has the header '{first}'; expected '{header}' as in {manifests[0].Dir}.");
+            long items = 0;
+            string? key = null;
+            while (reader.ReadLine() is { } line)
             {
-                if (i < lines.Length && Key(lines[i]) == Key(lines[start])) continue;
-                items.Add(lines[start..i]);
-                start = i;
+                var k = Key(line);
+                if (items > 0 && k == key) continue;
+                items++;
+                key = k;
             }
-            if (items.Count != m.ItemsRun) throw new ArgumentException($"zspk merge: {file} has {items.Count} items (runs of rows with one ID); its manifest says {m.ItemsRun}.");
-            parts.Add(items);
+            if (items != m.ItemsRun) throw new ArgumentException($"zspk merge: {file} has {items} items (runs of rows with one ID); its manifest says {m.ItemsRun}.");
+            counts.Add(items);
         }
         long total = m0.Items;
-        int n = parts.Count, block = m0.BlockSize;
+        int n = counts.Count, block = m0.BlockSize;
         if (block < 1) throw new ArgumentException($"zspk merge: {manifests[0].Dir} gives block size {block}; expected a positive number.");
         var expected = Enumerable.Range(0, n).Select(k => Shard.ItemsOf(k, n, total, block)).ToArray();
-        var wrong = Enumerable.Range(0, n).FirstOrDefault(k => parts[k].Count != expected[k], -1);
-        if (wrong >= 0) throw new ArgumentException($"zspk merge: {manifests[wrong].Dir} has {parts[wrong].Count} items; shard {wrong}/{n} of {total} items should have {expected[wrong]}.");
+        var wrong = Enumerable.Range(0, n).FirstOrDefault(k => counts[k] != expected[k], -1);
+        if (wrong >= 0) throw new ArgumentException($"zspk merge: {manifests[wrong].Dir} has {counts[wrong]} items; shard {wrong}/{n} of {total} items should have {expected[wrong]}.");
         Data.AtomicFile.Write(outPath, tmp =>
         {
-            // The default line ending, as the commands that write these files use.
-            using var w = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false));
-            w.WriteLine(header);
-            for (long i = 0; i < total; i++)
+            var readers = manifests.Select(x => new StreamReader(x.Dir)).ToArray();
+            try
             {
-                var (k, position) = Shard.Locate(i, n, block);
-                foreach (var line in parts[k][(int)position]) w.WriteLine(line);
+                // Each shard's next unwritten line (the first of its next item); Locate visits a shard's items in order.
+                var next = readers.Select(r => { r.ReadLine(); return r.ReadLine(); }).ToArray();
+                // The default line ending, as the commands that write these files use.
+                using var w = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false));
+                w.WriteLine(header);
+                for (long i = 0; i < total; i++)
+                {
+                    var (k, _) = Shard.Locate(i, n, block);
+                    var line = next[k] ?? throw new ArgumentException($"zspk merge: {manifests[k].Dir} ended early (it changed during the merge); expected {expected[k]} items.");
+                    var key = Key(line);
+                    do w.WriteLine(line);
+                    while ((line = readers[k].ReadLine()) is not null && Key(line) == key);
+                    next[k] = line;
+                }
+            }
+            finally
+            {
+                foreach (var r in readers) r.Dispose();
             }
         });
     }

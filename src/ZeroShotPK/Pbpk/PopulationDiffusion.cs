@@ -413,12 +413,12 @@ public sealed class PopulationDiffusion : IDisposable
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    /// <summary>Writes <c>{prefix}.bin</c> (weights) and <c>{prefix}.json</c> (manifest), each atomically.</summary>
+    /// <summary>Writes <c>{prefix}.bin</c> (weights) and <c>{prefix}.json</c> (manifest): both staged, then renamed into place together.</summary>
     public void Save(string prefix)
     {
         if (Manifest is null) throw new InvalidOperationException("model has no manifest: train or load it before saving.");
-        Data.AtomicFile.Write(prefix + ".bin", tmp => _net.save(tmp));
-        Data.AtomicFile.WriteAllText(prefix + ".json", JsonSerializer.Serialize(Manifest, JsonOptions));
+        var json = JsonSerializer.Serialize(Manifest, JsonOptions);
+        Data.AtomicFile.WriteAll([(prefix + ".bin", tmp => _net.save(tmp)), (prefix + ".json", tmp => File.WriteAllText(tmp, json))]);
     }
 
     /// <summary>Loads a model from a manifest and weights stream.</summary>

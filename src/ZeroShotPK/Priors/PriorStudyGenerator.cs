@@ -196,7 +196,8 @@ public sealed class PriorStudyGenerator : IStudyGenerator
             var problem = new PkProblem(model, path, doses, times);
             var solution = (mm ? (IPkSolver)_ode : ClosedFormSolver.Instance).Solve(problem);
             if (!solution.IsSuccess)
-                throw new InvalidOperationException($"prior '{p.Name}', seed {seed}, individual {id}: simulation failed ({solution.Status}: {solution.Message}).");
+                throw new InvalidOperationException(FormattableString.Invariant(
+                    $"prior '{p.Name}', seed {seed}, individual {id} (CL {mean.CL:G3}, V {mean.V:G3}): simulation failed ({solution.Status}): {solution.Message}"));
             var observations = new List<Observation>(times.Length);
             for (var j = 0; j < times.Length; j++)
             {

@@ -149,7 +149,7 @@ internal static class EventSimulator
             {
                 var status = propagator.Advance(model, problem.Segments[segment].Parameters, rates, x, ev.Time - t, ref steps);
                 if (status != SolveStatus.Success)
-                    return PkSolution.Failed(problem, status, $"solver failed between t = {t} and t = {ev.Time} ({status}).");
+                    return PkSolution.Failed(problem, status, $"solver failed between t = {t} and t = {ev.Time}: {Why(status, propagator)}.");
                 t = ev.Time;
             }
             if (ev.Origin < cleared) continue;
@@ -170,7 +170,7 @@ internal static class EventSimulator
                     var trough = new double[n];
                     var status = propagator.SteadyState(window, trough, ref steps);
                     if (status != SolveStatus.Success)
-                        return PkSolution.Failed(problem, status, $"steady state for the dose at time {dose.Time} failed ({status}).");
+                        return PkSolution.Failed(problem, status, $"steady state for the dose at time {dose.Time} failed: {Why(status, propagator)}.");
                     if (dose.SteadyStateAdditive)
                     {
                         // NONMEM SS=2: superposition of the regimen on whatever is in the body.
@@ -210,4 +210,15 @@ internal static class EventSimulator
         if (final is not null) x.CopyTo(final, 0);
         return new PkSolution(problem, SolveStatus.Success, concentrations, amounts, null, steps);
     }
+
+    /// <summary>A failed status in words, with the limit it hit.</summary>
+    private static string Why(SolveStatus status, IPropagator propagator) => (status, propagator) switch
+    {
+        (SolveStatus.WorkLimitExceeded, OdeSolver ode) => $"more than {ode.MaxStepsPerSolve.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} integration steps, the work limit of one solve (OdeSolver.MaxStepsPerSolve); the parameters make the system too stiff to integrate",
+        (SolveStatus.MaxStepsExceeded, OdeSolver ode) => $"more than {ode.Options.MaxSteps.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} integration steps in one interval (OdeOptions.MaxSteps); the parameters make the system too stiff to integrate",
+        (SolveStatus.StepSizeTooSmall, _) => "the step size fell below its minimum (the system is too stiff or not finite)",
+        (SolveStatus.SteadyStateNotConverged, _) => "steady state did not converge within the iteration limit",
+        (SolveStatus.NotFinite, _) => "a non-finite number appeared",
+        _ => status.ToString(),
+    };
 }

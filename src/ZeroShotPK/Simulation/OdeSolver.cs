@@ -20,14 +20,30 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
     /// <summary>Maximum Newton iterations on the periodic fixed point before falling back to plain iteration (0: plain iteration only).</summary>
     public int MaxNewtonIterations { get; init; } = 30;
 
+    /// <summary>
+    /// Work limit of one solve: integration steps summed over every interval and every steady-state iteration (a
+    /// steady-state map solved inside counts once more, so a solve stops within twice this). At about 1 µs a step on
+    /// one core, a system too stiff for the explicit solver fails with <see cref="SolveStatus.WorkLimitExceeded"/>
+    /// within about 10 s instead of running for minutes or hours (steady-state iteration of a stiff system: up to
+    /// 20,000 intervals of up to a million steps each). Ordinary PK problems take hundreds to tens of thousands of
+    /// steps; a Michaelis-Menten steady state with Vmax/(Km V) = 1e5/h, stiff yet solvable, took 2.7 million (2 s).
+    /// </summary>
+    public int MaxStepsPerSolve { get; init; } = 10_000_000;
+
     /// <inheritdoc />
     public PkSolution Solve(PkProblem problem) => EventSimulator.Solve(problem, this);
 
     SolveStatus IPropagator.Advance(PkModel model, PkParameters p, ReadOnlySpan<double> rates, Span<double> x, double h, ref int steps)
     {
+        var remaining = MaxStepsPerSolve - steps;
+        if (remaining <= 0) return SolveStatus.WorkLimitExceeded;
+        // The interval may use what is left of the solve's budget, never more than the per-call limit.
+        var budgeted = remaining < Options.MaxSteps;
+        var options = budgeted ? Options with { MaxSteps = remaining } : Options;
         var r = rates.ToArray();
         var step = 0.0;
-        return DormandPrince.Integrate((_, y, dy) => CompartmentSystem.Derivative(model, p, r, y, dy), 0, x, h, Options, ref step, ref steps);
+        var status = DormandPrince.Integrate((_, y, dy) => CompartmentSystem.Derivative(model, p, r, y, dy), 0, x, h, options, ref step, ref steps);
+        return status == SolveStatus.MaxStepsExceeded && budgeted ? SolveStatus.WorkLimitExceeded : status;
     }
 
     SolveStatus IPropagator.SteadyState(PeriodicWindow window, Span<double> trough, ref int steps)
@@ -69,7 +85,7 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
         }
         double Size(double[] state) { var size = 0.0; foreach (var j in unknowns) size = Math.Max(size, Math.Abs(state[j])); return size; }
 
-        var status = window.Map(x, fx, this, ref steps);
+        var status = Map(window, x, fx, ref steps);
         if (status != SolveStatus.Success) return status;
         var norm = Residual(x, fx, residual);
         var previous = double.PositiveInfinity;
@@ -89,7 +105,7 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
                 var h = 1e-6 * Math.Max(Math.Abs(x[unknowns[j]]), size);
                 x.CopyTo(trial, 0);
                 trial[unknowns[j]] += h;
-                status = window.Map(trial, fh, this, ref steps);
+                status = Map(window, trial, fh, ref steps);
                 if (status != SolveStatus.Success) return status;
                 for (var i = 0; i < m; i++)
                     jacobian[i * m + j] = (i == j ? 1 : 0) - (fh[unknowns[i]] - fx[unknowns[i]]) / h;
@@ -102,7 +118,7 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
             {
                 x.CopyTo(trial, 0);
                 for (var i = 0; i < m; i++) trial[unknowns[i]] = Math.Max(0, trial[unknowns[i]] + scale * delta[i]);
-                status = window.Map(trial, fh, this, ref steps);
+                status = Map(window, trial, fh, ref steps);
                 if (status != SolveStatus.Success) return status;
                 var trialNorm = Residual(trial, fh, scratch);
                 if (trialNorm < norm || trialNorm <= Options.RelativeTolerance * Math.Max(Size(trial), Size(fh)))
@@ -118,6 +134,13 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
         return SolveStatus.SteadyStateNotConverged;
     }
 
+    /// <summary>One interval map, counted against the solve's work limit (the map runs as its own solve with its own budget).</summary>
+    private SolveStatus Map(PeriodicWindow window, double[] initial, double[] final, ref int steps)
+    {
+        var status = window.Map(initial, final, this, ref steps);
+        return status == SolveStatus.Success && steps > MaxStepsPerSolve ? SolveStatus.WorkLimitExceeded : status;
+    }
+
     /// <summary>Plain iteration of the one-interval map from <paramref name="x"/> (the fallback).</summary>
     private SolveStatus FixedPointSteadyState(PeriodicWindow window, double[] x, ref int steps)
     {
@@ -126,7 +149,7 @@ public sealed class OdeSolver(OdeOptions? options = null) : IPkSolver, IPropagat
         var previous = double.PositiveInfinity;
         for (var iter = 0; iter < MaxSteadyStateIntervals; iter++)
         {
-            var status = window.Map(x, next, this, ref steps);
+            var status = Map(window, x, next, ref steps);
             if (status != SolveStatus.Success) return status;
             next[n - 1] = 0;
             var change = 0.0; var size = 0.0;

@@ -15,6 +15,11 @@ public enum SolveStatus
     SteadyStateNotConverged,
     /// <summary>A non-finite number appeared.</summary>
     NotFinite,
+    /// <summary>
+    /// The whole solve (every interval, every steady-state iteration) took more integration steps than its work limit
+    /// (<see cref="OdeSolver.MaxStepsPerSolve"/>): a system so stiff that an explicit solver would run for minutes.
+    /// </summary>
+    WorkLimitExceeded,
 }
 
 /// <summary>Concentrations (and amounts per state) at the problem's output times.</summary>

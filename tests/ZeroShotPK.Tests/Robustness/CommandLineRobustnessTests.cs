@@ -106,7 +106,7 @@ public sealed class CommandLineRobustnessTests : IDisposable
     public void EveryCommandRefusesAnUnknownOption()
     {
         ZspkApp.Create(); // registers the commands, as zspk does at start
-        Assert.Equal(19, ZeroShotPK.Cli.CommandLineCheck.Paths.Count); // compare-runs is the 19th
+        Assert.Equal(20, ZeroShotPK.Cli.CommandLineCheck.Paths.Count); // bench read is the 20th
         foreach (var path in ZeroShotPK.Cli.CommandLineCheck.Paths)
         {
             var args = path.Split(' ').Append("--no-such-option").ToArray();
