@@ -68,6 +68,7 @@ internal static class ZspkApp
                 CommandLineCheck.Add<PbpkSimulateCommand>(pbpk, "pbpk simulate", "simulate").WithDescription("Simulate a compound in a species' reference individual (or every individual of --population) with the whole-body PBPK model.");
                 CommandLineCheck.Add<PbpkPopulationCommand>(pbpk, "pbpk population", "population").WithDescription("Generate a virtual population (reference, ddpm or pcdm).");
                 CommandLineCheck.Add<PbpkScaleCommand>(pbpk, "pbpk scale", "scale").WithDescription("Cross-species scaling benchmark: allometry, rule of exponents and neural allometry on PBPK-simulated compounds.");
+                CommandLineCheck.Add<PbpkForecastTrainCommand>(pbpk, "pbpk forecast-train", "forecast-train").WithDescription("Train the PBPK forecasting transformer on a cached pool of exact whole-body PBPK cases (checkpoints, --resume).");
             });
             config.AddBranch("bench", bench =>
             {
