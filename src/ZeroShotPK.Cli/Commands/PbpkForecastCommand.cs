@@ -65,6 +65,9 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         [CommandOption("--checkpoint <DIR>"), Description("Forecaster folder (default the shipped data/checkpoints/pbpk-forecast).")]
         public string? Checkpoint { get; init; }
 
+        [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+        public bool Force { get; init; }
+
         public override ValidationResult Validate()
         {
             var v = base.Validate();
@@ -153,6 +156,9 @@ internal sealed class PbpkForecastEvalCommand : Command<PbpkForecastEvalCommand.
 
         [CommandOption("--out <FILE>", true), Output, Description("Output text file with the accuracy table.")]
         public string? Out { get; init; }
+
+        [CommandOption(OutputGuard.ForceOption), Description(OutputGuard.ForceHelp)]
+        public bool Force { get; init; }
 
         [CommandOption("--cases <N>"), Description("Held-out cases scored, about half per species (default 2000).")]
         public int Cases { get; init; } = 2000;
