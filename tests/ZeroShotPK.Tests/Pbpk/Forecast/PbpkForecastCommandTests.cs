@@ -1,0 +1,40 @@
+namespace ZeroShotPK.Tests.Pbpk.Forecast;
+
+public class PbpkForecastCommandTests
+{
+    // The commands are internal to zspk, so the tests run the built zspk.dll (copied beside the test assembly).
+    private static (int Code, string Output) Zspk(params string[] args) => ZspkProcess.Run(400, args);
+
+    [Theory]
+    [InlineData("error: --dose: expected an amount > 0 mg first, got '-5'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "-5", "--out", "x.csv")]
+    [InlineData("error: --dose: expected the route oral, iv or infusion, got 'rectal'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5,rectal", "--out", "x.csv")]
+    [InlineData("error: --dose: expected an infusion duration in (0, 24] h, got '0'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5,infusion,0", "--out", "x.csv")]
+    [InlineData("error: --species: expected human or rat (the species the forecaster was trained on), got 'dog'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--species", "dog", "--out", "x.csv")]
+    [InlineData("error: --doses: expected 1 to 3 (the regimens the forecaster was trained on), got 4.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--doses", "4", "--out", "x.csv")]
+    [InlineData("error: --steps: expected a step count >= 1, got 0.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "0")]
+    [InlineData("error: --force starts the run in --out over; it cannot be combined with --resume, which continues it.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--resume", "--force")]
+    [InlineData("error: --pool: expected >= 100 cases, got 5.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--pool", "5")]
+    [InlineData("error: --cases: expected >= 2, got 1.", "pbpk", "forecast-eval", "--out", "x.txt", "--cases", "1")]
+    public void BadOptions_NameTheOption(string expected, params string[] args)
+    {
+        var (code, output) = Zspk(args);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public void MissingCheckpoint_SaysWhatWasExpected()
+    {
+        var dir = Directory.CreateTempSubdirectory("fc-cli");
+        try
+        {
+            var (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--checkpoint", dir.FullName, "--out", Path.Combine(dir.FullName, "f.csv"));
+            Assert.NotEqual(0, code);
+            Assert.Contains("no forecaster checkpoint", output);
+            (code, output) = Zspk("pbpk", "forecast-train", "--out", Path.Combine(dir.FullName, "run"), "--steps", "5", "--resume");
+            Assert.NotEqual(0, code);
+            Assert.Contains("holds no forecaster checkpoint", output);
+        }
+        finally { dir.Delete(true); }
+    }
+}
