@@ -23,6 +23,27 @@ public class PbpkForecastCommandTests
     }
 
     [Fact]
+    public void Forecast_WithTheShippedCheckpoint_WritesMedianBandAndExactProfile()
+    {
+        var dir = Directory.CreateTempSubdirectory("fc-cli");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "f.csv");
+            var (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "50,infusion,2", "--doses", "2", "--interval", "12", "--out", path);
+            Assert.True(code == 0, output);
+            var lines = File.ReadAllLines(path);
+            Assert.Equal("time_h,median_mg_per_L,lo90_mg_per_L,hi90_mg_per_L,exact_mg_per_L", lines[0]);
+            Assert.Equal(ZeroShotPK.Pbpk.Forecast.ForecastData.Grid.Count + 1, lines.Length);
+            var rows = lines.Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.All(rows, r => Assert.True(r[2] < r[1] && r[1] < r[3] && r[4] > 0 && r.All(double.IsFinite)));
+            // Diazepam lies inside the training world: the forecast follows the exact profile closely (log-RMSE 0.04 when shipped).
+            var rmse = Math.Sqrt(rows.Average(r => Math.Pow(Math.Log(r[1] / r[4]), 2)));
+            Assert.True(rmse < 0.2, $"log-RMSE {rmse}");
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void MissingCheckpoint_SaysWhatWasExpected()
     {
         var dir = Directory.CreateTempSubdirectory("fc-cli");

@@ -155,6 +155,22 @@ public class PbpkForecastNetworkTests
     }
 
     [Fact]
+    public void ShippedCheckpoint_ReproducesItsValidationFigures()
+    {
+        var dir = ZeroShotPK.Tests.Data.DataFiles.Path("data/checkpoints/pbpk-forecast");
+        var (net, m) = PbpkForecastCheckpoint.Load(dir);
+        using var _n = net;
+        PbpkForecastCheckpoint.Verify(dir, m, PbpkForecastCheckpoint.ValidationFile);
+        var records = ForecastPool.Read(Path.Combine(dir, PbpkForecastCheckpoint.ValidationFile), m.Seed);
+        var observed = Enumerable.Range(0, records.Length).Select(i => PbpkForecastTrainer.ValidationObserved(m.Seed, i, m.Config)).ToArray();
+        var (loss, rmse) = PbpkForecastTrainer.Validate(net, records, observed);
+        Assert.Equal(m.ValidationLoss!.Value, loss, 3);
+        Assert.Equal(m.ValidationRmse!.Value, rmse, 3);
+        Assert.Null(m.OptimizerFile);
+        Assert.True(m.ElapsedSeconds > 0);
+    }
+
+    [Fact]
     public void Evaluation_ScoresEachSpeciesWithAndWithoutSamples()
     {
         manual_seed(2);
