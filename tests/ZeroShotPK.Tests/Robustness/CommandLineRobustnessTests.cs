@@ -106,7 +106,7 @@ public sealed class CommandLineRobustnessTests : IDisposable
     public void EveryCommandRefusesAnUnknownOption()
     {
         ZspkApp.Create(); // registers the commands, as zspk does at start
-        Assert.Equal(19, ZeroShotPK.Cli.CommandLineCheck.Paths.Count); // compare-runs is the 19th
+        Assert.Equal(22, ZeroShotPK.Cli.CommandLineCheck.Paths.Count); // compare-runs was the 19th; pbpk forecast-train, forecast and forecast-eval the 20th-22nd
         foreach (var path in ZeroShotPK.Cli.CommandLineCheck.Paths)
         {
             var args = path.Split(' ').Append("--no-such-option").ToArray();
