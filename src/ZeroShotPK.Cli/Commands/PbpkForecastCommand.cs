@@ -59,6 +59,9 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         [CommandOption("--interval <H>"), Description("Dosing interval in h when --doses > 1 (default 24.0).")]
         public double Interval { get; init; } = 24;
 
+        [CommandOption("--sample <TIME:CONC>"), Description("An observed early sample, time in h and plasma concentration in mg/L (e.g. 1:0.8); repeat up to 3 times. The forecast is conditioned on them (trained with 2-3 samples up to 6 h).")]
+        public string[] Samples { get; init; } = [];
+
         [CommandOption("--out <FILE>", true), Output, Description("Output CSV: time_h, median, lo90, hi90 (mg/L) of the forecast and exact_mg_per_L of the PBPK solver.")]
         public string? Out { get; init; }
 
@@ -79,6 +82,12 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
             catch (FormatException e) { return ValidationResult.Error(e.Message); }
             if (Doses is < 1 or > PbpkForecastFeatures.MaxDoses) return ValidationResult.Error($"--doses: expected 1 to {PbpkForecastFeatures.MaxDoses} (the regimens the forecaster was trained on), got {Doses}.");
             if (!(Interval > 0)) return ValidationResult.Error($"--interval: expected > 0 h, got {Interval}.");
+            if (Samples.Length > PbpkForecastFeatures.MaxObservations) return ValidationResult.Error($"--sample: at most {PbpkForecastFeatures.MaxObservations} observed samples, got {Samples.Length}.");
+            foreach (var x in Samples)
+            {
+                try { ParseSample(x); }
+                catch (FormatException e) { return ValidationResult.Error(e.Message); }
+            }
             var sp = Species.Trim().ToLowerInvariant();
             if (sp is not ("human" or "rat")) return ValidationResult.Error($"--species: expected human or rat (the species the forecaster was trained on), got '{Species}'.");
             return ValidationResult.Success();
@@ -111,6 +120,18 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         return (amount, route, duration);
     }
 
+    /// <summary>Parses TIME:CONC (h, mg/L) into (time, ln concentration).</summary>
+    /// <exception cref="FormatException">The message names the bad part.</exception>
+    internal static (double Time, double LogConcentration) ParseSample(string text)
+    {
+        var parts = text.Split(':', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2
+            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !(t > 0) || !double.IsFinite(t)
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var c) || !(c > 0) || !double.IsFinite(c))
+            throw new FormatException($"--sample: expected TIME:CONC with a time > 0 h and a concentration > 0 mg/L, e.g. 1:0.8, got '{text}'.");
+        return (t, Math.Log(c));
+    }
+
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         s.ApplyThreads();
@@ -123,7 +144,8 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         using var _net = net;
         var individual = PbpkForecastFeatures.Reference(species);
         var record = PbpkForecastFeatures.Encode(compound, individual, doses);
-        using var batch = ForecastBatch.Build([record]);
+        var samples = s.Samples.Select(ParseSample).OrderBy(x => x.Time).ToArray();
+        using var batch = samples.Length == 0 ? ForecastBatch.Build([record]) : ForecastBatch.BuildWithSamples([record], [samples]);
         var f = PbpkForecaster.Predict(net, batch)[0];
         var exact = ForecastData.ExactLogProfile(compound, individual, doses, individual);
         var grid = ForecastData.Grid;
@@ -139,7 +161,7 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         var fc = Enumerable.Range(0, grid.Count).Select(f.Median).ToArray();
         var ec = exact.Select(Math.Exp).ToArray();
         AnsiConsole.MarkupLine($"{Markup.Escape(compound.Name)} in the {species.ToString().ToLowerInvariant()} reference individual ({individual.BodyWeight:G3} kg), " +
-            $"{s.Doses} x {amount:G4} mg {route}: forecast Cmax {fc.Max():G3} mg/L, AUC(0.25-48 h) {PbpkForecastEvaluation.Auc(grid, fc):G3} mg h/L; " +
+            $"{s.Doses} x {amount:G4} mg {route}" + (samples.Length == 0 ? "" : $", {samples.Length} observed sample(s)") + $": forecast Cmax {fc.Max():G3} mg/L, AUC(0.25-48 h) {PbpkForecastEvaluation.Auc(grid, fc):G3} mg h/L; " +
             $"exact Cmax {ec.Max():G3} mg/L, AUC {PbpkForecastEvaluation.Auc(grid, ec):G3} mg h/L; log-RMSE {rmse:F3}. " +
             $"Checkpoint {Markup.Escape(dir)} (step {manifest.Step}); wrote {grid.Count} rows to {Markup.Escape(s.Out!)}");
         return 0;

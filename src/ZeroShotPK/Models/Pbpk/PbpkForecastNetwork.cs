@@ -62,6 +62,35 @@ public sealed class ForecastBatch : IDisposable
     public static ForecastBatch Build(IReadOnlyList<ForecastRecord> records, IReadOnlyList<int[]?>? observed = null,
         IReadOnlyList<double>? times = null, Device? device = null)
     {
+        var grid = ForecastData.Grid;
+        var samples = observed?.Select((o, i) =>
+        {
+            if (o is not { Length: > 0 }) return null;
+            if (records[i].Target.Length != grid.Count) throw new ArgumentException("observed samples need the case's profile.", nameof(observed));
+            return o.Select(k => (grid[k], (double)records[i].Target[k])).ToArray();
+        }).ToArray();
+        return BuildCore(records, samples, times, device);
+    }
+
+    /// <summary>
+    /// Builds a batch whose case b has observed samples <paramref name="samples"/>[b]: (time h, ln concentration mg/L)
+    /// pairs at any times (null or empty: none; at most <see cref="PbpkForecastFeatures.MaxObservations"/>).
+    /// </summary>
+    public static ForecastBatch BuildWithSamples(IReadOnlyList<ForecastRecord> records, IReadOnlyList<(double Time, double LogConcentration)[]?> samples,
+        IReadOnlyList<double>? times = null, Device? device = null)
+    {
+        var normalised = samples.Select((o, i) => o?.Select(x =>
+        {
+            if (!(x.Time > 0) || !double.IsFinite(x.LogConcentration))
+                throw new ArgumentException($"an observed sample needs a time > 0 h and a finite concentration > 0, got ({x.Time}, {Math.Exp(x.LogConcentration)}).", nameof(samples));
+            return (x.Time, PbpkForecastFeatures.Normalise(x.LogConcentration, records[i].LogDosePerKg));
+        }).ToArray()).ToArray();
+        return BuildCore(records, normalised, times, device);
+    }
+
+    private static ForecastBatch BuildCore(IReadOnlyList<ForecastRecord> records, IReadOnlyList<(double Time, double Y)[]?>? observed,
+        IReadOnlyList<double>? times, Device? device)
+    {
         int b = records.Count, md = PbpkForecastFeatures.MaxDoses, mo = PbpkForecastFeatures.MaxObservations;
         int fc = PbpkForecastFeatures.CompoundFeatures, fi = PbpkForecastFeatures.IndividualFeatures, fd = PbpkForecastFeatures.DoseFeatures;
         int fo = PbpkForecastFeatures.ObservationFeatures, fq = PbpkForecastFeatures.QueryFeatures;
@@ -86,12 +115,11 @@ public sealed class ForecastBatch : IDisposable
             if (o is { Length: > 0 })
             {
                 if (o.Length > mo) throw new ArgumentException($"at most {mo} observed samples per case, got {o.Length}.", nameof(observed));
-                if (r.Target.Length != grid.Count) throw new ArgumentException("observed samples need the case's profile.", nameof(observed));
                 for (int j = 0; j < o.Length; j++)
                 {
-                    var t = grid[o[j]];
+                    var (t, y) = o[j];
                     var at = (i * mo + j) * fo;
-                    obs[at] = (float)(t / 24); obs[at + 1] = (float)(Math.Log(t) / 2); obs[at + 2] = r.Target[o[j]];
+                    obs[at] = (float)(t / 24); obs[at + 1] = (float)(Math.Log(t) / 2); obs[at + 2] = (float)y;
                     omask[i * mo + j] = 1;
                 }
             }

@@ -11,6 +11,8 @@ public class PbpkForecastCommandTests
     [InlineData("error: --dose: expected an infusion duration in (0, 24] h, got '0'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5,infusion,0", "--out", "x.csv")]
     [InlineData("error: --species: expected human or rat (the species the forecaster was trained on), got 'dog'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--species", "dog", "--out", "x.csv")]
     [InlineData("error: --doses: expected 1 to 3 (the regimens the forecaster was trained on), got 4.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--doses", "4", "--out", "x.csv")]
+    [InlineData("error: --sample: expected TIME:CONC with a time > 0 h and a concentration > 0 mg/L, e.g. 1:0.8, got '1:-2'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--sample", "1:-2", "--out", "x.csv")]
+    [InlineData("error: --sample: at most 3 observed samples, got 4.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--sample", "1:1", "--sample", "2:1", "--sample", "3:1", "--sample", "4:1", "--out", "x.csv")]
     [InlineData("error: --steps: expected a step count >= 1, got 0.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "0")]
     [InlineData("error: --force starts the run in --out over; it cannot be combined with --resume, which continues it.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--resume", "--force")]
     [InlineData("error: --pool: expected >= 100 cases, got 5.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--pool", "5")]
@@ -30,6 +32,12 @@ public class PbpkForecastCommandTests
         {
             var path = Path.Combine(dir.FullName, "f.csv");
             var (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "50,infusion,2", "--doses", "2", "--interval", "12", "--out", path);
+            Assert.True(code == 0, output);
+            // With observed samples (here the exact profile's own, 0.5 and 2 h) the command runs and says so.
+            var exact = File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).ToDictionary(r => r[0], r => r[4]);
+            (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "50,infusion,2", "--doses", "2", "--interval", "12",
+                "--sample", $"0.5:{exact["0.5"]}", "--sample", $"2:{exact["2"]}", "--out", path, "--force");
+            Assert.Contains("2 observed sample(s)", output);
             Assert.True(code == 0, output);
             var lines = File.ReadAllLines(path);
             Assert.Equal("time_h,median_mg_per_L,lo90_mg_per_L,hi90_mg_per_L,exact_mg_per_L", lines[0]);

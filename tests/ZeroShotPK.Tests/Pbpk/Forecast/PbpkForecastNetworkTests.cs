@@ -47,6 +47,23 @@ public class PbpkForecastNetworkTests
     }
 
     [Fact]
+    public void SamplesGivenAsTimesAndConcentrations_AreTheSameTokensAsRevealedGridPoints()
+    {
+        manual_seed(4);
+        using var net = new PbpkForecastNetwork(Small);
+        net.eval();
+        var c = Data.Value.Case(false, 7);
+        var record = PbpkForecastFeatures.Encode(c);
+        int[] idx = [1, 2, 4];
+        using var byIndex = ForecastBatch.Build([record], [idx]);
+        using var bySample = ForecastBatch.BuildWithSamples([record], [idx.Select(k => (ForecastData.Grid[k], (double)PbpkForecastFeatures.Denormalise(record.Target[k], record.LogDosePerKg))).ToArray()]);
+        var a = Output(net, byIndex);
+        var b = Output(net, bySample);
+        for (int k = 0; k < a.Length; k++) Assert.Equal(a[k], b[k], 4);
+        Assert.Throws<ArgumentException>(() => ForecastBatch.BuildWithSamples([record], [[(0.0, 1.0)]]));
+    }
+
+    [Fact]
     public void SameSeed_SameWeightsAndBatches()
     {
         manual_seed(7);
