@@ -68,6 +68,9 @@ internal static class ZspkApp
                 CommandLineCheck.Add<PbpkSimulateCommand>(pbpk, "pbpk simulate", "simulate").WithDescription("Simulate a compound in a species' reference individual (or every individual of --population) with the whole-body PBPK model.");
                 CommandLineCheck.Add<PbpkPopulationCommand>(pbpk, "pbpk population", "population").WithDescription("Generate a virtual population (reference, ddpm or pcdm).");
                 CommandLineCheck.Add<PbpkScaleCommand>(pbpk, "pbpk scale", "scale").WithDescription("Cross-species scaling benchmark: allometry, rule of exponents and neural allometry on PBPK-simulated compounds.");
+                CommandLineCheck.Add<PbpkForecastTrainCommand>(pbpk, "pbpk forecast-train", "forecast-train").WithDescription("Train the PBPK forecasting transformer on a cached pool of exact whole-body PBPK cases (checkpoints, --resume).");
+                CommandLineCheck.Add<PbpkForecastCommand>(pbpk, "pbpk forecast", "forecast").WithDescription("Forecast a plasma profile (median and 90% band) with the PBPK transformer, beside the exact PBPK profile.");
+                CommandLineCheck.Add<PbpkForecastEvalCommand>(pbpk, "pbpk forecast-eval", "forecast-eval").WithDescription("Accuracy of the PBPK transformer against the exact solver on held-out compounds (human and rat, with and without early samples).");
             });
             config.AddBranch("bench", bench =>
             {

@@ -3,7 +3,11 @@ using System.Diagnostics;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
+using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Pbpk.Forecast;
+using ZeroShotPK.Training;
+using ValidationResult = Spectre.Console.ValidationResult;
 using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Cli.Commands;
@@ -27,6 +31,9 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
 
         [CommandOption("--baseline <N>"), Description("Individuals solved by the RK45 baseline (default 200).")]
         public int Baseline { get; init; } = 200;
+
+        [CommandOption("--forecast-checkpoint <DIR>"), Description("PBPK forecaster timed against the exact solver (default the shipped data/checkpoints/pbpk-forecast; skipped when none is found).")]
+        public string? ForecastCheckpoint { get; init; }
 
         [CommandOption("--generate <N>"), Description("Individuals per generator (0 skips the diffusion models) (default 4096).")]
         public int Generate { get; init; } = 4096;
@@ -92,6 +99,8 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
         grid.AddRow($"target: {s.N} x {s.Hours:G} h under 1 s", exactSeconds < 1 ? "[green]met[/]" : "[red]missed[/]");
         grid.AddRow($"reference sampler, {s.N} individuals", $"{s.N / sampleSeconds:F0} individuals/s");
 
+        BenchForecast(s, grid, compound, pop);
+
         if (s.Generate > 0)
         {
             s.ApplyThreads();
@@ -108,5 +117,63 @@ internal sealed class BenchPbpkCommand : Command<BenchPbpkCommand.Settings>
         }
         AnsiConsole.Write(grid);
         return 0;
+    }
+
+    /// <summary>
+    /// Rows of the PBPK forecaster against the exact solver on the same work: the 22 forecast grid times (0.25-48 h) of one
+    /// oral 100 mg dose, for one profile (latency, one at a time) and for all --count individuals (exact: parallel over
+    /// individuals; forecaster: batches of 2,048 on --threads libtorch threads).
+    /// </summary>
+    private static void BenchForecast(Settings s, Table grid, Compound compound, Physiology[] pop)
+    {
+        string dir;
+        try { dir = ForecastCheckpoints.Resolve(s.ForecastCheckpoint); }
+        catch (FileNotFoundException e) when (s.ForecastCheckpoint is null)
+        {
+            grid.AddRow("PBPK forecaster", $"skipped: {Markup.Escape(e.Message)}");
+            return;
+        }
+        s.ApplyThreads();
+        var (net, _) = PbpkForecastCheckpoint.Load(dir);
+        using var _net = net;
+        var reference = PbpkForecastFeatures.Reference(Species.Human);
+        ForecastDose[] regimen = [new ForecastDose(0, 100, ForecastRoute.Oral)];
+        double[] Exact(Physiology p) => ForecastData.ExactLogProfile(compound, p, regimen, reference);
+        ForecastProfile[] Surrogate(IReadOnlyList<Physiology> ps)
+        {
+            var result = new List<ForecastProfile>(ps.Count);
+            for (int start = 0; start < ps.Count; start += 2048)
+            {
+                var records = ps.Skip(start).Take(2048).Select(p => PbpkForecastFeatures.Encode(compound, p, regimen)).ToArray();
+                using var batch = ForecastBatch.Build(records);
+                result.AddRange(PbpkForecaster.Predict(net, batch));
+            }
+            return [.. result];
+        }
+        int n = pop.Length, one = Math.Min(n, 300);
+        // Untimed warm-up of both paths (JIT and libtorch's first calls).
+        for (int i = 0; i < 20; i++) { Exact(pop[i % n]); Surrogate([pop[i % n]]); }
+        Surrogate(pop.Take(Math.Min(n, 2048)).ToArray());
+        Parallel.For(0, Math.Min(n, 2000), i => Exact(pop[i]));
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < one; i++) Exact(pop[i]);
+        var exactOne = sw.Elapsed.TotalSeconds / one;
+        sw.Restart();
+        for (int i = 0; i < one; i++) Surrogate([pop[i]]);
+        var surOne = sw.Elapsed.TotalSeconds / one;
+        sw.Restart();
+        var exact = new double[n][];
+        Parallel.For(0, n, i => exact[i] = Exact(pop[i]));
+        var exactAll = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        var sur = Surrogate(pop);
+        var surAll = sw.Elapsed.TotalSeconds;
+        double se = 0; long pts = 0;
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < exact[i].Length; k++) { var e = sur[i].LogMean[k] - exact[i][k]; se += e * e; pts++; }
+        grid.AddRow($"one profile, {ForecastData.Grid.Count} times 0.25-48 h: exact (matrix exponential) vs PBPK forecaster",
+            $"{1 / exactOne:F0} vs {1 / surOne:F0} profiles/s ({exactOne * 1e3:F2} vs {surOne * 1e3:F2} ms; forecaster {exactOne / surOne:F2}x the exact speed)");
+        grid.AddRow($"batch of {n} individuals: exact ({Environment.ProcessorCount} cores, parallel) vs forecaster (batches of 2048, {s.ThreadCount} threads)",
+            $"{n / exactAll:F0} vs {n / surAll:F0} profiles/s ({exactAll:F3} vs {surAll:F3} s; forecaster {exactAll / surAll:F2}x); forecaster log-RMSE vs exact {Math.Sqrt(se / pts):F3}");
     }
 }

@@ -137,13 +137,28 @@ public sealed class ForecastData
     public ForecastCase Solve(int compoundIndex, Compound compound, Species species, Physiology individual, IReadOnlyList<ForecastDose> doses)
     {
         var reference = _references.TryGetValue(species, out var r) ? r : PhysiologyTable.Load(species).Reference();
+        return new ForecastCase(compoundIndex, compound, species, individual, doses.ToArray(), ExactLogProfile(compound, individual, doses, reference));
+    }
+
+    /// <summary>
+    /// The exact PBPK plasma profile of a regimen as natural-log concentration (mg/L, floored at
+    /// <see cref="FloorConcentration"/>) on <paramref name="times"/> (default <see cref="Grid"/>), the way the cases are made.
+    /// </summary>
+    /// <param name="compound">Compound (clearances of the species' reference individual).</param>
+    /// <param name="individual">Individual simulated.</param>
+    /// <param name="doses">Regimen.</param>
+    /// <param name="reference">The species' reference individual (its clearances are the compound's); loaded when null.</param>
+    /// <param name="times">Output times, h.</param>
+    public static double[] ExactLogProfile(Compound compound, Physiology individual, IReadOnlyList<ForecastDose> doses,
+        Physiology? reference = null, IReadOnlyList<double>? times = null)
+    {
+        reference ??= PhysiologyTable.Load(individual.Species).Reference();
         // Kp at the reference hematocrit: the compound's B:P is the reference individual's, and an individual's own
         // hematocrit can make Rodgers & Rowland binding negative for a lipophilic base with that B:P.
         var kp = PartitionCoefficients.Predict(compound, PartitionMethod.RodgersRowland, reference.Hematocrit);
         var model = new PbpkModel(individual, compound, reference: reference, kp: kp);
-        var cp = model.Simulate(doses.Select(d => d.ToEvent()), Grid).PlasmaConcentration();
-        return new ForecastCase(compoundIndex, compound, species, individual, doses.ToArray(),
-            cp.Select(c => Math.Log(Math.Max(c, FloorConcentration))).ToArray());
+        var cp = model.Simulate(doses.Select(d => d.ToEvent()), times ?? Grid).PlasmaConcentration();
+        return cp.Select(c => Math.Log(Math.Max(c, FloorConcentration))).ToArray();
     }
 
     /// <summary>Cases first .. first + count - 1 of a stream (in parallel; the result does not depend on scheduling).</summary>

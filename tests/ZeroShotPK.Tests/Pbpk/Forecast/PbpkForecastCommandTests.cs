@@ -1,0 +1,69 @@
+namespace ZeroShotPK.Tests.Pbpk.Forecast;
+
+public class PbpkForecastCommandTests
+{
+    // The commands are internal to zspk, so the tests run the built zspk.dll (copied beside the test assembly).
+    private static (int Code, string Output) Zspk(params string[] args) => ZspkProcess.Run(400, args);
+
+    [Theory]
+    [InlineData("error: --dose: expected an amount > 0 mg first, got '-5'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "-5", "--out", "x.csv")]
+    [InlineData("error: --dose: expected the route oral, iv or infusion, got 'rectal'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5,rectal", "--out", "x.csv")]
+    [InlineData("error: --dose: expected an infusion duration in (0, 24] h, got '0'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5,infusion,0", "--out", "x.csv")]
+    [InlineData("error: --species: expected human or rat (the species the forecaster was trained on), got 'dog'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--species", "dog", "--out", "x.csv")]
+    [InlineData("error: --doses: expected 1 to 3 (the regimens the forecaster was trained on), got 4.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--doses", "4", "--out", "x.csv")]
+    [InlineData("error: --sample: expected TIME:CONC with a time > 0 h and a concentration > 0 mg/L, e.g. 1:0.8, got '1:-2'.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--sample", "1:-2", "--out", "x.csv")]
+    [InlineData("error: --sample: at most 3 observed samples, got 4.", "pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--sample", "1:1", "--sample", "2:1", "--sample", "3:1", "--sample", "4:1", "--out", "x.csv")]
+    [InlineData("error: --steps: expected a step count >= 1, got 0.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "0")]
+    [InlineData("error: --force starts the run in --out over; it cannot be combined with --resume, which continues it.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--resume", "--force")]
+    [InlineData("error: --pool: expected >= 100 cases, got 5.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--pool", "5")]
+    [InlineData("error: --cases: expected >= 2, got 1.", "pbpk", "forecast-eval", "--out", "x.txt", "--cases", "1")]
+    public void BadOptions_NameTheOption(string expected, params string[] args)
+    {
+        var (code, output) = Zspk(args);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public void Forecast_WithTheShippedCheckpoint_WritesMedianBandAndExactProfile()
+    {
+        var dir = Directory.CreateTempSubdirectory("fc-cli");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "f.csv");
+            var (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "50,infusion,2", "--doses", "2", "--interval", "12", "--out", path);
+            Assert.True(code == 0, output);
+            // With observed samples (here the exact profile's own, 0.5 and 2 h) the command runs and says so.
+            var exact = File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).ToDictionary(r => r[0], r => r[4]);
+            (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "50,infusion,2", "--doses", "2", "--interval", "12",
+                "--sample", $"0.5:{exact["0.5"]}", "--sample", $"2:{exact["2"]}", "--out", path, "--force");
+            Assert.Contains("2 observed sample(s)", output);
+            Assert.True(code == 0, output);
+            var lines = File.ReadAllLines(path);
+            Assert.Equal("time_h,median_mg_per_L,lo90_mg_per_L,hi90_mg_per_L,exact_mg_per_L", lines[0]);
+            Assert.Equal(ZeroShotPK.Pbpk.Forecast.ForecastData.Grid.Count + 1, lines.Length);
+            var rows = lines.Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.All(rows, r => Assert.True(r[2] < r[1] && r[1] < r[3] && r[4] > 0 && r.All(double.IsFinite)));
+            // Diazepam lies inside the training world: the forecast follows the exact profile closely (log-RMSE 0.04 when shipped).
+            var rmse = Math.Sqrt(rows.Average(r => Math.Pow(Math.Log(r[1] / r[4]), 2)));
+            Assert.True(rmse < 0.2, $"log-RMSE {rmse}");
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void MissingCheckpoint_SaysWhatWasExpected()
+    {
+        var dir = Directory.CreateTempSubdirectory("fc-cli");
+        try
+        {
+            var (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "5", "--checkpoint", dir.FullName, "--out", Path.Combine(dir.FullName, "f.csv"));
+            Assert.NotEqual(0, code);
+            Assert.Contains("no forecaster checkpoint", output);
+            (code, output) = Zspk("pbpk", "forecast-train", "--out", Path.Combine(dir.FullName, "run"), "--steps", "5", "--resume");
+            Assert.NotEqual(0, code);
+            Assert.Contains("holds no forecaster checkpoint", output);
+        }
+        finally { dir.Delete(true); }
+    }
+}
