@@ -5,7 +5,7 @@
 # (179 held-out individuals; 300 would take five times as long on a 2-core machine).
 # The real-data benchmark (data/benchmark/, 16 studies) runs every method but the neural ODE on every study (the neural
 # ODE takes several minutes per small study and hours on the 120-individual one); NLME and population prediction take
-# about 7 minutes there on 2 cores (2026-12-05), most of it on mavoglurant and quinidine. Regenerated in three runs (the AICMET methods on
+# about 5 minutes there on 2 cores (2026-12-05, at load 6-11), most of it on mavoglurant and quinidine. Regenerated in three runs (the AICMET methods on
 # one torch thread, NLME/population with parallel folds, PFF on one torch thread) whose per-method rows are
 # concatenated: each method's rows, MEAN and MEDIAN depend only on that method's run.
 set -euo pipefail
