@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -101,12 +102,29 @@ internal sealed partial class OutputGuard : IDisposable
             throw;
         }
         current = guard;
-        // SIGTERM ends the process without running finally blocks; ProcessExit still removes the staging folders and locks.
+        // SIGTERM and Ctrl-C end the process without finally blocks, and (measured) without ProcessExit either: a signal
+        // handler removes the staging folders and locks first, then the signal's default action ends the process
+        // (exit 143 or 130). Commands that stop gracefully on a signal (pretraining) say so with LeaveSignalsToCommand.
         AppDomain.CurrentDomain.ProcessExit += guard.OnExit;
+        guard.signals = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, guard.OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGINT, guard.OnSignal)];
         return guard;
     }
 
-    private void OnExit(object? sender, EventArgs e) => Dispose();
+    private PosixSignalRegistration[] signals = [];
+    private static volatile bool commandHandlesSignals;
+
+    /// <summary>
+    /// For commands that stop gracefully on SIGTERM and Ctrl-C (finish the step, write a final checkpoint, then exit
+    /// non-zero): the guard then leaves its outputs to the command's own exit path instead of removing them on the signal.
+    /// </summary>
+    public static void LeaveSignalsToCommand() => commandHandlesSignals = true;
+
+    private void OnExit(object? sender, EventArgs e) => Release();
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        if (!commandHandlesSignals && !context.Cancel) Release();
+    }
 
     /// <summary>
     /// Claims, while the command runs, files whose paths only the command knows (pbpk population --retrain writes
@@ -267,6 +285,14 @@ internal sealed partial class OutputGuard : IDisposable
 
     /// <summary>Removes staging folders that were not committed (a failed run) and releases the locks.</summary>
     public void Dispose()
+    {
+        Release();
+        foreach (var registration in signals) registration.Dispose();
+        signals = [];
+    }
+
+    // Removes staging folders and this run's locks, once; safe from a signal handler (it disposes no registration).
+    private void Release()
     {
         lock (locks)
         {

@@ -66,6 +66,7 @@ internal sealed class PbpkForecastTrainCommand : Command<PbpkForecastTrainComman
         int signalExit = 0;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; signalExit = 130; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        OutputGuard.LeaveSignalsToCommand();
         using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
         {
             c.Cancel = true;

@@ -72,6 +72,7 @@ internal sealed class PretrainCommand : Command<PretrainCommand.Settings>
         int signalExit = 0;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; signalExit = 130; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        OutputGuard.LeaveSignalsToCommand();
         using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
         {
             c.Cancel = true;

@@ -181,6 +181,36 @@ public sealed class OutputSafetyTests : IDisposable
         AssertNoLeftovers();
     }
 
+    [Theory]
+    [InlineData("TERM", 143)]
+    [InlineData("INT", 130)]
+    public void SigtermOrCtrlCLeavesNoStagingFolderOrLockAndExitsNonZero(string signal, int exitCode)
+    {
+        // Found killing a real evaluation: .NET ran no ProcessExit on SIGTERM, so the staging folder and the lock stayed.
+        var output = Path.Combine(dir, "sig");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zspk.dll"), "evaluate", "--data", Theophylline, "--method", "node", "--threads", "1", "--out", output })
+            psi.ArgumentList.Add(a);
+        using var run = Process.Start(psi)!;
+        try
+        {
+            var staging = Path.Combine(dir, $".sig.{run.Id}.zspk-tmp");
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (!Directory.Exists(staging) && !run.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.True(Directory.Exists(staging), "the evaluation's staging folder never appeared");
+            Thread.Sleep(500);
+            using (var kill = Process.Start("kill", ["-" + signal, run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            Assert.True(run.WaitForExit(TimeSpan.FromMinutes(1)), $"zspk did not stop on SIG{signal}");
+            Assert.Equal(exitCode, run.ExitCode);
+        }
+        finally
+        {
+            if (!run.HasExited) { run.Kill(); run.WaitForExit(); }
+        }
+        Assert.False(Directory.Exists(output));
+        AssertNoLeftovers();
+    }
+
     [Fact]
     public void AFolderMovedAsideByAKilledReplacementIsPutBack()
     {
