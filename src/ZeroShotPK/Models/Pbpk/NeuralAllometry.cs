@@ -64,9 +64,9 @@ public sealed record NeuralAllometryConfig
 /// (exponent 1). With zero output it is those baselines. With <see cref="NeuralAllometryConfig.OdeHead"/> the
 /// correction is instead integrated along log body weight from each animal to the query (a neural ODE), so the
 /// prediction is a smooth function of body weight by construction. Trained (NeuralAllometryTraining, in Training/) on
-/// synthetic compounds: every training compound
-/// gives five samples (each species queried from the others), half of each batch human queries. The human
-/// values it may use are the descriptors and fu (measured in vitro in practice), never human CL or Vss.
+/// synthetic compounds: every training compound gives five samples (each species queried from the others), half of
+/// each batch human queries. The human values it may use are the descriptors and fu (measured in vitro in practice),
+/// never human CL or Vss.
 /// </summary>
 public sealed class NeuralAllometry : IDisposable
 {
