@@ -3,8 +3,11 @@ using System.Globalization;
 using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Torch;
+using ZeroShotPK.Training;
+using ValidationResult = Spectre.Console.ValidationResult;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -167,7 +170,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
             .Start(ctx =>
             {
                 var task = ctx.AddTask($"train {method.ToString().ToLowerInvariant()}", maxValue: config.TrainSteps);
-                model = PopulationDiffusion.Train(table, method, config, command, (step, dl, pl) =>
+                model = PopulationDiffusionTraining.Train(table, method, config, command, (step, dl, pl) =>
                 {
                     task.Value = step;
                     task.Description = $"train {method.ToString().ToLowerInvariant()} loss {dl:F4} physics {pl:F4}";

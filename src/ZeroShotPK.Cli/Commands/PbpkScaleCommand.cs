@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Evaluation;
+using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;
 using ZeroShotPK.Torch;

@@ -39,7 +39,7 @@ public sealed record SpeciesDescriptor(Species Species, double BodyWeight, doubl
     /// <summary>The animal species of the benchmark, smallest first: mouse, rat, monkey, dog.</summary>
     public static IReadOnlyList<Species> Animals { get; } = [Species.Mouse, Species.Rat, Species.Monkey, Species.Dog];
 
-    /// <summary>Every species: the animals then human (the node order of <see cref="NeuralAllometry"/>).</summary>
+    /// <summary>Every species: the animals then human (the node order of neural allometry, Models/Pbpk).</summary>
     public static IReadOnlyList<Species> All { get; } = [.. Animals, Species.Human];
 
     private static readonly Dictionary<Species, SpeciesDescriptor> Cache = Enum.GetValues<Species>().ToDictionary(s => s, Build);

@@ -2,21 +2,11 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ZeroShotPK.Pbpk;
 using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 
-namespace ZeroShotPK.Pbpk;
-
-/// <summary>How a virtual population is generated.</summary>
-public enum PopulationMethod
-{
-    /// <summary>The table sampler (<see cref="ReferencePopulation"/>).</summary>
-    Reference,
-    /// <summary>Unconstrained denoising diffusion model trained on the reference.</summary>
-    Ddpm,
-    /// <summary>Physiologically constrained diffusion model: the same network trained with a physics-informed loss.</summary>
-    Pcdm,
-}
+namespace ZeroShotPK.Models.Pbpk;
 
 /// <summary>Settings of a population diffusion model and its training.</summary>
 public sealed record DiffusionConfig
@@ -53,33 +43,6 @@ public sealed record DiffusionConfig
     };
 }
 
-/// <summary>Denoiser: (x_t, t) to predicted noise; an MLP on [x_t, sinusoidal embedding of t].</summary>
-internal sealed class Denoiser : nn.Module<Tensor, Tensor, Tensor>
-{
-    private const int Embedding = 32;
-    private readonly Sequential _net;
-
-    public Denoiser(int dim, int hidden, int layers) : base("pbpk_denoiser")
-    {
-        var mods = new List<(string, nn.Module<Tensor, Tensor>)> { ("in", nn.Linear(dim + Embedding, hidden)), ("act0", nn.SiLU()) };
-        for (var l = 1; l < layers; l++) { mods.Add(($"h{l}", nn.Linear(hidden, hidden))); mods.Add(($"act{l}", nn.SiLU())); }
-        mods.Add(("out", nn.Linear(hidden, dim)));
-        _net = nn.Sequential(mods);
-        RegisterComponents();
-    }
-
-    /// <param name="x">[B, D] noisy standardised vectors.</param>
-    /// <param name="t">[B] step index / T in [0, 1].</param>
-    public override Tensor forward(Tensor x, Tensor t)
-    {
-        using var scope = NewDisposeScope();
-        var freqs = exp(ScalarOps.Arange(Embedding / 2, float32, x.device).Mul(-Math.Log(1000.0) / (Embedding / 2 - 1)));
-        var angle = t.unsqueeze(1).Mul(1000f) * freqs.unsqueeze(0);
-        var emb = cat([sin(angle), cos(angle)], 1);
-        return _net.forward(cat([x, emb], 1)).MoveToOuterDisposeScope();
-    }
-}
-
 /// <summary>Manifest stored beside a generator checkpoint.</summary>
 public sealed record GeneratorManifest
 {
@@ -110,7 +73,8 @@ public sealed record GeneratorManifest
 /// prediction, linear beta schedule). With <see cref="DiffusionConfig.PhysicsWeight"/> &gt; 0 it is the physiologically
 /// constrained diffusion model (PCDM): training adds w * mean(alpha-bar_t^2 * P(x0-hat)) where x0-hat is the clean sample
 /// the network implies and P penalises broken rules (volume sum, flow closure, hepatic artery, ranges) smoothly; with
-/// <see cref="DiffusionConfig.GuidanceScale"/> &gt; 0 sampling also follows -grad P(x0-hat).
+/// <see cref="DiffusionConfig.GuidanceScale"/> &gt; 0 sampling also follows -grad P(x0-hat). The training loop is
+/// PopulationDiffusionTraining (Training/), above this folder.
 /// </summary>
 public sealed class PopulationDiffusion : IDisposable
 {
@@ -142,7 +106,12 @@ public sealed class PopulationDiffusion : IDisposable
     /// <summary>SD of the log vector.</summary>
     public double[] Std { get; }
     /// <summary>Manifest of the last training or load.</summary>
-    public GeneratorManifest? Manifest { get; private set; }
+    public GeneratorManifest? Manifest { get; internal set; }
+
+    // The training loop (Training/PopulationDiffusionTraining) works on these; users sample, save and load.
+    internal Denoiser Network => _net;
+    internal Tensor AlphaBar => _alphaBar;
+    internal Device Device => _device;
 
     // Linear betas 1e-4 .. 20/T: alpha-bar_T is about exp(-10), and no step amplifies by more than 1/sqrt(0.8),
     // which a cosine schedule at small T (beta clipped at 0.999) does not give.
@@ -171,82 +140,6 @@ public sealed class PopulationDiffusion : IDisposable
             for (var j = 0; j < d; j++) data[i * d + j] = (float)((Math.Log(v[j]) - mean[j]) / std[j]);
         }
         return data;
-    }
-
-    /// <summary>Trains a new model on a fresh reference sample (seeded by the config).</summary>
-    /// <param name="table">Species table.</param>
-    /// <param name="method">ddpm or pcdm (sets the manifest's method).</param>
-    /// <param name="config">Configuration.</param>
-    /// <param name="command">Command line recorded in the manifest.</param>
-    /// <param name="progress">Receives (step, denoising loss, physics loss).</param>
-    /// <param name="device">Torch device.</param>
-    /// <param name="cancel">Stops training between steps.</param>
-    public static PopulationDiffusion Train(PhysiologyTable table, PopulationMethod method, DiffusionConfig config, string command,
-        Action<int, double, double>? progress = null, Device? device = null, CancellationToken cancel = default)
-    {
-        var pop = new ReferencePopulation(table).Sample(config.TrainingSetSize, config.Seed);
-        var d = Physiology.Vector.Length;
-        var logs = pop.Select(p => p.ToVector().Select(v => Math.Log(v)).ToArray()).ToArray();
-        var mean = Enumerable.Range(0, d).Select(j => logs.Average(l => l[j])).ToArray();
-        var std = Enumerable.Range(0, d).Select(j => Math.Sqrt(logs.Average(l => (l[j] - mean[j]) * (l[j] - mean[j])))).Select(s => Math.Max(s, 1e-6)).ToArray();
-        var model = new PopulationDiffusion(table, config, mean, std, device);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var (dl, pl) = model.Fit(LogVectors(pop, mean, std), progress, cancel);
-        model.Manifest = new GeneratorManifest
-        {
-            Species = table.Species.ToString().ToLowerInvariant(), Method = method.ToString().ToLowerInvariant(), Command = command,
-            Config = config, Mean = mean, Std = std, FinalDenoisingLoss = dl, FinalPhysicsLoss = pl, TrainSeconds = sw.Elapsed.TotalSeconds,
-            Created = DateTime.UtcNow.ToString("u"),
-        };
-        return model;
-    }
-
-    private (double Denoising, double Physics) Fit(float[] data, Action<int, double, double>? progress, CancellationToken cancel)
-    {
-        var d = Physiology.Vector.Length;
-        var n = data.Length / d;
-        using var all = tensor(data, [n, d], device: _device);
-        var cfg = Config;
-        using var opt = new ScalarSafeAdamW(_net.parameters(), cfg.LearningRate);
-        var gen = new Generator((ulong)cfg.Seed + 17, _device);
-        double dSum = 0, pSum = 0;
-        var tail = Math.Max(1, cfg.TrainSteps / 10);
-        _net.train();
-        for (var step = 0; step < cfg.TrainSteps; step++)
-        {
-            cancel.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var lr = cfg.LearningRate * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / cfg.TrainSteps)));
-            opt.LearningRate = lr;
-            var idx = randint(n, [cfg.Batch], generator: gen, device: _device);
-            var x0 = all.index_select(0, idx);
-            var t = randint(cfg.DiffusionSteps, [cfg.Batch], generator: gen, device: _device);
-            var eps = randn([cfg.Batch, d], generator: gen, device: _device);
-            var ab = _alphaBar.index_select(0, t).unsqueeze(1);
-            var xt = (sqrt(ab) * x0).Plus(sqrt(ab.RSub(1)) * eps);
-            var epsHat = _net.forward(xt, t.to(float32).Div(cfg.DiffusionSteps));
-            var denoise = nn.functional.mse_loss(epsHat, eps);
-            var loss = denoise;
-            double physicsValue = 0;
-            if (cfg.PhysicsWeight > 0)
-            {
-                var x0Hat = (xt - sqrt(ab.RSub(1)) * epsHat) / sqrt(ab);
-                var penalty = Penalty(x0Hat); // [B]
-                // Weight alpha-bar^2: x0-hat is only informative at low noise.
-                var physics = (ab.squeeze(1).Square() * penalty).mean();
-                loss = loss.Plus(physics.Mul(cfg.PhysicsWeight));
-                physicsValue = physics.item<float>();
-            }
-            opt.ZeroGrad();
-            loss.backward();
-            nn.utils.clip_grad_norm_(_net.parameters(), 1.0);
-            opt.Step();
-            var dv = denoise.item<float>();
-            if (step >= cfg.TrainSteps - tail) { dSum += dv; pSum += physicsValue; }
-            if (step % 50 == 0 || step == cfg.TrainSteps - 1) progress?.Invoke(step + 1, dv, physicsValue);
-        }
-        _net.eval();
-        return (dSum / tail, pSum / tail);
     }
 
     /// <summary>

@@ -1,5 +1,10 @@
 using static TorchSharp.torch;
-namespace ZeroShotPK.Pbpk.Scaling;
+using ZeroShotPK.Models.Pbpk;
+using ZeroShotPK.Pbpk;
+using ZeroShotPK.Pbpk.Scaling;
+using ZeroShotPK.Training;
+
+namespace ZeroShotPK.Evaluation;
 
 /// <summary>Settings of a <see cref="ScalingBenchmark"/> run.</summary>
 public sealed record ScalingBenchmarkConfig
@@ -91,7 +96,7 @@ public static class ScalingBenchmark
 
         var methods = Classical(test, out var rules).ToList();
         double loss, seconds;
-        using (var net = NeuralAllometry.Train(train, config.Neural, progress, cancel, device))
+        using (var net = NeuralAllometryTraining.Train(train, config.Neural, progress, cancel, device))
         {
             var p = net.PredictHuman(test);
             methods.Add(new ScalingMethodResult("neural", "Neural allometry", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
@@ -99,13 +104,13 @@ public static class ScalingBenchmark
         }
         if (config.WithOde)
         {
-            using var net = NeuralAllometry.Train(train, config.Neural with { OdeHead = true }, progress, cancel, device);
+            using var net = NeuralAllometryTraining.Train(train, config.Neural with { OdeHead = true }, progress, cancel, device);
             var p = net.PredictHuman(test);
             methods.Add(new ScalingMethodResult("neural-ode", "Neural allometry, ODE in BW", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
         }
         if (config.WithDescriptors)
         {
-            using var net = NeuralAllometry.Train(train, config.Neural with { UseCompoundDescriptors = true }, progress, cancel, device);
+            using var net = NeuralAllometryTraining.Train(train, config.Neural with { UseCompoundDescriptors = true }, progress, cancel, device);
             var p = net.PredictHuman(test);
             methods.Add(new ScalingMethodResult("neural-descr", "Neural + logP, pKa, class", p.Select(x => x.Cl).ToArray(), p.Select(x => x.Vss).ToArray()));
         }

@@ -1,7 +1,10 @@
+using ZeroShotPK.Evaluation;
+using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;
+using ZeroShotPK.Training;
 
-namespace ZeroShotPK.Tests.Pbpk.Scaling;
+namespace ZeroShotPK.Tests.Models;
 
 [Collection(TorchCollection.Name)]
 public class NeuralAllometryTests
@@ -16,7 +19,7 @@ public class NeuralAllometryTests
         var all = new CrossSpeciesGenerator().Generate(400, 21);
         var train = all.Take(300).ToArray();
         var test = all.Skip(300).ToArray();
-        using var net = NeuralAllometry.Train(train, Small with { OdeHead = ode });
+        using var net = NeuralAllometryTraining.Train(train, Small with { OdeHead = ode });
         var p = net.PredictHuman(test);
         var cl = FoldErrorSummary.Of(p.Select(x => x.Cl).ToArray(), test.Select(c => c.In(Species.Human).Cl).ToArray());
         var vss = FoldErrorSummary.Of(p.Select(x => x.Vss).ToArray(), test.Select(c => c.In(Species.Human).Vss).ToArray());
@@ -39,10 +42,10 @@ public class NeuralAllometryTests
     {
         var set = new CrossSpeciesGenerator().Generate(60, 4);
         var cfg = Small with { Steps = 40 };
-        using var a = NeuralAllometry.Train(set, cfg);
-        using var b = NeuralAllometry.Train(set, cfg);
+        using var a = NeuralAllometryTraining.Train(set, cfg);
+        using var b = NeuralAllometryTraining.Train(set, cfg);
         Assert.Equal(a.PredictHuman(set.Take(5).ToArray()), b.PredictHuman(set.Take(5).ToArray()));
-        using var c = NeuralAllometry.Train(set, cfg with { Seed = 3 });
+        using var c = NeuralAllometryTraining.Train(set, cfg with { Seed = 3 });
         Assert.NotEqual(a.PredictHuman(set.Take(5).ToArray()), c.PredictHuman(set.Take(5).ToArray()));
 
         // Continuous in body weight: the exponent-1 part of Vss dominates a 100-fold weight change.
@@ -51,8 +54,8 @@ public class NeuralAllometryTests
         Assert.InRange(curve[2].Vss / curve[0].Vss, 30, 300);
         Assert.Throws<ArgumentOutOfRangeException>(() => a.PredictAt(set[0], [1], 1.0));
 
-        using var o1 = NeuralAllometry.Train(set, cfg with { OdeHead = true });
-        using var o2 = NeuralAllometry.Train(set, cfg with { OdeHead = true });
+        using var o1 = NeuralAllometryTraining.Train(set, cfg with { OdeHead = true });
+        using var o2 = NeuralAllometryTraining.Train(set, cfg with { OdeHead = true });
         Assert.Equal(o1.PredictHuman(set.Take(5).ToArray()), o2.PredictHuman(set.Take(5).ToArray()));
         var odeCurve = o1.PredictAt(set[0], [1, 10, 100], set[0].In(Species.Human).Fu);
         Assert.InRange(odeCurve[2].Vss / odeCurve[0].Vss, 30, 300);

@@ -1,6 +1,8 @@
+using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Training;
 
-namespace ZeroShotPK.Tests.Pbpk;
+namespace ZeroShotPK.Tests.Models;
 
 [Collection(TorchCollection.Name)]
 public class PopulationDiffusionTests
@@ -15,7 +17,7 @@ public class PopulationDiffusionTests
     [Fact]
     public void Penalty_IsSmallOnReferenceAndLargeOnBrokenIndividuals()
     {
-        using var model = PopulationDiffusion.Train(Table, PopulationMethod.Pcdm, Tiny(1) with { TrainSteps = 1 }, "test");
+        using var model = PopulationDiffusionTraining.Train(Table, PopulationMethod.Pcdm, Tiny(1) with { TrainSteps = 1 }, "test");
         var pop = new ReferencePopulation(Table).Sample(200, 1);
         var data = PopulationDiffusion.LogVectors(pop, model.Mean, model.Std);
         using var z = TorchSharp.torch.tensor(data, [200, Physiology.Vector.Length]);
@@ -32,8 +34,8 @@ public class PopulationDiffusionTests
     [Fact]
     public void Training_IsSeededAndCheckpointsRoundTrip()
     {
-        using var a = PopulationDiffusion.Train(Table, PopulationMethod.Pcdm, Tiny(1), "test");
-        using var b = PopulationDiffusion.Train(Table, PopulationMethod.Pcdm, Tiny(1), "test");
+        using var a = PopulationDiffusionTraining.Train(Table, PopulationMethod.Pcdm, Tiny(1), "test");
+        using var b = PopulationDiffusionTraining.Train(Table, PopulationMethod.Pcdm, Tiny(1), "test");
         Assert.Equal(a.Manifest!.FinalDenoisingLoss, b.Manifest!.FinalDenoisingLoss);
         Assert.InRange(a.Manifest.FinalDenoisingLoss, 0.05, 0.9); // learnt something: an untrained net scores about 1
         var dir = Directory.CreateTempSubdirectory("pbpk");
