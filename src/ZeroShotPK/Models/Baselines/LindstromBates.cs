@@ -65,6 +65,12 @@ public static class LindstromBates
             {
                 if (lastTheta is null || !lastTheta.AsSpan().SequenceEqual(th)) Pnls(th);
                 var g = new double[p];
+                return AtModes(th, g, null) ? g : null;
+            }
+            // Adds the gradient at the modes warm[i] to g and, with h, the Gauss-Newton curvature of the Eta-profiled
+            // objective (Eta's response through the Schur complement); false where a Jacobian is not available.
+            bool AtModes(double[] th, double[] g, Matrix<double>? h)
+            {
                 double s2 = sigma * sigma;
                 for (int i = 0; i < data.Length; i++)
                 {
@@ -73,14 +79,24 @@ public static class LindstromBates
                     if (n == 0) continue;
                     var f = new double[n];
                     var jac = new double[n * p];
-                    if (!model.TryPredictWithJacobian(Conditional.Phi(model, th, warm[i]), d.Individual, d.T, f, jac)) return null;
+                    if (!model.TryPredictWithJacobian(Conditional.Phi(model, th, warm[i]), d.Individual, d.T, f, jac)) return false;
+                    var a = h is null ? null : Matrix<double>.Build.Dense(p, p);
                     for (int j = 0; j < n; j++)
                     {
                         double w = -2 * (d.Y[j] - f[j]) / s2;
-                        for (int k = 0; k < p; k++) g[k] += w * jac[j * p + k];
+                        for (int k = 0; k < p; k++)
+                        {
+                            g[k] += w * jac[j * p + k];
+                            if (a is not null) for (int l = 0; l < p; l++) a[k, l] += jac[j * p + k] * jac[j * p + l];
+                        }
                     }
+                    if (a is null) continue;
+                    // phi = Theta + Eta on the random parameters: Eta's block is A's random rows and columns plus sigma^2 / Omega.
+                    var b = Matrix<double>.Build.Dense(p, q, (k, l) => a[k, model.RandomIndex[l]]);
+                    var c = Matrix<double>.Build.Dense(q, q, (k, l) => a[model.RandomIndex[k], model.RandomIndex[l]] + (k == l ? s2 / omega[k] : 0));
+                    h!.Add((a - b * c.Solve(b.Transpose())) * (2 / s2), h);
                 }
-                return g;
+                return true;
             }
             bool exact = data.All(d => d.T.Length == 0 || model.TryPredictWithJacobian(Conditional.Phi(model, theta, new double[q]), d.Individual, d.T, new double[d.T.Length], new double[d.T.Length * p]));
             // With exact Jacobians, Gauss-Newton on the Eta-profiled sum of squares (its curvature from the same Jacobians,
@@ -88,40 +104,16 @@ public static class LindstromBates
             // evaluations per PNLS step, each re-solving every individual's mode. Same stationary point, so the same fit.
             var newTheta = exact
                 ? GaussNewtonPnls(theta)
-                : Focei.Minimise(Pnls, theta, theta.Select(v => v - 5).ToArray(), theta.Select(v => v + 5).ToArray(), 200,
-                    exact ? PnlsGradient : null).X;
+                : Focei.Minimise(Pnls, theta, theta.Select(v => v - 5).ToArray(), theta.Select(v => v + 5).ToArray(), 200).X;
             double[] GaussNewtonPnls(double[] start)
             {
                 var th = (double[])start.Clone();
                 double fth = Pnls(th);
-                double s2 = sigma * sigma;
                 for (int it = 0; it < 50; it++)
                 {
                     var g = new double[p];
                     var h = Matrix<double>.Build.Dense(p, p);
-                    for (int i = 0; i < data.Length; i++)
-                    {
-                        var d = data[i];
-                        int n = d.T.Length;
-                        if (n == 0) continue;
-                        var f = new double[n];
-                        var jac = new double[n * p];
-                        if (!model.TryPredictWithJacobian(Conditional.Phi(model, th, warm[i]), d.Individual, d.T, f, jac)) return Fallback();
-                        var a = Matrix<double>.Build.Dense(p, p);
-                        for (int j = 0; j < n; j++)
-                        {
-                            double w = -2 * (d.Y[j] - f[j]) / s2;
-                            for (int k = 0; k < p; k++)
-                            {
-                                g[k] += w * jac[j * p + k];
-                                for (int l = 0; l < p; l++) a[k, l] += jac[j * p + k] * jac[j * p + l];
-                            }
-                        }
-                        // phi = Theta + Eta on the random parameters: Eta's block is A's random rows and columns plus sigma^2 / Omega.
-                        var b = Matrix<double>.Build.Dense(p, q, (k, l) => a[k, model.RandomIndex[l]]);
-                        var c = Matrix<double>.Build.Dense(q, q, (k, l) => a[model.RandomIndex[k], model.RandomIndex[l]] + (k == l ? s2 / omega[k] : 0));
-                        h += (a - b * c.Solve(b.Transpose())) * (2 / s2);
-                    }
+                    if (!AtModes(th, g, h)) return Fallback();
                     Vector<double> step;
                     try { step = h.Cholesky().Solve(Vector<double>.Build.DenseOfArray(g)).Negate(); }
                     catch (ArgumentException) { return Fallback(); }
