@@ -76,7 +76,7 @@ internal sealed class BenchPredictCommand : Command<BenchPredictCommand.Settings
                 process.Refresh();
                 var cpu0 = process.TotalProcessorTime;
                 var sw = Stopwatch.StartNew();
-                p.Predict(ctx, target, query, settings.Seed + r);
+                p.Predict(ctx, target, query, SeedStream.Of(settings.Seed, r, SeedStream.BenchRepeat));
                 sw.Stop();
                 process.Refresh();
                 double cpuMs = (process.TotalProcessorTime - cpu0).TotalMilliseconds;

@@ -139,13 +139,13 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
             for (var r = 0; r < 10; r++)
             {
                 var sw = Stopwatch.StartNew();
-                var batch = generator.Generate(seed + 1000 + r, 64);
+                var batch = generator.Generate(SeedMix.Mix(seed, r + 1, SeedStream.BenchRepeat), 64);
                 times.Add(sw.Elapsed.TotalMilliseconds);
                 GC.KeepAlive(batch);
             }
             times.Sort();
             var sw1 = Stopwatch.StartNew();
-            var one = generator.Generate(seed + 77, 64, maxDegreeOfParallelism: 1);
+            var one = generator.Generate(SeedMix.Mix(seed, 0, SeedStream.BenchRepeat), 64, maxDegreeOfParallelism: 1);
             var single64 = sw1.Elapsed.TotalMilliseconds;
             var individuals = one.Sum(s => s.Individuals.Count);
             AnsiConsole.MarkupLine($"batch of 64 {priorName}-prior studies ({individuals} individuals): median {times[times.Count / 2]:F1} ms on all cores (min {times[0]:F1}, max {times[^1]:F1}); {single64:F1} ms on 1 core.");

@@ -5,6 +5,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
@@ -205,7 +206,7 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         AnsiConsole.Write(grid);
         if (population.Length >= 2000)
         {
-            var reference = new ReferencePopulation(table).Sample(4000, seed + 1_000_003);
+            var reference = new ReferencePopulation(table).Sample(4000, SeedStream.Of(seed, 0, SeedStream.ReferenceSample));
             var f = PopulationMetrics.Compare(reference, population);
             AnsiConsole.MarkupLine($"fidelity: energy distance {f.EnergyDistance:F4} (reference vs reference {f.EnergyDistanceFloor:F4}); KS max {f.MaxKs:F3} ({f.WorstVariable}), mean {f.MeanKs:F3}; network classifier AUC {f.ClassifierAuc:F3} (reference vs reference {f.ClassifierAucFloor:F3})");
             AnsiConsole.MarkupLine($"diversity: coverage {f.Coverage:F3} (reference vs reference {f.CoverageFloor:F3})");

@@ -88,7 +88,7 @@ internal abstract class MethodSettings : ComputeSettings
     public string? ResolvedCheckpoint => Checkpoint ?? ShippedModels.Find(ShippedModels.Default);
 
     /// <summary>--seed: seed of the predictions.</summary>
-    [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out: fold i uses seed + i) (default 0).")]
+    [CommandOption("--seed <SEED>"), Description("Seed of the predictions (leave-one-out folds derive their own seeds from it) (default 0).")]
     public int Seed { get; init; }
 
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ZeroShotPK.Data;
 using ZeroShotPK.Inference;
+using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Evaluation;
 
@@ -86,7 +87,7 @@ public static class LeaveOneOut
     /// <param name="study">The dataset.</param>
     /// <param name="predictor">The method.</param>
     /// <param name="known">Observations of the held-out individual given to the method (K).</param>
-    /// <param name="seed">Base seed; fold i uses seed + i.</param>
+    /// <param name="seed">Base seed; fold f uses <see cref="FoldSeed"/>(seed, f).</param>
     /// <param name="progress">Called after each held-out individual with the number done (under a lock when folds run in parallel).</param>
     /// <param name="threads">
     /// Folds run at once for an <see cref="IFoldAwarePredictor"/> (which is told the folds first); other predictors run
@@ -122,12 +123,12 @@ public static class LeaveOneOut
         void Fold(int f)
         {
             var ind = folds[f];
-            var (rows, flagged, foldWarning) = Predict(study, predictor, ind, known, seed + f);
+            var (rows, flagged, foldWarning) = Predict(study, predictor, ind, known, FoldSeed(seed, f));
             foldWarnings[f] = foldWarning;
             foldRows[f] = rows;
             // The checks (known samples, first dose) are a second call whose time is kept out of SECONDS.
             var checkClock = Stopwatch.StartNew();
-            foldChecks[f] = Check(study, predictor, ind, known, seed + f, flagged).ToList();
+            foldChecks[f] = Check(study, predictor, ind, known, FoldSeed(seed, f), flagged).ToList();
             checkTicks[f] = checkClock.Elapsed.Ticks;
             lock (gate) progress?.Invoke(++done);
         }
@@ -159,6 +160,13 @@ public static class LeaveOneOut
     }
 
     /// <summary>
+    /// The seed of fold <paramref name="fold"/>'s prediction in a run seeded with <paramref name="seed"/>:
+    /// <see cref="SeedStream.Of"/>(seed, fold, <see cref="SeedStream.LeaveOneOutFold"/>), so runs with neighbouring seeds
+    /// share no fold's stream.
+    /// </summary>
+    public static int FoldSeed(int seed, int fold) => SeedStream.Of(seed, fold, SeedStream.LeaveOneOutFold);
+
+    /// <summary>
     /// One fold of the protocol on its own: individual <paramref name="id"/> held out, the method given the rest of
     /// <paramref name="study"/> and the individual's first <paramref name="known"/> samples, its later samples predicted
     /// and scored exactly as <see cref="Run"/> scores them (so the summary's LogRmse is this individual's log-RMSE).
@@ -168,7 +176,7 @@ public static class LeaveOneOut
     /// <param name="predictor">The method.</param>
     /// <param name="id">The held-out individual.</param>
     /// <param name="known">Observations of the held-out individual given to the method (K).</param>
-    /// <param name="seed">The prediction's seed, as given (<see cref="Run"/> gives fold f seed + f).</param>
+    /// <param name="seed">The prediction's seed, as given (<see cref="Run"/> gives fold f <see cref="FoldSeed"/>(seed, f)).</param>
     /// <exception cref="ArgumentException">K &lt; 0, no individual <paramref name="id"/>, or it has no dose or no more than K observations.</exception>
     public static EvaluationResult RunIndividual(Study study, IPredictor predictor, string id, int known, int seed = 0)
     {

@@ -142,7 +142,7 @@ public sealed class NeuralOdePredictor : IPredictor
     /// <summary>One member's prediction at the query times after the first dose, log scale in the study's units.</summary>
     private sealed record Member(double[] LogMedian, double[] LatentVariance, double Sigma, double[][] LogSamples, IReadOnlyList<string> Warnings);
 
-    private static int MemberSeed(int seed, int member) => unchecked(seed * 1_000_003 + (member + 1) * 7_919);
+    private static int MemberSeed(int seed, int member) => SeedStream.Of(seed, member + 1, SeedStream.NeuralOdeMember);
 
     /// <summary>Samples used in the likelihood: positive, not BLQ, after the first dose.</summary>
     private static Observation[] Usable(Individual ind) => ind.Doses.Count == 0 ? [] :

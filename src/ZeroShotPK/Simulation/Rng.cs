@@ -105,6 +105,32 @@ public static class SeedMix
 }
 
 /// <summary>
+/// The keys that separate the streams drawn from one run seed: stream k of item i is
+/// <c>SeedMix.Int(seed, i, k)</c>, never <c>seed + i</c> (neighbouring runs would share streams: fold 1 of seed 0 is
+/// fold 0 of seed 1).
+/// </summary>
+public static class SeedStream
+{
+    /// <summary>Leave-one-out fold f's prediction (and the diagnostics that repeat it).</summary>
+    public const long LeaveOneOutFold = 0x1F01D;
+    /// <summary>Virtual-patient generation for individual i of the virtual-patient check.</summary>
+    public const long VirtualPatients = 0x7E11;
+    /// <summary>Neural ODE ensemble member k (item k + 1; item 0 is the predictive noise).</summary>
+    public const long NeuralOdeMember = 0x0DE0;
+    /// <summary>Repeat r of a benchmark.</summary>
+    public const long BenchRepeat = 0xBE9C;
+    /// <summary>The diffusion generator's training noise (torch generator).</summary>
+    public const long DiffusionTraining = 0xD1FF;
+    /// <summary>Neural allometry's training batches (torch generator).</summary>
+    public const long AllometryTraining = 0xA110;
+    /// <summary>The reference sample a generated population is compared with.</summary>
+    public const long ReferenceSample = 0x9EF;
+
+    /// <summary>Seed of item <paramref name="item"/> of stream <paramref name="stream"/> of run <paramref name="seed"/>.</summary>
+    public static int Of(long seed, long item, long stream) => SeedMix.Int(seed, item, stream);
+}
+
+/// <summary>
 /// A <see cref="Random"/> whose stream is fixed by this code, not by the runtime: Knuth's subtractive generator exactly as
 /// <c>new Random(seed)</c> ran it on .NET 5-10, so every stream that fed a committed result, a checkpoint or a golden test
 /// stays bit-identical, while a future .NET (which does not promise its seeded stream) cannot move it. For APIs that take

@@ -2,6 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Training;
@@ -51,7 +52,7 @@ public static class NeuralAllometryTraining
         using var residual = target - baseAll;
         using var humanIdx = tensor(Enumerable.Range(0, samples.Length).Where(i => samples[i].Query == NeuralAllometry.HumanNode).Select(i => (long)i).ToArray(), device: device);
         using var opt = new ScalarSafeAdamW(net.parameters(), cfg.LearningRate, weightDecay: cfg.WeightDecay);
-        using var gen = new Generator((ulong)cfg.Seed + 31, device);
+        using var gen = new Generator((ulong)SeedStream.Of(cfg.Seed, 0, SeedStream.AllometryTraining), device);
         var half = cfg.Batch / 2;
         var tail = Math.Max(1, cfg.Steps / 10);
         double sum = 0;

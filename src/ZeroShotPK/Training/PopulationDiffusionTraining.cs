@@ -2,6 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Training;
@@ -48,7 +49,7 @@ public static class PopulationDiffusionTraining
         using var all = tensor(data, [n, d], device: device);
         var cfg = model.Config;
         using var opt = new ScalarSafeAdamW(net.parameters(), cfg.LearningRate);
-        var gen = new Generator((ulong)cfg.Seed + 17, device);
+        var gen = new Generator((ulong)SeedStream.Of(cfg.Seed, 0, SeedStream.DiffusionTraining), device);
         double dSum = 0, pSum = 0;
         var tail = Math.Max(1, cfg.TrainSteps / 10);
         net.train();

@@ -37,7 +37,7 @@ public sealed record DiagnosticReport(string Dataset, int Known, MethodDiagnosti
     /// <param name="study">The dataset.</param>
     /// <param name="predictor">The method.</param>
     /// <param name="known">Samples of each held-out individual given to the method.</param>
-    /// <param name="seed">Base seed (leave-one-out fold i uses seed + i; the SBC uses it too).</param>
+    /// <param name="seed">Base seed (leave-one-out fold f uses <see cref="LeaveOneOut.FoldSeed"/>(seed, f); the SBC uses it too).</param>
     /// <param name="sbcDatasets">Simulated individuals for the SBC (0 skips it; otherwise at least 2).</param>
     /// <param name="progress">Called after each held-out individual with the number done.</param>
     /// <param name="threads">Threads a fold-aware predictor may use to prepare its folds.</param>

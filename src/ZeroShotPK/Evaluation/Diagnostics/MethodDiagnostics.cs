@@ -39,7 +39,7 @@ public sealed record MethodDiagnostics(string Method, Units Units, GoodnessOfFit
     /// <param name="study">The dataset.</param>
     /// <param name="predictor">The method.</param>
     /// <param name="known">Samples of the held-out individual given to the method.</param>
-    /// <param name="seed">Base seed; fold i uses seed + i.</param>
+    /// <param name="seed">Base seed; fold f uses <see cref="LeaveOneOut.FoldSeed"/>(seed, f), as in <see cref="LeaveOneOut.Run"/>.</param>
     /// <param name="progress">Called after each held-out individual with the number done.</param>
     /// <param name="threads">Threads an <see cref="IFoldAwarePredictor"/> may use to prepare its folds.</param>
     /// <returns>The predicted individuals (all their observations) and their predictions, by id.</returns>
@@ -60,7 +60,7 @@ public sealed record MethodDiagnostics(string Method, Units Units, GoodnessOfFit
         {
             var ind = folds[f];
             var times = ind.Observations.Skip(known).Where(o => Diagnosable(ind, o)).Select(o => o.Time).ToArray();
-            predictions[ind.Id] = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), times, seed + f);
+            predictions[ind.Id] = predictor.Predict(study.Without(ind.Id), ind.WithFirstObservations(known), times, LeaveOneOut.FoldSeed(seed, f));
             progress?.Invoke(f + 1);
         }
         return (new Study(study.Name, folds, study.Units), predictions);

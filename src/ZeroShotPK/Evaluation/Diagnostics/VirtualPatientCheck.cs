@@ -31,7 +31,7 @@ public static class VirtualPatientCheck
     /// <param name="predictor">A method that generates virtual individuals (<see cref="IPredictor.GeneratesIndividuals"/>).</param>
     /// <param name="study">Real study (at least 4 individuals with three positive samples).</param>
     /// <param name="replicates">Sets of virtual individuals (1..1000); each must be within the method's draws per prediction.</param>
-    /// <param name="seed">Seed of the generation (individual i uses seed + i) and of the cross-validation splits.</param>
+    /// <param name="seed">Seed of the generation (individual i uses <c>SeedStream.Of(seed, i, SeedStream.VirtualPatients)</c>) and of the cross-validation splits.</param>
     /// <param name="progress">Called with the number of real individuals done.</param>
     /// <exception cref="ArgumentException">Too few usable individuals, a method that does not generate individuals, or one that draws too few.</exception>
     public static VirtualPatientResult Run(IPredictor predictor, Study study, int replicates = 10, int seed = 0, Action<int>? progress = null)
@@ -55,7 +55,7 @@ public static class VirtualPatientCheck
             var ind = usable[i];
             var keep = PostDose(ind);
             var times = keep.Select(o => o.Time).ToArray();
-            var generated = predictor.GenerateIndividuals(study.Without(ind.Id), ind, times, replicates, seed + i);
+            var generated = predictor.GenerateIndividuals(study.Without(ind.Id), ind, times, replicates, SeedStream.Of(seed, i, SeedStream.VirtualPatients));
             double dose = ind.Doses.Sum(d => d.Amount);
             real[i] = Features(times, keep.Select(o => o.Value).ToArray(), dose);
             for (int r = 0; r < replicates; r++) virtuals[r][i] = Features(times, generated[r], dose);
