@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
