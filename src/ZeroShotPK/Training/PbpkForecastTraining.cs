@@ -169,24 +169,14 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
     {
         var dir = o.OutputDirectory;
         if (o.Steps < 1) throw new ArgumentException($"--steps must be >= 1, got {o.Steps}.");
-        PbpkForecastManifest? resumed = null;
-        if (o.Resume)
+        var resumed = RunFolder.Open<PbpkForecastManifest>(dir, o.Resume, o.Seed, o.Steps, stepsOptional: false, "forecaster checkpoint");
+        if (resumed is not null)
         {
-            if (!PbpkForecastCheckpoint.Exists(dir))
-                throw new InvalidOperationException($"--resume: {dir} holds no forecaster checkpoint (no {Checkpoint.ManifestFile}); drop --resume to start a new run.");
-            resumed = PbpkForecastCheckpoint.ReadManifest(dir);
             if (resumed.Config.Identity != c.Identity)
                 throw new InvalidOperationException($"{dir}: --resume with other settings than the checkpoint's; use the same settings.");
-            if (resumed.Seed != o.Seed)
-                throw new InvalidOperationException($"{dir}: --resume with seed {o.Seed}, but the checkpoint was trained with seed {resumed.Seed}.");
-            if (o.Steps < resumed.Step)
-                throw new InvalidOperationException($"{dir}: --resume --steps {o.Steps} is below the checkpoint's step {resumed.Step}.");
-            if (resumed.OptimizerFile is null || resumed.PoolFile is null)
-                throw new InvalidOperationException($"{dir}: a shipped checkpoint (no optimizer state or pool) cannot be resumed.");
-            PbpkForecastCheckpoint.Verify(dir, resumed, resumed.ModelFile, resumed.OptimizerFile, resumed.PoolFile, PbpkForecastCheckpoint.ValidationFile);
+            if (resumed.PoolFile is null)
+                throw new InvalidOperationException($"{dir}: a shipped checkpoint (no pool) cannot be resumed; start a new run in another --out.");
         }
-        else if (PbpkForecastCheckpoint.Exists(dir))
-            throw new InvalidOperationException($"{dir} already holds a checkpoint; pass --resume to continue it, --force to start over, or choose another --out.");
         Directory.CreateDirectory(dir);
         var clock = Stopwatch.StartNew();
         double elapsedBefore = resumed?.ElapsedSeconds ?? 0;
