@@ -21,7 +21,8 @@ print(" ".join(m.group(1).split()) if m else "")' "$1"; }
 for sp in "${species[@]}"; do
   if [ $retrain = 1 ]; then
     for m in ddpm pcdm; do
-      cmd=$(python3 -c "import json; print(json.load(open('data/pbpk/generator_${sp}_${m}.json'))['command'])")
+      # commandLine in the one manifest format (2); command in the versionless files shipped before it.
+      cmd=$(python3 -c "import json; d = json.load(open('data/pbpk/generator_${sp}_${m}.json')); print(d.get('commandLine') or d['command'])")
       echo "retrain: $cmd"
       # The manifest's command starts with "zspk "; run it through the built CLI. --force: replacing the shipped
       # generator is the point of --retrain here (without it zspk refuses to write over data/pbpk/generator_*).

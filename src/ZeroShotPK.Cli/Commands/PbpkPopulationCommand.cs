@@ -175,12 +175,12 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
                 {
                     task.Value = step;
                     task.Description = $"train {method.ToString().ToLowerInvariant()} loss {dl:F4} physics {pl:F4}";
-                }, device, cancel);
+                }, device, cancel, Git.Commit());
                 task.Value = config.TrainSteps;
             });
         model!.Save(prefix);
         var mf = model.Manifest!;
-        AnsiConsole.MarkupLine($"trained {config.TrainSteps} steps in {mf.TrainSeconds:F1} s: denoising loss {mf.FinalDenoisingLoss:F4}, physics loss {mf.FinalPhysicsLoss:F4}; saved {Markup.Escape(prefix)}.bin/.json");
+        AnsiConsole.MarkupLine($"trained {config.TrainSteps} steps in {mf.ElapsedSeconds:F1} s: denoising loss {mf.FinalDenoisingLoss:F4}, physics loss {mf.FinalPhysicsLoss:F4}; saved {Markup.Escape(prefix)}.bin/.json");
         return model;
     }
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using TorchSharp;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Models.Pbpk;
@@ -11,204 +9,6 @@ using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Training;
-
-/// <summary>Settings of a PBPK forecaster run (recorded in its manifest; a resume must use the same ones).</summary>
-public sealed record PbpkForecastConfig
-{
-    /// <summary>Network size.</summary>
-    public PbpkForecastArchitecture Architecture { get; init; } = new(EncoderLayers: 3, DecoderLayers: 3);
-    /// <summary>Compounds of the <see cref="ForecastData"/> pool (80 % train, 20 % held out).</summary>
-    public int Compounds { get; init; } = 5000;
-    /// <summary>Virtual individuals per species.</summary>
-    public int Individuals { get; init; } = 200;
-    /// <summary>Training cases solved once and cached in the run folder.</summary>
-    public int PoolCases { get; init; } = 200000;
-    /// <summary>Held-out-compound cases for the validation loss.</summary>
-    public int ValidationCases { get; init; } = 1000;
-    /// <summary>Cases per step.</summary>
-    public int BatchSize { get; init; } = 128;
-    /// <summary>Peak learning rate (AdamW).</summary>
-    public double LearningRate { get; init; } = 1e-3;
-    /// <summary>Final learning rate of the cosine decay.</summary>
-    public double MinLearningRate { get; init; } = 3e-5;
-    /// <summary>Linear warm-up steps.</summary>
-    public int WarmupSteps { get; init; } = 200;
-    /// <summary>Decoupled weight decay.</summary>
-    public double WeightDecay { get; init; } = 1e-4;
-    /// <summary>Gradient-norm clip.</summary>
-    public double GradientClip { get; init; } = 1;
-    /// <summary>Probability that a training case reveals 2-3 early samples.</summary>
-    public double ObservedFraction { get; init; } = 0.5;
-    /// <summary>Highest grid index an early sample is drawn from (grid index 7 is 6 h).</summary>
-    public int EarliestSampleIndexMax { get; init; } = 7;
-    /// <summary>Validation (and loss.csv) every this many steps.</summary>
-    public int ValidationEvery { get; init; } = 250;
-    /// <summary>Checkpoint every this many steps (and at the end, on a stop, and at least every <see cref="CheckpointMinutes"/>).</summary>
-    public int CheckpointEvery { get; init; } = 2000;
-    /// <summary>Checkpoint at least this often, minutes of wall time (a run's result does not depend on when it checkpoints).</summary>
-    public double CheckpointMinutes { get; init; } = 4;
-
-    /// <summary>Checks ranges.</summary>
-    /// <exception cref="ArgumentException">A setting out of range (the message names it).</exception>
-    public PbpkForecastConfig Validate()
-    {
-        Architecture.Validate();
-        if (Compounds < 10) throw new ArgumentException($"config: Compounds must be >= 10, got {Compounds}.");
-        if (Individuals < 1) throw new ArgumentException($"config: Individuals must be >= 1, got {Individuals}.");
-        if (PoolCases < 1 || ValidationCases < 1) throw new ArgumentException($"config: PoolCases and ValidationCases must be >= 1, got {PoolCases} and {ValidationCases}.");
-        if (BatchSize < 1) throw new ArgumentException($"config: BatchSize must be >= 1, got {BatchSize}.");
-        if (!(LearningRate > 0) || !(MinLearningRate >= 0)) throw new ArgumentException("config: learning rates must be > 0.");
-        if (ObservedFraction is < 0 or > 1) throw new ArgumentException($"config: ObservedFraction must be in [0, 1], got {ObservedFraction}.");
-        if (EarliestSampleIndexMax < 2 || EarliestSampleIndexMax >= ForecastData.Grid.Count)
-            throw new ArgumentException($"config: EarliestSampleIndexMax must be in [2, {ForecastData.Grid.Count - 1}], got {EarliestSampleIndexMax}.");
-        if (ValidationEvery < 1 || CheckpointEvery < 1) throw new ArgumentException("config: ValidationEvery and CheckpointEvery must be >= 1.");
-        return this;
-    }
-
-    /// <summary>The settings a resume must match (when and how often it checkpoints does not change the result).</summary>
-    internal PbpkForecastConfig Identity => this with { CheckpointEvery = 0, CheckpointMinutes = 0, ValidationEvery = 0 };
-}
-
-/// <summary>What a forecaster checkpoint says about itself (<c>manifest.json</c>): the shape of <see cref="CheckpointManifest"/> for this network.</summary>
-public sealed record PbpkForecastManifest
-{
-    /// <summary>Format of the directory.</summary>
-    public int FormatVersion { get; init; } = PbpkForecastCheckpoint.FormatVersion;
-    /// <summary>Feature layout (<see cref="PbpkForecastFeatures.Layout"/>).</summary>
-    public string Features { get; init; } = PbpkForecastFeatures.Layout;
-    /// <summary>Settings.</summary>
-    public required PbpkForecastConfig Config { get; init; }
-    /// <summary>Run seed (data, split, weights, batches).</summary>
-    public required long Seed { get; init; }
-    /// <summary>Steps done.</summary>
-    public required int Step { get; init; }
-    /// <summary>Steps planned (the learning-rate schedule).</summary>
-    public required int TotalSteps { get; init; }
-    /// <summary>Mean Gaussian NLL per point (normalised target) on the held-out-compound validation cases, half with early samples.</summary>
-    public double? ValidationLoss { get; init; }
-    /// <summary>RMSE of ln concentration of the predicted mean on the same cases.</summary>
-    public double? ValidationRmse { get; init; }
-    /// <summary>Trainable parameters.</summary>
-    public long Parameters { get; init; }
-    /// <summary>Weights file.</summary>
-    public required string ModelFile { get; init; }
-    /// <summary>Optimizer state file (absent in a shipped checkpoint).</summary>
-    public string? OptimizerFile { get; init; }
-    /// <summary>Training-pool file (absent in a shipped checkpoint).</summary>
-    public string? PoolFile { get; init; }
-    /// <summary>Seconds spent solving the pool's cases.</summary>
-    public double PoolSeconds { get; init; }
-    /// <summary>Assembly version.</summary>
-    public string? CodeVersion { get; init; }
-    /// <summary>Git commit, when known.</summary>
-    public string? GitCommit { get; init; }
-    /// <summary>Command line.</summary>
-    public string? CommandLine { get; init; }
-    /// <summary>libtorch intra-op threads (results reproduce for the same count).</summary>
-    public int Threads { get; init; }
-    /// <summary>Wall-clock training time, seconds (pool generation included).</summary>
-    public double ElapsedSeconds { get; init; }
-    /// <summary>The same in hours.</summary>
-    public double Hours => Math.Round(ElapsedSeconds / 3600, 4);
-    /// <summary>When written (UTC).</summary>
-    public string? CreatedUtc { get; init; }
-    /// <summary>SHA-256 of the files by name; verified on load and resume.</summary>
-    public Dictionary<string, string>? Checksums { get; init; }
-}
-
-/// <summary>Reads and writes forecaster checkpoint folders (atomic writes and checksums as <see cref="Checkpoint"/>).</summary>
-public static class PbpkForecastCheckpoint
-{
-    /// <summary>Current format.</summary>
-    public const int FormatVersion = 1;
-    /// <summary>Training pool file.</summary>
-    public const string PoolFile = "pool.bin";
-    /// <summary>Validation cases file.</summary>
-    public const string ValidationFile = "validation.bin";
-    /// <summary>Loss log.</summary>
-    public const string LossLogFile = "loss.csv";
-
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    /// <summary>True when the folder holds a manifest.</summary>
-    public static bool Exists(string dir) => File.Exists(Path.Combine(dir, Checkpoint.ManifestFile));
-
-    /// <summary>Writes weights (and optimizer) under step-numbered names, then the manifest with checksums; removes older files after.</summary>
-    public static PbpkForecastManifest Save(string dir, PbpkForecastNetwork model, ScalarSafeAdamW? optimizer, PbpkForecastManifest manifest)
-    {
-        Directory.CreateDirectory(dir);
-        var modelFile = $"model-{manifest.Step:D6}.bin";
-        var optFile = optimizer is null ? null : $"optimizer-{manifest.Step:D6}.bin";
-        Checkpoint.WriteAtomic(Path.Combine(dir, modelFile), tmp => model.save(tmp));
-        if (optimizer is not null) Checkpoint.WriteAtomic(Path.Combine(dir, optFile!), optimizer.Save);
-        var sums = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var n in new[] { modelFile, optFile, manifest.PoolFile, ValidationFile })
-            if (n is not null && File.Exists(Path.Combine(dir, n))) sums[n] = Checkpoint.Sha256(Path.Combine(dir, n));
-        var final = manifest with { ModelFile = modelFile, OptimizerFile = optFile, Checksums = sums, FormatVersion = FormatVersion, Features = PbpkForecastFeatures.Layout };
-        WriteManifest(dir, final);
-        foreach (var f in Directory.EnumerateFiles(dir, "*.bin"))
-        {
-            var n = Path.GetFileName(f);
-            if (n != modelFile && n != optFile && (n.StartsWith("model-") || n.StartsWith("optimizer-"))) File.Delete(f);
-        }
-        return final;
-    }
-
-    /// <summary>Writes the manifest atomically.</summary>
-    public static void WriteManifest(string dir, PbpkForecastManifest m) =>
-        Checkpoint.WriteAtomic(Path.Combine(dir, Checkpoint.ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(m, Json)));
-
-    /// <summary>Reads and checks a manifest.</summary>
-    /// <exception cref="FileNotFoundException">No manifest.</exception>
-    /// <exception cref="InvalidOperationException">Unreadable, other format or feature layout.</exception>
-    public static PbpkForecastManifest ReadManifest(string dir)
-    {
-        var path = Path.Combine(dir, Checkpoint.ManifestFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no forecaster manifest (expected a folder written by 'zspk pbpk forecast-train').", path);
-        PbpkForecastManifest? m;
-        try { m = JsonSerializer.Deserialize<PbpkForecastManifest>(File.ReadAllText(path), Json); }
-        catch (JsonException ex) { throw new InvalidOperationException($"{path}: unreadable manifest: {ex.Message}"); }
-        if (m is null) throw new InvalidOperationException($"{path}: empty manifest.");
-        if (m.FormatVersion != FormatVersion) throw new InvalidOperationException($"{path}: forecaster format {m.FormatVersion}, this code reads {FormatVersion}.");
-        if (m.Features != PbpkForecastFeatures.Layout)
-            throw new InvalidOperationException($"{path}: trained with features '{m.Features}', this code builds '{PbpkForecastFeatures.Layout}'; retrain.");
-        m.Config.Validate();
-        return m;
-    }
-
-    /// <summary>Checks the named files against the manifest's checksums.</summary>
-    /// <exception cref="InvalidDataException">A file differs from the recorded one.</exception>
-    public static void Verify(string dir, PbpkForecastManifest m, params string?[] files)
-    {
-        foreach (var n in files)
-        {
-            if (n is null || m.Checksums is null || !m.Checksums.TryGetValue(n, out var expected)) continue;
-            var path = Path.Combine(dir, n);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: named in the manifest but missing.", path);
-            var actual = Checkpoint.Sha256(path);
-            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-                throw new InvalidDataException($"{path}: SHA-256 {actual[..12]}... differs from {expected[..Math.Min(12, expected.Length)]}... in {Checkpoint.ManifestFile}; the file is damaged or was replaced.");
-        }
-    }
-
-    /// <summary>Loads the network of a checkpoint (eval mode, weights verified and finite).</summary>
-    public static (PbpkForecastNetwork Network, PbpkForecastManifest Manifest) Load(string dir)
-    {
-        var m = ReadManifest(dir);
-        Verify(dir, m, m.ModelFile);
-        var net = new PbpkForecastNetwork(m.Config.Architecture);
-        net.load(Path.Combine(dir, m.ModelFile));
-        using (var scope = NewDisposeScope())
-            foreach (var (name, p) in net.named_parameters())
-                if (!isfinite(p).all().item<bool>())
-                    throw new InvalidDataException($"{Path.Combine(dir, m.ModelFile)}: parameter '{name}' holds NaN or infinite values.");
-        net.eval();
-        return (net, m);
-    }
-}
 
 /// <summary>A set of forecasting records stored as one binary file (header + float rows).</summary>
 public static class ForecastPool
@@ -369,24 +169,14 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
     {
         var dir = o.OutputDirectory;
         if (o.Steps < 1) throw new ArgumentException($"--steps must be >= 1, got {o.Steps}.");
-        PbpkForecastManifest? resumed = null;
-        if (o.Resume)
+        var resumed = RunFolder.Open<PbpkForecastManifest>(dir, o.Resume, o.Seed, o.Steps, stepsOptional: false, "forecaster checkpoint");
+        if (resumed is not null)
         {
-            if (!PbpkForecastCheckpoint.Exists(dir))
-                throw new InvalidOperationException($"--resume: {dir} holds no forecaster checkpoint (no {Checkpoint.ManifestFile}); drop --resume to start a new run.");
-            resumed = PbpkForecastCheckpoint.ReadManifest(dir);
             if (resumed.Config.Identity != c.Identity)
                 throw new InvalidOperationException($"{dir}: --resume with other settings than the checkpoint's; use the same settings.");
-            if (resumed.Seed != o.Seed)
-                throw new InvalidOperationException($"{dir}: --resume with seed {o.Seed}, but the checkpoint was trained with seed {resumed.Seed}.");
-            if (o.Steps < resumed.Step)
-                throw new InvalidOperationException($"{dir}: --resume --steps {o.Steps} is below the checkpoint's step {resumed.Step}.");
-            if (resumed.OptimizerFile is null || resumed.PoolFile is null)
-                throw new InvalidOperationException($"{dir}: a shipped checkpoint (no optimizer state or pool) cannot be resumed.");
-            PbpkForecastCheckpoint.Verify(dir, resumed, resumed.ModelFile, resumed.OptimizerFile, resumed.PoolFile, PbpkForecastCheckpoint.ValidationFile);
+            if (resumed.PoolFile is null)
+                throw new InvalidOperationException($"{dir}: a shipped checkpoint (no pool) cannot be resumed; start a new run in another --out.");
         }
-        else if (PbpkForecastCheckpoint.Exists(dir))
-            throw new InvalidOperationException($"{dir} already holds a checkpoint; pass --resume to continue it, --force to start over, or choose another --out.");
         Directory.CreateDirectory(dir);
         var clock = Stopwatch.StartNew();
         double elapsedBefore = resumed?.ElapsedSeconds ?? 0;

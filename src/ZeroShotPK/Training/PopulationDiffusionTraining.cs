@@ -21,8 +21,9 @@ public static class PopulationDiffusionTraining
     /// <param name="progress">Receives (step, denoising loss, physics loss).</param>
     /// <param name="device">Torch device.</param>
     /// <param name="cancel">Stops training between steps.</param>
+    /// <param name="gitCommit">Git commit recorded in the manifest, when known.</param>
     public static PopulationDiffusion Train(PhysiologyTable table, PopulationMethod method, DiffusionConfig config, string command,
-        Action<int, double, double>? progress = null, Device? device = null, CancellationToken cancel = default)
+        Action<int, double, double>? progress = null, Device? device = null, CancellationToken cancel = default, string? gitCommit = null)
     {
         var pop = new ReferencePopulation(table).Sample(config.TrainingSetSize, config.Seed);
         var d = Physiology.Vector.Length;
@@ -34,9 +35,11 @@ public static class PopulationDiffusionTraining
         var (dl, pl) = Fit(model, PopulationDiffusion.LogVectors(pop, mean, std), progress, cancel);
         model.Manifest = new GeneratorManifest
         {
-            Species = table.Species.ToString().ToLowerInvariant(), Method = method.ToString().ToLowerInvariant(), Command = command,
-            Config = config, Mean = mean, Std = std, FinalDenoisingLoss = dl, FinalPhysicsLoss = pl, TrainSeconds = sw.Elapsed.TotalSeconds,
-            Created = DateTime.UtcNow.ToString("u"),
+            Species = table.Species.ToString().ToLowerInvariant(), Method = method.ToString().ToLowerInvariant(), CommandLine = command,
+            Config = config, Mean = mean, Std = std, FinalDenoisingLoss = dl, FinalPhysicsLoss = pl, ElapsedSeconds = sw.Elapsed.TotalSeconds,
+            CreatedUtc = DateTime.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+            Seed = config.Seed, Step = config.TrainSteps, TotalSteps = config.TrainSteps, ModelFile = "", GitCommit = gitCommit,
+            CodeVersion = typeof(PopulationDiffusionTraining).Assembly.GetName().Version?.ToString(), Threads = get_num_threads(),
         };
         return model;
     }

@@ -108,27 +108,17 @@ public sealed class Pretrainer
         var dir = o.OutputDirectory;
         int step = 0;
         double elapsedBefore = 0;
-        CheckpointManifest? resumed = null;
-        if (o.Resume && !Checkpoint.Exists(dir))
-            throw new InvalidOperationException($"--resume: {dir} holds no checkpoint (no {Checkpoint.ManifestFile}); expected the --out folder of the run to continue, or drop --resume to start a new run.");
-        if (o.Resume)
+        var resumed = RunFolder.Open<CheckpointManifest>(dir, o.Resume, o.Seed, o.Steps, stepsOptional: true, "checkpoint");
+        if (resumed is not null)
         {
-            resumed = Checkpoint.ReadManifest(dir);
             if (resumed.Config.Architecture != o.Config.Architecture || resumed.Config.Training with { Steps = 0 } != t with { Steps = 0 })
                 throw new InvalidOperationException($"{dir}: --resume with another configuration than the checkpoint's ('{resumed.Config.Name}'); use the same --config.");
-            if (resumed.Seed != o.Seed)
-                throw new InvalidOperationException($"{dir}: --resume with seed {o.Seed}, but the checkpoint was trained with seed {resumed.Seed}.");
             if (resumed.PriorHash.Length > 0 && o.PriorHash.Length > 0 && resumed.PriorHash != o.PriorHash)
                 throw new InvalidOperationException($"{dir}: --resume with prior '{o.PriorName}' (hash {o.PriorHash}), but the checkpoint was trained on '{resumed.Prior}' (hash {resumed.PriorHash}); use the same --prior.");
-            if (o.Steps is { } planned && planned < resumed.Step)
-                throw new InvalidOperationException($"{dir}: --resume --steps {planned} is below the checkpoint's step {resumed.Step}; expected --steps >= {resumed.Step} (or no --steps to finish its plan of {resumed.TotalSteps}).");
-            Checkpoint.VerifyFiles(dir, resumed, resumed.ModelFile, resumed.OptimizerFile, ValidationSet.StudiesFile);
             step = resumed.Step;
             if (o.Steps is null) TotalSteps = resumed.TotalSteps;
             elapsedBefore = resumed.ElapsedSeconds;
         }
-        else if (Checkpoint.Exists(dir))
-            throw new InvalidOperationException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out.");
         // The starting weights of a fine-tuning run are checked before anything is written.
         CheckpointManifest? initSource = null;
         if (resumed is null && o.InitFrom is { } from)

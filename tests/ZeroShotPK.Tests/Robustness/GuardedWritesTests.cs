@@ -70,7 +70,7 @@ public sealed class GuardedWritesTests : IDisposable
         File.WriteAllText(prefix + ".json", "{}");
         AssertOk(Hostile.Run(Retrain(prefix, "--force")));
         Assert.NotEqual("old", File.ReadAllText(prefix + ".bin"));
-        var command = JsonNode.Parse(File.ReadAllText(prefix + ".json"))!["command"]!.GetValue<string>();
+        var command = JsonNode.Parse(File.ReadAllText(prefix + ".json"))!["commandLine"]!.GetValue<string>();
         Assert.StartsWith("zspk pbpk population --method ddpm --retrain --steps 2", command);
         Assert.DoesNotContain("--force", command);
         Assert.DoesNotContain("--save", command);

@@ -22,70 +22,57 @@ public sealed record InitialWeights(string Directory, string Prior, int Step, do
 }
 
 /// <summary>
-/// What a checkpoint directory says about itself (<c>manifest.json</c>): format, architecture and training config,
-/// prior, seed, step, validation figures, code version and the command line that made it.
+/// What an AICMET or PFF checkpoint directory says about itself (<c>manifest.json</c>, kind <c>aicmet</c>): the common
+/// <see cref="ModelManifest"/> fields plus the network's <see cref="AicmetConfig"/>, its training prior and calibration.
+/// <see cref="ModelManifest.ValidationLoss"/> is the mean negative log predictive density per scored point on the
+/// held-out synthetic set (mixture over 16 prior-latent draws).
 /// </summary>
-public sealed record CheckpointManifest
+public sealed record CheckpointManifest : ModelManifest, IModelManifestKind
 {
-    /// <summary>Format of the checkpoint directory; bumped on incompatible changes.</summary>
-    public int FormatVersion { get; init; } = Checkpoint.FormatVersion;
-    /// <summary>Input-feature layout the weights were trained with (token/query/anchor feature counts).</summary>
-    public string Features { get; init; } = Checkpoint.FeatureLayout;
+    /// <summary>Sets the feature layout of this code's first network family (<see cref="Checkpoint.Save"/> writes the saved network's).</summary>
+    public CheckpointManifest() => Features = Checkpoint.FeatureLayout;
+
+    /// <inheritdoc />
+    public static string KindName => "aicmet";
+    /// <inheritdoc />
+    public static string WrittenBy => "zspk pretrain";
+    /// <inheritdoc />
+    protected override string KindValue => KindName;
+
     /// <summary>Full configuration (architecture + training).</summary>
     public required AicmetConfig Config { get; init; }
     /// <summary>Name of the prior the synthetic studies were drawn from.</summary>
     public required string Prior { get; init; }
     /// <summary>Hash of the prior's definition (identifies its exact settings).</summary>
     public required string PriorHash { get; init; }
-    /// <summary>Run seed (initial weights, data stream, latent draws).</summary>
-    public required long Seed { get; init; }
-    /// <summary>Optimisation steps completed.</summary>
-    public required int Step { get; init; }
     /// <summary>The checkpoint whose weights this run started from (<c>zspk pretrain --init-from</c>); null: random initial weights.</summary>
     public InitialWeights? InitFrom { get; init; }
-    /// <summary>Steps the learning-rate schedule was planned for.</summary>
-    public required int TotalSteps { get; init; }
-    /// <summary>Mean negative log predictive density per scored point on the held-out synthetic set (mixture over 16 prior-latent draws).</summary>
-    public double? ValidationLoss { get; init; }
-    /// <summary>RMSE of log concentration of the predicted mean on the held-out synthetic set.</summary>
-    public double? ValidationRmse { get; init; }
     /// <summary>RMSE of the population-mean predictor (mean log-concentration curve of the context) on the same points.</summary>
     public double? PopulationMeanRmse { get; init; }
     /// <summary>Calibration of the predictive spread on the held-out synthetic set (<c>zspk calibrate</c>); null: none (scale 1).</summary>
     public PredictiveCalibration? Calibration { get; init; }
     /// <summary>Number of held-out studies.</summary>
     public int ValidationStudies { get; init; }
-    /// <summary>Trainable parameters.</summary>
-    public long Parameters { get; init; }
-    /// <summary>Weights file name, relative to the directory.</summary>
-    public required string ModelFile { get; init; }
-    /// <summary>Optimizer-state file name (AdamW moments), when saved.</summary>
-    public string? OptimizerFile { get; init; }
-    /// <summary>Version of the ZeroShotPK assembly that wrote it.</summary>
-    public string? CodeVersion { get; init; }
-    /// <summary>Git commit of the working tree, when known.</summary>
-    public string? GitCommit { get; init; }
-    /// <summary>Command line that produced it.</summary>
-    public string? CommandLine { get; init; }
-    /// <summary>libtorch intra-op threads used (results are reproducible for the same count).</summary>
-    public int Threads { get; init; }
-    /// <summary>Wall-clock training time so far, seconds.</summary>
-    public double ElapsedSeconds { get; init; }
-    /// <summary>When it was written (UTC, ISO 8601).</summary>
-    public string? CreatedUtc { get; init; }
-    /// <summary>
-    /// SHA-256 (lower-case hex) of the files this checkpoint consists of, by file name: the weights, the optimizer
-    /// state and the held-out studies. Verified on load and on --resume; null in manifests written before checksums
-    /// (loaded unverified, with a notice).
-    /// </summary>
-    public Dictionary<string, string>? Checksums { get; init; }
+
+    /// <inheritdoc />
+    // Format 1 had these fields already; only the kind was added.
+    public static void Upgrade(System.Text.Json.Nodes.JsonObject json, int fromVersion, string? modelFile) { }
+
+    /// <inheritdoc />
+    protected internal override void Check(string path)
+    {
+        Config.Validate(path);
+        var layout = Checkpoint.FeatureLayoutFor(Config.Architecture);
+        if (Features != layout)
+            throw new InvalidOperationException($"{path}: checkpoint was trained with input features '{Features}', this code builds '{layout}'; retrain or use the matching code version.");
+    }
 }
 
 /// <summary>Reads and writes AICMET checkpoint directories atomically.</summary>
 public static class Checkpoint
 {
-    /// <summary>Current checkpoint format.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>Current manifest format (<see cref="ModelManifests.FormatVersion"/>, one for every model kind).</summary>
+    public const int FormatVersion = ModelManifests.FormatVersion;
     /// <summary>Input-feature layout of this code for the first network family (gru-mlp).</summary>
     public static readonly string FeatureLayout =
         $"tokens{AicmetTensorizer.TokenFeatures}-queries{AicmetTensorizer.QueryFeatures}-anchor{AicmetTensorizer.AnchorFeatures}-v1";
@@ -95,7 +82,7 @@ public static class Checkpoint
         ? $"{FeatureLayout}-doses{AicmetTensorizer.DoseTokenFeatures}"
         : FeatureLayout;
     /// <summary>Name of the manifest file.</summary>
-    public const string ManifestFile = "manifest.json";
+    public const string ManifestFile = ModelManifests.ManifestFile;
     /// <summary>
     /// The held-out synthetic studies beside the weights (NONMEM CSV, written by <c>zspk pretrain</c>): draws from the
     /// training prior, read for validation, calibration and the out-of-distribution check.
@@ -119,15 +106,12 @@ public static class Checkpoint
         var optFile = optimizer is null ? null : $"optimizer-{manifest.Step:D6}.bin";
         WriteAtomic(Path.Combine(directory, modelFile), tmp => model.save(tmp));
         if (optimizer is not null) WriteAtomic(Path.Combine(directory, optFile!), optimizer.Save);
-        var checksums = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in new[] { modelFile, optFile, ValidationStudiesFile })
-            if (name is not null && File.Exists(Path.Combine(directory, name))) checksums[name] = Sha256(Path.Combine(directory, name));
         var final = manifest with
         {
             ModelFile = modelFile, OptimizerFile = optFile, FormatVersion = FormatVersion, Features = FeatureLayoutFor(model.Architecture),
-            Checksums = checksums,
+            Checksums = ModelManifests.Checksums(directory, modelFile, optFile, ValidationStudiesFile),
         };
-        WriteAtomic(Path.Combine(directory, ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(final, AicmetConfig.Json)));
+        ModelManifests.Write(Path.Combine(directory, ManifestFile), final);
         foreach (var f in Directory.EnumerateFiles(directory, "*.bin"))
         {
             var name = Path.GetFileName(f);
@@ -141,69 +125,32 @@ public static class Checkpoint
     /// <summary>Rewrites the manifest of <paramref name="directory"/> with <paramref name="calibration"/> (atomically; weights untouched).</summary>
     public static void WriteCalibration(string directory, PredictiveCalibration calibration)
     {
-        var m = ReadManifest(directory) with { Calibration = calibration };
-        WriteAtomic(Path.Combine(directory, ManifestFile), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(m, AicmetConfig.Json)));
+        ModelManifests.Write(Path.Combine(directory, ManifestFile), ReadManifest(directory) with { Calibration = calibration });
     }
 
-    /// <summary>Reads and checks a manifest.</summary>
-    /// <exception cref="IOException">No manifest in the directory.</exception>
-    /// <exception cref="InvalidOperationException">Unreadable manifest, other format version or feature layout than this code.</exception>
-    public static CheckpointManifest ReadManifest(string directory)
-    {
-        var path = Path.Combine(directory, ManifestFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no checkpoint manifest (expected a directory written by 'zspk pretrain').", path);
-        CheckpointManifest? m;
-        try
-        {
-            m = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(path), AicmetConfig.Json);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidOperationException($"{path}: unreadable manifest at line {(ex.LineNumber ?? 0) + 1}: {ex.Message}");
-        }
-        if (m is null) throw new InvalidOperationException($"{path}: empty manifest.");
-        if (m.FormatVersion != FormatVersion)
-            throw new InvalidOperationException($"{path}: checkpoint format {m.FormatVersion}, this code reads format {FormatVersion}.");
-        m.Config.Validate(path);
-        var layout = FeatureLayoutFor(m.Config.Architecture);
-        if (m.Features != layout)
-            throw new InvalidOperationException($"{path}: checkpoint was trained with input features '{m.Features}', this code builds '{layout}'; retrain or use the matching code version.");
-        return m;
-    }
+    /// <summary>Reads and checks a manifest (through <see cref="ModelManifests.Read{T}"/>: older formats upgraded, newer refused).</summary>
+    /// <exception cref="FileNotFoundException">No manifest in the directory.</exception>
+    /// <exception cref="InvalidOperationException">Unreadable manifest, a newer format, another model kind, or another feature layout than this code.</exception>
+    public static CheckpointManifest ReadManifest(string directory) => ModelManifests.Read<CheckpointManifest>(Path.Combine(directory, ManifestFile));
 
     /// <summary>Called with a one-sentence notice when a checkpoint is loaded without checksums to verify (the CLI prints it); null: silent.</summary>
-    public static Action<string>? Notice { get; set; }
+    public static Action<string>? Notice
+    {
+        get => ModelManifests.Notice;
+        set => ModelManifests.Notice = value;
+    }
 
     /// <summary>SHA-256 of a file, lower-case hex.</summary>
-    public static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-    }
+    public static string Sha256(string path) => ModelManifests.Sha256(path);
 
     /// <summary>
-    /// Checks <paramref name="files"/> of the checkpoint against the manifest's checksums. A manifest without
-    /// checksums (written before they existed) passes with a <see cref="Notice"/>; a file the checksums do not list
-    /// is not checked.
+    /// Checks <paramref name="files"/> of the checkpoint against the manifest's checksums (none named: every listed file).
+    /// A manifest without checksums (written before they existed) passes with a <see cref="Notice"/>.
     /// </summary>
+    /// <exception cref="FileNotFoundException">A listed file is missing.</exception>
     /// <exception cref="InvalidDataException">A file whose content differs from the one the manifest recorded (the message names it).</exception>
-    public static void VerifyFiles(string directory, CheckpointManifest m, params string?[] files)
-    {
-        if (m.Checksums is null)
-        {
-            Notice?.Invoke($"{Path.Combine(directory, ManifestFile)} records no checksums (written before they existed); its files are used unverified.");
-            return;
-        }
-        foreach (var name in files)
-        {
-            if (name is null || !m.Checksums.TryGetValue(name, out var expected)) continue;
-            var path = Path.Combine(directory, name);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: named in the checkpoint's manifest but missing.", path);
-            var actual = Sha256(path);
-            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-                throw new InvalidDataException($"{path}: SHA-256 {actual[..12]}... differs from {expected[..Math.Min(12, expected.Length)]}... recorded in {ManifestFile}; the file is damaged or was replaced (restore it, or retrain).");
-        }
-    }
+    public static void VerifyFiles(string directory, CheckpointManifest m, params string?[] files) =>
+        ModelManifests.Verify(directory, Path.Combine(directory, ManifestFile), m, files);
 
     /// <summary>Refuses weights with a NaN or infinite value (they would give NaN predictions without a word).</summary>
     /// <exception cref="InvalidDataException">The first parameter that is not finite, by name.</exception>
@@ -221,7 +168,7 @@ public static class Checkpoint
     public static (AicmetModel Model, CheckpointManifest Manifest) Load(string directory, Device? device = null)
     {
         var m = ReadManifest(directory);
-        VerifyFiles(directory, m, m.ModelFile);
+        VerifyFiles(directory, m); // every file the manifest lists: weights, optimizer state, held-out studies
         var model = AicmetModel.Create(m.Config.Architecture);
         LoadWeights(model, directory, m);
         RequireFinite(model, Path.Combine(directory, m.ModelFile));

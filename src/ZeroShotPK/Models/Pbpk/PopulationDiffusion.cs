@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -43,15 +43,28 @@ public sealed record DiffusionConfig
     };
 }
 
-/// <summary>Manifest stored beside a generator checkpoint.</summary>
-public sealed record GeneratorManifest
+/// <summary>
+/// What a generator checkpoint says about itself (<c>{prefix}.json</c> beside <c>{prefix}.bin</c>, kind
+/// <c>population-diffusion</c>): the common <see cref="ModelManifest"/> fields plus species, method, its
+/// <see cref="DiffusionConfig"/> and the standardisation of the log vector. It has no held-out set:
+/// <see cref="ModelManifest.ValidationLoss"/> stays null and the final training losses are recorded instead.
+/// </summary>
+public sealed record GeneratorManifest : ModelManifest, IModelManifestKind
 {
+    /// <summary>Sets this code's feature layout.</summary>
+    public GeneratorManifest() => Features = PopulationDiffusion.FeatureLayout;
+
+    /// <inheritdoc />
+    public static string KindName => "population-diffusion";
+    /// <inheritdoc />
+    public static string WrittenBy => "zspk pbpk population --retrain";
+    /// <inheritdoc />
+    protected override string KindValue => KindName;
+
     /// <summary>Species.</summary>
     public required string Species { get; init; }
     /// <summary>ddpm or pcdm.</summary>
     public required string Method { get; init; }
-    /// <summary>Command line that produced the checkpoint.</summary>
-    public required string Command { get; init; }
     /// <summary>Configuration.</summary>
     public required DiffusionConfig Config { get; init; }
     /// <summary>Mean of the log vector (standardisation).</summary>
@@ -62,10 +75,44 @@ public sealed record GeneratorManifest
     public double FinalDenoisingLoss { get; init; }
     /// <summary>Mean physics loss (unweighted) over the last 10% of steps.</summary>
     public double FinalPhysicsLoss { get; init; }
-    /// <summary>Training wall time, s.</summary>
-    public double TrainSeconds { get; init; }
-    /// <summary>UTC time of training.</summary>
-    public string? Created { get; init; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The files before one format (no version) named the command line <c>command</c>, the training time
+    /// <c>trainSeconds</c> and the time <c>created</c>; seed and steps were in the config only, the weights file was
+    /// the manifest's prefix + .bin, and no checksums were kept.
+    /// </remarks>
+    public static void Upgrade(JsonObject json, int fromVersion, string? modelFile)
+    {
+        if (fromVersion >= 1) return;
+        void Rename(string from, string to)
+        {
+            if (!json.TryGetPropertyValue(from, out var v)) return;
+            json.Remove(from);
+            json[to] = v;
+        }
+        Rename("command", "commandLine");
+        Rename("trainSeconds", "elapsedSeconds");
+        Rename("created", "createdUtc");
+        var config = json["config"] as JsonObject;
+        var steps = config?["trainSteps"]?.GetValue<int>() ?? new DiffusionConfig().TrainSteps;
+        json["seed"] = config?["seed"]?.GetValue<int>() ?? new DiffusionConfig().Seed;
+        json["step"] = steps;
+        json["totalSteps"] = steps;
+        json["modelFile"] = modelFile;
+        json["features"] = PopulationDiffusion.FeatureLayout;
+    }
+
+    /// <inheritdoc />
+    protected internal override void Check(string path)
+    {
+        if (Features != PopulationDiffusion.FeatureLayout)
+            throw new InvalidOperationException($"{path}: trained on '{Features}', this code builds '{PopulationDiffusion.FeatureLayout}'; retrain.");
+        if (Mean.Length != Physiology.Vector.Length || Std.Length != Physiology.Vector.Length)
+            throw new InvalidOperationException($"{path}: mean and std must hold {Physiology.Vector.Length} values each, got {Mean.Length} and {Std.Length}.");
+        if (!Enum.TryParse<Species>(Species, ignoreCase: true, out var species) || !Enum.IsDefined(species) || int.TryParse(Species, out _))
+            throw new InvalidOperationException($"{path}: species '{Species}' is not one this code knows (human, rat, mouse, dog or monkey).");
+    }
 }
 
 /// <summary>
@@ -304,31 +351,65 @@ public sealed class PopulationDiffusion : IDisposable
         Config = Config with { GuidanceScale = scale };
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    /// <summary>What the generator reads and writes: the standardised log physiology vector and its length.</summary>
+    public static string FeatureLayout => $"physiology-log-vector{Physiology.Vector.Length}-v1";
 
-    /// <summary>Writes <c>{prefix}.bin</c> (weights) and <c>{prefix}.json</c> (manifest): both staged, then renamed into place together.</summary>
+    /// <summary>
+    /// Writes <c>{prefix}.bin</c> (weights) and <c>{prefix}.json</c> (manifest with the weights' checksum): both staged,
+    /// then renamed into place together.
+    /// </summary>
     public void Save(string prefix)
     {
         if (Manifest is null) throw new InvalidOperationException("model has no manifest: train or load it before saving.");
-        var json = JsonSerializer.Serialize(Manifest, JsonOptions);
-        Data.AtomicFile.WriteAll([(prefix + ".bin", tmp => _net.save(tmp)), (prefix + ".json", tmp => File.WriteAllText(tmp, json))]);
+        var file = Path.GetFileName(prefix) + ".bin";
+        string? sum = null;
+        Data.AtomicFile.WriteAll([
+            (prefix + ".bin", tmp => { _net.save(tmp); sum = ModelManifests.Sha256(tmp); }),
+            (prefix + ".json", tmp =>
+            {
+                Manifest = Manifest with
+                {
+                    FormatVersion = ModelManifests.FormatVersion, Features = FeatureLayout, ModelFile = file, Parameters = _net.parameters().Sum(p => p.numel()),
+                    Checksums = new Dictionary<string, string>(StringComparer.Ordinal) { [file] = sum! },
+                };
+                File.WriteAllText(tmp, ModelManifests.Serialize(Manifest));
+            }),
+        ]);
     }
 
-    /// <summary>Loads a model from a manifest and weights stream.</summary>
+    /// <summary>Loads a model from a manifest's text and its weights (verified against the manifest's checksum).</summary>
+    /// <param name="manifestJson">The manifest's text.</param>
+    /// <param name="weights">The weights.</param>
+    /// <param name="name">The checkpoint's prefix, for messages.</param>
+    /// <param name="device">Torch device.</param>
+    /// <exception cref="InvalidOperationException">Unreadable manifest, a newer format, another model kind.</exception>
+    /// <exception cref="InvalidDataException">Weights that differ from the recorded ones.</exception>
     public static PopulationDiffusion Load(string manifestJson, Stream weights, string name, Device? device = null)
     {
-        var m = JsonSerializer.Deserialize<GeneratorManifest>(manifestJson, JsonOptions)
-            ?? throw new FormatException($"{name}: empty manifest.");
+        var manifestPath = name + ".json";
+        var m = ModelManifests.Parse<GeneratorManifest>(manifestJson, manifestPath, Path.GetFileName(name) + ".bin");
+        using var buffer = new MemoryStream();
+        weights.CopyTo(buffer);
+        buffer.Position = 0;
+        ModelManifests.Verify(name + ".bin", buffer, manifestPath, m, m.ModelFile);
+        buffer.Position = 0;
         var model = new PopulationDiffusion(PhysiologyTable.Load(SpeciesNames.Parse(m.Species)), m.Config, m.Mean, m.Std, device) { Manifest = m };
-        model._net.load(weights);
+        model._net.load(buffer);
         model._net.eval();
         return model;
     }
 
     /// <summary>Loads <c>{prefix}.json</c> and <c>{prefix}.bin</c> from disk.</summary>
+    /// <exception cref="FileNotFoundException">Either file is missing (the message names it).</exception>
     public static PopulationDiffusion Load(string prefix, Device? device = null)
     {
-        using var s = File.OpenRead(prefix + ".bin");
+        if (!File.Exists(prefix + ".json"))
+            throw new FileNotFoundException($"{prefix}.json: no generator manifest; expected one written by '{GeneratorManifest.WrittenBy}'.", prefix + ".json");
+        var m = ModelManifests.Read<GeneratorManifest>(prefix + ".json", Path.GetFileName(prefix) + ".bin");
+        var weights = Path.Combine(Path.GetDirectoryName(prefix) ?? "", m.ModelFile);
+        if (!File.Exists(weights))
+            throw new FileNotFoundException($"{weights}: weights named in {Path.GetFileName(prefix)}.json are missing.", weights);
+        using var s = File.OpenRead(weights);
         return Load(File.ReadAllText(prefix + ".json"), s, prefix, device);
     }
 
