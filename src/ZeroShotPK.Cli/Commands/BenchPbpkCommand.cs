@@ -8,7 +8,6 @@ using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Forecast;
 using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
-using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Cli.Commands;
 

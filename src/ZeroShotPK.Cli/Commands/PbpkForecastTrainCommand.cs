@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
 

@@ -5,7 +5,6 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
-using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
 
@@ -233,5 +232,3 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         AnsiConsole.MarkupLine($"wrote {population.Length} individuals to {Markup.Escape(path)}");
     }
 }
-
-/// <summary>Items per second of a progress task.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TorchSharp;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk.Forecast;
