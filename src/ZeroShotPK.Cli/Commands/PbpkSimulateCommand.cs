@@ -115,10 +115,9 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
             kp.AddRow(t.ToString(), model.Kp[(int)t].ToString("G3", CultureInfo.InvariantCulture), physiology.Volume(t).ToString("G3", CultureInfo.InvariantCulture), physiology.Flow(t).ToString("G3", CultureInfo.InvariantCulture));
         AnsiConsole.Write(kp);
         var iMax = Array.IndexOf(cp, cp.Max());
-        var qh = physiology.Flow(Tissue.Liver);
         AnsiConsole.MarkupLine($"{Markup.Escape(compound.Name)} in {species.ToString().ToLowerInvariant()} ({physiology.BodyWeight:G3} kg), Kp {method}: " +
                                $"Vss {model.Vss:G4} L ({model.Vss / physiology.BodyWeight:G3} L/kg), CL {model.PlasmaClearance:G4} L/h, " +
-                               $"t1/2 ~ {Math.Log(2) * model.Vss / model.PlasmaClearance:G3} h, oral F = Fa x F_H = {compound.Fa * qh / (qh + model.HepaticExtractionTerm):G3}");
+                               $"t1/2 ~ {model.HalfLife:G3} h, oral F = Fa x F_H = {model.OralBioavailability:G3}");
         AnsiConsole.MarkupLine($"Cmax {cp[iMax]:G4} mg/L at {times[iMax]:G4} h; AUC(0-{s.End:G4} h) {sol.Amounts[^1][(int)PbpkState.PlasmaAuc]:G4} mg h/L; wrote {times.Length} rows to {Markup.Escape(s.Out!)}");
         return 0;
     }

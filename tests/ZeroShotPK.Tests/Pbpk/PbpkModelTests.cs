@@ -35,6 +35,20 @@ public class PbpkModelTests
         Assert.Equal(0.2 * leftLumen, last[(int)PbpkState.Unabsorbed], 1e-9 * leftLumen);
     }
 
+    [Fact]
+    public void OralBioavailabilityIsTheRatioOfOralToIvAuc()
+    {
+        // Linear kinetics, dose entering through the liver: AUC(0-inf) oral / IV = Fa F_H (run until both AUCs are flat).
+        var model = new PbpkModel(Human, Get("propranolol") with { Fa = 0.9 });
+        var qh = Human.Flow(Tissue.Liver);
+        Assert.Equal(0.9 * (1 - model.HepaticBloodClearance / qh), model.OralBioavailability, 12);
+        double[] end = [400];
+        var oral = model.Simulate([DosingEvent.Oral(0, 100)], end).Amounts[^1][(int)PbpkState.PlasmaAuc];
+        var iv = model.Simulate([DosingEvent.Bolus(0, 100)], end).Amounts[^1][(int)PbpkState.PlasmaAuc];
+        Assert.Equal(model.OralBioavailability, oral / iv, 3);
+        Assert.InRange(model.OralBioavailability, 0.05, 0.6); // propranolol's first pass is large
+    }
+
     [Theory]
     [InlineData("diazepam", PartitionMethod.PoulinTheil)]
     [InlineData("propranolol", PartitionMethod.RodgersRowland)]
