@@ -6,9 +6,7 @@ using ZeroShotPK.Data;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Forecast;
-using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
-using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Cli.Commands;
 

@@ -4,7 +4,6 @@ using MathNet.Numerics.Distributions;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
-using ZeroShotPK.Evaluation;
 using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Simulation;

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using ZeroShotPK.Data;
+using ZeroShotPK.Evaluation;
 using ValidationResult = Spectre.Console.ValidationResult;
 
 namespace ZeroShotPK.Cli.Commands;

@@ -1,8 +1,6 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using ZeroShotPK.Models.Neural;
-using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
 

@@ -1,9 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
-using static TorchSharp.torch;
 using ValidationResult = Spectre.Console.ValidationResult;
 using ZeroShotPK.Models.Neural;
 

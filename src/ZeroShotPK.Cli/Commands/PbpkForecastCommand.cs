@@ -7,7 +7,6 @@ using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Forecast;
-using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
 
 namespace ZeroShotPK.Cli.Commands;

@@ -1,12 +1,9 @@
 using System.ComponentModel;
-using System.Globalization;
-using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Simulation;
-using ZeroShotPK.Torch;
 using ZeroShotPK.Training;
 using ValidationResult = Spectre.Console.ValidationResult;
 
@@ -213,26 +210,9 @@ internal sealed class PbpkPopulationCommand : Command<PbpkPopulationCommand.Sett
         }
     }
 
-    /// <summary>Writes individuals <paramref name="population"/>, individual j with ID <paramref name="indices"/>[j] + 1.</summary>
     private static void WriteCsv(string path, Physiology[] population, int[] indices, PhysiologyConstraints constraints)
     {
-        ZeroShotPK.Data.AtomicFile.Write(path, tmp =>
-        {
-            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
-            {
-                w.WriteLine("ID," + string.Join(',', Physiology.Vector.Names) + ",Q_HepaticArtery_L_per_h,BrokenRules");
-                for (var i = 0; i < population.Length; i++)
-                {
-                    var p = population[i];
-                    var rules = string.Join(';', constraints.Check(p).Select(v => v.Rule).Distinct());
-                    w.WriteLine((indices[i] + 1).ToString(CultureInfo.InvariantCulture) + "," +
-                                string.Join(',', p.ToVector().Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "," +
-                                p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules);
-                }
-            }
-        });
+        PopulationCsv.Write(path, population, indices, constraints);
         AnsiConsole.MarkupLine($"wrote {population.Length} individuals to {Markup.Escape(path)}");
     }
 }
-
-/// <summary>Items per second of a progress task.</summary>

@@ -7,7 +7,6 @@ using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;
-using ZeroShotPK.Torch;
 
 namespace ZeroShotPK.Cli.Commands;
 

@@ -115,10 +115,9 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
             kp.AddRow(t.ToString(), model.Kp[(int)t].ToString("G3", CultureInfo.InvariantCulture), physiology.Volume(t).ToString("G3", CultureInfo.InvariantCulture), physiology.Flow(t).ToString("G3", CultureInfo.InvariantCulture));
         AnsiConsole.Write(kp);
         var iMax = Array.IndexOf(cp, cp.Max());
-        var qh = physiology.Flow(Tissue.Liver);
         AnsiConsole.MarkupLine($"{Markup.Escape(compound.Name)} in {species.ToString().ToLowerInvariant()} ({physiology.BodyWeight:G3} kg), Kp {method}: " +
                                $"Vss {model.Vss:G4} L ({model.Vss / physiology.BodyWeight:G3} L/kg), CL {model.PlasmaClearance:G4} L/h, " +
-                               $"t1/2 ~ {Math.Log(2) * model.Vss / model.PlasmaClearance:G3} h, oral F = Fa x F_H = {compound.Fa * qh / (qh + model.HepaticExtractionTerm):G3}");
+                               $"t1/2 ~ {model.HalfLife:G3} h, oral F = Fa x F_H = {model.OralBioavailability:G3}");
         AnsiConsole.MarkupLine($"Cmax {cp[iMax]:G4} mg/L at {times[iMax]:G4} h; AUC(0-{s.End:G4} h) {sol.Amounts[^1][(int)PbpkState.PlasmaAuc]:G4} mg h/L; wrote {times.Length} rows to {Markup.Escape(s.Out!)}");
         return 0;
     }
@@ -146,7 +145,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
     /// </summary>
     private static int SimulatePopulation(Settings s, Species species, Compound compound, PartitionMethod method, DosingEvent[] doses, double[] times, CancellationToken cancel)
     {
-        var individuals = ReadPopulation(s.Population!, species);
+        var individuals = PopulationCsv.Read(s.Population!, species);
         var shard = s.Shard is null ? null : Evaluation.Shard.Parse(s.Shard);
         if (shard is not null && shard.Count > individuals.Count)
             throw new ArgumentException($"--shard {s.Shard}: N must be at most the {individuals.Count} individuals of {s.Population}, so that every shard has one.");
@@ -187,36 +186,5 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
                                              (shard is null ? "" : $" (shard {shard} of {individuals.Count})") +
                                              $": median Cmax {Median(cmax):G4} mg/L, median AUC(0-{s.End:G4} h) {Median(auc):G4} mg h/L; wrote {owned.Length * times.Length} rows to {s.Out}"));
         return 0;
-    }
-
-    /// <summary>Reads a population CSV of <c>zspk pbpk population</c>: ID, the physiology vector's columns, then any others.</summary>
-    /// <exception cref="ArgumentException">No such file, another header, a value that is not a positive number, or an ID given twice (one sentence naming the file and line).</exception>
-    internal static List<(string Id, Physiology Physiology)> ReadPopulation(string path, Species species)
-    {
-        if (Directory.Exists(path)) throw new ArgumentException($"--population: {path} is a folder; expected a CSV written by 'zspk pbpk population'.");
-        if (!File.Exists(path)) throw new ArgumentException($"--population: {path} does not exist; expected a CSV written by 'zspk pbpk population'.");
-        // Read line by line: a large population is never held as text besides the individuals read (issue #15).
-        using var lines = File.ReadLines(path).GetEnumerator();
-        var names = Physiology.Vector.Names;
-        var header = lines.MoveNext() ? lines.Current.Split(',') : [];
-        if (header.Length < names.Count + 1 || header[0] != "ID" || !header.Skip(1).Take(names.Count).SequenceEqual(names))
-            throw new ArgumentException($"--population: {path}, line 1: expected the header of 'zspk pbpk population' (ID,{names[0]},...,{names[^1]}, then any other columns).");
-        var result = new List<(string, Physiology)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var x = new double[names.Count];
-        for (var i = 1; lines.MoveNext(); i++)
-        {
-            var line = lines.Current;
-            if (line.Length == 0) continue;
-            var f = line.Split(',');
-            var ok = f.Length >= names.Count + 1 && f[0].Length > 0;
-            for (var k = 0; ok && k < names.Count; k++)
-                ok = double.TryParse(f[k + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out x[k]) && x[k] > 0 && double.IsFinite(x[k]);
-            if (!ok) throw new ArgumentException($"--population: {path}, line {i + 1}: expected an ID and {names.Count} positive numbers ({names[0]} ... {names[^1]}).");
-            if (!seen.Add(f[0])) throw new ArgumentException($"--population: {path}, line {i + 1}: ID {f[0]} is given twice; expected one row per individual.");
-            result.Add((f[0], Physiology.FromVector(species, x)));
-        }
-        if (result.Count == 0) throw new ArgumentException($"--population: {path} has no individuals; expected at least one row after the header.");
-        return result;
     }
 }

@@ -94,6 +94,4 @@ internal sealed class SimulateCommand : Command<SimulateCommand.Settings>
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(settings.Out!)}[/]: {studies.Length} studies, {individuals} individuals, {observations} observations ({blq} BLQ), prior '{Markup.Escape(prior.Name)}', seed {settings.Seed}.");
         return 0;
     }
-
-    /// <summary>Studies per second (Spectre's transfer column prints bytes).</summary>
 }

@@ -102,6 +102,13 @@ public sealed class PbpkModel
     /// </summary>
     public double HalfLife => Math.Log(2) * Vss / PlasmaClearance;
 
+    /// <summary>
+    /// Oral bioavailability F = Fa F_H: the absorbed fraction times the fraction escaping the well-stirred liver on the
+    /// first pass, F_H = Q_H / (Q_H + fu,b CLint) (the gut wall does not metabolise in this model). AUC oral / AUC IV of
+    /// the same dose.
+    /// </summary>
+    public double OralBioavailability => Compound.Fa * Physiology.Flow(Tissue.Liver) / (Physiology.Flow(Tissue.Liver) + HepaticExtractionTerm);
+
     /// <summary>Well-stirred organ blood clearance Q E / (Q + E) for blood flow Q and unbound intrinsic term E (fu,b CLint).</summary>
     internal static double WellStirred(double q, double e) => e == 0 ? 0 : q * e / (q + e);
 

@@ -1,10 +1,12 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ZeroShotPK.Priors;
 
-/// <summary>Reads, writes and validates <see cref="Prior"/> JSON files; knows the built-in priors by name.</summary>
+/// <summary>
+/// The JSON format of <see cref="Prior"/>: reads a file into the validated records (reporting a refused value with the
+/// file's field path), writes a prior back, and knows the built-in priors by name.
+/// </summary>
 public static class PriorFile
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -45,12 +47,13 @@ public static class PriorFile
     }
 
     /// <summary>Parses and validates prior JSON; <paramref name="sourceName"/> prefixes error messages.</summary>
+    /// <exception cref="FormatException">Invalid JSON, unknown field or value out of range; the message names the field path.</exception>
     public static Prior Parse(string json, string sourceName)
     {
-        Prior? prior;
+        PriorJson? prior;
         try
         {
-            prior = JsonSerializer.Deserialize<Prior>(json, Json);
+            prior = JsonSerializer.Deserialize<PriorJson>(json, Json);
         }
         catch (JsonException ex) when (MissingSection(ex.Message) is { } missing)
         {
@@ -71,8 +74,7 @@ public static class PriorFile
             throw new FormatException($"{sourceName}: field {ex.Path ?? "$"}{where}: {first}", ex);
         }
         if (prior is null) throw new FormatException($"{sourceName}: field $: expected a JSON object, found null.");
-        Validate(prior, sourceName);
-        return prior;
+        return prior.ToPrior(sourceName);
     }
 
     // The sections Prior marks [JsonRequired]: a missing one used to take built-in values silently (a prior without Omega
@@ -99,7 +101,7 @@ public static class PriorFile
     }
 
     /// <summary>Serialises a prior to JSON.</summary>
-    public static string ToJson(Prior prior) => JsonSerializer.Serialize(prior, Json);
+    public static string ToJson(Prior prior) => JsonSerializer.Serialize(new PriorJson(prior ?? throw new ArgumentNullException(nameof(prior))), Json);
 
     /// <summary>Writes a prior file atomically (temp file, then rename).</summary>
     public static void Write(string path, Prior prior)
@@ -108,205 +110,312 @@ public static class PriorFile
         Data.AtomicFile.WriteAllText(full, ToJson(prior) + "\n");
     }
 
-    /// <summary>Smallest median of a lognormal prior (typical values, dose amount, infusion duration).</summary>
-    public const double MinMedian = 1e-6;
-    /// <summary>Largest median of a lognormal prior.</summary>
-    public const double MaxMedian = 1e6;
+    // The file's shape: mutable mirrors of the records, property for property and in the same order (that order is the
+    // file's, and the training prior's hash is taken over this JSON). Each mirror's parameterless constructor copies the
+    // record's defaults, so a field left out of a file means what it meant before; ToPrior builds the records under their
+    // JSON paths, so that a value a record refuses is reported as "file: field $.Dosing.MaxDoses = ...".
 
-    /// <summary>Checks every field's range; the message names the JSON path and the expected range.</summary>
-    /// <exception cref="FormatException">A value is out of range.</exception>
-    public static void Validate(Prior prior, string sourceName = "prior")
+    private sealed class Reader(string sourceName)
     {
-        void Fail(string path, double value, string expected) =>
-            throw new FormatException($"{sourceName}: field $.{path} = {value.ToString(CultureInfo.InvariantCulture)}: expected {expected}.");
-        void Missing(string path) => throw new FormatException($"{sourceName}: field $.{path} is missing (null).");
-        void Positive(string path, double v) { if (!(v > 0) || double.IsInfinity(v)) Fail(path, v, "a finite number > 0"); }
-        void NonNegative(string path, double v) { if (!(v >= 0) || double.IsInfinity(v)) Fail(path, v, "a finite number >= 0"); }
-        void Probability(string path, double v) { if (!(v >= 0 && v <= 1)) Fail(path, v, "a probability in [0, 1]"); }
-        void LogNormal(string path, LogNormalPrior? p)
+        public T At<T>(string path, Func<T> build)
         {
-            if (p is null) { Missing(path); return; }
-            // Validated for what it will produce: further out, concentrations overflow, solvers stall or sampling
-            // times run to years (a Median of 1e300 gave NotFinite, one of 1e-300 ran for minutes).
-            Positive(path + ".Median", p.Median);
-            if (!(p.Median >= MinMedian && p.Median <= MaxMedian))
-                Fail(path + ".Median", p.Median, $"a number in [{MinMedian:G}, {MaxMedian:G}] (the simulator's working range)");
-            if (!(p.LogSd >= 0 && p.LogSd <= 5)) Fail(path + ".LogSd", p.LogSd, "a log-scale sd in [0, 5]");
-        }
-        void Sds(string path, ParameterSds? s)
-        {
-            if (s is null) { Missing(path); return; }
-            foreach (var (name, value) in s.All())
-                if (!(value >= 0 && value <= 3)) Fail($"{path}.{name}", value, "a log-scale sd in [0, 3]");
+            try { return build(); }
+            catch (PriorFieldException e) { throw new FormatException($"{sourceName}: field $.{e.PathUnder(path)}{e.Problem}.", e); }
         }
 
-        if (string.IsNullOrWhiteSpace(prior.Name)) throw new FormatException($"{sourceName}: field $.Name: expected a non-empty name.");
-        if (prior.CompartmentProbabilities is null || prior.CompartmentProbabilities.Length is not (3 or 4))
-            throw new FormatException($"{sourceName}: field $.CompartmentProbabilities: expected 3 probabilities (1, 2 and 3 compartments) or 4 (1 to 4), found {prior.CompartmentProbabilities?.Length ?? 0}.");
-        for (var i = 0; i < prior.CompartmentProbabilities.Length; i++) Probability($"CompartmentProbabilities[{i}]", prior.CompartmentProbabilities[i]);
-        if (!(prior.CompartmentProbabilities.Sum() > 0)) Fail("CompartmentProbabilities", prior.CompartmentProbabilities.Sum(), "probabilities summing to > 0");
-        Probability(nameof(Prior.MichaelisMentenProbability), prior.MichaelisMentenProbability);
-        Probability(nameof(Prior.LagTimeProbability), prior.LagTimeProbability);
+        public T Need<T>(string path, T? value) where T : class =>
+            value ?? throw new FormatException($"{sourceName}: field $.{path} is missing (null).");
 
-        var tv = prior.TypicalValues;
-        if (tv is null) { Missing(nameof(Prior.TypicalValues)); return; }
-        LogNormal("TypicalValues.CL", tv.CL); LogNormal("TypicalValues.V", tv.V); LogNormal("TypicalValues.Ka", tv.Ka);
-        LogNormal("TypicalValues.Q", tv.Q); LogNormal("TypicalValues.V2", tv.V2); LogNormal("TypicalValues.Q3", tv.Q3);
-        LogNormal("TypicalValues.V3", tv.V3); LogNormal("TypicalValues.Tlag", tv.Tlag); LogNormal("TypicalValues.KmOverCmax", tv.KmOverCmax);
-        // Q4/V4 are optional (absent from 1-3 compartment priors) but required once 4 compartments can be drawn.
-        var fourCompartments = prior.CompartmentProbabilities.Length == 4 && prior.CompartmentProbabilities[3] > 0;
-        foreach (var (name, value) in new[] { ("Q4", tv.Q4), ("V4", tv.V4) })
+        public LogNormalPrior LogNormal(string path, LogNormalJson? value)
         {
-            if (value is not null) LogNormal("TypicalValues." + name, value);
-            else if (fourCompartments)
-                throw new FormatException($"{sourceName}: field $.TypicalValues.{name} is missing: needed when CompartmentProbabilities[3] (4 compartments) is > 0.");
-        }
-        Sds(nameof(Prior.Omega), prior.Omega);
-
-        var w = prior.WithinIndividual;
-        if (w is null) { Missing(nameof(Prior.WithinIndividual)); return; }
-        Positive("WithinIndividual.MeanReversionRate", w.MeanReversionRate);
-        Sds("WithinIndividual.StationarySd", w.StationarySd);
-        if (w.Segments is < 1 or > 1000) Fail("WithinIndividual.Segments", w.Segments, "an integer in [1, 1000]");
-
-        var d = prior.Dosing;
-        if (d is null) { Missing(nameof(Prior.Dosing)); return; }
-        LogNormal("Dosing.Amount", d.Amount);
-        if (!(d.IndividualLogSd >= 0 && d.IndividualLogSd <= 3)) Fail("Dosing.IndividualLogSd", d.IndividualLogSd, "a log-scale sd in [0, 3]");
-        if (d.Routes is null) { Missing("Dosing.Routes"); return; }
-        NonNegative("Dosing.Routes.Oral", d.Routes.Oral); NonNegative("Dosing.Routes.IvBolus", d.Routes.IvBolus); NonNegative("Dosing.Routes.IvInfusion", d.Routes.IvInfusion);
-        if (!(d.Routes.Oral + d.Routes.IvBolus + d.Routes.IvInfusion > 0)) Fail("Dosing.Routes", 0, "route weights summing to > 0");
-        LogNormal("Dosing.InfusionDuration", d.InfusionDuration);
-        if (d.MinDoses is < 1 or > 100) Fail("Dosing.MinDoses", d.MinDoses, "an integer in [1, 100]");
-        if (d.MaxDoses < d.MinDoses || d.MaxDoses > 100) Fail("Dosing.MaxDoses", d.MaxDoses, $"an integer in [MinDoses = {d.MinDoses}, 100]");
-        Positive("Dosing.MinIntervalHalfLives", d.MinIntervalHalfLives);
-        if (!(d.MaxIntervalHalfLives >= d.MinIntervalHalfLives) || double.IsInfinity(d.MaxIntervalHalfLives))
-            Fail("Dosing.MaxIntervalHalfLives", d.MaxIntervalHalfLives, $"a finite number >= MinIntervalHalfLives = {d.MinIntervalHalfLives}");
-        Probability("Dosing.SteadyStateProbability", d.SteadyStateProbability);
-        if (d.Monitoring is { } m)
-        {
-            Probability("Dosing.Monitoring.Probability", m.Probability);
-            if (m.MinOccasions is < 1 or > 50) Fail("Dosing.Monitoring.MinOccasions", m.MinOccasions, "an integer in [1, 50]");
-            if (m.MaxOccasions < m.MinOccasions || m.MaxOccasions > 50) Fail("Dosing.Monitoring.MaxOccasions", m.MaxOccasions, $"an integer in [MinOccasions = {m.MinOccasions}, 50]");
-            if (!(m.MinGapIntervals >= 0.5 && m.MinGapIntervals <= 1e4)) Fail("Dosing.Monitoring.MinGapIntervals", m.MinGapIntervals, "a number of dosing intervals in [0.5, 10000]");
-            if (!(m.MaxGapIntervals >= m.MinGapIntervals && m.MaxGapIntervals <= 1e4)) Fail("Dosing.Monitoring.MaxGapIntervals", m.MaxGapIntervals, $"a number of dosing intervals in [MinGapIntervals = {m.MinGapIntervals}, 10000]");
-            if (m.MaxExtraDoses is < 0 or > 100) Fail("Dosing.Monitoring.MaxExtraDoses", m.MaxExtraDoses, "an integer in [0, 100]");
-            if (m.MinSamples is < 1 or > 20) Fail("Dosing.Monitoring.MinSamples", m.MinSamples, "an integer in [1, 20]");
-            if (m.MaxSamples < m.MinSamples || m.MaxSamples > 20) Fail("Dosing.Monitoring.MaxSamples", m.MaxSamples, $"an integer in [MinSamples = {m.MinSamples}, 20]");
-            if (!(m.DoseChangeLogSd >= 0 && m.DoseChangeLogSd <= 3)) Fail("Dosing.Monitoring.DoseChangeLogSd", m.DoseChangeLogSd, "a log-scale sd in [0, 3]");
+            var v = Need(path, value);
+            return At(path, () => new LogNormalPrior(v.Median, v.LogSd));
         }
 
-        if (prior.MinIndividuals is < 1 or > 10_000) Fail(nameof(Prior.MinIndividuals), prior.MinIndividuals, "an integer in [1, 10000]");
-        if (prior.MaxIndividuals < prior.MinIndividuals || prior.MaxIndividuals > 10_000)
-            Fail(nameof(Prior.MaxIndividuals), prior.MaxIndividuals, $"an integer in [MinIndividuals = {prior.MinIndividuals}, 10000]");
+        public ParameterSds Sds(string path, ParameterSdsJson? value)
+        {
+            var v = Need(path, value);
+            return At(path, () => new ParameterSds(v.CL, v.V, v.Ka, v.Q, v.V2, v.Tlag));
+        }
+    }
 
-        var s = prior.Sampling;
-        if (s is null) { Missing(nameof(Prior.Sampling)); return; }
-        if (s.GridPoints is < 2 or > 1000) Fail("Sampling.GridPoints", s.GridPoints, "an integer in [2, 1000]");
-        if (s.GridPointsBeforePeak < 1 || s.GridPointsBeforePeak >= s.GridPoints) Fail("Sampling.GridPointsBeforePeak", s.GridPointsBeforePeak, $"an integer in [1, GridPoints - 1 = {s.GridPoints - 1}]");
-        if (s.SamplesBeforePeak < 1 || s.SamplesBeforePeak > s.GridPointsBeforePeak) Fail("Sampling.SamplesBeforePeak", s.SamplesBeforePeak, $"an integer in [1, GridPointsBeforePeak = {s.GridPointsBeforePeak}]");
-        if (s.SamplesAfterPeak < 1 || s.SamplesAfterPeak > s.GridPoints - s.GridPointsBeforePeak) Fail("Sampling.SamplesAfterPeak", s.SamplesAfterPeak, $"an integer in [1, GridPoints - GridPointsBeforePeak = {s.GridPoints - s.GridPointsBeforePeak}]");
-        if (s.MaxSamples < 1 || s.MaxSamples > s.GridPoints) Fail("Sampling.MaxSamples", s.MaxSamples, $"an integer in [1, GridPoints = {s.GridPoints}]");
-        Positive("Sampling.HalfLivesAfterPeak", s.HalfLivesAfterPeak);
+    private sealed class LogNormalJson
+    {
+        public double Median { get; set; }
+        public double LogSd { get; set; }
+        public LogNormalJson() { }
+        public LogNormalJson(LogNormalPrior p) { Median = p.Median; LogSd = p.LogSd; }
+    }
 
-        var o = prior.Observation;
-        if (o is null) { Missing(nameof(Prior.Observation)); return; }
-        if (!(o.Proportional >= 0 && o.Proportional <= 2)) Fail("Observation.Proportional", o.Proportional, "a log-scale sd in [0, 2]");
-        if (!(o.AdditiveFractionOfCmax >= 0 && o.AdditiveFractionOfCmax <= 1)) Fail("Observation.AdditiveFractionOfCmax", o.AdditiveFractionOfCmax, "a fraction in [0, 1]");
-        if (!(o.LloqFractionOfCmax >= 0 && o.LloqFractionOfCmax < 1)) Fail("Observation.LloqFractionOfCmax", o.LloqFractionOfCmax, "a fraction in [0, 1)");
-        if (o.AdditiveFractionOfCmax > 0 && o.LloqFractionOfCmax == 0)
-            Fail("Observation.LloqFractionOfCmax", 0, "> 0 when AdditiveFractionOfCmax > 0 (additive noise can go negative; those samples are censored)");
-        if (prior.Units is null) Missing(nameof(Prior.Units));
+    private sealed class TypicalValuesJson
+    {
+        public LogNormalJson? CL { get; set; }
+        public LogNormalJson? V { get; set; }
+        public LogNormalJson? Ka { get; set; }
+        public LogNormalJson? Q { get; set; }
+        public LogNormalJson? V2 { get; set; }
+        public LogNormalJson? Q3 { get; set; }
+        public LogNormalJson? V3 { get; set; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] // only 4-compartment priors have them
+        public LogNormalJson? Q4 { get; set; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public LogNormalJson? V4 { get; set; }
+        public LogNormalJson? Tlag { get; set; }
+        public LogNormalJson? KmOverCmax { get; set; }
+        public TypicalValuesJson() : this(new TypicalValuePriors()) { }
+        public TypicalValuesJson(TypicalValuePriors p)
+        {
+            CL = new(p.CL); V = new(p.V); Ka = new(p.Ka); Q = new(p.Q); V2 = new(p.V2); Q3 = new(p.Q3); V3 = new(p.V3);
+            Q4 = p.Q4 is { } q4 ? new(q4) : null; V4 = p.V4 is { } v4 ? new(v4) : null;
+            Tlag = new(p.Tlag); KmOverCmax = new(p.KmOverCmax);
+        }
+
+        public TypicalValuePriors ToRecord(Reader r, string path)
+        {
+            LogNormalPrior? Optional(string name, LogNormalJson? v) => v is null ? null : r.LogNormal($"{path}.{name}", v);
+            return new TypicalValuePriors(r.LogNormal($"{path}.CL", CL), r.LogNormal($"{path}.V", V), r.LogNormal($"{path}.Ka", Ka),
+                r.LogNormal($"{path}.Q", Q), r.LogNormal($"{path}.V2", V2), r.LogNormal($"{path}.Q3", Q3), r.LogNormal($"{path}.V3", V3),
+                Optional("Q4", Q4), Optional("V4", V4), r.LogNormal($"{path}.Tlag", Tlag), r.LogNormal($"{path}.KmOverCmax", KmOverCmax));
+        }
+    }
+
+    private sealed class ParameterSdsJson
+    {
+        public double CL { get; set; }
+        public double V { get; set; }
+        public double Ka { get; set; }
+        public double Q { get; set; }
+        public double V2 { get; set; }
+        public double Tlag { get; set; }
+        public ParameterSdsJson() { }
+        public ParameterSdsJson(ParameterSds s) { CL = s.CL; V = s.V; Ka = s.Ka; Q = s.Q; V2 = s.V2; Tlag = s.Tlag; }
+    }
+
+    private sealed class WithinIndividualJson
+    {
+        public double MeanReversionRate { get; set; }
+        public ParameterSdsJson? StationarySd { get; set; }
+        public int Segments { get; set; }
+        public WithinIndividualJson() : this(new WithinIndividualPrior()) { }
+        public WithinIndividualJson(WithinIndividualPrior w) { MeanReversionRate = w.MeanReversionRate; StationarySd = new(w.StationarySd); Segments = w.Segments; }
+
+        public WithinIndividualPrior ToRecord(Reader r, string path)
+        {
+            var sd = r.Sds($"{path}.StationarySd", StationarySd);
+            return r.At(path, () => new WithinIndividualPrior(MeanReversionRate, sd, Segments));
+        }
+    }
+
+    private sealed class RoutesJson
+    {
+        public double Oral { get; set; }
+        public double IvBolus { get; set; }
+        public double IvInfusion { get; set; }
+        public RoutesJson() : this(new RoutePrior()) { }
+        public RoutesJson(RoutePrior p) { Oral = p.Oral; IvBolus = p.IvBolus; IvInfusion = p.IvInfusion; }
+    }
+
+    private sealed class DosingJson
+    {
+        public LogNormalJson? Amount { get; set; }
+        public double IndividualLogSd { get; set; }
+        public RoutesJson? Routes { get; set; }
+        public LogNormalJson? InfusionDuration { get; set; }
+        public int MinDoses { get; set; }
+        public int MaxDoses { get; set; }
+        public double MinIntervalHalfLives { get; set; }
+        public double MaxIntervalHalfLives { get; set; }
+        public double SteadyStateProbability { get; set; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] // a file without monitoring designs leaves the section out
+        public MonitoringJson? Monitoring { get; set; }
+        public DosingJson() : this(new DosingPrior()) { }
+        public DosingJson(DosingPrior d)
+        {
+            Amount = new(d.Amount); IndividualLogSd = d.IndividualLogSd; Routes = new(d.Routes); InfusionDuration = new(d.InfusionDuration);
+            MinDoses = d.MinDoses; MaxDoses = d.MaxDoses; MinIntervalHalfLives = d.MinIntervalHalfLives; MaxIntervalHalfLives = d.MaxIntervalHalfLives;
+            SteadyStateProbability = d.SteadyStateProbability; Monitoring = d.Monitoring is { } m ? new(m) : null;
+        }
+
+        public DosingPrior ToRecord(Reader r, string path)
+        {
+            var amount = r.LogNormal($"{path}.Amount", Amount);
+            var routesJson = r.Need($"{path}.Routes", Routes);
+            var routes = r.At($"{path}.Routes", () => new RoutePrior(routesJson.Oral, routesJson.IvBolus, routesJson.IvInfusion));
+            var infusion = r.LogNormal($"{path}.InfusionDuration", InfusionDuration);
+            var monitoring = Monitoring is { } m ? r.At($"{path}.Monitoring", () => new MonitoringPrior(m.Probability, m.MinOccasions,
+                m.MaxOccasions, m.MinGapIntervals, m.MaxGapIntervals, m.MaxExtraDoses, m.MinSamples, m.MaxSamples, m.DoseChangeLogSd)) : null;
+            return r.At(path, () => new DosingPrior(amount, IndividualLogSd, routes, infusion, MinDoses, MaxDoses, MinIntervalHalfLives,
+                MaxIntervalHalfLives, SteadyStateProbability, monitoring));
+        }
+    }
+
+    private sealed class MonitoringJson
+    {
+        public double Probability { get; set; }
+        public int MinOccasions { get; set; }
+        public int MaxOccasions { get; set; }
+        public double MinGapIntervals { get; set; }
+        public double MaxGapIntervals { get; set; }
+        public int MaxExtraDoses { get; set; }
+        public int MinSamples { get; set; }
+        public int MaxSamples { get; set; }
+        public double DoseChangeLogSd { get; set; }
+        public MonitoringJson() : this(new MonitoringPrior()) { }
+        public MonitoringJson(MonitoringPrior m)
+        {
+            Probability = m.Probability; MinOccasions = m.MinOccasions; MaxOccasions = m.MaxOccasions; MinGapIntervals = m.MinGapIntervals;
+            MaxGapIntervals = m.MaxGapIntervals; MaxExtraDoses = m.MaxExtraDoses; MinSamples = m.MinSamples; MaxSamples = m.MaxSamples;
+            DoseChangeLogSd = m.DoseChangeLogSd;
+        }
+    }
+
+    private sealed class SamplingJson
+    {
+        public int GridPoints { get; set; }
+        public int GridPointsBeforePeak { get; set; }
+        public int SamplesBeforePeak { get; set; }
+        public int SamplesAfterPeak { get; set; }
+        public int MaxSamples { get; set; }
+        public double HalfLivesAfterPeak { get; set; }
+        public SamplingJson() : this(new SamplingPrior()) { }
+        public SamplingJson(SamplingPrior s)
+        {
+            GridPoints = s.GridPoints; GridPointsBeforePeak = s.GridPointsBeforePeak; SamplesBeforePeak = s.SamplesBeforePeak;
+            SamplesAfterPeak = s.SamplesAfterPeak; MaxSamples = s.MaxSamples; HalfLivesAfterPeak = s.HalfLivesAfterPeak;
+        }
+    }
+
+    private sealed class ObservationJson
+    {
+        public double Proportional { get; set; }
+        public double AdditiveFractionOfCmax { get; set; }
+        public double LloqFractionOfCmax { get; set; }
+        public ObservationJson() : this(new ObservationPrior()) { }
+        public ObservationJson(ObservationPrior o) { Proportional = o.Proportional; AdditiveFractionOfCmax = o.AdditiveFractionOfCmax; LloqFractionOfCmax = o.LloqFractionOfCmax; }
+    }
+
+    private sealed class UnitsJson
+    {
+        public string? Time { get; set; }
+        public string? Amount { get; set; }
+        public string? Concentration { get; set; }
+        public UnitsJson() : this(new PriorUnits()) { }
+        public UnitsJson(PriorUnits u) { Time = u.Time; Amount = u.Amount; Concentration = u.Concentration; }
+    }
+
+    private sealed class PriorJson
+    {
+        public string? Name { get; set; }
+        public string? Description { get; set; }
+        public double[]? CompartmentProbabilities { get; set; }
+        public double MichaelisMentenProbability { get; set; }
+        public double LagTimeProbability { get; set; }
+        [JsonRequired] // a prior file states it: a missing section must not silently take the defaults
+        public TypicalValuesJson? TypicalValues { get; set; }
+        [JsonRequired]
+        public ParameterSdsJson? Omega { get; set; }
+        [JsonRequired]
+        public WithinIndividualJson? WithinIndividual { get; set; }
+        [JsonRequired]
+        public DosingJson? Dosing { get; set; }
+        public int MinIndividuals { get; set; }
+        public int MaxIndividuals { get; set; }
+        [JsonRequired]
+        public SamplingJson? Sampling { get; set; }
+        [JsonRequired]
+        public ObservationJson? Observation { get; set; }
+        public UnitsJson? Units { get; set; }
+        public PriorJson() : this(new Prior()) { }
+        public PriorJson(Prior p)
+        {
+            Name = p.Name; Description = p.Description; CompartmentProbabilities = [.. p.CompartmentProbabilities];
+            MichaelisMentenProbability = p.MichaelisMentenProbability; LagTimeProbability = p.LagTimeProbability;
+            TypicalValues = new(p.TypicalValues); Omega = new(p.Omega); WithinIndividual = new(p.WithinIndividual); Dosing = new(p.Dosing);
+            MinIndividuals = p.MinIndividuals; MaxIndividuals = p.MaxIndividuals; Sampling = new(p.Sampling); Observation = new(p.Observation);
+            Units = new(p.Units);
+        }
+
+        public Prior ToPrior(string sourceName)
+        {
+            var r = new Reader(sourceName);
+            var typical = r.Need(nameof(TypicalValues), TypicalValues).ToRecord(r, nameof(TypicalValues));
+            var omega = r.Sds(nameof(Omega), Omega);
+            var within = r.Need(nameof(WithinIndividual), WithinIndividual).ToRecord(r, nameof(WithinIndividual));
+            var dosing = r.Need(nameof(Dosing), Dosing).ToRecord(r, nameof(Dosing));
+            var s = r.Need(nameof(Sampling), Sampling);
+            var sampling = r.At(nameof(Sampling), () => new SamplingPrior(s.GridPoints, s.GridPointsBeforePeak, s.SamplesBeforePeak,
+                s.SamplesAfterPeak, s.MaxSamples, s.HalfLivesAfterPeak));
+            var o = r.Need(nameof(Observation), Observation);
+            var observation = r.At(nameof(Observation), () => new ObservationPrior(o.Proportional, o.AdditiveFractionOfCmax, o.LloqFractionOfCmax));
+            var u = r.Need(nameof(Units), Units);
+            var units = r.At(nameof(Units), () => new PriorUnits(u.Time!, u.Amount!, u.Concentration!));
+            // A null or missing list is reported as a list of 0 probabilities, not replaced by the default.
+            return r.At("", () => new Prior(Name ?? "", Description, CompartmentProbabilities ?? [], MichaelisMentenProbability,
+                LagTimeProbability, typical, omega, within, dosing, MinIndividuals, MaxIndividuals, sampling, observation, units));
+        }
     }
 }
 
 /// <summary>The built-in priors (also written to data/priors/*.json).</summary>
 internal static class BuiltinPriors
 {
+    private const string DefaultDescription = "AICMET-style prior: single dose at t=0, oral (0.8) or IV bolus (0.2) per study, 1-2 compartments, lognormal typical values, IIV, Ornstein-Uhlenbeck within-individual variability, ~4 samples before and 6 after the peak on a 16-point grid, proportional noise, LLOQ 1% of typical Cmax.";
+
     /// <summary>The paper's prior: single dose at 0, oral 0.8 / IV bolus 0.2, OU within-individual variability, proportional noise.</summary>
-    public static Prior Default() => new()
-    {
-        Name = "default",
-        Description = "AICMET-style prior: single dose at t=0, oral (0.8) or IV bolus (0.2) per study, 1-2 compartments, lognormal typical values, IIV, Ornstein-Uhlenbeck within-individual variability, ~4 samples before and 6 after the peak on a 16-point grid, proportional noise, LLOQ 1% of typical Cmax.",
-    };
+    public static Prior Default() => new(Name: "default", Description: DefaultDescription);
+
+    // The multidose prior's regimen and design, which the monitoring prior keeps.
+    private static DosingPrior MultiDoseDosing(RoutePrior routes, MonitoringPrior? monitoring = null) =>
+        new(MinDoses: 1, MaxDoses: 6, SteadyStateProbability: 0.2, Routes: routes, Monitoring: monitoring);
+    private static readonly SamplingPrior MultiDoseSampling = new(GridPoints: 24, GridPointsBeforePeak: 6, SamplesAfterPeak: 10, MaxSamples: 20);
 
     /// <summary>Repeated dosing, IV infusions and some steady-state studies.</summary>
-    public static Prior MultiDose()
-    {
-        var p = Default();
-        p.Name = "multidose";
-        p.Description = "Repeated dosing (1-6 doses every 0.5-2 half-lives, 20% starting at steady state) with oral, IV bolus and IV infusion routes.";
-        p.Dosing.MinDoses = 1;
-        p.Dosing.MaxDoses = 6;
-        p.Dosing.SteadyStateProbability = 0.2;
-        p.Dosing.Routes = new RoutePrior { Oral = 0.6, IvBolus = 0.2, IvInfusion = 0.2 };
-        p.Sampling.GridPoints = 24;
-        p.Sampling.GridPointsBeforePeak = 6;
-        p.Sampling.SamplesAfterPeak = 10;
-        p.Sampling.MaxSamples = 20;
-        return p;
-    }
+    public static Prior MultiDose() => new(
+        Name: "multidose",
+        Description: "Repeated dosing (1-6 doses every 0.5-2 half-lives, 20% starting at steady state) with oral, IV bolus and IV infusion routes.",
+        Dosing: MultiDoseDosing(new RoutePrior(Oral: 0.6, IvBolus: 0.2, IvInfusion: 0.2)),
+        Sampling: MultiDoseSampling);
 
     /// <summary>Therapeutic-drug-monitoring designs on the multidose prior's kinetics (see <see cref="MonitoringPrior"/>).</summary>
-    public static Prior Monitoring()
-    {
-        var p = MultiDose();
-        p.Name = "monitoring";
-        p.Description = "Therapeutic-drug-monitoring designs (quinidine-like routine data): each individual seen on 2-6 occasions " +
+    public static Prior Monitoring() => new(
+        Name: "monitoring",
+        Description: "Therapeutic-drug-monitoring designs (quinidine-like routine data): each individual seen on 2-6 occasions " +
             "1-300 dosing intervals apart, each a steady-state dose (SS=1; the first occasion may start the regimen from scratch) " +
             "with that occasion's dose, 0-8 explicit doses and 1-2 samples in the last interval; parameters drift between " +
-            "occasions (OU). Kinetics, routes (oral 0.8, IV bolus 0.1, infusion 0.1) and noise otherwise as the multidose prior; 8-16 individuals.";
-        p.Dosing.Routes = new RoutePrior { Oral = 0.8, IvBolus = 0.1, IvInfusion = 0.1 };
-        p.Dosing.Monitoring = new MonitoringPrior();
-        p.MinIndividuals = 8;
-        p.MaxIndividuals = 16;
-        return p;
-    }
+            "occasions (OU). Kinetics, routes (oral 0.8, IV bolus 0.1, infusion 0.1) and noise otherwise as the multidose prior; 8-16 individuals.",
+        Dosing: MultiDoseDosing(new RoutePrior(Oral: 0.8, IvBolus: 0.1, IvInfusion: 0.1), new MonitoringPrior()),
+        Sampling: MultiDoseSampling,
+        MinIndividuals: 8,
+        MaxIndividuals: 16);
 
     /// <summary>
     /// The AICMET paper's prior as far as the paper states it (see data/priors/README.md for which numbers are the
     /// paper's and which are ours): depot + central + 1 to 3 peripheral compartments.
     /// </summary>
-    public static Prior Paper()
-    {
-        var p = Default();
-        p.Name = "paper";
-        p.Description = "AICMET paper prior (arXiv 2508.15659): depot, central and 1-3 peripheral compartments, single dose at t=0, " +
+    public static Prior Paper() => new(
+        Name: "paper",
+        Description: "AICMET paper prior (arXiv 2508.15659): depot, central and 1-3 peripheral compartments, single dose at t=0, " +
             "oral (0.8) or IV bolus (0.2) per study, individual doses lognormal around the study dose, Ornstein-Uhlenbeck " +
             "within-individual variation of the log parameters, proportional (log-normal) noise, ~4 samples before and 6 after " +
             "the peak on a 16-point grid of at most 15 samples. The paper states this structure; every number (typical values, " +
             "variabilities, noise level, LLOQ, study size, equal weights of 1-3 peripherals) is our choice, since the code " +
             "values of the authors are not available here; typical values are centred so that theophylline (oral) and indometacin (IV) " +
-            "fall inside the 5-95% prior predictive band of Cmax/dose, Tmax and terminal half-life (data/priors/README.md).";
-        p.CompartmentProbabilities = [0, 1.0 / 3, 1.0 / 3, 1.0 / 3];
-        var tv = p.TypicalValues;
-        tv.CL = new LogNormalPrior(6, 1.0);
-        tv.V = new LogNormalPrior(10, 1.0);
-        tv.Ka = new LogNormalPrior(1.5, 0.8);
-        tv.Q = new LogNormalPrior(4, 0.8);
-        tv.V2 = new LogNormalPrior(20, 0.8);
-        tv.Q3 = new LogNormalPrior(2, 0.8);
-        tv.V3 = new LogNormalPrior(30, 0.8);
-        tv.Q4 = new LogNormalPrior(1, 0.8);
-        tv.V4 = new LogNormalPrior(40, 0.8);
+            "fall inside the 5-95% prior predictive band of Cmax/dose, Tmax and terminal half-life (data/priors/README.md).",
+        CompartmentProbabilities: [0, 1.0 / 3, 1.0 / 3, 1.0 / 3],
+        TypicalValues: new TypicalValuePriors(
+            CL: new(6, 1.0), V: new(10, 1.0), Ka: new(1.5, 0.8), Q: new(4, 0.8), V2: new(20, 0.8),
+            Q3: new(2, 0.8), V3: new(30, 0.8), Q4: new(1, 0.8), V4: new(40, 0.8)),
         // The paper varies every log parameter within an individual; default holds the distribution parameters constant.
-        p.WithinIndividual.StationarySd = new ParameterSds { CL = 0.1, V = 0.05, Ka = 0.1, Q = 0.05, V2 = 0.05 };
+        WithinIndividual: new WithinIndividualPrior(StationarySd: new ParameterSds(CL: 0.1, V: 0.05, Ka: 0.1, Q: 0.05, V2: 0.05)),
         // Multi-exponential profiles fall far below 1% of Cmax within 4 terminal half-lives: a lower LLOQ keeps BLQ rare.
-        p.Observation.LloqFractionOfCmax = 0.002;
-        return p;
-    }
+        Observation: new ObservationPrior(LloqFractionOfCmax: 0.002));
 
     /// <summary>Structures the default prior never produces: 3 compartments, Michaelis-Menten, lag time, additive noise.</summary>
-    public static Prior Misspecified()
-    {
-        var p = Default();
-        p.Name = "misspecified";
-        p.Description = "Out-of-prior studies for robustness checks: always 3 compartments, Michaelis-Menten elimination in half of the studies, absorption lag in 70% of oral studies, combined proportional + additive noise.";
-        p.CompartmentProbabilities = [0, 0, 1];
-        p.MichaelisMentenProbability = 0.5;
-        p.LagTimeProbability = 0.7;
-        p.Observation.AdditiveFractionOfCmax = 0.01;
-        p.Observation.LloqFractionOfCmax = 0.02;
-        return p;
-    }
+    public static Prior Misspecified() => new(
+        Name: "misspecified",
+        Description: "Out-of-prior studies for robustness checks: always 3 compartments, Michaelis-Menten elimination in half of the studies, absorption lag in 70% of oral studies, combined proportional + additive noise.",
+        CompartmentProbabilities: [0, 0, 1],
+        MichaelisMentenProbability: 0.5,
+        LagTimeProbability: 0.7,
+        Observation: new ObservationPrior(AdditiveFractionOfCmax: 0.01, LloqFractionOfCmax: 0.02));
 }

@@ -43,13 +43,8 @@ public sealed class PriorStudyGenerator : IStudyGenerator
     private readonly Prior _prior;
     private readonly OdeSolver _ode = new(new OdeOptions(1e-7, 1e-12));
 
-    /// <summary>Creates a generator; validates the prior.</summary>
-    /// <exception cref="FormatException">The prior is invalid (message names the field).</exception>
-    public PriorStudyGenerator(Prior prior)
-    {
-        PriorFile.Validate(prior, $"prior '{prior.Name}'");
-        _prior = prior;
-    }
+    /// <summary>Creates a generator for a prior (valid by construction).</summary>
+    public PriorStudyGenerator(Prior prior) => _prior = prior ?? throw new ArgumentNullException(nameof(prior));
 
     /// <summary>A generator for a built-in prior name or a prior JSON file.</summary>
     public static PriorStudyGenerator Load(string nameOrPath) => new(PriorFile.Load(nameOrPath));

@@ -48,13 +48,8 @@ public sealed class RateConstantStudyGenerator : IStudyGenerator
 {
     private readonly RateConstantPrior _prior;
 
-    /// <summary>Creates a generator; validates the prior.</summary>
-    /// <exception cref="FormatException">The prior is invalid (message names the field).</exception>
-    public RateConstantStudyGenerator(RateConstantPrior prior)
-    {
-        RateConstantPriorFile.Validate(prior, $"prior '{prior.Name}'");
-        _prior = prior;
-    }
+    /// <summary>Creates a generator for a prior (valid by construction).</summary>
+    public RateConstantStudyGenerator(RateConstantPrior prior) => _prior = prior ?? throw new ArgumentNullException(nameof(prior));
 
     /// <summary>The prior sampled.</summary>
     public RateConstantPrior Prior => _prior;

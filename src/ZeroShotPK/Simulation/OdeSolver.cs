@@ -1,4 +1,3 @@
-using ZeroShotPK.Data;
 
 namespace ZeroShotPK.Simulation;
 

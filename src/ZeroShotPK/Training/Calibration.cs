@@ -1,4 +1,3 @@
-using TorchSharp;
 using ZeroShotPK.Models.Neural;
 using static TorchSharp.torch;
 

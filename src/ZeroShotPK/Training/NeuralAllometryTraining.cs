@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;

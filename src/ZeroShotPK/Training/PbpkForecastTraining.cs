@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using TorchSharp;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk.Forecast;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ZeroShotPK.Charts;
 using ZeroShotPK.Notebooks;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
-using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Tests.Data;
 using ZeroShotPK.Inference;
 

@@ -1,4 +1,3 @@
-using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Baselines;
 using ZeroShotPK.Inference;
 using ZeroShotPK.Models.Neural;

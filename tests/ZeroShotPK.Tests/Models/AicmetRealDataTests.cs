@@ -1,5 +1,4 @@
 using ZeroShotPK.Data;
-using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Tests.Training;
 using static TorchSharp.torch;
 using ZeroShotPK.Inference;

@@ -1,7 +1,6 @@
 using ZeroShotPK.Data;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Simulation;
-using ZeroShotPK.Training;
 using static TorchSharp.torch;
 
 namespace ZeroShotPK.Tests.Models;

@@ -1,7 +1,6 @@
 using ZeroShotPK.Data;
 using ZeroShotPK.Models.Neural;
 using ZeroShotPK.Tests.Training;
-using ZeroShotPK.Training;
 using static TorchSharp.torch;
 using ZeroShotPK.Inference;
 

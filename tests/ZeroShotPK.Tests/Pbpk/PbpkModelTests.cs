@@ -35,6 +35,41 @@ public class PbpkModelTests
         Assert.Equal(0.2 * leftLumen, last[(int)PbpkState.Unabsorbed], 1e-9 * leftLumen);
     }
 
+    [Fact]
+    public void PopulationCsvRoundTripsToSixDigitsAndNamesABadLine()
+    {
+        var table = PhysiologyTable.Load(Species.Human);
+        var population = new ReferencePopulation(table).Sample(3, 5);
+        var path = Path.Combine(Path.GetTempPath(), $"zspk-population-{Guid.NewGuid():N}.csv");
+        try
+        {
+            PopulationCsv.Write(path, population, [4, 0, 7], new PhysiologyConstraints(table));
+            var read = PopulationCsv.Read(path, Species.Human);
+            Assert.Equal(["5", "1", "8"], read.Select(r => r.Id));
+            for (var i = 0; i < 3; i++)
+                foreach (var (a, b) in population[i].ToVector().Zip(read[i].Physiology.ToVector()))
+                    Assert.Equal(a, b, Math.Abs(a) * 5e-6);
+            File.AppendAllText(path, "9,-1\n");
+            Assert.Equal($"--population: {path}, line 5: expected an ID and {Physiology.Vector.Names.Count} positive numbers ({Physiology.Vector.Names[0]} ... {Physiology.Vector.Names[^1]}).",
+                Assert.Throws<ArgumentException>(() => PopulationCsv.Read(path, Species.Human)).Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void OralBioavailabilityIsTheRatioOfOralToIvAuc()
+    {
+        // Linear kinetics, dose entering through the liver: AUC(0-inf) oral / IV = Fa F_H (run until both AUCs are flat).
+        var model = new PbpkModel(Human, Get("propranolol") with { Fa = 0.9 });
+        var qh = Human.Flow(Tissue.Liver);
+        Assert.Equal(0.9 * (1 - model.HepaticBloodClearance / qh), model.OralBioavailability, 12);
+        double[] end = [400];
+        var oral = model.Simulate([DosingEvent.Oral(0, 100)], end).Amounts[^1][(int)PbpkState.PlasmaAuc];
+        var iv = model.Simulate([DosingEvent.Bolus(0, 100)], end).Amounts[^1][(int)PbpkState.PlasmaAuc];
+        Assert.Equal(model.OralBioavailability, oral / iv, 3);
+        Assert.InRange(model.OralBioavailability, 0.05, 0.6); // propranolol's first pass is large
+    }
+
     [Theory]
     [InlineData("diazepam", PartitionMethod.PoulinTheil)]
     [InlineData("propranolol", PartitionMethod.RodgersRowland)]

@@ -114,7 +114,7 @@ public class PriorFileTests
         var json = PriorFile.ToJson(PriorFile.Builtin("default"));
         Assert.DoesNotContain("Q4", json);
         var four = DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5,\n    0,\n    0\n");
-        Assert.Equal(4, PriorFile.Parse(four, "p.json").CompartmentProbabilities.Length);
+        Assert.Equal(4, PriorFile.Parse(four, "p.json").CompartmentProbabilities.Count);
         var needed = Assert.Throws<FormatException>(() => PriorFile.Parse(DefaultWith("0.5,\n    0.5,\n    0\n", "0.5,\n    0.5,\n    0,\n    0.2\n"), "p.json"));
         Assert.Equal("p.json: field $.TypicalValues.Q4 is missing: needed when CompartmentProbabilities[3] (4 compartments) is > 0.", needed.Message);
         var paper = PriorFile.ToJson(PriorFile.Builtin("paper"));
@@ -147,5 +147,31 @@ public class PriorFileTests
             }
         }
         finally { File.Delete(path); }
+    }
+    [Fact]
+    public void PriorRecordsRefuseInvalidValuesWhenBuiltAndCannotBeChanged()
+    {
+        // Math.NET style: the constructor refuses, with one sentence naming the record and the field.
+        Assert.Equal("ParameterSds: field CL = -0.3: expected a log-scale sd in [0, 3].",
+            Assert.Throws<PriorFieldException>(() => new ParameterSds(CL: -0.3)).Message);
+        Assert.Equal("DosingPrior: field MaxDoses = 2: expected an integer in [MinDoses = 3, 100].",
+            Assert.Throws<PriorFieldException>(() => new DosingPrior(MinDoses: 3, MaxDoses: 2)).Message);
+        Assert.Equal("RoutePrior = 0: expected route weights summing to > 0.",
+            Assert.Throws<PriorFieldException>(() => new RoutePrior(0, 0, 0)).Message);
+        Assert.Equal("Prior: field TypicalValues.Q4 is missing: needed when CompartmentProbabilities[3] (4 compartments) is > 0.",
+            Assert.Throws<PriorFieldException>(() => new Prior(CompartmentProbabilities: [0, 0.5, 0.25, 0.25])).Message);
+        Assert.IsAssignableFrom<ArgumentException>(Assert.Throws<PriorFieldException>(() => new LogNormalPrior(1e7, 0.5)));
+        // The list a prior was built from is copied: changing it afterwards does not reach the prior.
+        double[] weights = [0.2, 0.8, 0];
+        var prior = new Prior(CompartmentProbabilities: weights);
+        weights[0] = 5;
+        Assert.Equal([0.2, 0.8, 0], prior.CompartmentProbabilities);
+        // No prior record has a setter or an init accessor, so `with` cannot change a validated field.
+        foreach (var type in typeof(Prior).Assembly.GetTypes().Where(t => t.Namespace == "ZeroShotPK.Priors" && t.IsPublic &&
+            (t.Name.EndsWith("Prior", StringComparison.Ordinal) || t.Name.EndsWith("Priors", StringComparison.Ordinal) || t == typeof(ParameterSds) || t == typeof(PriorUnits))))
+            foreach (var property in type.GetProperties())
+                Assert.True(property.SetMethod is null, $"{type.Name}.{property.Name} can be set");
+        // Every omitted argument is the built-in default prior's value (its file is the golden JSON).
+        Assert.Equal(PriorFile.ToJson(PriorFile.Builtin("default")), PriorFile.ToJson(new Prior(Description: PriorFile.Builtin("default").Description)));
     }
 }

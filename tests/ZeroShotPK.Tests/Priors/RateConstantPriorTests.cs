@@ -95,7 +95,7 @@ public class RateConstantPriorTests
         var th = Math.Log(2) / ke;
         // Exact canonical times (no snapping): 4 before the peak, the peak, Tpeak + {0.25, 0.5, 1, 2} T1/2 within 16 h.
         double[] expected = [0.1 * tp, 0.2 * tp, 0.5 * tp, 0.8 * tp, tp, tp + 0.25 * th, tp + 0.5 * th, tp + th, tp + 2 * th];
-        var exact = RateConstantStudyGenerator.SamplingTimes(prior.Sampling with { SimulationGridPoints = 0 }, 16, tp, th, [0]);
+        var exact = RateConstantStudyGenerator.SamplingTimes(Unsnapped(prior.Sampling), 16, tp, th, [0]);
         Assert.Equal(expected.Length, exact.Length);
         for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], exact[i], 12);
         // The authors' alignment: nearest point of linspace(0, 16, 100).
@@ -104,12 +104,8 @@ public class RateConstantPriorTests
         Assert.Equal(expected.Select(t => Math.Round(t / step) * step).Where(t => t > 0).Distinct(), snapped);
 
         // The generator uses these times for a study whose typical values are fixed.
-        var fixedPrior = prior with
-        {
-            Ka = prior.Ka with { LogMean = UniformRange.Fixed(1) },
-            Ke = prior.Ke with { LogMean = UniformRange.Fixed(-2) },
-            Sampling = prior.Sampling with { SimulationGridPoints = 0 },
-        };
+        var fixedPrior = Variant(prior, ka: new RateParameterPrior(UniformRange.Fixed(1), prior.Ka.LogSd, prior.Ka.TimeMagnitude, prior.Ka.TimeScale),
+            ke: new RateParameterPrior(UniformRange.Fixed(-2), prior.Ke.LogSd, prior.Ke.TimeMagnitude, prior.Ke.TimeScale), sampling: Unsnapped(prior.Sampling));
         var (_, truth, draw) = new RateConstantStudyGenerator(fixedPrior).GenerateWithTruth(5);
         Assert.Equal(tp, draw.Tpeak, 12);
         Assert.Equal(th, draw.HalfLife, 12);
@@ -120,30 +116,33 @@ public class RateConstantPriorTests
     [Fact]
     public void MaxSamplesKeepsTheFirstCanonicalPoints()
     {
-        var s = RateConstantPriorFile.Builtin("aicmet-authors").Sampling with { SimulationGridPoints = 0 };
+        var s = Unsnapped(RateConstantPriorFile.Builtin("aicmet-authors").Sampling);
         // A long span keeps every canonical point: 15 of the 16, never Tpeak + 30 T1/2.
         var times = RateConstantStudyGenerator.SamplingTimes(s, 1000, 1, 2, [0]);
         Assert.Equal(15, times.Length);
         Assert.Equal(1 + 19 * 2, times[^1], 12);
     }
 
+    private static RateConstantSampling Unsnapped(RateConstantSampling s) => new(s.PeakMultipliers, s.HalfLifeMultipliers, s.MaxSamples, SimulationGridPoints: 0);
+
+    // The records have no `with` (it would skip validation): a variant is a new record, built (and validated) here.
+    private static RateConstantPrior Variant(RateConstantPrior a, IReadOnlyList<double>? peripherals = null, RateParameterPrior? ka = null,
+        RateParameterPrior? ke = null, RateParameterPrior? v = null, RateParameterPrior? k1p = null, RateParameterPrior? kp1 = null,
+        RateConstantDosing? dosing = null, RateConstantSampling? sampling = null, UniformRange? relativeError = null) =>
+        new(a.Name, a.Description, peripherals ?? a.PeripheralProbabilities, a.MinIndividuals, a.MaxIndividuals, a.TimeSpan, ka ?? a.Ka, ke ?? a.Ke,
+            v ?? a.V, k1p ?? a.K1p, kp1 ?? a.Kp1, a.SegmentLength, dosing ?? a.Dosing, sampling ?? a.Sampling, relativeError ?? a.RelativeError, a.Units);
+
     /// <summary>A prior without any variability: fixed typical values, one peripheral, no IIV, no time variation, no noise.</summary>
     private static RateConstantPrior Deterministic(double oral, double iv)
     {
         var a = RateConstantPriorFile.Builtin("aicmet-authors");
-        RateParameterPrior Fixed(double value) => new()
-        {
-            LogMean = UniformRange.Fixed(Math.Log(value)), LogSd = UniformRange.Fixed(0),
-            TimeMagnitude = UniformRange.Fixed(0), TimeScale = UniformRange.Fixed(2),
-        };
-        return a with
-        {
-            PeripheralProbabilities = [1, 0, 0],
-            Ka = Fixed(1.3), Ke = Fixed(0.2), V = Fixed(20), K1p = Fixed(0.5), Kp1 = Fixed(0.25),
-            Dosing = a.Dosing with { LogDoseMean = UniformRange.Fixed(Math.Log(100)), LogDoseSd = UniformRange.Fixed(0), Routes = new RateConstantRoutes { Oral = oral, Iv = iv } },
-            RelativeError = UniformRange.Fixed(0),
-            Sampling = a.Sampling with { SimulationGridPoints = 0 },
-        };
+        static RateParameterPrior Fixed(double value) =>
+            new(UniformRange.Fixed(Math.Log(value)), UniformRange.Fixed(0), UniformRange.Fixed(0), UniformRange.Fixed(2));
+        var d = a.Dosing;
+        return Variant(a, peripherals: [1, 0, 0], ka: Fixed(1.3), ke: Fixed(0.2), v: Fixed(20), k1p: Fixed(0.5), kp1: Fixed(0.25),
+            dosing: new RateConstantDosing(UniformRange.Fixed(Math.Log(100)), UniformRange.Fixed(0), new RateConstantRoutes(oral, iv),
+                d.IvInfusionProbability, d.InfusionDuration, d.MinDoses, d.MaxDoses, d.IntervalHalfLives),
+            relativeError: UniformRange.Fixed(0), sampling: Unsnapped(a.Sampling));
     }
 
     [Theory]
@@ -250,7 +249,7 @@ public class RateConstantPriorTests
         var missing = Assert.Throws<FormatException>(() => RateConstantPriorFile.Parse(json.Replace("\"SegmentLength\": 0.25,", ""), "p.json"));
         Assert.Contains("SegmentLength", missing.Message);
         Assert.StartsWith("p.json: field $", missing.Message);
-        var peripherals = Assert.Throws<FormatException>(() => RateConstantPriorFile.Validate(RateConstantPriorFile.Builtin("aicmet-authors") with { PeripheralProbabilities = [1, 0] }, "p.json"));
+        var peripherals = Assert.Throws<FormatException>(() => RateConstantPriorFile.Parse(json.Replace("0.3333333333333333,\n    0.3333333333333333,\n    0.3333333333333333\n", "1,\n    0\n"), "p.json"));
         Assert.Equal("p.json: field $.PeripheralProbabilities: expected 3 probabilities (1, 2 and 3 peripherals), found 2.", peripherals.Message);
         // Files without Kind are still the hierarchical priors.
         Assert.NotNull(PriorSpec.Parse(PriorFile.ToJson(PriorFile.Builtin("paper")), "paper.json").Hierarchical);

@@ -2,7 +2,6 @@ using ZeroShotPK.Data;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Priors;
 using ZeroShotPK.Models.Neural;
-using ZeroShotPK.Training;
 
 namespace ZeroShotPK.Tests.Robustness;
 

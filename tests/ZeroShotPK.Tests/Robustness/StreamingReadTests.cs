@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ZeroShotPK.Data;
+using ZeroShotPK.Evaluation;
 
 namespace ZeroShotPK.Tests.Robustness;
 
@@ -60,9 +61,15 @@ public sealed class StreamingReadTests
                 Assert.True(i.Covariates.ContainsKey("WT"));
             });
             Assert.Equal(["1", "2", "3"], study.Individuals.Take(3).Select(i => i.Id));
+            // Golden: the bytes new Random(1) gave on .NET 10 (docs/results.md's bench read figures came from this stream).
+            Assert.Equal(GoldenSampleRows, rows);
+            Assert.Equal(GoldenSampleSha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))[..32]);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    private const long GoldenSampleRows = 10689;
+    private const string GoldenSampleSha256 = "e5a31d70feb0169131d1fb06e5bf2cb7"; // first 32 hex digits
 
     [Theory]
     [InlineData("1,0.5,3.2")]

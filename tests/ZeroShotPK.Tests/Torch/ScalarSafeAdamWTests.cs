@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using ZeroShotPK.Models.Neural;
-using ZeroShotPK.Training;
 using ZeroShotPK.Simulation;
 
 namespace ZeroShotPK.Tests.Training;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using ZeroShotPK.Data;
 using ZeroShotPK.Simulation;
 using ZeroShotPK.Torch;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using TorchSharp;
 using ZeroShotPK.Data;
 using static TorchSharp.torch;
 

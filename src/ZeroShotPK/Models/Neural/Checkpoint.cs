@@ -1,6 +1,5 @@
 using System.Text.Json;
 using TorchSharp;
-using TorchSharp.Modules;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 

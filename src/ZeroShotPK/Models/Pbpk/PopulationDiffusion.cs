@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Simulation;
