@@ -1,0 +1,281 @@
+using System.Globalization;
+using System.Text;
+using ZeroShotPK.Pbpk;
+using ZeroShotPK.Pbpk.Scaling;
+
+namespace ZeroShotPK.Evaluation;
+
+/// <summary>One drug of data/pbpk/real_drugs.csv: descriptors and the observed human IV pharmacokinetics.</summary>
+/// <param name="Name">Drug name.</param>
+/// <param name="Cas">CAS registry number.</param>
+/// <param name="Class">Ion class at pH 7.4.</param>
+/// <param name="LogP">log10 octanol:water partition coefficient.</param>
+/// <param name="Pka">pKa (null for neutrals).</param>
+/// <param name="Fu">Fraction unbound in plasma.</param>
+/// <param name="BloodPlasmaRatio">Blood:plasma ratio, or null where unknown.</param>
+/// <param name="ObservedVss">Observed Vss, L/kg.</param>
+/// <param name="ObservedCl">Observed plasma clearance, mL/min/kg.</param>
+/// <param name="ObservedHalfLife">Observed terminal half-life, h, or null.</param>
+/// <param name="Clint">Human hepatocyte intrinsic clearance, µL/min per 10^6 cells, or null.</param>
+public sealed record RealDrug(string Name, string Cas, IonClass Class, double LogP, double? Pka, double Fu, double? BloodPlasmaRatio,
+    double ObservedVss, double ObservedCl, double? ObservedHalfLife, double? Clint);
+
+/// <summary>Reader of the real-drug table (header row, comma separated, double-quoted fields may hold commas).</summary>
+public static class RealDrugCsv
+{
+    private static readonly string[] Columns =
+        ["name", "cas", "class", "logP", "pKa", "fu", "blood_plasma_ratio", "vss_L_per_kg", "cl_mL_min_kg", "t_half_h", "clint_uL_min_per_1e6_cells"];
+
+    /// <summary>The bundled data/pbpk/real_drugs.csv.</summary>
+    public static IReadOnlyList<RealDrug> LoadBundled() => Parse(BundledData.ReadText("real_drugs.csv"), "real_drugs.csv");
+
+    /// <summary>Reads a file.</summary>
+    /// <exception cref="FormatException">Bad content; the message names the file, line and column.</exception>
+    public static IReadOnlyList<RealDrug> Read(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>Parses the text of a real-drug table.</summary>
+    /// <exception cref="FormatException">Bad content; the message names the file, line and column and what was expected.</exception>
+    public static IReadOnlyList<RealDrug> Parse(string text, string fileName)
+    {
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        if (lines.Length == 0 || lines[0].Trim().Length == 0) throw new FormatException($"{fileName} line 1: expected a header row, found an empty line.");
+        var header = Split(lines[0], fileName, 1).Select(f => f.Text).ToList();
+        var index = new int[Columns.Length];
+        for (var i = 0; i < Columns.Length; i++)
+        {
+            index[i] = header.IndexOf(Columns[i]);
+            if (index[i] < 0) throw new FormatException($"{fileName} line 1: missing column '{Columns[i]}' (expected {string.Join(", ", Columns)}).");
+        }
+        var result = new List<RealDrug>();
+        for (var n = 1; n < lines.Length; n++)
+        {
+            if (lines[n].Trim().Length == 0) continue;
+            var line = n + 1;
+            var f = Split(lines[n], fileName, line);
+            if (f.Count < header.Count) throw new FormatException($"{fileName} line {line}: expected {header.Count} fields, found {f.Count}.");
+            (string Text, int Column) Field(int c) => f[index[c]];
+            double? Number(int c, bool required, Func<double, bool> ok, string expected)
+            {
+                var (t, col) = Field(c);
+                if (t.Length == 0)
+                    return required ? throw new FormatException($"{fileName} line {line} column {col}: {Columns[c]} is empty, expected {expected}.") : null;
+                if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !ok(v))
+                    throw new FormatException($"{fileName} line {line} column {col}: {Columns[c]} '{t}' is not {expected}.");
+                return v;
+            }
+            var (clsText, clsCol) = Field(2);
+            var cls = clsText switch
+            {
+                "neutral" => IonClass.Neutral,
+                "acid" => IonClass.Acid,
+                "base" => IonClass.Base,
+                _ => throw new FormatException($"{fileName} line {line} column {clsCol}: class '{clsText}' is not neutral, acid or base."),
+            };
+            static bool Positive(double v) => v > 0 && double.IsFinite(v);
+            result.Add(new RealDrug(
+                Field(0).Text, Field(1).Text, cls,
+                Number(3, true, double.IsFinite, "a finite number")!.Value,
+                Number(4, cls != IonClass.Neutral, double.IsFinite, $"a finite pKa (required for a {clsText})"),
+                Number(5, true, v => v > 0 && v <= 1, "a fraction in (0, 1]")!.Value,
+                Number(6, false, Positive, "a positive number"),
+                Number(7, true, Positive, "a positive volume (L/kg)")!.Value,
+                Number(8, true, Positive, "a positive clearance (mL/min/kg)")!.Value,
+                Number(9, false, Positive, "a positive half-life (h)"),
+                Number(10, false, Positive, "a positive intrinsic clearance")));
+        }
+        return result;
+    }
+
+    private static List<(string Text, int Column)> Split(string line, string fileName, int lineNumber)
+    {
+        var fields = new List<(string, int)>();
+        var sb = new StringBuilder();
+        var start = 1;
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var ch = line[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { sb.Append('"'); i++; }
+                else if (ch == '"') quoted = false;
+                else sb.Append(ch);
+            }
+            else if (ch == '"') quoted = true;
+            else if (ch == ',') { fields.Add((sb.ToString().Trim(), start)); sb.Clear(); start = i + 2; }
+            else sb.Append(ch);
+        }
+        if (quoted) throw new FormatException($"{fileName} line {lineNumber} column {start}: a quoted field is not closed.");
+        fields.Add((sb.ToString().Trim(), start));
+        return fields;
+    }
+}
+
+/// <summary>
+/// The descriptor box the PBPK forecaster was trained in: the cross-species generator's human compounds
+/// (logP uniform in [-0.5, 4.5], acid pKa in [2.5, 7], base pKa in [6, 10.5]; fu and hepatic clearance per kg as the
+/// 0.5-99.5 % range of generated compounds, since they are drawn from unbounded distributions).
+/// </summary>
+/// <param name="LogP">logP range.</param>
+/// <param name="AcidPka">Acid pKa range.</param>
+/// <param name="BasePka">Base pKa range.</param>
+/// <param name="Fu">fu range.</param>
+/// <param name="ClPerKg">Plasma clearance range, mL/min/kg.</param>
+public sealed record TrainingPrior((double Lo, double Hi) LogP, (double Lo, double Hi) AcidPka, (double Lo, double Hi) BasePka,
+    (double Lo, double Hi) Fu, (double Lo, double Hi) ClPerKg)
+{
+    /// <summary>Ranges measured on <paramref name="count"/> generated compounds (seed fixed, so the box is the same every run).</summary>
+    public static TrainingPrior FromGenerator(int count = 2000, int seed = 17)
+    {
+        var human = new CrossSpeciesGenerator().Generate(count, seed).Select(c => c.In(Species.Human)).ToArray();
+        var bw = SpeciesDescriptor.Of(Species.Human).BodyWeight;
+        (double, double) Range(IEnumerable<double> values)
+        {
+            var v = values.Order().ToArray();
+            return (v[(int)(0.005 * (v.Length - 1))], v[(int)Math.Ceiling(0.995 * (v.Length - 1))]);
+        }
+        // L/h -> mL/min: x 1000 / 60
+        return new TrainingPrior((-0.5, 4.5), (2.5, 7), (6, 10.5), Range(human.Select(h => h.Fu)), Range(human.Select(h => h.Cl * 1000 / 60 / bw)));
+    }
+
+    /// <summary>One line per descriptor outside the box (empty when all are inside); clearance is checked only when given.</summary>
+    public IReadOnlyList<string> Outside(IonClass cls, double logP, double? pka, double fu, double? clPerKg)
+    {
+        var w = new List<string>();
+        static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+        void Check(string what, double v, (double Lo, double Hi) r)
+        {
+            if (v < r.Lo || v > r.Hi) w.Add($"{what} {F(v)} is outside the training range [{F(r.Lo)}, {F(r.Hi)}]");
+        }
+        Check("logP", logP, LogP);
+        if (cls == IonClass.Acid && pka is { } a) Check("acid pKa", a, AcidPka);
+        if (cls == IonClass.Base && pka is { } b) Check("base pKa", b, BasePka);
+        Check("fu", fu, Fu);
+        if (clPerKg is { } cl) Check("CL (mL/min/kg)", cl, ClPerKg);
+        return w;
+    }
+
+    /// <summary>As <see cref="Outside(IonClass, double, double?, double, double?)"/> for a compound of the human reference individual (its hepatic + renal clearance per kg).</summary>
+    public IReadOnlyList<string> Outside(Compound c) =>
+        Outside(c.Class, c.LogP, c.Pka, c.Fu, (c.HepaticClearance + c.RenalClearance) * 1000 / 60 / SpeciesDescriptor.Of(Species.Human).BodyWeight);
+}
+
+/// <summary>Mechanistic predictions for one real drug in the human reference individual, null where the method gives none.</summary>
+/// <param name="Drug">The drug.</param>
+/// <param name="VssPoulinTheil">Vss from Poulin &amp; Theil Kp, L/kg.</param>
+/// <param name="VssRodgersRowland">Vss from Rodgers &amp; Rowland Kp, L/kg (null where its binding term comes out negative).</param>
+/// <param name="ClWellStirred">Plasma CL from CLint by the well-stirred liver plus fu x GFR, mL/min/kg (null without CLint).</param>
+/// <param name="OutsidePrior">Descriptors outside the forecaster's training box (empty: inside).</param>
+public sealed record RealDrugPrediction(RealDrug Drug, double VssPoulinTheil, double? VssRodgersRowland, double? ClWellStirred, IReadOnlyList<string> OutsidePrior)
+{
+    /// <summary>Half-life ln 2 Vss / CL with a predicted Vss and the observed CL, h (isolates the Vss error).</summary>
+    public static double HalfLife(double vssLPerKg, double clMlMinKg) => Math.Log(2) * vssLPerKg / (clMlMinKg * 60 / 1000);
+}
+
+/// <summary>Vss, CL and half-life of real drugs from mechanistic models, scored against observed human values.</summary>
+public static class RealDrugEvaluation
+{
+    /// <summary>Hepatocellularity, 10^6 cells per g liver (the usual 120).</summary>
+    public const double HepatocytesPerGram = 120;
+
+    /// <summary>Blood:plasma ratio used where the table gives none.</summary>
+    public const double DefaultBloodPlasmaRatio = 1;
+
+    /// <summary>Whole-liver intrinsic clearance, L/h, from a hepatocyte CLint in µL/min per 10^6 cells and the liver volume (L, 1 kg/L).</summary>
+    public static double ScaleClint(double clintPerMillionCells, double liverVolume) =>
+        clintPerMillionCells * HepatocytesPerGram * liverVolume * 1000 * 60 / 1e6;
+
+    /// <summary>
+    /// Plasma clearance, L/h, of the well-stirred liver (blood flow <paramref name="liverBloodFlow"/> L/h, unbound fraction in
+    /// blood fu/B:P, whole-liver CLint L/h) plus renal filtration fu x GFR.
+    /// </summary>
+    public static double WellStirredPlasmaClearance(double fu, double bloodPlasmaRatio, double clint, double liverBloodFlow, double gfr)
+    {
+        var fub = fu / bloodPlasmaRatio;
+        var hepaticBlood = liverBloodFlow * fub * clint / (liverBloodFlow + fub * clint);
+        return bloodPlasmaRatio * hepaticBlood + fu * gfr;
+    }
+
+    /// <summary>Predictions for every drug in the human reference individual.</summary>
+    public static IReadOnlyList<RealDrugPrediction> Predict(IReadOnlyList<RealDrug> drugs, TrainingPrior prior)
+    {
+        var human = PhysiologyTable.Load(Species.Human).Reference();
+        var desc = SpeciesDescriptor.Of(Species.Human);
+        var list = new List<RealDrugPrediction>(drugs.Count);
+        foreach (var d in drugs)
+        {
+            var bp = d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio;
+            var compound = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = bp, HepaticClearance = 0 };
+            var pt = new PbpkModel(human, compound, PartitionMethod.PoulinTheil, human).Vss / human.BodyWeight;
+            double? rr;
+            try { rr = new PbpkModel(human, compound, PartitionMethod.RodgersRowland, human).Vss / human.BodyWeight; }
+            catch (ArgumentException) { rr = null; } // negative tissue binding term: Rodgers & Rowland gives no Kp
+            double? cl = d.Clint is { } ci
+                ? WellStirredPlasmaClearance(d.Fu, bp, ScaleClint(ci, desc.LiverVolume), desc.LiverBloodFlow, desc.Gfr) * 1000 / 60 / desc.BodyWeight
+                : null;
+            list.Add(new RealDrugPrediction(d, pt, rr, cl, prior.Outside(d.Class, d.LogP, d.Pka, d.Fu, d.ObservedCl)));
+        }
+        return list;
+    }
+
+    /// <summary>A scored quantity: key, description, and (predicted, observed) per drug where both exist.</summary>
+    private static IEnumerable<(string Name, Func<RealDrugPrediction, (double? Pred, double? Obs)> Pair)> Quantities() =>
+    [
+        ("Vss Poulin & Theil", p => (p.VssPoulinTheil, p.Drug.ObservedVss)),
+        ("Vss Rodgers & Rowland", p => (p.VssRodgersRowland, p.Drug.ObservedVss)),
+        ("t1/2 P&T Vss, obs CL", p => (RealDrugPrediction.HalfLife(p.VssPoulinTheil, p.Drug.ObservedCl), p.Drug.ObservedHalfLife)),
+        ("t1/2 R&R Vss, obs CL", p => (p.VssRodgersRowland is { } v ? RealDrugPrediction.HalfLife(v, p.Drug.ObservedCl) : null, p.Drug.ObservedHalfLife)),
+        ("CL well-stirred CLint", p => (p.ClWellStirred, p.Drug.ObservedCl)),
+    ];
+
+    /// <summary>Fold-error summary of one quantity over a subset, or null when no drug has both values.</summary>
+    public static FoldErrorSummary? Summarise(IEnumerable<RealDrugPrediction> subset, Func<RealDrugPrediction, (double? Pred, double? Obs)> pair)
+    {
+        var pairs = subset.Select(pair).Where(x => x.Pred is not null && x.Obs is not null).ToArray();
+        return pairs.Length == 0 ? null : FoldErrorSummary.Of(pairs.Select(x => x.Pred!.Value).ToArray(), pairs.Select(x => x.Obs!.Value).ToArray());
+    }
+
+    /// <summary>The text report: summaries overall, by ion class and by training-prior membership, then one row per drug.</summary>
+    public static string Format(IReadOnlyList<RealDrugPrediction> predictions, TrainingPrior prior, string header)
+    {
+        var sb = new StringBuilder();
+        string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);
+        sb.AppendLine(header);
+        sb.AppendLine($"training prior box: logP [{F(prior.LogP.Lo, "G3")}, {F(prior.LogP.Hi, "G3")}], acid pKa [{F(prior.AcidPka.Lo, "G3")}, {F(prior.AcidPka.Hi, "G3")}], " +
+                      $"base pKa [{F(prior.BasePka.Lo, "G3")}, {F(prior.BasePka.Hi, "G3")}], fu [{F(prior.Fu.Lo, "G3")}, {F(prior.Fu.Hi, "G3")}], " +
+                      $"CL [{F(prior.ClPerKg.Lo, "G3")}, {F(prior.ClPerKg.Hi, "G3")}] mL/min/kg");
+        sb.AppendLine();
+        var groups = new List<(string Name, IEnumerable<RealDrugPrediction> Subset)>
+        {
+            ("all", predictions),
+            ("neutral", predictions.Where(p => p.Drug.Class == IonClass.Neutral)),
+            ("acid", predictions.Where(p => p.Drug.Class == IonClass.Acid)),
+            ("base", predictions.Where(p => p.Drug.Class == IonClass.Base)),
+            ("inside prior", predictions.Where(p => p.OutsidePrior.Count == 0)),
+            ("outside prior", predictions.Where(p => p.OutsidePrior.Count > 0)),
+        };
+        sb.AppendLine($"{"quantity",-24} {"subset",-14} {"n",4} {"AAFE",6} {"AFE",6} {"<=2x",6} {"<=3x",6}");
+        foreach (var (name, pair) in Quantities())
+        {
+            foreach (var (g, subset) in groups)
+            {
+                var s = Summarise(subset, pair);
+                sb.AppendLine(s is null
+                    ? $"{name,-24} {g,-14} {0,4} {"-",6} {"-",6} {"-",6} {"-",6}"
+                    : $"{name,-24} {g,-14} {s.Count,4} {F(s.Aafe, "F2"),6} {F(s.Afe, "F2"),6} {F(100 * s.Within2Fold, "F0") + "%",6} {F(100 * s.Within3Fold, "F0") + "%",6}");
+            }
+        }
+        sb.AppendLine();
+        sb.AppendLine($"{"drug",-36} {"class",-7} {"logP",6} {"pKa",6} {"fu",7} {"Vss obs",8} {"P&T",7} {"R&R",7} {"CL obs",7} {"t1/2 obs",8}  outside prior");
+        foreach (var p in predictions)
+        {
+            var d = p.Drug;
+            sb.AppendLine($"{Trim(d.Name, 36),-36} {d.Class.ToString().ToLowerInvariant(),-7} {F(d.LogP, "F2"),6} {(d.Pka is { } k ? F(k, "F2") : "-"),6} {F(d.Fu, "G3"),7} " +
+                          $"{F(d.ObservedVss, "G3"),8} {F(p.VssPoulinTheil, "G3"),7} {(p.VssRodgersRowland is { } r ? F(r, "G3") : "-"),7} {F(d.ObservedCl, "G3"),7} " +
+                          $"{(d.ObservedHalfLife is { } t ? F(t, "G3") : "-"),8}  {string.Join("; ", p.OutsidePrior)}");
+        }
+        return sb.ToString();
+    }
+
+    private static string Trim(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "~";
+}
