@@ -137,6 +137,7 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         s.ApplyThreads();
         var species = s.Species.Trim().ToLowerInvariant() == "rat" ? ZeroShotPK.Pbpk.Species.Rat : ZeroShotPK.Pbpk.Species.Human;
         var compound = Compound.Resolve(s.Compound!);
+        foreach (var warning in ForecastPriorBox.ForecastWarnings(compound, species)) AnsiConsole.MarkupLine(Markup.Escape(warning));
         var (amount, route, duration) = ParseDose(s.Dose!);
         var doses = Enumerable.Range(0, s.Doses).Select(i => new ForecastDose(i * s.Interval, amount, route, duration)).ToArray();
         var dir = ForecastCheckpoints.Resolve(s.Checkpoint);

@@ -30,7 +30,7 @@ internal sealed class PbpkRealDrugsCommand : Command<PbpkRealDrugsCommand.Settin
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var drugs = s.Data is null ? RealDrugCsv.LoadBundled() : RealDrugCsv.Read(s.Data);
-        var prior = TrainingPrior.FromGenerator();
+        var prior = ForecastPriorBox.FromGenerator();
         var predictions = RealDrugEvaluation.Predict(drugs, prior);
         var header = $"Real drugs: mechanistic predictions for the human reference individual against observed human IV PK ({drugs.Count} drugs, {s.Data ?? "data/pbpk/real_drugs.csv"})\n" +
                      "Vss from Poulin & Theil and Rodgers & Rowland Kp (B:P 1 where unknown); t1/2 = ln2 x predicted Vss / observed CL (scores Vss only); " +

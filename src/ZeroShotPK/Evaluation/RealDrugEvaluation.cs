@@ -121,11 +121,11 @@ public static class RealDrugCsv
 /// <param name="BasePka">Base pKa range.</param>
 /// <param name="Fu">fu range.</param>
 /// <param name="ClPerKg">Plasma clearance range, mL/min/kg.</param>
-public sealed record TrainingPrior((double Lo, double Hi) LogP, (double Lo, double Hi) AcidPka, (double Lo, double Hi) BasePka,
+public sealed record ForecastPriorBox((double Lo, double Hi) LogP, (double Lo, double Hi) AcidPka, (double Lo, double Hi) BasePka,
     (double Lo, double Hi) Fu, (double Lo, double Hi) ClPerKg)
 {
     /// <summary>Ranges measured on <paramref name="count"/> generated compounds (seed fixed, so the box is the same every run).</summary>
-    public static TrainingPrior FromGenerator(int count = 2000, int seed = 17)
+    public static ForecastPriorBox FromGenerator(int count = 2000, int seed = 17)
     {
         var human = new CrossSpeciesGenerator().Generate(count, seed).Select(c => c.In(Species.Human)).ToArray();
         var bw = SpeciesDescriptor.Of(Species.Human).BodyWeight;
@@ -135,7 +135,7 @@ public sealed record TrainingPrior((double Lo, double Hi) LogP, (double Lo, doub
             return (v[(int)(0.005 * (v.Length - 1))], v[(int)Math.Ceiling(0.995 * (v.Length - 1))]);
         }
         // L/h -> mL/min: x 1000 / 60
-        return new TrainingPrior((-0.5, 4.5), (2.5, 7), (6, 10.5), Range(human.Select(h => h.Fu)), Range(human.Select(h => h.Cl * 1000 / 60 / bw)));
+        return new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), Range(human.Select(h => h.Fu)), Range(human.Select(h => h.Cl * 1000 / 60 / bw)));
     }
 
     /// <summary>One line per descriptor outside the box (empty when all are inside); clearance is checked only when given.</summary>
@@ -158,6 +158,23 @@ public sealed record TrainingPrior((double Lo, double Hi) LogP, (double Lo, doub
     /// <summary>As <see cref="Outside(IonClass, double, double?, double, double?)"/> for a compound of the human reference individual (its hepatic + renal clearance per kg).</summary>
     public IReadOnlyList<string> Outside(Compound c) =>
         Outside(c.Class, c.LogP, c.Pka, c.Fu, (c.HepaticClearance + c.RenalClearance) * 1000 / 60 / SpeciesDescriptor.Of(Species.Human).BodyWeight);
+
+    private static readonly Lazy<ForecastPriorBox> Shipped = new(() => FromGenerator());
+
+    /// <summary>The box of the shipped forecaster (<see cref="FromGenerator"/> with its defaults), computed once.</summary>
+    public static ForecastPriorBox Forecaster => Shipped.Value;
+
+    /// <summary>
+    /// Warnings to show before a forecast, one line per descriptor outside the forecaster's training box (empty when the
+    /// compound lies inside). A compound's fu and clearance are those of the human reference individual, so for another
+    /// species only logP and pKa are checked.
+    /// </summary>
+    public static IReadOnlyList<string> ForecastWarnings(Compound c, Species species)
+    {
+        var prior = Forecaster;
+        var lines = species == Species.Human ? prior.Outside(c) : prior.Outside(c.Class, c.LogP, c.Pka, (prior.Fu.Lo + prior.Fu.Hi) / 2, null);
+        return lines.Select(l => $"warning: {c.Name}: {l}; the forecaster never saw such a compound, so its forecast and band are an extrapolation.").ToArray();
+    }
 }
 
 /// <summary>Mechanistic predictions for one real drug in the human reference individual, null where the method gives none.</summary>
@@ -197,7 +214,7 @@ public static class RealDrugEvaluation
     }
 
     /// <summary>Predictions for every drug in the human reference individual.</summary>
-    public static IReadOnlyList<RealDrugPrediction> Predict(IReadOnlyList<RealDrug> drugs, TrainingPrior prior)
+    public static IReadOnlyList<RealDrugPrediction> Predict(IReadOnlyList<RealDrug> drugs, ForecastPriorBox prior)
     {
         var human = PhysiologyTable.Load(Species.Human).Reference();
         var desc = SpeciesDescriptor.Of(Species.Human);
@@ -236,7 +253,7 @@ public static class RealDrugEvaluation
     }
 
     /// <summary>The text report: summaries overall, by ion class and by training-prior membership, then one row per drug.</summary>
-    public static string Format(IReadOnlyList<RealDrugPrediction> predictions, TrainingPrior prior, string header)
+    public static string Format(IReadOnlyList<RealDrugPrediction> predictions, ForecastPriorBox prior, string header)
     {
         var sb = new StringBuilder();
         string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);

@@ -36,7 +36,7 @@ public class RealDrugEvaluationTests
     public void SummariesSkipDrugsWithoutAValue()
     {
         var drugs = RealDrugCsv.Parse(Header + "\na,1,neutral,1,,0.5,,1,1,2,\nb,2,neutral,1,,0.5,,1,1,,\n", "t.csv");
-        var prior = new TrainingPrior((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.01, 0.9), (0.01, 40));
+        var prior = new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.01, 0.9), (0.01, 40));
         var p = RealDrugEvaluation.Predict(drugs, prior);
         var vss = RealDrugEvaluation.Summarise(p, x => (x.VssPoulinTheil, x.Drug.ObservedVss));
         var halfLife = RealDrugEvaluation.Summarise(p, x => (RealDrugPrediction.HalfLife(x.VssPoulinTheil, x.Drug.ObservedCl), x.Drug.ObservedHalfLife));
@@ -83,14 +83,14 @@ public class RealDrugEvaluationTests
     [Fact]
     public void TheOutOfPriorCheckNamesEachDescriptor()
     {
-        var prior = new TrainingPrior((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.01, 0.9), (0.01, 40));
+        var prior = new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.01, 0.9), (0.01, 40));
         // Theophylline as the bundled compound has it: an acid with pKa 8.6, above the acid prior.
         var w = prior.Outside(IonClass.Acid, -0.02, 8.6, 0.61, 0.65);
         Assert.Equal(["acid pKa 8.6 is outside the training range [2.5, 7]"], w);
         Assert.Empty(prior.Outside(IonClass.Base, 3, 9, 0.1, 10));
         Assert.Equal(2, prior.Outside(IonClass.Neutral, 6, null, 0.001, 10).Count);
         Assert.Equal(["CL (mL/min/kg) 80 is outside the training range [0.01, 40]"], prior.Outside(IonClass.Neutral, 1, null, 0.5, 80));
-        var generated = TrainingPrior.FromGenerator(500, 3);
+        var generated = ForecastPriorBox.FromGenerator(500, 3);
         Assert.Equal((-0.5, 4.5), generated.LogP);
         Assert.InRange(generated.Fu.Lo, 1e-4, 0.05);
         Assert.InRange(generated.Fu.Hi, 0.5, 1);
