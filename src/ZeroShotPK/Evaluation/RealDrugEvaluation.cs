@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Pbpk.Forecast;
 using ZeroShotPK.Pbpk.Scaling;
 
 namespace ZeroShotPK.Evaluation;
@@ -185,6 +187,12 @@ public sealed record ForecastPriorBox((double Lo, double Hi) LogP, (double Lo, d
 /// <param name="OutsidePrior">Descriptors outside the forecaster's training box (empty: inside).</param>
 public sealed record RealDrugPrediction(RealDrug Drug, double VssPoulinTheil, double? VssRodgersRowland, double? ClWellStirred, IReadOnlyList<string> OutsidePrior)
 {
+    /// <summary>The forecaster's Vss (L/kg) by NCA on its IV bolus forecast, with the observed CL as its clearance token; null when not run or not estimable.</summary>
+    public double? VssForecaster { get; init; }
+
+    /// <summary>The forecaster's terminal half-life (h) by NCA on the same forecast; null when not estimable on the 48 h grid.</summary>
+    public double? HalfLifeForecaster { get; init; }
+
     /// <summary>Half-life ln 2 Vss / CL with a predicted Vss and the observed CL, h (isolates the Vss error).</summary>
     public static double HalfLife(double vssLPerKg, double clMlMinKg) => Math.Log(2) * vssLPerKg / (clMlMinKg * 60 / 1000);
 }
@@ -214,8 +222,12 @@ public static class RealDrugEvaluation
     }
 
     /// <summary>Predictions for every drug in the human reference individual.</summary>
-    public static IReadOnlyList<RealDrugPrediction> Predict(IReadOnlyList<RealDrug> drugs, ForecastPriorBox prior)
+    /// <param name="drugs">The drugs.</param>
+    /// <param name="prior">The forecaster's training box, for the inside/outside split.</param>
+    /// <param name="network">The forecaster, or null to skip its rows.</param>
+    public static IReadOnlyList<RealDrugPrediction> Predict(IReadOnlyList<RealDrug> drugs, ForecastPriorBox prior, PbpkForecastNetwork? network = null)
     {
+        var forecasts = network is null ? null : ForecastBolus(network, drugs);
         var human = PhysiologyTable.Load(Species.Human).Reference();
         var desc = SpeciesDescriptor.Of(Species.Human);
         var list = new List<RealDrugPrediction>(drugs.Count);
@@ -230,7 +242,10 @@ public static class RealDrugEvaluation
             double? cl = d.Clint is { } ci
                 ? WellStirredPlasmaClearance(d.Fu, bp, ScaleClint(ci, desc.LiverVolume), desc.LiverBloodFlow, desc.Gfr) * 1000 / 60 / desc.BodyWeight
                 : null;
-            list.Add(new RealDrugPrediction(d, pt, rr, cl, prior.Outside(d.Class, d.LogP, d.Pka, d.Fu, d.ObservedCl)));
+            list.Add(new RealDrugPrediction(d, pt, rr, cl, prior.Outside(d.Class, d.LogP, d.Pka, d.Fu, d.ObservedCl))
+            {
+                VssForecaster = forecasts?[list.Count].Vss, HalfLifeForecaster = forecasts?[list.Count].HalfLife,
+            });
         }
         return list;
     }
@@ -243,7 +258,99 @@ public static class RealDrugEvaluation
         ("t1/2 P&T Vss, obs CL", p => (RealDrugPrediction.HalfLife(p.VssPoulinTheil, p.Drug.ObservedCl), p.Drug.ObservedHalfLife)),
         ("t1/2 R&R Vss, obs CL", p => (p.VssRodgersRowland is { } v ? RealDrugPrediction.HalfLife(v, p.Drug.ObservedCl) : null, p.Drug.ObservedHalfLife)),
         ("CL well-stirred CLint", p => (p.ClWellStirred, p.Drug.ObservedCl)),
+        ("Vss transformer NCA", p => (p.VssForecaster, p.Drug.ObservedVss)),
+        ("t1/2 transformer NCA", p => (p.HalfLifeForecaster, p.Drug.ObservedHalfLife)),
     ];
+
+    /// <summary>Lowest forecast concentration used by the NCA, mg/L: 1000 x <see cref="ForecastData.FloorConcentration"/>.</summary>
+    public const double NcaFloor = 1000 * ForecastData.FloorConcentration;
+
+    /// <summary>IV bolus dose of the forecasts, mg/kg (the forecaster is linear in dose; this sits inside its training doses).</summary>
+    public const double ForecastDosePerKg = 1;
+
+    /// <summary>
+    /// Vss and terminal half-life of every drug from the forecaster's median profile of a 1 mg/kg IV bolus in the human
+    /// reference individual. The compound token carries the drug's descriptors and, as hepatic clearance, its OBSERVED
+    /// plasma CL (no CLint here), so only the distribution is predicted. Drugs whose CL reaches 95 % of the liver plasma
+    /// flow get null (the token cannot carry it). Vss = dose x AUMC / AUC^2 by <see cref="BolusVss"/>.
+    /// </summary>
+    public static (double? Vss, double? HalfLife)[] ForecastBolus(PbpkForecastNetwork network, IReadOnlyList<RealDrug> drugs)
+    {
+        var individual = PbpkForecastFeatures.Reference(Species.Human);
+        var bw = individual.BodyWeight;
+        var plasmaFlow = individual.Flow(Tissue.Liver);
+        var result = new (double? Vss, double? HalfLife)[drugs.Count];
+        var usable = new List<int>();
+        var records = new List<ForecastRecord>();
+        for (var i = 0; i < drugs.Count; i++)
+        {
+            var d = drugs[i];
+            var bp = d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio;
+            var cl = d.ObservedCl * 60 / 1000 * bw; // L/h
+            if (cl >= 0.95 * plasmaFlow * bp) continue; // plasma CL = B:P x blood CL < B:P x liver blood flow
+            var c = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = bp, HepaticClearance = cl };
+            records.Add(PbpkForecastFeatures.Encode(c, individual, [new ForecastDose(0, ForecastDosePerKg * bw, ForecastRoute.IvBolus, 0)]));
+            usable.Add(i);
+        }
+        if (records.Count == 0) return result;
+        using var batch = ForecastBatch.Build(records);
+        var profiles = PbpkForecaster.Predict(network, batch);
+        var grid = ForecastData.Grid;
+        for (var j = 0; j < usable.Count; j++)
+        {
+            // The training profiles are floored at 1e-6 mg/L, so the forecast flattens towards it; points within 3 logs of the
+            // floor would read as a long terminal phase (half-lives of 10^3-10^4 h for fast drugs), so the profile stops before them.
+            var keep = Enumerable.Range(0, grid.Count).TakeWhile(k => profiles[j].Median(k) >= NcaFloor).ToArray();
+            if (keep.Length < 4) continue;
+            var t = keep.Select(k => grid[k]).ToArray();
+            var median = keep.Select(profiles[j].Median).ToArray();
+            result[usable[j]] = (BolusVss(t, median, ForecastDosePerKg), PbpkForecastEvaluation.HalfLife(t, median, 0));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Vss (per kg when the dose is per kg) of an IV bolus profile: dose x AUMC / AUC^2, with C(0) back-extrapolated
+    /// log-linearly from the first two points, log trapezoids where the profile falls (linear where it rises) and the tails
+    /// Clast/λz and Clast tlast/λz + Clast/λz^2 from the last three points. Exact for a mono-exponential; null where the
+    /// terminal slope is not negative. On a 48 h grid the tail dominates for drugs with half-lives beyond about a day.
+    /// </summary>
+    public static double? BolusVss(IReadOnlyList<double> t, IReadOnlyList<double> c, double dose)
+    {
+        if (t.Count < 3 || c.Any(v => !(v > 0))) return null;
+        var slope0 = Math.Log(c[1] / c[0]) / (t[1] - t[0]);
+        var c0 = c[0] * Math.Exp(-slope0 * t[0]);
+        var tt = new List<double> { 0 };
+        tt.AddRange(t);
+        var cc = new List<double> { c0 };
+        cc.AddRange(c);
+        double auc = 0, aumc = 0;
+        for (var k = 1; k < tt.Count; k++)
+        {
+            double t1 = tt[k - 1], t2 = tt[k], c1 = cc[k - 1], c2 = cc[k], dt = t2 - t1;
+            if (c2 < c1)
+            {
+                var lz = Math.Log(c1 / c2) / dt;
+                auc += (c1 - c2) / lz;
+                aumc += (t1 * c1 - t2 * c2) / lz + (c1 - c2) / (lz * lz);
+            }
+            else
+            {
+                auc += 0.5 * (c1 + c2) * dt;
+                aumc += 0.5 * (t1 * c1 + t2 * c2) * dt;
+            }
+        }
+        var n = tt.Count;
+        var tail = Enumerable.Range(n - 3, 3).ToArray();
+        var mt = tail.Average(k => tt[k]);
+        var ml = tail.Average(k => Math.Log(cc[k]));
+        var lambda = -tail.Sum(k => (tt[k] - mt) * (Math.Log(cc[k]) - ml)) / tail.Sum(k => (tt[k] - mt) * (tt[k] - mt));
+        if (!(lambda > 0)) return null;
+        double tl = tt[n - 1], cl = cc[n - 1];
+        auc += cl / lambda;
+        aumc += cl * tl / lambda + cl / (lambda * lambda);
+        return dose * aumc / (auc * auc);
+    }
 
     /// <summary>Fold-error summary of one quantity over a subset, or null when no drug has both values.</summary>
     public static FoldErrorSummary? Summarise(IEnumerable<RealDrugPrediction> subset, Func<RealDrugPrediction, (double? Pred, double? Obs)> pair)
@@ -283,13 +390,13 @@ public static class RealDrugEvaluation
             }
         }
         sb.AppendLine();
-        sb.AppendLine($"{"drug",-36} {"class",-7} {"logP",6} {"pKa",6} {"fu",7} {"Vss obs",8} {"P&T",7} {"R&R",7} {"CL obs",7} {"t1/2 obs",8}  outside prior");
+        sb.AppendLine($"{"drug",-36} {"class",-7} {"logP",6} {"pKa",6} {"fu",7} {"Vss obs",8} {"P&T",7} {"R&R",7} {"transf.",7} {"CL obs",7} {"t1/2 obs",8} {"transf.",7}  outside prior");
         foreach (var p in predictions)
         {
             var d = p.Drug;
             sb.AppendLine($"{Trim(d.Name, 36),-36} {d.Class.ToString().ToLowerInvariant(),-7} {F(d.LogP, "F2"),6} {(d.Pka is { } k ? F(k, "F2") : "-"),6} {F(d.Fu, "G3"),7} " +
-                          $"{F(d.ObservedVss, "G3"),8} {F(p.VssPoulinTheil, "G3"),7} {(p.VssRodgersRowland is { } r ? F(r, "G3") : "-"),7} {F(d.ObservedCl, "G3"),7} " +
-                          $"{(d.ObservedHalfLife is { } t ? F(t, "G3") : "-"),8}  {string.Join("; ", p.OutsidePrior)}");
+                          $"{F(d.ObservedVss, "G3"),8} {F(p.VssPoulinTheil, "G3"),7} {(p.VssRodgersRowland is { } r ? F(r, "G3") : "-"),7} {(p.VssForecaster is { } vf ? F(vf, "G3") : "-"),7} {F(d.ObservedCl, "G3"),7} " +
+                          $"{(d.ObservedHalfLife is { } t ? F(t, "G3") : "-"),8} {(p.HalfLifeForecaster is { } tf ? F(tf, "G3") : "-"),7}  {string.Join("; ", p.OutsidePrior)}");
         }
         return sb.ToString();
     }

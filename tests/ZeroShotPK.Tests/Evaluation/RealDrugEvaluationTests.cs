@@ -50,6 +50,20 @@ public class RealDrugEvaluationTests
     }
 
     [Fact]
+    public void BolusVssIsExactForAMonoExponentialAndRefusesARisingTail()
+    {
+        // C = dose / V exp(-k t) with V = 2 L/kg, k = 0.1 /h on the forecaster's grid: Vss = V.
+        var t = ZeroShotPK.Pbpk.Forecast.ForecastData.Grid;
+        var c = t.Select(x => 1.0 / 2 * Math.Exp(-0.1 * x)).ToArray();
+        Assert.Equal(2, RealDrugEvaluation.BolusVss(t, c, 1)!.Value, 9);
+        // Bi-exponential 0.5 e^-t + 0.5 e^-0.1t (dose 1): AUC = 0.5 + 5 = 5.5, AUMC = 0.5 + 50 = 50.5, Vss = 50.5 / 5.5^2 = 1.6694.
+        var bi = t.Select(x => 0.5 * Math.Exp(-x) + 0.5 * Math.Exp(-0.1 * x)).ToArray();
+        Assert.Equal(50.5 / (5.5 * 5.5), RealDrugEvaluation.BolusVss(t, bi, 1)!.Value, 2);
+        var rising = c.Select((v, i) => i >= t.Count - 3 ? 1 + i : v).ToArray();
+        Assert.Null(RealDrugEvaluation.BolusVss(t, rising, 1));
+    }
+
+    [Fact]
     public void TheReaderKeepsQuotedCommasAndOptionalColumns()
     {
         var d = RealDrugCsv.Parse(Header + "\n\"Acetylcysteine, N-\",616-91-1,acid,-0.53,4.13,0.17,,0.55,3.1,5.5,12\n", "t.csv").Single();
@@ -113,6 +127,7 @@ public class RealDrugEvaluationTests
         File.WriteAllText(data, Header + "\na,1,neutral,1,,0.5,,1,1,2,\n");
         var out1 = Path.Combine(dir, "r.txt");
         var (code, output) = ZspkProcess.Run(200, "pbpk", "real-drugs", "--data", data, "--out", out1);
+        Assert.Contains("Vss transformer NCA      all               1", File.ReadAllText(out1));
         Assert.True(code == 0, output);
         var text = File.ReadAllText(out1);
         Assert.Contains("Vss Poulin & Theil       all               1", text);
