@@ -44,7 +44,7 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
 {
     public sealed class Settings : ThreadSettings
     {
-        [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline.")]
+        [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline, midazolam, paracetamol, codeine.")]
         public string? Compound { get; init; }
 
         [CommandOption("--species <NAME>"), Description("human or rat (default human): the species' reference individual.")]
@@ -75,7 +75,7 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         {
             var v = base.Validate();
             if (!v.Successful) return v;
-            if (Compound is null) return ValidationResult.Error("--compound: required (a JSON file or diazepam, propranolol, theophylline).");
+            if (Compound is null) return ValidationResult.Error("--compound: required (a JSON file or diazepam, propranolol, theophylline, midazolam, paracetamol, codeine).");
             if (Out is null) return ValidationResult.Error("--out: required (output CSV).");
             if (Dose is null) return ValidationResult.Error("--dose: required (amount in mg, e.g. 100 or 100,iv or 50,infusion,2).");
             try { ParseDose(Dose); }

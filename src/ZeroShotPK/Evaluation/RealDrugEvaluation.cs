@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ZeroShotPK.Data;
 using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Forecast;
@@ -402,4 +403,109 @@ public static class RealDrugEvaluation
     }
 
     private static string Trim(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "~";
+}
+
+/// <summary>One real concentration-time study against the exact PBPK profile and the forecaster, from dose and descriptors alone.</summary>
+/// <param name="Study">Study (file) name.</param>
+/// <param name="Compound">Bundled compound used.</param>
+/// <param name="Individuals">Individuals scored (single-route regimens of at most three doses).</param>
+/// <param name="Observations">Observed concentrations scored (0.25-48 h after the first dose, &gt; 0).</param>
+/// <param name="LogRmseExact">Pooled log-RMSE of the exact PBPK profile (human reference individual) against the observations.</param>
+/// <param name="LogRmseForecast">Pooled log-RMSE of the forecaster's median.</param>
+/// <param name="Coverage90">Share of observations inside the forecaster's 90 % band.</param>
+/// <param name="GmfeCmaxExact">Geometric mean fold error of the observed Cmax per individual, exact profile.</param>
+/// <param name="GmfeCmaxForecast">Likewise for the forecaster's median.</param>
+public sealed record StudyComparison(string Study, string Compound, int Individuals, int Observations, double LogRmseExact, double LogRmseForecast,
+    double Coverage90, double GmfeCmaxExact, double GmfeCmaxForecast);
+
+/// <summary>Real concentration-time studies (data/benchmark) against PBPK predictions from dose and descriptors alone.</summary>
+public static class RealStudyComparison
+{
+    /// <summary>The bundled studies and the compound each is compared with.</summary>
+    public static IReadOnlyList<(string File, string Compound)> Studies { get; } =
+    [
+        ("theophylline.csv", "theophylline"),
+        ("midazolam-iv-heizmann1983.csv", "midazolam"),
+        ("midazolam-oral10-heizmann1983.csv", "midazolam"),
+        ("midazolam-oral20-heizmann1983.csv", "midazolam"),
+        ("paracetamol-iv-abernethy1982.csv", "paracetamol"),
+        ("paracetamol-oral-kietzmann1990.csv", "paracetamol"),
+        ("codeine-oral-loetsch2006.csv", "codeine"),
+    ];
+
+    /// <summary>
+    /// Compares one study (mg, h, mg/L): every individual is simulated as the human reference individual (73 kg, not its
+    /// own weight) with its own doses; the forecaster's grid values are interpolated linearly in time on the log scale.
+    /// </summary>
+    public static StudyComparison Compare(string name, Study study, Compound compound, PbpkForecastNetwork network)
+    {
+        var human = PbpkForecastFeatures.Reference(Species.Human);
+        var grid = ForecastData.Grid;
+        var sqExact = new List<double>();
+        var sqForecast = new List<double>();
+        var inside = 0;
+        var cmaxExact = new List<double>();
+        var cmaxForecast = new List<double>();
+        var individuals = 0;
+        foreach (var ind in study.Individuals)
+        {
+            if (ind.Doses.Count is < 1 or > PbpkForecastFeatures.MaxDoses) continue;
+            var doses = ind.Doses.Select(d => d.Route switch
+            {
+                Route.Oral => new ForecastDose(d.Time, d.Amount, ForecastRoute.Oral),
+                Route.IvBolus => new ForecastDose(d.Time, d.Amount, ForecastRoute.IvBolus),
+                Route.IvInfusion => new ForecastDose(d.Time, d.Amount, ForecastRoute.Infusion, d.Duration),
+                _ => null,
+            }).ToArray();
+            if (doses.Any(d => d is null)) continue;
+            var t0 = doses[0]!.Time;
+            var shifted = doses.Select(d => d! with { Time = d.Time - t0 }).ToArray();
+            var obs = ind.Observations.Where(o => !o.IsBlq && o.Value > 0 && o.Time - t0 >= grid[0] && o.Time - t0 <= grid[^1]).ToArray();
+            if (obs.Length == 0) continue;
+            individuals++;
+            var times = obs.Select(o => o.Time - t0).ToArray();
+            var exact = ForecastData.ExactLogProfile(compound, human, shifted, human, times);
+            using var batch = ForecastBatch.Build([PbpkForecastFeatures.Encode(compound, human, shifted)]);
+            var f = PbpkForecaster.Predict(network, batch)[0];
+            var (mean, sd) = (Interpolate(grid, f.LogMean, times), Interpolate(grid, f.LogSd, times));
+            for (var k = 0; k < obs.Length; k++)
+            {
+                var y = Math.Log(obs[k].Value);
+                sqExact.Add(Math.Pow(exact[k] - y, 2));
+                sqForecast.Add(Math.Pow(mean[k] - y, 2));
+                if (Math.Abs(y - mean[k]) <= ForecastProfile.Z90 * sd[k]) inside++;
+            }
+            var iMax = Enumerable.Range(0, obs.Length).MaxBy(k => obs[k].Value);
+            cmaxExact.Add(Math.Abs(exact.Max() - Math.Log(obs[iMax].Value)));
+            cmaxForecast.Add(Math.Abs(mean.Max() - Math.Log(obs[iMax].Value)));
+        }
+        if (individuals == 0) throw new ArgumentException($"{name}: no individual with a single-route regimen of 1-{PbpkForecastFeatures.MaxDoses} doses and observations within 0.25-48 h.");
+        return new StudyComparison(name, compound.Name, individuals, sqExact.Count, Math.Sqrt(sqExact.Average()), Math.Sqrt(sqForecast.Average()),
+            (double)inside / sqExact.Count, Math.Exp(cmaxExact.Average()), Math.Exp(cmaxForecast.Average()));
+    }
+
+    /// <summary>Linear interpolation of <paramref name="values"/> on <paramref name="grid"/> at <paramref name="times"/> (held flat outside the grid).</summary>
+    public static double[] Interpolate(IReadOnlyList<double> grid, IReadOnlyList<double> values, IReadOnlyList<double> times) =>
+        times.Select(t =>
+        {
+            if (t <= grid[0]) return values[0];
+            if (t >= grid[^1]) return values[^1];
+            var k = 1;
+            while (grid[k] < t) k++;
+            var w = (t - grid[k - 1]) / (grid[k] - grid[k - 1]);
+            return values[k - 1] + w * (values[k] - values[k - 1]);
+        }).ToArray();
+
+    /// <summary>The studies as a plain-text table.</summary>
+    public static string Format(IReadOnlyList<StudyComparison> rows)
+    {
+        var sb = new StringBuilder();
+        string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);
+        sb.AppendLine("Real concentration-time studies from dose and descriptors alone (human reference individual, 73 kg; data/benchmark; compounds of data/pbpk/compounds.json)");
+        sb.AppendLine($"{"study",-36} {"compound",-13} {"ind",4} {"obs",5} {"logRMSE exact",14} {"logRMSE transf.",16} {"90% band",9} {"Cmax GMFE exact",16} {"Cmax GMFE transf.",18}");
+        foreach (var r in rows)
+            sb.AppendLine($"{r.Study,-36} {r.Compound,-13} {r.Individuals,4} {r.Observations,5} {F(r.LogRmseExact, "F3"),14} {F(r.LogRmseForecast, "F3"),16} " +
+                          $"{F(100 * r.Coverage90, "F0") + "%",9} {F(r.GmfeCmaxExact, "F2"),16} {F(r.GmfeCmaxForecast, "F2"),18}");
+        return sb.ToString();
+    }
 }

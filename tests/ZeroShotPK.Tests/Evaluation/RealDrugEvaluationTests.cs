@@ -64,6 +64,33 @@ public class RealDrugEvaluationTests
     }
 
     [Fact]
+    public void StudyComparisonInterpolatesTheGridAndScoresAnExactStudyAsExact()
+    {
+        Assert.Equal([1, 1.5, 3, 3], RealStudyComparison.Interpolate([0, 1, 2], [1, 2, 3], [-1, 0.5, 2, 5]));
+        // A study whose observations are the exact PBPK profile itself scores log-RMSE 0 for the exact route.
+        var c = ZeroShotPK.Pbpk.Compound.Resolve("paracetamol");
+        var human = ZeroShotPK.Models.Pbpk.PbpkForecastFeatures.Reference(Species.Human);
+        double[] times = [0.5, 1, 2, 4, 8];
+        var exact = ZeroShotPK.Pbpk.Forecast.ForecastData.ExactLogProfile(c, human, [new ZeroShotPK.Pbpk.Forecast.ForecastDose(0, 650, ZeroShotPK.Pbpk.Forecast.ForecastRoute.IvBolus)], human, times);
+        var ind = new ZeroShotPK.Data.Individual("1", [new ZeroShotPK.Data.DosingEvent(0, 650, ZeroShotPK.Data.Route.IvBolus)],
+            times.Select((t, k) => new ZeroShotPK.Data.Observation(t, Math.Exp(exact[k]))));
+        var (net, _) = ZeroShotPK.Training.PbpkForecastCheckpoint.Load(Path.Combine(RepoRoot(), "data", "checkpoints", "pbpk-forecast"));
+        using var _net = net;
+        var r = RealStudyComparison.Compare("self", new ZeroShotPK.Data.Study("self", [ind]), c, net);
+        Assert.Equal((1, 5), (r.Individuals, r.Observations));
+        Assert.Equal(0, r.LogRmseExact, 9);
+        Assert.Equal(1, r.GmfeCmaxExact, 9);
+        Assert.True(r.LogRmseForecast > 0);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "ZeroShotPK.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException("repository root not found above the test binaries.");
+    }
+
+    [Fact]
     public void TheReaderKeepsQuotedCommasAndOptionalColumns()
     {
         var d = RealDrugCsv.Parse(Header + "\n\"Acetylcysteine, N-\",616-91-1,acid,-0.53,4.13,0.17,,0.55,3.1,5.5,12\n", "t.csv").Single();
