@@ -5,7 +5,8 @@
 It draws the static image that `environment/nbtool.py commit` stored in the chart output of cell CELL_ID (the K-th
 chart of that cell, default 1), so the README shows exactly what the committed notebook shows, without re-running it.
 Images in this folder: 00 `profiles`, 01 `check-chart` (prior predictive check), 02 `shipped-loss`, 03 `reveal` 3
-(band with 2 samples), 04 `panel` (diagnostic panel, 1110 x 910), 05 `profiles` (species), 06 `predict`;
+(band with 2 samples), 04 `panel` (diagnostic panel, 1110 x 910), 05 `profiles` (species), 06 `predict`, 07 `real`
+(real-drug Vss);
 default size 780 x 460.
 """
 import base64, json, os, re, shutil, subprocess, sys, tempfile

@@ -71,6 +71,7 @@ internal static class ZspkApp
                 CommandLineCheck.Add<PbpkForecastTrainCommand>(pbpk, "pbpk forecast-train", "forecast-train").WithDescription("Train the PBPK forecasting transformer on a cached pool of exact whole-body PBPK cases (checkpoints, --resume).");
                 CommandLineCheck.Add<PbpkForecastCommand>(pbpk, "pbpk forecast", "forecast").WithDescription("Forecast a plasma profile (median and 90% band) with the PBPK transformer, beside the exact PBPK profile.");
                 CommandLineCheck.Add<PbpkForecastEvalCommand>(pbpk, "pbpk forecast-eval", "forecast-eval").WithDescription("Accuracy of the PBPK transformer against the exact solver on held-out compounds (human and rat, with and without early samples).");
+                CommandLineCheck.Add<PbpkRealDrugsCommand>(pbpk, "pbpk real-drugs", "real-drugs").WithDescription("Mechanistic Vss (Poulin & Theil, Rodgers & Rowland), CL and half-life of real drugs against observed human IV values: AAFE and % within 2-fold.");
             });
             config.AddBranch("bench", bench =>
             {

@@ -43,7 +43,7 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
 {
     public sealed class Settings : ThreadSettings
     {
-        [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline.")]
+        [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline, midazolam, paracetamol, codeine.")]
         public string? Compound { get; init; }
 
         [CommandOption("--species <NAME>"), Description("human or rat (default human): the species' reference individual.")]
@@ -74,7 +74,7 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         {
             var v = base.Validate();
             if (!v.Successful) return v;
-            if (Compound is null) return ValidationResult.Error("--compound: required (a JSON file or diazepam, propranolol, theophylline).");
+            if (Compound is null) return ValidationResult.Error("--compound: required (a JSON file or diazepam, propranolol, theophylline, midazolam, paracetamol, codeine).");
             if (Out is null) return ValidationResult.Error("--out: required (output CSV).");
             if (Dose is null) return ValidationResult.Error("--dose: required (amount in mg, e.g. 100 or 100,iv or 50,infusion,2).");
             try { ParseDose(Dose); }
@@ -136,6 +136,7 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         s.ApplyThreads();
         var species = s.Species.Trim().ToLowerInvariant() == "rat" ? ZeroShotPK.Pbpk.Species.Rat : ZeroShotPK.Pbpk.Species.Human;
         var compound = Compound.Resolve(s.Compound!);
+        foreach (var warning in ForecastPriorBox.ForecastWarnings(compound, species)) AnsiConsole.MarkupLine(Markup.Escape(warning));
         var (amount, route, duration) = ParseDose(s.Dose!);
         var doses = Enumerable.Range(0, s.Doses).Select(i => new ForecastDose(i * s.Interval, amount, route, duration)).ToArray();
         var dir = ForecastCheckpoints.Resolve(s.Checkpoint);

@@ -19,7 +19,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         [CommandOption("--species <NAME>"), Description("human, rat, mouse, dog or monkey (default human).")]
         public string Species { get; init; } = "human";
 
-        [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline.")]
+        [CommandOption("--compound <FILE|NAME>", true), Description("A compound JSON file, or a bundled name: diazepam, propranolol, theophylline, midazolam, paracetamol, codeine.")]
         public string? Compound { get; init; }
 
         [CommandOption("--dose <AMOUNT>", true), Description("Amount per dose (mg).")]
@@ -57,7 +57,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
 
         public override ValidationResult Validate()
         {
-            if (Compound is null) return ValidationResult.Error("--compound: required (a JSON file or diazepam, propranolol, theophylline).");
+            if (Compound is null) return ValidationResult.Error("--compound: required (a JSON file or diazepam, propranolol, theophylline, midazolam, paracetamol, codeine).");
             if (Dose is not > 0) return ValidationResult.Error($"--dose: expected an amount > 0, got {Dose?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}.");
             if (Out is null) return ValidationResult.Error("--out: required (output CSV).");
             if (!(Duration > 0)) return ValidationResult.Error($"--duration: expected > 0, got {Duration}.");

@@ -89,7 +89,7 @@ public sealed record Compound
         }
     }
 
-    /// <summary>The compounds shipped in data/pbpk/compounds.json (diazepam, propranolol, theophylline).</summary>
+    /// <summary>The compounds shipped in data/pbpk/compounds.json (diazepam, propranolol, theophylline, midazolam, paracetamol, codeine).</summary>
     public static IReadOnlyList<Compound> Bundled { get; } = Parse(BundledData.ReadText("compounds.json"), "data/pbpk/compounds.json");
 
     /// <summary>A compound from a JSON file path, or a bundled compound by name.</summary>

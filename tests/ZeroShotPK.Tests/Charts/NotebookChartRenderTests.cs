@@ -21,6 +21,7 @@ public class NotebookChartRenderTests
         { "04-baseline-comparison", "panel" },
         { "05-pbpk-virtual-populations", "profiles" },
         { "06-bring-your-own-study", "predict" },
+        { "07-pbpk-forecasting", "real" },
     };
 
     private static string NotebookPath(string name) => DataFiles.Path(Path.Combine("notebooks", name + ".ipynb"));

@@ -195,6 +195,6 @@ public class PartitionCoefficientTests
         var e2 = Assert.Throws<ArgumentException>(() => Compound.Parse("{\"name\":\"y\",\"class\":\"base\",\"logP\":1,\"fu\":0.5,\"bloodPlasmaRatio\":1,\"hepaticClearance\":1}", "y.json"));
         Assert.Equal("compound 'y': pKa must be given for a base, got null.", e2.Message);
         var e3 = Assert.Throws<ArgumentException>(() => Compound.Resolve("aspirin"));
-        Assert.Equal("--compound: 'aspirin' is neither a file nor a bundled compound (diazepam, propranolol, theophylline).", e3.Message);
+        Assert.Equal("--compound: 'aspirin' is neither a file nor a bundled compound (diazepam, propranolol, theophylline, midazolam, paracetamol, codeine).", e3.Message);
     }
 }

@@ -52,6 +52,41 @@ public class PbpkForecastCommandTests
     }
 
     [Fact]
+    public void Forecast_OutsideTheTrainingBox_WarnsOneLinePerDescriptorFirst()
+    {
+        var dir = Directory.CreateTempSubdirectory("fc-cli");
+        try
+        {
+            // Theophylline is bundled as an acid with pKa 8.6: above the generator's acid range 2.5-7, and nothing else is out.
+            var (code, output) = Zspk("pbpk", "forecast", "--compound", "theophylline", "--dose", "100", "--out", Path.Combine(dir.FullName, "t.csv"));
+            Assert.True(code == 0, output);
+            var warnings = output.Split('\n').Where(l => l.StartsWith("warning:", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(["warning: theophylline: acid pKa 8.6 is outside the training range [2.5, 7]; the forecaster never saw such a compound, so its forecast and band are an extrapolation."],
+                warnings.Select(w => w.TrimEnd()));
+            Assert.True(output.IndexOf("warning:", StringComparison.Ordinal) < output.IndexOf("theophylline in the", StringComparison.Ordinal), output);
+            (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "100", "--out", Path.Combine(dir.FullName, "d.csv"));
+            Assert.True(code == 0, output);
+            Assert.DoesNotContain("warning:", output);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void ForecastWarnings_LibraryCall_ChecksEachDescriptor()
+    {
+        var theophylline = ZeroShotPK.Pbpk.Compound.Resolve("theophylline");
+        Assert.Single(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Human));
+        Assert.Single(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Rat));
+        var odd = theophylline with { Name = "odd", LogP = 6, Fu = 0.0005 };
+        var w = ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Human);
+        Assert.Equal(3, w.Count);
+        Assert.StartsWith("warning: odd: logP 6 is outside the training range [-0.5, 4.5]", w[0]);
+        Assert.StartsWith("warning: odd: acid pKa 8.6", w[1]);
+        Assert.StartsWith("warning: odd: fu 0.0005 is outside", w[2]);
+        Assert.Equal(2, ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Rat).Count); // fu is the human one: not checked for rat
+    }
+
+    [Fact]
     public void MissingCheckpoint_SaysWhatWasExpected()
     {
         var dir = Directory.CreateTempSubdirectory("fc-cli");

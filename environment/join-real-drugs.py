@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Builds data/pbpk/real_drugs.csv from the committed Lombardo 2018 excerpt (no download at run time).
+
+Rules (also in data/pbpk/README.md):
+- keep a drug only if observed VDss, CL and fu are all given (fu is needed by both Kp methods);
+- drop MoKa logP = -9 (no prediction) and zwitterions (our Compound has neutral, acid and base only);
+- class: MoKa ion state at pH 7.4, neutral -> neutral, anionic -> acid, cationic -> base;
+- pKa: the monoprotic pKa that reproduces MoKa's own logD7.4 from its logP,
+  acid pKa = 7.4 - log10(10^(logP - logD) - 1), base pKa = 7.4 + log10(10^(logP - logD) - 1);
+  an ion whose logP - logD < 0.01 has no defined pKa this way and is dropped;
+- B:P and CLint are not in this source: their columns stay empty.
+Usage: python3 environment/join-real-drugs.py [excerpt.csv] [out.csv]
+"""
+import csv
+import math
+import sys
+
+src = sys.argv[1] if len(sys.argv) > 1 else "data/pbpk/lombardo2018_excerpt.csv"
+out = sys.argv[2] if len(sys.argv) > 2 else "data/pbpk/real_drugs.csv"
+CLASS = {"neutral": "neutral", "anionic": "acid", "cationic": "base"}
+kept, dropped = [], {}
+
+
+def drop(why):
+    dropped[why] = dropped.get(why, 0) + 1
+
+
+with open(src, newline="", encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        name = row["name"].strip()
+        vss, cl, fu = row["vdss_L_per_kg"], row["cl_mL_min_kg"], row["fu"]
+        if not (vss and cl and fu):
+            drop("VDss, CL or fu missing")
+            continue
+        logp, logd = float(row["moka_logP"]), float(row["moka_logD_7.4"])
+        if logp == -9:
+            drop("no MoKa logP (-9)")
+            continue
+        state = row["moka_ion_state_7.4"]
+        if state not in CLASS:
+            drop(f"{state} (no such class here)")
+            continue
+        cls = CLASS[state]
+        pka = ""
+        if cls != "neutral":
+            diff = logp - logd
+            if diff < 0.01:
+                drop("ion with logP - logD < 0.01 (pKa undefined)")
+                continue
+            shift = math.log10(10 ** diff - 1)
+            pka = f"{7.4 - shift if cls == 'acid' else 7.4 + shift:.2f}"
+        kept.append([name, row["cas"], cls, f"{logp:g}", pka, fu, "", vss, cl, row["t_half_h"], "", state])
+
+with open(out, "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["name", "cas", "class", "logP", "pKa", "fu", "blood_plasma_ratio", "vss_L_per_kg",
+                "cl_mL_min_kg", "t_half_h", "clint_uL_min_per_1e6_cells", "moka_ion_state"])
+    w.writerows(kept)
+print(f"{len(kept)} drugs kept; dropped: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))

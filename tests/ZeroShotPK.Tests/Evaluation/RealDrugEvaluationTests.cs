@@ -1,0 +1,169 @@
+using ZeroShotPK.Evaluation;
+using ZeroShotPK.Pbpk;
+using ZeroShotPK.Pbpk.Scaling;
+using ZeroShotPK.Tests.Robustness;
+
+namespace ZeroShotPK.Tests.Evaluation;
+
+public class RealDrugEvaluationTests
+{
+    private const string Header = "name,cas,class,logP,pKa,fu,blood_plasma_ratio,vss_L_per_kg,cl_mL_min_kg,t_half_h,clint_uL_min_per_1e6_cells";
+
+    [Fact]
+    public void WellStirredClearanceMatchesAHandCalculation()
+    {
+        // fu 0.1, B:P 0.5 -> fu,b 0.2; fu,b CLint = 20 L/h; hepatic blood CL = 90 x 20 / 110 = 16.3636 L/h;
+        // plasma = 0.5 x 16.3636 = 8.1818 L/h; renal 0.1 x 7.5 = 0.75 L/h; total 8.93182 L/h.
+        Assert.Equal(8.931818181818182, RealDrugEvaluation.WellStirredPlasmaClearance(0.1, 0.5, 100, 90, 7.5), 12);
+        // B:P 1: 90 x 10 / 100 = 9 L/h + 0.75.
+        Assert.Equal(9.75, RealDrugEvaluation.WellStirredPlasmaClearance(0.1, 1, 100, 90, 7.5), 12);
+        // 10 uL/min/10^6 cells x 120 x 10^6 cells/g x 1800 g = 2.16 L/min... = 129.6 L/h.
+        Assert.Equal(129.6, RealDrugEvaluation.ScaleClint(10, 1.8), 9);
+    }
+
+    [Fact]
+    public void HalfLifeAndFoldErrorsAreTheTextbookOnes()
+    {
+        // 1 L/kg and 1 mL/min/kg = 0.06 L/h/kg: ln 2 / 0.06 = 11.552 h.
+        Assert.Equal(Math.Log(2) / 0.06, RealDrugPrediction.HalfLife(1, 1), 12);
+        var s = FoldErrorSummary.Of([2, 0.5, 1, 4], [1, 1, 1, 1]);
+        Assert.Equal(4, s.Count);
+        Assert.Equal(Math.Pow(2, 4.0 / 4), s.Aafe, 12); // log2 folds 1, 1, 0, 2 -> mean 1
+        Assert.Equal(0.75, s.Within2Fold, 12);
+    }
+
+    [Fact]
+    public void SummariesSkipDrugsWithoutAValue()
+    {
+        var drugs = RealDrugCsv.Parse(Header + "\na,1,neutral,1,,0.5,,1,1,2,\nb,2,neutral,1,,0.5,,1,1,,\n", "t.csv");
+        var prior = new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.01, 0.9), (0.01, 40));
+        var p = RealDrugEvaluation.Predict(drugs, prior);
+        var vss = RealDrugEvaluation.Summarise(p, x => (x.VssPoulinTheil, x.Drug.ObservedVss));
+        var halfLife = RealDrugEvaluation.Summarise(p, x => (RealDrugPrediction.HalfLife(x.VssPoulinTheil, x.Drug.ObservedCl), x.Drug.ObservedHalfLife));
+        Assert.Equal(2, vss!.Count);
+        Assert.Equal(1, halfLife!.Count);
+        Assert.Null(RealDrugEvaluation.Summarise(p, x => (x.ClWellStirred, x.Drug.ObservedCl))); // no CLint given
+        // Poulin & Theil Vss is that of the PBPK model of the same compound.
+        var human = PhysiologyTable.Load(Species.Human).Reference();
+        var c = new Compound { Name = "a", Class = IonClass.Neutral, LogP = 1, Fu = 0.5, BloodPlasmaRatio = 1, HepaticClearance = 0 };
+        Assert.Equal(new PbpkModel(human, c, PartitionMethod.PoulinTheil, human).Vss / human.BodyWeight, p[0].VssPoulinTheil, 12);
+    }
+
+    [Fact]
+    public void BolusVssIsExactForAMonoExponentialAndRefusesARisingTail()
+    {
+        // C = dose / V exp(-k t) with V = 2 L/kg, k = 0.1 /h on the forecaster's grid: Vss = V.
+        var t = ZeroShotPK.Pbpk.Forecast.ForecastData.Grid;
+        var c = t.Select(x => 1.0 / 2 * Math.Exp(-0.1 * x)).ToArray();
+        Assert.Equal(2, RealDrugEvaluation.BolusVss(t, c, 1)!.Value, 9);
+        // Bi-exponential 0.5 e^-t + 0.5 e^-0.1t (dose 1): AUC = 0.5 + 5 = 5.5, AUMC = 0.5 + 50 = 50.5, Vss = 50.5 / 5.5^2 = 1.6694.
+        var bi = t.Select(x => 0.5 * Math.Exp(-x) + 0.5 * Math.Exp(-0.1 * x)).ToArray();
+        Assert.Equal(50.5 / (5.5 * 5.5), RealDrugEvaluation.BolusVss(t, bi, 1)!.Value, 2);
+        var rising = c.Select((v, i) => i >= t.Count - 3 ? 1 + i : v).ToArray();
+        Assert.Null(RealDrugEvaluation.BolusVss(t, rising, 1));
+    }
+
+    [Fact]
+    public void StudyComparisonInterpolatesTheGridAndScoresAnExactStudyAsExact()
+    {
+        Assert.Equal([1, 1.5, 3, 3], RealStudyComparison.Interpolate([0, 1, 2], [1, 2, 3], [-1, 0.5, 2, 5]));
+        // A study whose observations are the exact PBPK profile itself scores log-RMSE 0 for the exact route.
+        var c = ZeroShotPK.Pbpk.Compound.Resolve("paracetamol");
+        var human = ZeroShotPK.Models.Pbpk.PbpkForecastFeatures.Reference(Species.Human);
+        double[] times = [0.5, 1, 2, 4, 8];
+        var exact = ZeroShotPK.Pbpk.Forecast.ForecastData.ExactLogProfile(c, human, [new ZeroShotPK.Pbpk.Forecast.ForecastDose(0, 650, ZeroShotPK.Pbpk.Forecast.ForecastRoute.IvBolus)], human, times);
+        var ind = new ZeroShotPK.Data.Individual("1", [new ZeroShotPK.Data.DosingEvent(0, 650, ZeroShotPK.Data.Route.IvBolus)],
+            times.Select((t, k) => new ZeroShotPK.Data.Observation(t, Math.Exp(exact[k]))));
+        var (net, _) = ZeroShotPK.Training.PbpkForecastCheckpoint.Load(Path.Combine(RepoRoot(), "data", "checkpoints", "pbpk-forecast"));
+        using var _net = net;
+        var r = RealStudyComparison.Compare("self", new ZeroShotPK.Data.Study("self", [ind]), c, net);
+        Assert.Equal((1, 5), (r.Individuals, r.Observations));
+        Assert.Equal(0, r.LogRmseExact, 9);
+        Assert.Equal(1, r.GmfeCmaxExact, 9);
+        Assert.True(r.LogRmseForecast > 0);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "ZeroShotPK.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException("repository root not found above the test binaries.");
+    }
+
+    [Fact]
+    public void TheReaderKeepsQuotedCommasAndOptionalColumns()
+    {
+        var d = RealDrugCsv.Parse(Header + "\n\"Acetylcysteine, N-\",616-91-1,acid,-0.53,4.13,0.17,,0.55,3.1,5.5,12\n", "t.csv").Single();
+        Assert.Equal("Acetylcysteine, N-", d.Name);
+        Assert.Equal(IonClass.Acid, d.Class);
+        Assert.Equal(4.13, d.Pka);
+        Assert.Null(d.BloodPlasmaRatio);
+        Assert.Equal(12, d.Clint);
+    }
+
+    [Theory]
+    [InlineData("a,1,neutral,1,,0.5,,x,1,2,", "t.csv line 2 column 21: vss_L_per_kg 'x' is not a positive volume (L/kg).")]
+    [InlineData("a,1,acid,1,,0.5,,1,1,2,", "t.csv line 2 column 12: pKa is empty, expected a finite pKa (required for a acid).")]
+    [InlineData("a,1,zwitterion,1,,0.5,,1,1,2,", "t.csv line 2 column 5: class 'zwitterion' is not neutral, acid or base.")]
+    [InlineData("a,1,neutral,1,,1.5,,1,1,2,", "t.csv line 2 column 16: fu '1.5' is not a fraction in (0, 1].")]
+    [InlineData("\"a,1,neutral,1,,0.5,,1,1,2,", "t.csv line 2 column 1: a quoted field is not closed.")]
+    [InlineData("a,1,neutral", "t.csv line 2: expected 11 fields, found 3.")]
+    public void BadRowsAreNamedByFileLineAndColumn(string row, string message)
+    {
+        var ex = Assert.Throws<FormatException>(() => RealDrugCsv.Parse(Header + "\n" + row + "\n", "t.csv"));
+        Assert.Equal(message, ex.Message);
+    }
+
+    [Fact]
+    public void AMissingColumnIsNamed()
+    {
+        var ex = Assert.Throws<FormatException>(() => RealDrugCsv.Parse("name,cas,class\n", "t.csv"));
+        Assert.StartsWith("t.csv line 1: missing column 'logP'", ex.Message);
+    }
+
+    [Fact]
+    public void TheOutOfPriorCheckNamesEachDescriptor()
+    {
+        var prior = new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.01, 0.9), (0.01, 40));
+        // Theophylline as the bundled compound has it: an acid with pKa 8.6, above the acid prior.
+        var w = prior.Outside(IonClass.Acid, -0.02, 8.6, 0.61, 0.65);
+        Assert.Equal(["acid pKa 8.6 is outside the training range [2.5, 7]"], w);
+        Assert.Empty(prior.Outside(IonClass.Base, 3, 9, 0.1, 10));
+        Assert.Equal(2, prior.Outside(IonClass.Neutral, 6, null, 0.001, 10).Count);
+        Assert.Equal(["CL (mL/min/kg) 80 is outside the training range [0.01, 40]"], prior.Outside(IonClass.Neutral, 1, null, 0.5, 80));
+        var generated = ForecastPriorBox.FromGenerator(500, 3);
+        Assert.Equal((-0.5, 4.5), generated.LogP);
+        Assert.InRange(generated.Fu.Lo, 1e-4, 0.05);
+        Assert.InRange(generated.Fu.Hi, 0.5, 1);
+    }
+
+    [Fact]
+    public void TheBundledTableLoads()
+    {
+        var drugs = RealDrugCsv.LoadBundled();
+        Assert.Equal(58, drugs.Count);
+        var paracetamol = drugs.Single(d => d.Name == "Acetaminophen");
+        Assert.Equal((IonClass.Neutral, 1.0, 5.0, 0.52), (paracetamol.Class, paracetamol.ObservedVss, paracetamol.ObservedCl, paracetamol.Fu));
+    }
+
+    [Fact]
+    public void TheCommandWritesItsTableAndRefusesAMissingFile()
+    {
+        var dir = Hostile.TempFolder();
+        var data = Path.Combine(dir, "d.csv");
+        File.WriteAllText(data, Header + "\na,1,neutral,1,,0.5,,1,1,2,\n");
+        var out1 = Path.Combine(dir, "r.txt");
+        var (code, output) = ZspkProcess.Run(200, "pbpk", "real-drugs", "--data", data, "--out", out1);
+        Assert.Contains("Vss transformer NCA      all               1", File.ReadAllText(out1));
+        Assert.True(code == 0, output);
+        var text = File.ReadAllText(out1);
+        Assert.Contains("Vss Poulin & Theil       all               1", text);
+        Hostile.AssertError(Hostile.Run("pbpk", "real-drugs", "--data", Path.Combine(dir, "none.csv"), "--out", out1 + "2"), 1, "--data:", "does not exist; expected a real-drug CSV.");
+        File.WriteAllText(data, Header + "\na,1,neutral,1,,0.5,,1,oops,2,\n");
+        Hostile.AssertError(Hostile.Run("pbpk", "real-drugs", "--data", data, "--out", out1 + "3"), 1, "line 2 column 23: cl_mL_min_kg 'oops' is not a positive clearance (mL/min/kg).");
+        var (helpCode, help) = ZspkProcess.Run(400, "pbpk", "real-drugs", "--help");
+        Assert.Equal(0, helpCode);
+        Assert.Contains("--data <FILE>", help);
+        Assert.Contains("default the bundled data/pbpk/real_drugs.csv", help);
+    }
+}
