@@ -45,7 +45,7 @@ internal sealed class PbpkRealDrugsCommand : Command<PbpkRealDrugsCommand.Settin
         if (s.NoForecaster) predictions = RealDrugEvaluation.Predict(drugs, prior);
         else
         {
-            var (net, _) = ZeroShotPK.Training.PbpkForecastCheckpoint.Load(ForecastCheckpoints.Resolve(s.Checkpoint));
+            var (net, _) = ZeroShotPK.Models.Pbpk.PbpkForecastCheckpoint.Load(ForecastCheckpoints.Resolve(s.Checkpoint));
             using var _net = net;
             predictions = RealDrugEvaluation.Predict(drugs, prior, net);
             if (Directory.Exists(s.Benchmark))

@@ -74,7 +74,7 @@ public class RealDrugEvaluationTests
         var exact = ZeroShotPK.Pbpk.Forecast.ForecastData.ExactLogProfile(c, human, [new ZeroShotPK.Pbpk.Forecast.ForecastDose(0, 650, ZeroShotPK.Pbpk.Forecast.ForecastRoute.IvBolus)], human, times);
         var ind = new ZeroShotPK.Data.Individual("1", [new ZeroShotPK.Data.DosingEvent(0, 650, ZeroShotPK.Data.Route.IvBolus)],
             times.Select((t, k) => new ZeroShotPK.Data.Observation(t, Math.Exp(exact[k]))));
-        var (net, _) = ZeroShotPK.Training.PbpkForecastCheckpoint.Load(Path.Combine(RepoRoot(), "data", "checkpoints", "pbpk-forecast"));
+        var (net, _) = ZeroShotPK.Models.Pbpk.PbpkForecastCheckpoint.Load(Path.Combine(RepoRoot(), "data", "checkpoints", "pbpk-forecast"));
         using var _net = net;
         var r = RealStudyComparison.Compare("self", new ZeroShotPK.Data.Study("self", [ind]), c, net);
         Assert.Equal((1, 5), (r.Individuals, r.Observations));
