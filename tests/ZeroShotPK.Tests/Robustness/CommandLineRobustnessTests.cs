@@ -321,7 +321,7 @@ public sealed class CommandLineRobustnessTests : IDisposable
             var (code, output) = ZspkProcess.Run(0, "evaluate", "--data", DataFiles.Path("data/indometacin.csv"), "--method", "population", "--out", Path.Combine(dir, "ev"));
             Assert.True(code == 0, output);
             var row = output.Split('\n').Single(l => l.Contains("population") && l.Contains("indometacin") && l.Contains('│'));
-            Assert.Matches(@"│ population +│ indometacin +│ 6 +│ 0\.3439 +│ 0\.905 +│", row); // 0.3437 before FOCE-I's exact outer gradient
+            Assert.Matches(@"│ population +│ indometacin +│ 6 +│ 0\.3301 +│ 0\.905 +│", row); // 0.3439 with fold seed + f; population draws its median from seeded samples
         }
         finally
         {
