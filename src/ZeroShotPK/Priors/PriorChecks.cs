@@ -72,3 +72,22 @@ internal static class PriorChecks
     /// <summary>A copy of <paramref name="values"/> nobody else holds, so the record stays as validated.</summary>
     internal static IReadOnlyList<double> Frozen(IEnumerable<double> values) => Array.AsReadOnly(values.ToArray());
 }
+
+/// <summary>
+/// The part of a prior file reader that both JSON formats share: builds a record under its JSON path, so that a value the
+/// record refuses is reported as "file: field $.path = ...", and refuses a missing section.
+/// </summary>
+/// <param name="sourceName">The file's name in messages.</param>
+internal class PriorFieldReader(string sourceName)
+{
+    /// <summary>Builds a record, turning its <see cref="PriorFieldException"/> into a FormatException naming the file and path.</summary>
+    public T At<T>(string path, Func<T> build)
+    {
+        try { return build(); }
+        catch (PriorFieldException e) { throw new FormatException($"{sourceName}: field $.{e.PathUnder(path)}{e.Problem}.", e); }
+    }
+
+    /// <summary>The section at <paramref name="path"/>, or a FormatException when the file gives null.</summary>
+    public T Need<T>(string path, T? value) where T : class =>
+        value ?? throw new FormatException($"{sourceName}: field $.{path} is missing (null).");
+}

@@ -115,17 +115,8 @@ public static class PriorFile
     // record's defaults, so a field left out of a file means what it meant before; ToPrior builds the records under their
     // JSON paths, so that a value a record refuses is reported as "file: field $.Dosing.MaxDoses = ...".
 
-    private sealed class Reader(string sourceName)
+    private sealed class Reader(string sourceName) : PriorFieldReader(sourceName)
     {
-        public T At<T>(string path, Func<T> build)
-        {
-            try { return build(); }
-            catch (PriorFieldException e) { throw new FormatException($"{sourceName}: field $.{e.PathUnder(path)}{e.Problem}.", e); }
-        }
-
-        public T Need<T>(string path, T? value) where T : class =>
-            value ?? throw new FormatException($"{sourceName}: field $.{path} is missing (null).");
-
         public LogNormalPrior LogNormal(string path, LogNormalJson? value)
         {
             var v = Need(path, value);

@@ -82,17 +82,8 @@ public static partial class RateConstantPriorFile
     // The file's shape: mutable mirrors of the records (named after them plus "Json", fields in the file's order). The
     // records validate; ToPrior builds them under their JSON paths so that a refusal reads "file: field $.Ka.LogSd.Max = ...".
 
-    private sealed class Reader(string sourceName)
+    private sealed class Reader(string sourceName) : PriorFieldReader(sourceName)
     {
-        public T At<T>(string path, Func<T> build)
-        {
-            try { return build(); }
-            catch (PriorFieldException e) { throw new FormatException($"{sourceName}: field $.{e.PathUnder(path)}{e.Problem}.", e); }
-        }
-
-        public T Need<T>(string path, T? value) where T : class =>
-            value ?? throw new FormatException($"{sourceName}: field $.{path} is missing (null).");
-
         public RateParameterPrior Parameter(string path, RateParameterPriorJson? value)
         {
             var p = Need(path, value);
