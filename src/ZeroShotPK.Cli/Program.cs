@@ -62,6 +62,7 @@ internal static class ZspkApp
             CommandLineCheck.Add<EvaluateCommand>(config, "evaluate", "evaluate").WithDescription("Leave-one-individual-out evaluation (the paper's protocol) for one or all methods.");
             CommandLineCheck.Add<MergeCommand>(config, "merge", "merge").WithDescription("Combine the folders or files of shards 0..N-1 of one --shard K/N job (evaluate, simulate, pbpk population, pbpk simulate) into the files one run writes.");
             CommandLineCheck.Add<CompareRunsCommand>(config, "compare-runs", "compare-runs").WithDescription("One table of pretraining runs (a seed or config sweep): status, steps, final and best validation loss, hours.");
+            CommandLineCheck.Add<CompareSeedsCommand>(config, "compare-seeds", "compare-seeds").WithDescription("How much of a benchmark's ranking is seed noise: several evaluate --benchmark runs that differ only in --seed, per method and against a reference.");
             config.AddBranch("pbpk", pbpk =>
             {
                 pbpk.SetDescription("Whole-body PBPK and virtual populations.");

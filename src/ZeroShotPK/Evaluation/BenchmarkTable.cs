@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ZeroShotPK.Data;
 
 namespace ZeroShotPK.Evaluation;
 
@@ -91,6 +92,33 @@ public static class BenchmarkTable
               .Append(F(r.Seconds, "F3")).Append(',').Append(Count(r.Flagged)).Append(',').Append(F(r.KnownLogRmse, "F4")).Append(',')
               .Append(F(r.EarlyRatio, "F4")).Append(',').Append(Field(r.Note)).Append('\n');
         EvaluationCsv.WriteAtomic(path, sb.ToString());
+    }
+
+    /// <summary>Reads a benchmark.csv written by <see cref="Write"/> (study rows and the MEAN / MEDIAN rows).</summary>
+    /// <exception cref="DatasetFormatException">Another header, a row with the wrong number of fields or a field that is not a number (file, line, column named).</exception>
+    public static IReadOnlyList<BenchmarkRow> Read(string path)
+    {
+        using var reader = new StreamReader(path);
+        var lines = CsvLines.Read(reader, path);
+        var expected = Header.Split(',');
+        if (lines.Count == 0 || !lines[0].Fields.SequenceEqual(expected))
+            throw new DatasetFormatException(path, lines.Count == 0 ? 0 : lines[0].Number, null,
+                $"the header is not that of zspk evaluate --benchmark; expected '{Header}'.");
+        var rows = new List<BenchmarkRow>(lines.Count - 1);
+        foreach (var line in lines.Skip(1))
+        {
+            var f = line.Fields;
+            if (f.Length != expected.Length)
+                throw new DatasetFormatException(path, line.Number, null, $"the row has {f.Length} fields; expected {expected.Length}.");
+            double Num(int i) => f[i] is "NaN" ? double.NaN
+                : double.TryParse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+                : throw new DatasetFormatException(path, line.Number, expected[i], $"'{f[i]}' is not a number; expected a number or NaN.");
+            var studies = Num(2);
+            if (studies < 0 || studies != Math.Round(studies))
+                throw new DatasetFormatException(path, line.Number, expected[2], $"'{f[2]}' is not a study count; expected a whole number >= 0.");
+            rows.Add(new BenchmarkRow(f[0], f[1], (int)studies, Num(3), Num(4), Num(5), Num(6), Num(7), Num(8), Num(9), f[10]));
+        }
+        return rows;
     }
 
     /// <summary>A count as written: whole numbers plain, means with one decimal, NaN as "NaN".</summary>

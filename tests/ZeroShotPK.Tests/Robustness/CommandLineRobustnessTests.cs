@@ -106,7 +106,7 @@ public sealed class CommandLineRobustnessTests : IDisposable
     public void EveryCommandRefusesAnUnknownOption()
     {
         ZspkApp.Create(); // registers the commands, as zspk does at start
-        Assert.Equal(24, ZeroShotPK.Cli.CommandLineCheck.Paths.Count); // compare-runs was the 19th; bench read, pbpk forecast-train, forecast and forecast-eval the 20th-23rd; pbpk real-drugs the 24th
+        Assert.Equal(25, ZeroShotPK.Cli.CommandLineCheck.Paths.Count); // compare-runs was the 19th; bench read, pbpk forecast-train, forecast and forecast-eval the 20th-23rd; pbpk real-drugs the 24th; compare-seeds the 25th
         foreach (var path in ZeroShotPK.Cli.CommandLineCheck.Paths)
         {
             var args = path.Split(' ').Append("--no-such-option").ToArray();
