@@ -152,6 +152,20 @@ public class RealDrugEvaluationTests
     }
 
     [Fact]
+    public void TheMechanisticFiguresOnTheBundledTableStayAsPublished()
+    {
+        // Golden values of data/pbpk/real_drugs_evaluation.txt (mechanistic rows; the forecaster rows need the checkpoint).
+        var prior = new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.00371, 0.943), (0.00978, 45.3));
+        var p = RealDrugEvaluation.Predict(RealDrugCsv.LoadBundled(), prior);
+        var pt = RealDrugEvaluation.Summarise(p, x => (x.VssPoulinTheil, x.Drug.ObservedVss))!;
+        var rr = RealDrugEvaluation.Summarise(p, x => (x.VssRodgersRowland, x.Drug.ObservedVss))!;
+        var ptAcid = RealDrugEvaluation.Summarise(p.Where(x => x.Drug.Class == IonClass.Acid), x => (x.VssPoulinTheil, x.Drug.ObservedVss))!;
+        Assert.Equal((808, 3.28, 0.37), (pt.Count, Math.Round(pt.Aafe, 2), Math.Round(pt.Within2Fold, 2)));
+        Assert.Equal((714, 2.45, 0.53), (rr.Count, Math.Round(rr.Aafe, 2), Math.Round(rr.Within2Fold, 2)));
+        Assert.Equal((215, 5.56), (ptAcid.Count, Math.Round(ptAcid.Aafe, 2)));
+    }
+
+    [Fact]
     public void TheLombardoTranscriptionHoldsAllRecordsOfTheSource()
     {
         // Lombardo, Berellini & Obach 2018 report 1,352 drugs; each row has the 10 kept columns and its own CAS number.
