@@ -4,7 +4,8 @@
 Rules (also in data/pbpk/README.md):
 - keep a drug only if observed VDss, CL and fu are all given (fu is needed by both Kp methods);
 - drop MoKa logP = -9 or "n/a" (no prediction; "n/a" marks the metal complexes and polymers that the
-  full table holds, e.g. carboplatin and the gadolinium agents) and zwitterions (our Compound has neutral, acid and base only);
+  full table holds, e.g. carboplatin and the gadolinium agents) and zwitterions (our Compound has neutral,
+  acid and base only);
 - class: MoKa ion state at pH 7.4, neutral -> neutral, anionic -> acid, cationic -> base;
 - pKa: the monoprotic pKa that reproduces MoKa's own logD7.4 from its logP,
   acid pKa = 7.4 - log10(10^(logP - logD) - 1), base pKa = 7.4 + log10(10^(logP - logD) - 1);
