@@ -3,7 +3,9 @@
 
 Rules (also in data/pbpk/README.md):
 - keep a drug only if observed VDss, CL and fu are all given (fu is needed by both Kp methods);
-- drop MoKa logP = -9 (no prediction) and zwitterions (our Compound has neutral, acid and base only);
+- drop MoKa logP = -9 or "n/a" (no prediction; "n/a" marks the metal complexes and polymers that the
+  full table holds, e.g. carboplatin and the gadolinium agents) and zwitterions (our Compound has neutral,
+  acid and base only);
 - class: MoKa ion state at pH 7.4, neutral -> neutral, anionic -> acid, cationic -> base;
 - pKa: the monoprotic pKa that reproduces MoKa's own logD7.4 from its logP,
   acid pKa = 7.4 - log10(10^(logP - logD) - 1), base pKa = 7.4 + log10(10^(logP - logD) - 1);
@@ -31,6 +33,9 @@ with open(src, newline="", encoding="utf-8") as f:
         vss, cl, fu = row["vdss_L_per_kg"], row["cl_mL_min_kg"], row["fu"]
         if not (vss and cl and fu):
             drop("VDss, CL or fu missing")
+            continue
+        if row["moka_logP"] == "n/a":
+            drop("no MoKa prediction (n/a)")
             continue
         logp, logd = float(row["moka_logP"]), float(row["moka_logD_7.4"])
         if logp == -9:

@@ -141,9 +141,68 @@ public class RealDrugEvaluationTests
     public void TheBundledTableLoads()
     {
         var drugs = RealDrugCsv.LoadBundled();
-        Assert.Equal(58, drugs.Count);
+        // join-real-drugs.py on all 1,352 Lombardo rows: 808 kept, 303 neutral, 215 acids, 290 bases.
+        Assert.Equal(808, drugs.Count);
+        Assert.Equal((303, 215, 290), (drugs.Count(d => d.Class == IonClass.Neutral), drugs.Count(d => d.Class == IonClass.Acid), drugs.Count(d => d.Class == IonClass.Base)));
         var paracetamol = drugs.Single(d => d.Name == "Acetaminophen");
         Assert.Equal((IonClass.Neutral, 1.0, 5.0, 0.52), (paracetamol.Class, paracetamol.ObservedVss, paracetamol.ObservedCl, paracetamol.Fu));
+        // A late row: warfarin, MoKa logP 2.6 and logD 0.2 give the acid pKa 7.4 - log10(10^2.4 - 1) = 5.00.
+        var warfarin = drugs.Single(d => d.Name == "Warfarin");
+        Assert.Equal((IonClass.Acid, (double?)5.00, 0.13, 0.055, 0.015, (double?)29.0), (warfarin.Class, warfarin.Pka, warfarin.ObservedVss, warfarin.ObservedCl, warfarin.Fu, warfarin.ObservedHalfLife));
+    }
+
+    [Fact]
+    public void TheMechanisticFiguresOnTheBundledTableStayAsPublished()
+    {
+        // Golden values of data/pbpk/real_drugs_evaluation.txt (mechanistic rows; the forecaster rows need the checkpoint).
+        var prior = new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), (0.00371, 0.943), (0.00978, 45.3));
+        var p = RealDrugEvaluation.Predict(RealDrugCsv.LoadBundled(), prior);
+        var pt = RealDrugEvaluation.Summarise(p, x => (x.VssPoulinTheil, x.Drug.ObservedVss))!;
+        var rr = RealDrugEvaluation.Summarise(p, x => (x.VssRodgersRowland, x.Drug.ObservedVss))!;
+        var ptAcid = RealDrugEvaluation.Summarise(p.Where(x => x.Drug.Class == IonClass.Acid), x => (x.VssPoulinTheil, x.Drug.ObservedVss))!;
+        Assert.Equal((808, 3.28, 0.37), (pt.Count, Math.Round(pt.Aafe, 2), Math.Round(pt.Within2Fold, 2)));
+        Assert.Equal((714, 2.45, 0.53), (rr.Count, Math.Round(rr.Aafe, 2), Math.Round(rr.Within2Fold, 2)));
+        Assert.Equal((215, 5.56), (ptAcid.Count, Math.Round(ptAcid.Aafe, 2)));
+    }
+
+    [Fact]
+    public void TheLombardoTranscriptionHoldsAllRecordsOfTheSource()
+    {
+        // Lombardo, Berellini & Obach 2018 report 1,352 drugs; each row has the 10 kept columns and its own CAS number.
+        var lines = ZeroShotPK.Pbpk.BundledData.ReadText("lombardo2018_excerpt.csv").TrimEnd('\n').Split('\n');
+        Assert.Equal("name,cas,vdss_L_per_kg,cl_mL_min_kg,fu,mrt_h,t_half_h,moka_ion_state_7.4,moka_logP,moka_logD_7.4", lines[0]);
+        var rows = lines.Skip(1).Select(SplitQuoted).ToList();
+        Assert.Equal(1352, rows.Count);
+        Assert.All(rows, r => Assert.Equal(10, r.Count));
+        Assert.Equal(rows.Count, rows.Select(r => r[1]).Distinct().Count());
+        Assert.Equal(["Avibactam", "1192500-31-4", "0.24", "2.76", "0.93", "1.4", "1.7", "neutral", "-2.1", "-5.6"], rows[110]);
+        Assert.Equal(["Zotarolimus", "221877-54-9", "1.3", "0.67", "0.26", "33", "35", "neutral", "5.4", "5.4"], rows[^1]);
+        Assert.Equal(["Chlorophenylpiperazine, m-", "51639-49-7", "2.5", "6.1", "", "7", "4.7", "cationic", "2.3", "0.61"], rows.Single(r => r[1] == "51639-49-7"));
+    }
+
+    private static List<string> SplitQuoted(string line)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        foreach (var ch in line)
+        {
+            if (ch == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (ch == ',' && !quoted)
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(ch);
+            }
+        }
+        fields.Add(field.ToString());
+        return fields;
     }
 
     [Fact]
