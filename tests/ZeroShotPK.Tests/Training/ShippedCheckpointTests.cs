@@ -38,6 +38,9 @@ public class ShippedCheckpointTests
             Assert.Equal(again.Rmse, r.Rmse, 4);
             // The mean's RMSE does not depend on the latents: the training-time figure holds.
             Assert.Equal(manifest.ValidationRmse!.Value, r.Rmse, 4);
+            // And the training-time loss is what the old latent seeds (ValidationSeed + chunk start) still give.
+            var old = validation.Evaluate(model, CPU, start => (ulong)(ValidationSet.ValidationSeed + start));
+            Assert.Equal(manifest.ValidationLoss!.Value, old.Loss, 4);
             Assert.Equal(manifest.PopulationMeanRmse!.Value, r.PopulationMeanRmse, 6);
             // A clear margin over predicting the context's mean log-concentration curve.
             Assert.True(r.Rmse < 0.8 * r.PopulationMeanRmse, $"log-RMSE {r.Rmse:F4} vs population mean {r.PopulationMeanRmse:F4}");

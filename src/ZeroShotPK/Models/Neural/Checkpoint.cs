@@ -109,6 +109,8 @@ public static class Checkpoint
     public const string ValidationStudiesFile = "validation.csv";
     /// <summary>The training log beside the weights (one row per logged step, written by <c>zspk pretrain</c>).</summary>
     public const string LossLogFile = "loss.csv";
+    /// <summary>The header of an AICMET or PFF run's <see cref="LossLogFile"/>: loss is the negative ELBO per scored point, val_loss the predictive NLL.</summary>
+    public const string LossLogHeader = "step,loss,nll,kl,lr,grad_norm,val_loss,val_rmse,elapsed_s";
 
     /// <summary>True when <paramref name="directory"/> holds a manifest.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
