@@ -100,13 +100,8 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         if (parts.Length is < 1 or > 3) throw new FormatException($"--dose: expected AMOUNT[,ROUTE[,DURATION]], got '{text}'.");
         if (!double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || !(amount > 0) || !double.IsFinite(amount))
             throw new FormatException($"--dose: expected an amount > 0 mg first, got '{parts[0]}'.");
-        var route = parts.Length < 2 ? ForecastRoute.Oral : parts[1].ToLowerInvariant() switch
-        {
-            "oral" or "po" => ForecastRoute.Oral,
-            "iv" or "bolus" => ForecastRoute.IvBolus,
-            "infusion" => ForecastRoute.Infusion,
-            _ => throw new FormatException($"--dose: expected the route oral, iv or infusion, got '{parts[1]}'."),
-        };
+        var route = parts.Length < 2 ? ForecastRoute.Oral
+            : ForecastDose.ParseRoute(parts[1]) ?? throw new FormatException($"--dose: expected the route oral, iv or infusion, got '{parts[1]}'.");
         double duration = 0;
         if (route == ForecastRoute.Infusion)
         {

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Pbpk.Forecast;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -84,13 +85,9 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
             "pt" or "poulintheil" => PartitionMethod.PoulinTheil,
             _ => throw new ArgumentException($"--kp: expected rr or pt, got '{s.Kp}'."),
         };
-        var doses = Enumerable.Range(0, s.Doses).Select(i => s.Route.Trim().ToLowerInvariant() switch
-        {
-            "oral" or "po" => DosingEvent.Oral(i * s.Interval, s.Dose!.Value),
-            "iv" or "bolus" => DosingEvent.Bolus(i * s.Interval, s.Dose!.Value),
-            "infusion" => DosingEvent.Infusion(i * s.Interval, s.Dose!.Value, s.Duration),
-            _ => throw new ArgumentException($"--route: expected oral, iv or infusion, got '{s.Route}'."),
-        }).ToArray();
+        var route = ForecastDose.ParseRoute(s.Route) ?? throw new ArgumentException($"--route: expected oral, iv or infusion, got '{s.Route}'.");
+        var doses = Enumerable.Range(0, s.Doses)
+            .Select(i => new ForecastDose(i * s.Interval, s.Dose!.Value, route, route == ForecastRoute.Infusion ? s.Duration : 0).ToEvent()).ToArray();
         var count = (int)Math.Floor(s.End / s.Step + 1e-9) + 1;
         var times = Enumerable.Range(0, count).Select(i => i * s.Step).ToArray();
         if (s.Population is not null) return SimulatePopulation(s, species, compound, method, doses, times, cancellationToken);

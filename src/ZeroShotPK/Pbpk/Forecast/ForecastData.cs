@@ -31,6 +31,17 @@ public sealed record ForecastDose(double Time, double Amount, ForecastRoute Rout
     };
 
     /// <summary>
+    /// The route named on the command line: oral (or po), iv (or bolus) or infusion, any case; null for another name.
+    /// </summary>
+    public static ForecastRoute? ParseRoute(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "oral" or "po" => ForecastRoute.Oral,
+        "iv" or "bolus" => ForecastRoute.IvBolus,
+        "infusion" => ForecastRoute.Infusion,
+        _ => null,
+    };
+
+    /// <summary>
     /// A dose of a study (<see cref="ToEvent"/> the other way): oral, IV bolus or IV infusion; null for a route the
     /// forecaster was not trained on (a zero-order oral input) or a steady-state dose (the forecaster starts from an empty body).
     /// </summary>

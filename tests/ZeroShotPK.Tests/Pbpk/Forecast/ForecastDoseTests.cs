@@ -21,4 +21,14 @@ public class ForecastDoseTests
         Assert.Null(ForecastDose.FromEvent(new DosingEvent(0, 10, Route.OralInfusion, 1)));
         Assert.Null(ForecastDose.FromEvent(DosingEvent.Oral(0, 10) with { SteadyStateInterval = 12 }));
     }
+
+    [Theory]
+    [InlineData("oral", ForecastRoute.Oral)]
+    [InlineData(" PO ", ForecastRoute.Oral)]
+    [InlineData("iv", ForecastRoute.IvBolus)]
+    [InlineData("Bolus", ForecastRoute.IvBolus)]
+    [InlineData("infusion", ForecastRoute.Infusion)]
+    [InlineData("im", null)]
+    [InlineData("", null)]
+    public void ParseRoute_TakesTheCommandLineNames(string name, ForecastRoute? expected) => Assert.Equal(expected, ForecastDose.ParseRoute(name));
 }
