@@ -4,7 +4,6 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Pbpk;
-using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;
 
 namespace ZeroShotPK.Cli.Commands;
@@ -106,15 +105,8 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
                                "and multiplies by human fu; neural allometry sees the same data plus the species' physiology; the training mean ignores the animals.");
         AnsiConsole.MarkupLine($"{r.Test.Count} held-out of {s.Compounds} compounds (seed {s.Seed}; generator redraw rate {100 * r.RedrawRate:F1}%); " +
                                $"neural allometry: {s.Steps} steps in {r.NeuralSeconds:F1} s, final loss {r.NeuralLoss:F4} (train seed {s.TrainSeed}); total {sw.Elapsed.TotalSeconds:F1} s");
-        var unbound = r.Methods.Single(m => m.Key == "unbound");
-        var truthCl = r.Test.Select(c => c.In(Species.Human).Cl).ToArray();
-        var truthVss = r.Test.Select(c => c.In(Species.Human).Vss).ToArray();
-        foreach (var m in r.Methods.Where(m => m.Key.StartsWith("neural", StringComparison.Ordinal)))
-        {
-            var (c, cl, ch) = FoldErrorSummary.PairedAafeRatio(m.Cl!, unbound.Cl!, truthCl);
-            var (v, vl, vh) = FoldErrorSummary.PairedAafeRatio(m.Vss!, unbound.Vss!, truthVss);
+        foreach (var (m, (c, cl, ch), (v, vl, vh)) in r.NeuralVersusUnbound())
             AnsiConsole.MarkupLine($"{Markup.Escape(m.Name)} / unbound allometry, paired AAFE ratio [[95% CI]]: CL {F(c, "F3")} [[{F(cl, "F3")}, {F(ch, "F3")}]], Vss {F(v, "F3")} [[{F(vl, "F3")}, {F(vh, "F3")}]]");
-        }
         AnsiConsole.MarkupLine("rule of exponents: " + string.Join(", ", r.RuleCounts.Select(kv => $"{kv.Key} {kv.Value}")));
         if (s.Out is not null)
         {

@@ -35,5 +35,11 @@ public class ScalingBenchmarkCsvTests
             Assert.Equal(unbound.Cl![i], At(row, "CLpred_unbound"), unbound.Cl[i] * 1e-5);
         }
         File.Delete(path);
+        // The paired comparison the command prints: one row per neural method (here only "neural"), CL against unbound allometry.
+        var (method, cl, vss) = Assert.Single(r.NeuralVersusUnbound());
+        Assert.Equal("neural", method.Key);
+        var truth = r.Test.Select(c => c.In(Species.Human).Cl).ToArray();
+        Assert.Equal(ZeroShotPK.Pbpk.Scaling.FoldErrorSummary.PairedAafeRatio(method.Cl!, unbound.Cl!, truth), cl);
+        Assert.True(vss.Lower < vss.Ratio && vss.Ratio < vss.Upper, $"{vss}");
     }
 }
