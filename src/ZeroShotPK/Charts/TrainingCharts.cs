@@ -4,7 +4,7 @@ using ZeroShotPK.Models.Neural;
 
 namespace ZeroShotPK.Charts;
 
-/// <summary>Charts of a pretraining run, read from the training log (<see cref="Checkpoint.LossLogFile"/>) that <c>zspk pretrain</c> writes into its checkpoint directory.</summary>
+/// <summary>Charts of a training run, read from the training log (<see cref="Checkpoint.LossLogFile"/>) that <c>zspk pretrain</c> or <c>zspk pbpk forecast-train</c> writes into its checkpoint directory.</summary>
 public static class TrainingCharts
 {
     /// <summary>
