@@ -87,11 +87,11 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
         var scalar1 = Best(3, () => TwoCompartmentOralBatch.ComputeScalar(single.CL, single.V, single.Ka, single.Q, single.V2, single.Dose, Times, outSingle));
         table.AddRow("closed form, scalar, 1 core", Rate(nSingle), scalar1.ToString("F4", inv), Rate(nSingle / scalar1), $"SIMD speed-up {scalar1 / simd1:F2}x");
 
-        // Baseline: per-individual fixed-step RK4 of the same ODE, all cores.
+        // Baseline: per-individual fixed-step RK4 of the same ODE (the library's reference integrator), all cores.
         var m = settings.Rk4Profiles;
         var rkPop = Population.Draw(m, settings.Seed);
         var rkOut = new double[m * Times.Length];
-        var rk4 = Best(2, () => Parallel.For(0, m, i => Rk4Profile(rkPop, i, rkOut, m)));
+        var rk4 = Best(2, () => Parallel.For(0, m, i => TwoCompartmentOralRk4.Profile(rkPop.CL[i], rkPop.V[i], rkPop.Ka[i], rkPop.Q[i], rkPop.V2[i], rkPop.Dose[i], Times, Rk4Step, rkOut, i, m)));
         var rkRef = new double[m * Times.Length];
         TwoCompartmentOralBatch.ComputeParallel(rkPop.CL, rkPop.V, rkPop.Ka, rkPop.Q, rkPop.V2, rkPop.Dose, Times, rkRef);
         var rkErr = rkOut.Zip(rkRef, (a, b) => Math.Abs(a / b - 1)).Max();
@@ -174,28 +174,6 @@ internal sealed class BenchSimulateCommand : Command<BenchSimulateCommand.Settin
             Q4 = 0.25 * p.Q[i], V4 = 2 * p.V2[i], Vmax = p.CL[i] * 1.0, Km = 1.0,
         };
         return new PkProblem(new PkModel(compartments, elimination), par, [DosingEvent.Oral(0, p.Dose[i])], Times);
-    }
-
-    private static void Rk4Profile(Population p, int i, double[] output, int n)
-    {
-        double ka = p.Ka[i], k10 = p.CL[i] / p.V[i], k12 = p.Q[i] / p.V[i], k21 = p.Q[i] / p.V2[i], v = p.V[i];
-        double a0 = p.Dose[i], a1 = 0, a2 = 0, t = 0;
-        var next = 0;
-        const double h = Rk4Step;
-        while (next < Times.Length)
-        {
-            if (Math.Abs(t - Times[next]) < 1e-9) { output[next * n + i] = a1 / v; next++; continue; }
-            static (double, double, double) F(double x0, double x1, double x2, double ka, double k10, double k12, double k21) =>
-                (-ka * x0, ka * x0 - (k10 + k12) * x1 + k21 * x2, k12 * x1 - k21 * x2);
-            var (d0, d1, d2) = F(a0, a1, a2, ka, k10, k12, k21);
-            var (e0, e1, e2) = F(a0 + h / 2 * d0, a1 + h / 2 * d1, a2 + h / 2 * d2, ka, k10, k12, k21);
-            var (f0, f1, f2) = F(a0 + h / 2 * e0, a1 + h / 2 * e1, a2 + h / 2 * e2, ka, k10, k12, k21);
-            var (g0, g1, g2) = F(a0 + h * f0, a1 + h * f1, a2 + h * f2, ka, k10, k12, k21);
-            a0 += h / 6 * (d0 + 2 * e0 + 2 * f0 + g0);
-            a1 += h / 6 * (d1 + 2 * e1 + 2 * f1 + g1);
-            a2 += h / 6 * (d2 + 2 * e2 + 2 * f2 + g2);
-            t += h;
-        }
     }
 
     private static double? RunNumpy(int profiles, long seed)

@@ -125,9 +125,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             foreach (var p in predictors) (p as IDisposable)?.Dispose();
         }
         int foldThreads = settings.ThreadCount;
-        var shared = predictors.OfType<NlmePredictor>().Select(p => p.Fitter).Concat(predictors.OfType<PopulationPredictor>().Select(p => p.Fitter)).Distinct().ToArray();
-        if (shared.Length == 1 && predictors.Count(p => p is NlmePredictor or PopulationPredictor) == 2)
-            AnsiConsole.MarkupLine(Markup.Escape($"nlme and population shared one population fit per fold: {shared[0].FitCount} fits, {shared[0].FitSeconds:F1} s of fitting summed over {foldThreads} thread(s), counted in the SECONDS of {predictors.First(p => p is NlmePredictor or PopulationPredictor).Name} (run first); the other's SECONDS are its MAP and sampling only"));
+        // Predictors that declare a shared population fit: the fitting time is reported once, in the first one's SECONDS.
+        var sharing = predictors.Where(p => p is ISharedPopulationFit).ToArray();
+        var shared = sharing.Select(p => ((ISharedPopulationFit)p).Fitter).Distinct().ToArray();
+        if (shared.Length == 1 && sharing.Length == 2)
+            AnsiConsole.MarkupLine(Markup.Escape($"{sharing[0].Name} and {sharing[1].Name} shared one population fit per fold: {shared[0].FitCount} fits, {shared[0].FitSeconds:F1} s of fitting summed over {foldThreads} thread(s), counted in the SECONDS of {sharing[0].Name} (run first); the other's SECONDS are its MAP and sampling only"));
 
         // Flagged predictions stay in the scores; their warnings are shown so that nothing is dropped silently.
         foreach (var w in allWarnings.Take(20)) AnsiConsole.MarkupLine($"[yellow]warning[/] {Markup.Escape(w)}");

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Evaluation;
@@ -101,13 +100,8 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         if (parts.Length is < 1 or > 3) throw new FormatException($"--dose: expected AMOUNT[,ROUTE[,DURATION]], got '{text}'.");
         if (!double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || !(amount > 0) || !double.IsFinite(amount))
             throw new FormatException($"--dose: expected an amount > 0 mg first, got '{parts[0]}'.");
-        var route = parts.Length < 2 ? ForecastRoute.Oral : parts[1].ToLowerInvariant() switch
-        {
-            "oral" or "po" => ForecastRoute.Oral,
-            "iv" or "bolus" => ForecastRoute.IvBolus,
-            "infusion" => ForecastRoute.Infusion,
-            _ => throw new FormatException($"--dose: expected the route oral, iv or infusion, got '{parts[1]}'."),
-        };
+        var route = parts.Length < 2 ? ForecastRoute.Oral
+            : ForecastDose.ParseRoute(parts[1]) ?? throw new FormatException($"--dose: expected the route oral, iv or infusion, got '{parts[1]}'.");
         double duration = 0;
         if (route == ForecastRoute.Infusion)
         {
@@ -149,20 +143,13 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         var f = PbpkForecaster.Predict(net, batch)[0];
         var exact = ForecastData.ExactLogProfile(compound, individual, doses, individual);
         var grid = ForecastData.Grid;
-        static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-        ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp =>
-        {
-            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
-            w.WriteLine("time_h,median_mg_per_L,lo90_mg_per_L,hi90_mg_per_L,exact_mg_per_L");
-            for (int k = 0; k < grid.Count; k++)
-                w.WriteLine($"{F(grid[k])},{F(f.Median(k))},{F(f.Lo90(k))},{F(f.Hi90(k))},{F(Math.Exp(exact[k]))}");
-        });
-        var rmse = Math.Sqrt(Enumerable.Range(0, grid.Count).Average(k => Math.Pow(f.LogMean[k] - exact[k], 2)));
+        ForecastProfileCsv.Write(s.Out!, grid, f, exact);
+        var rmse = PbpkForecastEvaluation.PooledLogRmse(f.LogMean, exact);
         var fc = Enumerable.Range(0, grid.Count).Select(f.Median).ToArray();
         var ec = exact.Select(Math.Exp).ToArray();
         AnsiConsole.MarkupLine($"{Markup.Escape(compound.Name)} in the {species.ToString().ToLowerInvariant()} reference individual ({individual.BodyWeight:G3} kg), " +
             $"{s.Doses} x {amount:G4} mg {route}" + (samples.Length == 0 ? "" : $", {samples.Length} observed sample(s)") + $": forecast Cmax {fc.Max():G3} mg/L, AUC(0.25-48 h) {PbpkForecastEvaluation.Auc(grid, fc):G3} mg h/L; " +
-            $"exact Cmax {ec.Max():G3} mg/L, AUC {PbpkForecastEvaluation.Auc(grid, ec):G3} mg h/L; log-RMSE {rmse:F3}. " +
+            $"exact Cmax {ec.Max():G3} mg/L, AUC {PbpkForecastEvaluation.Auc(grid, ec):G3} mg h/L; log-RMSE pooled over the grid {rmse:F3}. " +
             $"Checkpoint {Markup.Escape(dir)} (step {manifest.Step}); wrote {grid.Count} rows to {Markup.Escape(s.Out!)}");
         return 0;
     }

@@ -1,11 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Evaluation;
 using ZeroShotPK.Models.Pbpk;
-using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;
 
 namespace ZeroShotPK.Cli.Commands;
@@ -107,58 +105,14 @@ internal sealed class PbpkScaleCommand : Command<PbpkScaleCommand.Settings>
                                "and multiplies by human fu; neural allometry sees the same data plus the species' physiology; the training mean ignores the animals.");
         AnsiConsole.MarkupLine($"{r.Test.Count} held-out of {s.Compounds} compounds (seed {s.Seed}; generator redraw rate {100 * r.RedrawRate:F1}%); " +
                                $"neural allometry: {s.Steps} steps in {r.NeuralSeconds:F1} s, final loss {r.NeuralLoss:F4} (train seed {s.TrainSeed}); total {sw.Elapsed.TotalSeconds:F1} s");
-        var unbound = r.Methods.Single(m => m.Key == "unbound");
-        var truthCl = r.Test.Select(c => c.In(Species.Human).Cl).ToArray();
-        var truthVss = r.Test.Select(c => c.In(Species.Human).Vss).ToArray();
-        foreach (var m in r.Methods.Where(m => m.Key.StartsWith("neural", StringComparison.Ordinal)))
-        {
-            var (c, cl, ch) = FoldErrorSummary.PairedAafeRatio(m.Cl!, unbound.Cl!, truthCl);
-            var (v, vl, vh) = FoldErrorSummary.PairedAafeRatio(m.Vss!, unbound.Vss!, truthVss);
+        foreach (var (m, (c, cl, ch), (v, vl, vh)) in r.NeuralVersusUnbound())
             AnsiConsole.MarkupLine($"{Markup.Escape(m.Name)} / unbound allometry, paired AAFE ratio [[95% CI]]: CL {F(c, "F3")} [[{F(cl, "F3")}, {F(ch, "F3")}]], Vss {F(v, "F3")} [[{F(vl, "F3")}, {F(vh, "F3")}]]");
-        }
         AnsiConsole.MarkupLine("rule of exponents: " + string.Join(", ", r.RuleCounts.Select(kv => $"{kv.Key} {kv.Value}")));
-        if (s.Out is not null) WriteCsv(s.Out, r);
-        return 0;
-    }
-
-    private static void WriteCsv(string path, ScalingBenchmarkResult r)
-    {
-        ZeroShotPK.Data.AtomicFile.Write(path, tmp =>
+        if (s.Out is not null)
         {
-            string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
-            {
-                var cols = new List<string> { "Index", "Class", "LogP", "Pka", "Fu_human", "CL_human_L_per_h", "Vss_human_L" };
-                foreach (var sp in SpeciesDescriptor.Animals)
-                {
-                    var n = sp.ToString().ToLowerInvariant();
-                    cols.AddRange([$"Fu_{n}", $"CLobs_{n}_L_per_h", $"Vssobs_{n}_L"]);
-                }
-                foreach (var m in r.Methods)
-                {
-                    if (m.Cl is not null) cols.Add($"CLpred_{m.Key}");
-                    if (m.Vss is not null) cols.Add($"Vsspred_{m.Key}");
-                }
-                w.WriteLine(string.Join(',', cols));
-                for (var i = 0; i < r.Test.Count; i++)
-                {
-                    var c = r.Test[i];
-                    var h = c.In(Species.Human);
-                    var row = new List<string> { c.Index.ToString(CultureInfo.InvariantCulture), c.Class.ToString().ToLowerInvariant(), F(c.LogP), c.Pka is { } k ? F(k) : "", F(h.Fu), F(h.Cl), F(h.Vss) };
-                    foreach (var sp in SpeciesDescriptor.Animals)
-                    {
-                        var a = c.In(sp);
-                        row.AddRange([F(a.Fu), F(a.ObservedCl), F(a.ObservedVss)]);
-                    }
-                    foreach (var m in r.Methods)
-                    {
-                        if (m.Cl is not null) row.Add(F(m.Cl[i]));
-                        if (m.Vss is not null) row.Add(F(m.Vss[i]));
-                    }
-                    w.WriteLine(string.Join(',', row));
-                }
-            }
-        });
-        AnsiConsole.MarkupLine($"wrote {r.Test.Count} rows to {Markup.Escape(path)}");
+            ScalingBenchmarkCsv.Write(s.Out, r);
+            AnsiConsole.MarkupLine($"wrote {r.Test.Count} rows to {Markup.Escape(s.Out)}");
+        }
+        return 0;
     }
 }

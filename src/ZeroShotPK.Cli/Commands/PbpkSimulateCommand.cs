@@ -1,10 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
 using ZeroShotPK.Pbpk;
+using ZeroShotPK.Pbpk.Forecast;
 
 namespace ZeroShotPK.Cli.Commands;
 
@@ -85,13 +85,9 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
             "pt" or "poulintheil" => PartitionMethod.PoulinTheil,
             _ => throw new ArgumentException($"--kp: expected rr or pt, got '{s.Kp}'."),
         };
-        var doses = Enumerable.Range(0, s.Doses).Select(i => s.Route.Trim().ToLowerInvariant() switch
-        {
-            "oral" or "po" => DosingEvent.Oral(i * s.Interval, s.Dose!.Value),
-            "iv" or "bolus" => DosingEvent.Bolus(i * s.Interval, s.Dose!.Value),
-            "infusion" => DosingEvent.Infusion(i * s.Interval, s.Dose!.Value, s.Duration),
-            _ => throw new ArgumentException($"--route: expected oral, iv or infusion, got '{s.Route}'."),
-        }).ToArray();
+        var route = ForecastDose.ParseRoute(s.Route) ?? throw new ArgumentException($"--route: expected oral, iv or infusion, got '{s.Route}'.");
+        var doses = Enumerable.Range(0, s.Doses)
+            .Select(i => new ForecastDose(i * s.Interval, s.Dose!.Value, route, route == ForecastRoute.Infusion ? s.Duration : 0).ToEvent()).ToArray();
         var count = (int)Math.Floor(s.End / s.Step + 1e-9) + 1;
         var times = Enumerable.Range(0, count).Select(i => i * s.Step).ToArray();
         if (s.Population is not null) return SimulatePopulation(s, species, compound, method, doses, times, cancellationToken);
@@ -101,14 +97,7 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
         var sol = model.Simulate(doses, times);
         var cp = sol.PlasmaConcentration();
 
-        ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp =>
-        {
-            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
-            {
-                w.WriteLine(Header);
-                foreach (var line in Rows(sol, times)) w.WriteLine(line);
-            }
-        });
+        ProfileCsv.Write(s.Out!, sol, times);
 
         var kp = new Table().AddColumn("tissue").AddColumn("Kp").AddColumn("V (L)").AddColumn("Q (L/h)");
         foreach (var t in Tissues.All)
@@ -120,23 +109,6 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
                                $"t1/2 ~ {model.HalfLife:G3} h, oral F = Fa x F_H = {model.OralBioavailability:G3}");
         AnsiConsole.MarkupLine($"Cmax {cp[iMax]:G4} mg/L at {times[iMax]:G4} h; AUC(0-{s.End:G4} h) {sol.Amounts[^1][(int)PbpkState.PlasmaAuc]:G4} mg h/L; wrote {times.Length} rows to {Markup.Escape(s.Out!)}");
         return 0;
-    }
-
-    /// <summary>The output's columns (with --population: "ID," before them).</summary>
-    private static readonly string Header = "Time_h,Cp_mg_per_L," + string.Join(',', Tissues.All.Select(t => $"C_{t}_mg_per_L")) +
-                                            ",GutLumen_mg,Unabsorbed_mg,EliminatedHepatic_mg,EliminatedRenal_mg,AucPlasma_mg_h_per_L";
-
-    /// <summary>One line per output time (G8 numbers).</summary>
-    private static IEnumerable<string> Rows(PbpkSolution sol, double[] times)
-    {
-        var cp = sol.PlasmaConcentration();
-        var tissueC = Tissues.All.Select(sol.TissueConcentration).ToArray();
-        static string F(double v) => v.ToString("G8", CultureInfo.InvariantCulture);
-        for (var i = 0; i < times.Length; i++)
-        {
-            var x = sol.Amounts[i];
-            yield return $"{F(times[i])},{F(cp[i])},{string.Join(',', tissueC.Select(c => F(c[i])))},{F(x[(int)PbpkState.GutLumen])},{F(x[(int)PbpkState.Unabsorbed])},{F(x[(int)PbpkState.EliminatedHepatic])},{F(x[(int)PbpkState.EliminatedRenal])},{F(x[(int)PbpkState.PlasmaAuc])}";
-        }
     }
 
     /// <summary>
@@ -161,19 +133,13 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
             {
                 var (id, physiology) = individuals[owned[j]];
                 var sol = new PbpkModel(physiology, compound, method).Simulate(doses, times);
-                lines[j] = Rows(sol, times).Select(r => id + "," + r).ToArray();
+                lines[j] = [.. ProfileCsv.Rows(sol, times)];
                 cmax[j] = sol.PlasmaConcentration().Max();
                 auc[j] = sol.Amounts[^1][(int)PbpkState.PlasmaAuc];
                 task.Increment(1);
             });
         });
-        ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp =>
-        {
-            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
-            w.WriteLine("ID," + Header);
-            foreach (var block in lines)
-                foreach (var line in block) w.WriteLine(line);
-        });
+        ProfileCsv.WritePopulation(s.Out!, [.. owned.Select(i => individuals[i].Id)], lines);
         if (shard is not null)
             new Evaluation.ShardManifest
             {
@@ -181,10 +147,9 @@ internal sealed class PbpkSimulateCommand : Command<PbpkSimulateCommand.Settings
                 DataHash = ShardRun.Hash([s.Population, File.Exists(s.Compound) ? s.Compound : null]), CodeVersion = ShardRun.CodeVersion(),
                 Index = shard.Index, Count = shard.Count, Items = individuals.Count, ItemsRun = owned.Length,
             }.Write(Evaluation.ShardManifest.PathOf(s.Out!));
-        static double Median(double[] v) { var o = v.Order().ToArray(); return o.Length == 0 ? double.NaN : o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2; }
         AnsiConsole.MarkupLine(Markup.Escape($"{compound.Name} in {owned.Length} {species.ToString().ToLowerInvariant()} individuals of {s.Population}" +
                                              (shard is null ? "" : $" (shard {shard} of {individuals.Count})") +
-                                             $": median Cmax {Median(cmax):G4} mg/L, median AUC(0-{s.End:G4} h) {Median(auc):G4} mg h/L; wrote {owned.Length * times.Length} rows to {s.Out}"));
+                                             $": median Cmax {Evaluation.BenchmarkTable.Median(cmax):G4} mg/L, median AUC(0-{s.End:G4} h) {Evaluation.BenchmarkTable.Median(auc):G4} mg h/L; wrote {owned.Length * times.Length} rows to {s.Out}"));
         return 0;
     }
 }

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ZeroShotPK.Data;
@@ -86,10 +85,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
                 : $"in distribution of the checkpoint's training prior ({Markup.Escape(report.ToString())})");
         }
         var p = predictor.Predict(study.Without(settings.Id), revealed, times, settings.Seed);
-        var sb = new StringBuilder("METHOD,ID,TIME,PRED,LO90,HI90\n");
-        for (int j = 0; j < times.Length; j++)
-            sb.Append(CultureInfo.InvariantCulture, $"{p.Method},{settings.Id},{times[j]:G10},{p.Median[j]:G10},{p.Lower90[j]:G10},{p.Upper90[j]:G10}\n");
-        EvaluationCsv.WriteAtomic(settings.Out, sb.ToString());
+        EvaluationCsv.WritePrediction(settings.Out, p, settings.Id);
         AnsiConsole.MarkupLine($"{Markup.Escape(p.Method)}: {times.Length} times for individual {Markup.Escape(settings.Id)} ({revealed.Observations.Count} known, {study.Individuals.Count - 1} in context) -> {Markup.Escape(settings.Out)}");
         return 0;
     }

@@ -25,6 +25,21 @@ public static class EvaluationCsv
         WriteAtomic(path, sb.ToString());
     }
 
+    /// <summary>Header of the CSV of one individual's prediction (<see cref="WritePrediction"/>).</summary>
+    public const string PredictionHeader = "METHOD,ID,TIME,PRED,LO90,HI90";
+
+    /// <summary>
+    /// Writes one individual's prediction, as <c>zspk predict</c> does: one row per query time with the median and the 90%
+    /// band, values in G10 (the method and ID as given, unquoted).
+    /// </summary>
+    public static void WritePrediction(string path, Inference.Prediction prediction, string id)
+    {
+        var sb = new StringBuilder(PredictionHeader).Append('\n');
+        for (var j = 0; j < prediction.Times.Count; j++)
+            sb.Append(CultureInfo.InvariantCulture, $"{prediction.Method},{id},{prediction.Times[j]:G10},{prediction.Median[j]:G10},{prediction.Lower90[j]:G10},{prediction.Upper90[j]:G10}\n");
+        WriteAtomic(path, sb.ToString());
+    }
+
     /// <summary>Writes one row per method and dataset.</summary>
     public static void WriteSummary(string path, IEnumerable<EvaluationSummary> rows)
     {

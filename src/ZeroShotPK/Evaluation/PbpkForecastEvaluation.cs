@@ -99,6 +99,22 @@ public static class PbpkForecastEvaluation
             Within(half, 1.25), Within(half, 2), (double)covered / n, Math.Exp(auc.Average(r => Math.Abs(Math.Log(r)))));
     }
 
+    /// <summary>
+    /// Log-RMSE of one forecast against the exact profile, pooled over its grid points: sqrt(mean over k of
+    /// (<paramref name="predictedLog"/>[k] - <paramref name="exactLog"/>[k])^2), both natural-log concentrations. One
+    /// profile's points pooled, like <see cref="Diagnostics.GofSummary.PooledLogRmse"/>; not the mean of per-individual
+    /// values that <see cref="EvaluationSummary.LogRmse"/> reports.
+    /// </summary>
+    /// <exception cref="ArgumentException">The profiles differ in length or are empty.</exception>
+    public static double PooledLogRmse(IReadOnlyList<double> predictedLog, IReadOnlyList<double> exactLog)
+    {
+        if (predictedLog.Count != exactLog.Count || predictedLog.Count == 0)
+            throw new ArgumentException($"expected two profiles of the same positive length, got {predictedLog.Count} and {exactLog.Count} points.", nameof(exactLog));
+        double se = 0;
+        for (var k = 0; k < predictedLog.Count; k++) se += (predictedLog[k] - exactLog[k]) * (predictedLog[k] - exactLog[k]);
+        return Math.Sqrt(se / predictedLog.Count);
+    }
+
     /// <summary>Fraction of ratios within <paramref name="fold"/>-fold.</summary>
     public static double Within(IReadOnlyCollection<double> ratios, double fold) =>
         ratios.Count == 0 ? double.NaN : ratios.Count(r => r <= fold && r >= 1 / fold) / (double)ratios.Count;

@@ -68,7 +68,21 @@ public sealed record ScalingMethodResult(string Key, string Name, double[]? Cl, 
 /// <param name="NeuralSeconds">Its training time, s.</param>
 public sealed record ScalingBenchmarkResult(ScalingBenchmarkConfig Config, IReadOnlyList<VirtualCompound> Test,
     IReadOnlyList<ScalingMethodResult> Methods, IReadOnlyDictionary<ExponentRule, int> RuleCounts, double RedrawRate,
-    double NeuralLoss, double NeuralSeconds);
+    double NeuralLoss, double NeuralSeconds)
+{
+    /// <summary>
+    /// Each neural method against unbound allometry on the same held-out compounds: the paired AAFE ratio of CL and of
+    /// Vss with its 95 % interval (<see cref="FoldErrorSummary.PairedAafeRatio"/>; below 1: the network is more accurate).
+    /// </summary>
+    public IReadOnlyList<(ScalingMethodResult Method, (double Ratio, double Lower, double Upper) Cl, (double Ratio, double Lower, double Upper) Vss)> NeuralVersusUnbound()
+    {
+        var unbound = Methods.Single(m => m.Key == "unbound");
+        var truthCl = Test.Select(c => c.In(Species.Human).Cl).ToArray();
+        var truthVss = Test.Select(c => c.In(Species.Human).Vss).ToArray();
+        return [.. Methods.Where(m => m.Key.StartsWith("neural", StringComparison.Ordinal))
+            .Select(m => (m, FoldErrorSummary.PairedAafeRatio(m.Cl!, unbound.Cl!, truthCl), FoldErrorSummary.PairedAafeRatio(m.Vss!, unbound.Vss!, truthVss)))];
+    }
+}
 
 /// <summary>
 /// Cross-species scaling benchmark on synthetic compounds (<see cref="CrossSpeciesGenerator"/>): the classical

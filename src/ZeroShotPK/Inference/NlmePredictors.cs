@@ -6,12 +6,22 @@ using ZeroShotPK.Models.Baselines;
 namespace ZeroShotPK.Inference;
 
 /// <summary>
+/// A capability: the predictor's population fits come from a <see cref="NlmePopulationFitter"/> that other predictors
+/// may share (one fit per fold for "nlme" and "population"), so a run reports the fitting time once.
+/// </summary>
+public interface ISharedPopulationFit
+{
+    /// <summary>The fitter, possibly shared.</summary>
+    NlmePopulationFitter Fitter { get; }
+}
+
+/// <summary>
 /// The NLME route ("nlme"): population fit on the context, empirical-Bayes (MAP) estimate of the target's Eta from
 /// its known observations, predictive samples from the Laplace posterior plus residual error. BLQ samples, in the
 /// context and among the target's known samples, are censored observations (Beal's M3) unless the fitter's
 /// <see cref="NlmeOptions.Blq"/> says <see cref="BlqMethod.Drop"/>.
 /// </summary>
-public sealed class NlmePredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IFoldAwarePredictor
+public sealed class NlmePredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IFoldAwarePredictor, ISharedPopulationFit
 {
     /// <inheritdoc />
     public void PrepareFolds(Study study, IReadOnlyList<string> heldOut, int threads) => Fitter.PrepareFolds(study, heldOut, threads);
@@ -42,7 +52,7 @@ public sealed class NlmePredictor(NlmePopulationFitter? fitter = null, int sampl
 /// fit as censored observations (Beal's M3, unless <see cref="NlmeOptions.Blq"/> is <see cref="BlqMethod.Drop"/>); the
 /// target's own samples, BLQ or not, are never used.
 /// </summary>
-public sealed class PopulationPredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IFoldAwarePredictor
+public sealed class PopulationPredictor(NlmePopulationFitter? fitter = null, int samples = 1000) : IFoldAwarePredictor, ISharedPopulationFit
 {
     /// <inheritdoc />
     public void PrepareFolds(Study study, IReadOnlyList<string> heldOut, int threads) => Fitter.PrepareFolds(study, heldOut, threads);

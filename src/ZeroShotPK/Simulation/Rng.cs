@@ -125,6 +125,8 @@ public static class SeedStream
     public const long AllometryTraining = 0xA110;
     /// <summary>The reference sample a generated population is compared with.</summary>
     public const long ReferenceSample = 0x9EF;
+    /// <summary>The prior-latent noise (torch generator) of the held-out chunk of tasks that starts at task i, when a checkpoint is validated or calibrated.</summary>
+    public const long ValidationLatents = 0x1A7E;
 
     /// <summary>Seed of item <paramref name="item"/> of stream <paramref name="stream"/> of run <paramref name="seed"/>.</summary>
     public static int Of(long seed, long item, long stream) => SeedMix.Int(seed, item, stream);

@@ -22,7 +22,7 @@ public static class PredictiveCalibrator
             {
                 using var scope = NewDisposeScope();
                 using var batch = AicmetTensorizer.Build(tasks.Skip(start).Take(64).ToArray(), device);
-                using var generator = new Generator((ulong)(ValidationSet.ValidationSeed + start), device);
+                using var generator = new Generator(ValidationSet.LatentSeed(start), device);
                 var (m, s) = model.Predict(batch, ValidationSet.LatentSamples, generator);
                 int draws = (int)m.shape[0];
                 var mv = m.cpu().reshape(draws, -1).data<float>().ToArray();

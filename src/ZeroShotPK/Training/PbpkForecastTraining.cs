@@ -289,8 +289,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
 
     private static void PrepareLog(string path, int step)
     {
-        const string header = "step,loss,grad_norm,val_loss,val_rmse,elapsed_s";
-        var rows = new List<string> { header };
+        var rows = new List<string> { PbpkForecastCheckpoint.LossLogHeader };
         if (step > 0 && File.Exists(path))
             rows.AddRange(File.ReadLines(path).Skip(1).Where(l => l.Length > 0 &&
                 int.Parse(l.AsSpan(0, l.IndexOf(',')), CultureInfo.InvariantCulture) <= step));

@@ -271,8 +271,7 @@ public sealed class Pretrainer
     /// <summary>Starts loss.csv, or on resume keeps only the rows up to the checkpoint's step (rewritten atomically).</summary>
     private static void PrepareLossLog(string path, int step)
     {
-        const string header = "step,loss,nll,kl,lr,grad_norm,val_loss,val_rmse,elapsed_s";
-        var rows = new List<string> { header };
+        var rows = new List<string> { Checkpoint.LossLogHeader };
         if (step > 0 && File.Exists(path))
             rows.AddRange(File.ReadLines(path).Skip(1).Where(l => l.Length > 0 &&
                 int.Parse(l.AsSpan(0, l.IndexOf(',')), CultureInfo.InvariantCulture) <= step));

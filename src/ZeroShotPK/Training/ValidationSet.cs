@@ -53,6 +53,12 @@ public sealed class ValidationSet
         populationMeanRmse = PopulationMean(tasks);
     }
 
+    /// <summary>
+    /// Seed of the torch generator that draws the prior latents of the chunk of tasks starting at <paramref name="start"/>
+    /// (validation and calibration draw the same): <see cref="SeedStream.ValidationLatents"/> item <paramref name="start"/>.
+    /// </summary>
+    public static ulong LatentSeed(int start) => (ulong)SeedStream.Of(ValidationSeed, start, SeedStream.ValidationLatents);
+
     /// <summary>The held-out studies drawn by the generator: study i from seed Mix(ValidationSeed, i).</summary>
     public static Study[] GenerateStudies(IStudyGenerator generator, int count)
     {
@@ -78,7 +84,10 @@ public sealed class ValidationSet
     public IReadOnlyList<AicmetTask> Tasks => tasks;
 
     /// <summary>Scores <paramref name="model"/> (switched to eval mode and back) in chunks of 64 tasks.</summary>
-    public ValidationResult Evaluate(AicmetModel model, Device device)
+    public ValidationResult Evaluate(AicmetModel model, Device device) => Evaluate(model, device, LatentSeed);
+
+    /// <summary>The same with the latents of the chunk starting at task i drawn from seed <paramref name="latentSeed"/>(i) (tests measure the spread over streams).</summary>
+    internal ValidationResult Evaluate(AicmetModel model, Device device, Func<int, ulong> latentSeed)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -89,7 +98,7 @@ public sealed class ValidationSet
             {
                 using var scope = NewDisposeScope();
                 using var batch = AicmetTensorizer.Build(tasks.Skip(start).Take(64).ToArray(), device);
-                using var generator = new Generator((ulong)(ValidationSeed + start), device);
+                using var generator = new Generator(latentSeed(start), device);
                 var r = model.Evaluate(batch, LatentSamples, generator);
                 nll += r.Nll; se += r.SquaredError; points += r.Points; obs += r.ObservedPoints;
             }

@@ -135,6 +135,58 @@ public class TrainingChartsTests
     }
 
     [Fact]
+    public void The_forecaster_log_is_told_apart_by_its_header_and_its_validation_only_row_skipped_for_training()
+    {
+        string dir = Directory.CreateTempSubdirectory("zspk-loss-").FullName;
+        File.WriteAllLines(Path.Combine(dir, "loss.csv"),
+            ["step,loss,grad_norm,val_loss,val_rmse,elapsed_s", "0,,,4.5,5.4,1", "1,4.25,140,,,2", "2,3.5,120,,,3", "3,-1.5,90,-2.25,0.3,4"]);
+        try
+        {
+            var fig = JsonDocument.Parse(Plotly.NET.GenericChart.toFigureJson(TrainingCharts.LossCurves(dir, every: 2))).RootElement;
+            var traces = fig.GetProperty("data").EnumerateArray().ToArray();
+            Assert.Equal(["training: Gaussian NLL (every 2th step)", "validation: Gaussian NLL"], traces.Select(t => t.GetProperty("name").GetString()));
+            // Training rows 1, 2, 3: every 2nd of them (1) and the last (3); validation at 0 and 3.
+            Assert.Equal([1.0, 3], traces[0].GetProperty("x").EnumerateArray().Select(e => e.GetDouble()));
+            Assert.Equal([4.25, -1.5], traces[0].GetProperty("y").EnumerateArray().Select(e => e.GetDouble()));
+            Assert.Equal([0.0, 3], traces[1].GetProperty("x").EnumerateArray().Select(e => e.GetDouble()));
+            Assert.Equal([4.5, -2.25], traces[1].GetProperty("y").EnumerateArray().Select(e => e.GetDouble()));
+            Assert.Contains("Gaussian NLL, normalised log concentration", fig.GetProperty("layout").GetRawText());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void An_unknown_loss_log_header_is_an_error_naming_both_known_ones()
+    {
+        string dir = Directory.CreateTempSubdirectory("zspk-loss-").FullName;
+        File.WriteAllLines(Path.Combine(dir, "loss.csv"), ["step,loss,val_loss", "1,2,3"]);
+        try
+        {
+            var ex = Assert.Throws<FormatException>(() => TrainingCharts.LossCurves(dir));
+            Assert.Equal($"{Path.Combine(dir, "loss.csv")}:1: expected the header of an AICMET or PFF run (step,loss,nll,kl,lr,grad_norm,val_loss,val_rmse,elapsed_s) " +
+                         "or of the PBPK forecaster (step,loss,grad_norm,val_loss,val_rmse,elapsed_s), found 'step,loss,val_loss'.", ex.Message);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Notebook_07_cells_run_on_the_shipped_forecaster()
+    {
+        // Cell 4: the shipped forecaster's curve, every 50th of its 17000 training steps plus the last, and its 74 validations.
+        var dir = ZeroShotPK.Models.Neural.ShippedModels.Require("pbpk-forecast");
+        var traces = JsonDocument.Parse(Plotly.NET.GenericChart.toFigureJson(TrainingCharts.LossCurves(dir, "PBPK forecaster: training curve", every: 50)))
+            .RootElement.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(341, traces[0].GetProperty("x").GetArrayLength());
+        Assert.Equal(51, traces[0].GetProperty("x")[1].GetDouble());
+        Assert.Equal(74, traces[1].GetProperty("x").GetArrayLength());
+        Assert.Equal(4.6528386896306815, traces[1].GetProperty("y")[0].GetDouble(), 12);
+        // Cell 14: the midazolam study's first dose (8.205 mg IV bolus) as the forecaster's dose.
+        var study = ZeroShotPK.Data.NonmemCsv.ReadStudy(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(dir))!, "benchmark", "midazolam-iv-heizmann1983.csv"));
+        var dose = ZeroShotPK.Pbpk.Forecast.ForecastDose.FromEvent(study.Individuals[0].Doses[0] with { Time = 0 });
+        Assert.Equal(new ZeroShotPK.Pbpk.Forecast.ForecastDose(0, 8.205, ZeroShotPK.Pbpk.Forecast.ForecastRoute.IvBolus), dose);
+    }
+
+    [Fact]
     public void A_bad_loss_log_is_an_error_naming_file_line_and_column()
     {
         string dir = LossLog("1,2.5,0,0,0,0,,,1", "2,abc,0,0,0,0,,,2");

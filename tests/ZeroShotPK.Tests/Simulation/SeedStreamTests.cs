@@ -15,6 +15,9 @@ public class SeedStreamTests
         Assert.Equal(2144829869, LeaveOneOut.FoldSeed(1, 0));
         Assert.Equal(SeedMix.Int(7, 3, SeedStream.LeaveOneOutFold), LeaveOneOut.FoldSeed(7, 3));
         Assert.Equal(1612402902, SeedStream.Of(0, 1, SeedStream.NeuralOdeMember));
+        // Held-out latents of the chunks starting at tasks 0 and 64 (were ValidationSeed + 0 and + 64).
+        Assert.Equal(762118618UL, ZeroShotPK.Training.ValidationSet.LatentSeed(0));
+        Assert.Equal(1713428391UL, ZeroShotPK.Training.ValidationSet.LatentSeed(64));
     }
 
     [Fact]
@@ -31,7 +34,7 @@ public class SeedStreamTests
     public void StreamsOfOneRunDifferByKey()
     {
         long[] keys = [SeedStream.LeaveOneOutFold, SeedStream.VirtualPatients, SeedStream.NeuralOdeMember, SeedStream.BenchRepeat,
-            SeedStream.DiffusionTraining, SeedStream.AllometryTraining, SeedStream.ReferenceSample];
+            SeedStream.DiffusionTraining, SeedStream.AllometryTraining, SeedStream.ReferenceSample, SeedStream.ValidationLatents];
         Assert.Equal(keys.Length, keys.Distinct().Count());
         Assert.Equal(keys.Length, keys.Select(k => SeedStream.Of(3, 2, k)).Distinct().Count());
     }

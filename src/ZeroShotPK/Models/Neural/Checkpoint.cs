@@ -21,6 +21,17 @@ public sealed record InitialWeights(string Directory, string Prior, int Step, do
 }
 
 /// <summary>
+/// The held-out figures of a shipped checkpoint scored again by later code whose held-out latent draws differ from the
+/// training run's (the weights, the held-out studies and <see cref="ModelManifest.ValidationLoss"/>, the training-time
+/// figure, stay as they were). The latents change the loss (a mixture over 16 draws), not the RMSE of the mean.
+/// </summary>
+/// <param name="Loss">Validation loss as the code of <paramref name="LatentSeeds"/> computes it.</param>
+/// <param name="Rmse">Validation log-RMSE as the same code computes it.</param>
+/// <param name="LatentSeeds">The seed scheme of the held-out latents, e.g. <c>SeedStream.ValidationLatents</c>.</param>
+/// <param name="Date">When it was scored (UTC date).</param>
+public sealed record ValidationReevaluation(double Loss, double Rmse, string LatentSeeds, string Date);
+
+/// <summary>
 /// What an AICMET or PFF checkpoint directory says about itself (<c>manifest.json</c>, kind <c>aicmet</c>): the common
 /// <see cref="ModelManifest"/> fields plus the network's <see cref="AicmetConfig"/>, its training prior and calibration.
 /// <see cref="ModelManifest.ValidationLoss"/> is the mean negative log predictive density per scored point on the
@@ -52,6 +63,15 @@ public sealed record CheckpointManifest : ModelManifest, IModelManifestKind
     public PredictiveCalibration? Calibration { get; init; }
     /// <summary>Number of held-out studies.</summary>
     public int ValidationStudies { get; init; }
+    /// <summary>
+    /// The held-out figures scored again after the held-out latent seeds changed; null when the training run's
+    /// <see cref="ModelManifest.ValidationLoss"/> is what this code computes.
+    /// </summary>
+    public ValidationReevaluation? ValidationReevaluated { get; init; }
+
+    /// <summary>The validation loss this code reproduces: <see cref="ValidationReevaluated"/>'s when present, else the training run's.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double? CurrentValidationLoss => ValidationReevaluated?.Loss ?? ValidationLoss;
 
     /// <inheritdoc />
     // Format 1 had these fields already; only the kind was added.
@@ -89,6 +109,8 @@ public static class Checkpoint
     public const string ValidationStudiesFile = "validation.csv";
     /// <summary>The training log beside the weights (one row per logged step, written by <c>zspk pretrain</c>).</summary>
     public const string LossLogFile = "loss.csv";
+    /// <summary>The header of an AICMET or PFF run's <see cref="LossLogFile"/>: loss is the negative ELBO per scored point, val_loss the predictive NLL.</summary>
+    public const string LossLogHeader = "step,loss,nll,kl,lr,grad_norm,val_loss,val_rmse,elapsed_s";
 
     /// <summary>True when <paramref name="directory"/> holds a manifest.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ManifestFile));

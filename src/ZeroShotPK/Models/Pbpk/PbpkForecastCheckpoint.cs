@@ -117,6 +117,8 @@ public static class PbpkForecastCheckpoint
     public const string ValidationFile = "validation.bin";
     /// <summary>Loss log.</summary>
     public const string LossLogFile = "loss.csv";
+    /// <summary>The header of the forecaster's <see cref="LossLogFile"/>: loss and val_loss are Gaussian NLLs of the normalised log concentration; a validation-only row (step 0) has no loss.</summary>
+    public const string LossLogHeader = "step,loss,grad_norm,val_loss,val_rmse,elapsed_s";
 
     /// <summary>True when the folder holds a manifest.</summary>
     public static bool Exists(string dir) => File.Exists(Path.Combine(dir, ModelManifests.ManifestFile));

@@ -29,6 +29,29 @@ public sealed record ForecastDose(double Time, double Amount, ForecastRoute Rout
         ForecastRoute.IvBolus => DosingEvent.Bolus(Time, Amount),
         _ => DosingEvent.Infusion(Time, Amount, Duration),
     };
+
+    /// <summary>
+    /// The route named on the command line: oral (or po), iv (or bolus) or infusion, any case; null for another name.
+    /// </summary>
+    public static ForecastRoute? ParseRoute(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "oral" or "po" => ForecastRoute.Oral,
+        "iv" or "bolus" => ForecastRoute.IvBolus,
+        "infusion" => ForecastRoute.Infusion,
+        _ => null,
+    };
+
+    /// <summary>
+    /// A dose of a study (<see cref="ToEvent"/> the other way): oral, IV bolus or IV infusion; null for a route the
+    /// forecaster was not trained on (a zero-order oral input) or a steady-state dose (the forecaster starts from an empty body).
+    /// </summary>
+    public static ForecastDose? FromEvent(DosingEvent dose) => dose.SteadyStateInterval is not null ? null : dose.Route switch
+    {
+        Data.Route.Oral => new ForecastDose(dose.Time, dose.Amount, ForecastRoute.Oral),
+        Data.Route.IvBolus => new ForecastDose(dose.Time, dose.Amount, ForecastRoute.IvBolus),
+        Data.Route.IvInfusion => new ForecastDose(dose.Time, dose.Amount, ForecastRoute.Infusion, dose.Duration),
+        _ => null,
+    };
 }
 
 /// <summary>
