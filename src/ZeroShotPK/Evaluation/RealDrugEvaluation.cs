@@ -450,13 +450,7 @@ public static class RealStudyComparison
         foreach (var ind in study.Individuals)
         {
             if (ind.Doses.Count is < 1 or > PbpkForecastFeatures.MaxDoses) continue;
-            var doses = ind.Doses.Select(d => d.Route switch
-            {
-                Route.Oral => new ForecastDose(d.Time, d.Amount, ForecastRoute.Oral),
-                Route.IvBolus => new ForecastDose(d.Time, d.Amount, ForecastRoute.IvBolus),
-                Route.IvInfusion => new ForecastDose(d.Time, d.Amount, ForecastRoute.Infusion, d.Duration),
-                _ => null,
-            }).ToArray();
+            var doses = ind.Doses.Select(ForecastDose.FromEvent).ToArray();
             if (doses.Any(d => d is null)) continue;
             var t0 = doses[0]!.Time;
             var shifted = doses.Select(d => d! with { Time = d.Time - t0 }).ToArray();
