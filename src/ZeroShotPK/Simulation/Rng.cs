@@ -127,6 +127,30 @@ public static class SeedStream
     public const long ReferenceSample = 0x9EF;
     /// <summary>The prior-latent noise (torch generator) of the held-out chunk of tasks that starts at task i, when a checkpoint is validated or calibrated.</summary>
     public const long ValidationLatents = 0x1A7E;
+    /// <summary>Replicate r's cross-validated classifier of the virtual-patient check.</summary>
+    public const long VirtualPatientReplicate = 0x5650;
+    /// <summary>Block b (b &gt; 0) of a diffusion generator's sampling noise (torch generator; block 0 uses the seed itself).</summary>
+    public const long DiffusionSampleBlock = 0xB10C;
+    /// <summary>Test-time adaptation's torch seed (parameter noise of AICMET/PFF adaptation).</summary>
+    public const long AdaptationTorch = 0x7474;
+    /// <summary>The PBPK forecaster's world: compound c's descriptors.</summary>
+    public const long ForecastCompound = 0xABCD;
+    /// <summary>The PBPK forecaster's world: species s's sampled individuals.</summary>
+    public const long ForecastIndividuals = 0x1D;
+    /// <summary>The PBPK forecaster's world: whether compound c is held out.</summary>
+    public const long ForecastHeldOut = 0x5EED;
+    /// <summary>The PBPK forecaster's world: held-out case k.</summary>
+    public const long ForecastHeldOutCase = 0x4E1D;
+    /// <summary>The PBPK forecaster's world: training case k.</summary>
+    public const long ForecastTrainingCase = 0x7A1E;
+    /// <summary>The PBPK forecaster's training: which early samples of case i are observed.</summary>
+    public const long ForecastObserved = 0x7A11D;
+    /// <summary>The PBPK forecaster's training: batch of step s.</summary>
+    public const long ForecastBatch = 0xBA7C;
+    /// <summary>A generator mixture's choice of component for one study.</summary>
+    public const long MixtureComponent = 0x4D495854;
+    /// <summary>Pretraining's torch seed at step s (latent and dropout noise).</summary>
+    public const long PretrainTorch = 7;
 
     /// <summary>Seed of item <paramref name="item"/> of stream <paramref name="stream"/> of run <paramref name="seed"/>.</summary>
     public static int Of(long seed, long item, long stream) => SeedMix.Int(seed, item, stream);

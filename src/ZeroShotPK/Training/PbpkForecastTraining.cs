@@ -119,12 +119,12 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
 
     /// <summary>Fixed revealed samples of validation case i (half of them with 2-3 early samples).</summary>
     internal static int[]? ValidationObserved(long seed, int i, PbpkForecastConfig c) =>
-        DrawObserved(new Rng(SeedMix.Mix(seed, i, 0x7A11D)), c.ObservedFraction, c.EarliestSampleIndexMax);
+        DrawObserved(new Rng(SeedMix.Mix(seed, i, SeedStream.ForecastObserved)), c.ObservedFraction, c.EarliestSampleIndexMax);
 
     /// <summary>The batch of step s: pool rows and revealed samples.</summary>
     public static (int[] Rows, int[]?[] Observed) DrawStep(long seed, int step, int poolSize, PbpkForecastConfig c)
     {
-        var rng = new Rng(SeedMix.Mix(seed, step, 0xBA7C));
+        var rng = new Rng(SeedMix.Mix(seed, step, SeedStream.ForecastBatch));
         var rows = new int[c.BatchSize];
         var obs = new int[]?[c.BatchSize];
         for (int i = 0; i < rows.Length; i++)

@@ -217,7 +217,7 @@ public sealed class Pretrainer
             double lossValue, nllValue, klValue, gradNorm;
             using (var scope = NewDisposeScope())
             {
-                manual_seed(SeedMix.Mix(o.Seed, step, 7));
+                manual_seed(SeedMix.Mix(o.Seed, step, SeedStream.PretrainTorch));
                 optimizer.LearningRate = lr;
                 optimizer.ZeroGrad();
                 var l = model.Loss(batch, t.KlWeight);

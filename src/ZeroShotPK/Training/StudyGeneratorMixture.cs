@@ -23,7 +23,7 @@ public sealed class StudyGeneratorMixture : IStudyGenerator
     /// <inheritdoc />
     public Study Generate(long seed)
     {
-        int k = (int)(SeedMix.Mix(seed, 0x4D495854) % components.Length);
+        int k = (int)(SeedMix.Mix(seed, SeedStream.MixtureComponent) % components.Length);
         return components[k].Generate(SeedMix.Mix(seed, k + 1));
     }
 }

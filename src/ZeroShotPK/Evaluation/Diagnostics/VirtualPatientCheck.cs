@@ -62,7 +62,7 @@ public static class VirtualPatientCheck
             progress?.Invoke(i + 1);
         }
         var aucs = new double[replicates];
-        for (int r = 0; r < replicates; r++) aucs[r] = CrossValidatedAuc(real, virtuals[r], SeedMix.Int(seed, r, 0x5650));
+        for (int r = 0; r < replicates; r++) aucs[r] = CrossValidatedAuc(real, virtuals[r], SeedMix.Int(seed, r, SeedStream.VirtualPatientReplicate));
         double mean = aucs.Average();
         double sd = replicates > 1 ? Math.Sqrt(aucs.Sum(a => (a - mean) * (a - mean)) / (replicates - 1)) : 0;
         return new VirtualPatientResult(predictor.Name, mean, sd, usable.Length, replicates);

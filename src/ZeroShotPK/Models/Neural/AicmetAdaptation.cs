@@ -42,7 +42,7 @@ public sealed record AicmetAdaptation(int Steps = 20, double LearningRate = 1e-4
         var parameters = model.parameters().ToArray();
         using var optimizer = new ScalarSafeAdamW(parameters, LearningRate, weightDecay: 0);
         model.train();
-        manual_seed(SeedMix.Mix(seed, 0x7474));
+        manual_seed(SeedMix.Mix(seed, SeedStream.AdaptationTorch));
         for (int step = 0; step < Steps; step++)
         {
             var tasks = new AicmetTask[TasksPerStep];

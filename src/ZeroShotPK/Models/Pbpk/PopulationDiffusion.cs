@@ -272,7 +272,7 @@ public sealed class PopulationDiffusion : IDisposable
 
     /// <summary>The generator seed of block <paramref name="block"/>: the run's seed for the first block (so populations of
     /// at most <see cref="BlockSize"/> are what they were before blocks had seeds of their own), a mix of both after it.</summary>
-    internal static ulong BlockSeed(int seed, int block) => block == 0 ? (ulong)seed : (ulong)SeedMix.Mix(seed, block, 0xB10C);
+    internal static ulong BlockSeed(int seed, int block) => block == 0 ? (ulong)seed : (ulong)SeedMix.Mix(seed, block, SeedStream.DiffusionSampleBlock);
 
     /// <summary>
     /// Generates <paramref name="n"/> individuals by ancestral DDPM sampling, in blocks of <see cref="BlockSize"/>, each

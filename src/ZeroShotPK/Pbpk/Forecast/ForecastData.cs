@@ -100,7 +100,7 @@ public sealed class ForecastData
         _compounds = new CrossSpeciesGenerator().Generate(compounds, seed);
         _absorption = _compounds.Select(c =>
         {
-            var r = new Rng(SeedMix.Mix(seed, c.Index, 0xABCD));
+            var r = new Rng(SeedMix.Mix(seed, c.Index, SeedStream.ForecastCompound));
             return (Math.Exp(r.Uniform(Math.Log(0.2), Math.Log(5))), r.Uniform(0.3, 1));
         }).ToArray();
         var heldOut = Enumerable.Range(0, compounds).Select(IsHeldOut).ToArray();
@@ -109,7 +109,7 @@ public sealed class ForecastData
         if (_train.Length == 0 || _heldOut.Length == 0) throw new InvalidOperationException($"seed {seed}: the split left an empty set; use more compounds.");
         foreach (var s in SpeciesUsed)
         {
-            _individuals[s] = ReferencePopulation.For(s).Sample(individuals, SeedMix.Int(seed, (long)s, 0x1D));
+            _individuals[s] = ReferencePopulation.For(s).Sample(individuals, SeedMix.Int(seed, (long)s, SeedStream.ForecastIndividuals));
             _references[s] = PhysiologyTable.Load(s).Reference();
         }
     }
@@ -122,7 +122,7 @@ public sealed class ForecastData
     public IReadOnlyList<int> HeldOutCompounds => _heldOut;
 
     /// <summary>True when compound <paramref name="index"/> is held out (a seeded hash, independent of the pool size).</summary>
-    public bool IsHeldOut(int index) => (SeedMix.Mix(Seed, index, 0x5EED) & 0xFFFF) < HeldOutFraction * 65536;
+    public bool IsHeldOut(int index) => (SeedMix.Mix(Seed, index, SeedStream.ForecastHeldOut) & 0xFFFF) < HeldOutFraction * 65536;
 
     /// <summary>Compound <paramref name="index"/> of the pool as the PBPK model takes it in <paramref name="species"/>.</summary>
     public Compound CompoundOf(int index, Species species)
@@ -134,7 +134,7 @@ public sealed class ForecastData
     /// <summary>Case <paramref name="k"/> of the training (or held-out) stream.</summary>
     public ForecastCase Case(bool heldOut, long k)
     {
-        var rng = new Rng(SeedMix.Mix(Seed, k, heldOut ? 0x4E1D : 0x7A1E));
+        var rng = new Rng(SeedMix.Mix(Seed, k, heldOut ? SeedStream.ForecastHeldOutCase : SeedStream.ForecastTrainingCase));
         var pool = heldOut ? _heldOut : _train;
         var ci = pool[(int)(rng.NextDouble() * pool.Length)];
         var species = SpeciesUsed[rng.NextDouble() < 0.5 ? 0 : 1];
