@@ -141,4 +141,17 @@ public class SeedRepeatsTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void TheCommittedSeedReportIsWhatCompareSeedsGivesOnTheCommittedRuns()
+    {
+        string[] runs = ["data/results/benchmark", .. Enumerable.Range(1, 4).Select(k => $"data/results/benchmark-seeds/seed-{k}")];
+        var report = SeedRepeats.Load(runs.Select(DataFiles.Path).ToArray());
+        var committed = File.ReadAllText(DataFiles.Path("data/results/benchmark-seeds/seeds.txt"));
+        // The first line names the folders as given (relative in the committed file); the table must match exactly.
+        static string Body(string text) => text[(text.IndexOf('\n', StringComparison.Ordinal) + 1)..];
+        Assert.Equal(Body(committed), Body(SeedRepeats.Format(report)));
+        var pff = report.Pairings.Single(p => p.Method == "pff-tta");
+        Assert.Equal((5, 5, 11, 16), (pff.SeedsBetter, pff.Seeds, pff.StudiesBetter, pff.Studies));
+    }
 }
