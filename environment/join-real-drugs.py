@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds data/pbpk/real_drugs.csv from the committed Lombardo 2018 excerpt (no download at run time).
+"""Builds data/pbpk/real_drugs.csv from the committed transcription of the Lombardo 2018 table (its 10 kept columns) (no download at run time).
 
 Rules (also in data/pbpk/README.md):
 - keep a drug only if observed VDss, CL and fu are all given (fu is needed by both Kp methods);
@@ -11,13 +11,13 @@ Rules (also in data/pbpk/README.md):
   acid pKa = 7.4 - log10(10^(logP - logD) - 1), base pKa = 7.4 + log10(10^(logP - logD) - 1);
   an ion whose logP - logD < 0.01 has no defined pKa this way and is dropped;
 - B:P and CLint are not in this source: their columns stay empty.
-Usage: python3 environment/join-real-drugs.py [excerpt.csv] [out.csv]
+Usage: python3 environment/join-real-drugs.py [lombardo2018.csv] [out.csv]
 """
 import csv
 import math
 import sys
 
-src = sys.argv[1] if len(sys.argv) > 1 else "data/pbpk/lombardo2018_excerpt.csv"
+src = sys.argv[1] if len(sys.argv) > 1 else "data/pbpk/lombardo2018.csv"
 out = sys.argv[2] if len(sys.argv) > 2 else "data/pbpk/real_drugs.csv"
 CLASS = {"neutral": "neutral", "anionic": "acid", "cationic": "base"}
 kept, dropped = [], {}

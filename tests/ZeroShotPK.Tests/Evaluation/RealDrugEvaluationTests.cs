@@ -169,7 +169,7 @@ public class RealDrugEvaluationTests
     public void TheLombardoTranscriptionHoldsAllRecordsOfTheSource()
     {
         // Lombardo, Berellini & Obach 2018 report 1,352 drugs; each row has the 10 kept columns and its own CAS number.
-        var lines = ZeroShotPK.Pbpk.BundledData.ReadText("lombardo2018_excerpt.csv").TrimEnd('\n').Split('\n');
+        var lines = ZeroShotPK.Pbpk.BundledData.ReadText("lombardo2018.csv").TrimEnd('\n').Split('\n');
         Assert.Equal("name,cas,vdss_L_per_kg,cl_mL_min_kg,fu,mrt_h,t_half_h,moka_ion_state_7.4,moka_logP,moka_logD_7.4", lines[0]);
         var rows = lines.Skip(1).Select(SplitQuoted).ToList();
         Assert.Equal(1352, rows.Count);
