@@ -5,6 +5,7 @@ using ZeroShotPK.Models.Pbpk;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Forecast;
 using ZeroShotPK.Pbpk.Scaling;
+using ZeroShotPK.Analysis;
 
 namespace ZeroShotPK.Evaluation;
 
@@ -273,7 +274,7 @@ public static class RealDrugEvaluation
     /// Vss and terminal half-life of every drug from the forecaster's median profile of a 1 mg/kg IV bolus in the human
     /// reference individual. The compound token carries the drug's descriptors and, as hepatic clearance, its OBSERVED
     /// plasma CL (no CLint here), so only the distribution is predicted. Drugs whose CL reaches 95 % of the liver plasma
-    /// flow get null (the token cannot carry it). Vss = dose x AUMC / AUC^2 by <see cref="BolusVss"/>.
+    /// flow get null (the token cannot carry it). Vss = dose x AUMC / AUC^2 by <see cref="Nca.BolusVss"/>.
     /// </summary>
     public static (double? Vss, double? HalfLife)[] ForecastBolus(PbpkForecastNetwork network, IReadOnlyList<RealDrug> drugs)
     {
@@ -305,52 +306,9 @@ public static class RealDrugEvaluation
             if (keep.Length < 4) continue;
             var t = keep.Select(k => grid[k]).ToArray();
             var median = keep.Select(profiles[j].Median).ToArray();
-            result[usable[j]] = (BolusVss(t, median, ForecastDosePerKg), PbpkForecastEvaluation.HalfLife(t, median, 0));
+            result[usable[j]] = (Nca.BolusVss(t, median, ForecastDosePerKg), PbpkForecastEvaluation.HalfLife(t, median, 0));
         }
         return result;
-    }
-
-    /// <summary>
-    /// Vss (per kg when the dose is per kg) of an IV bolus profile: dose x AUMC / AUC^2, with C(0) back-extrapolated
-    /// log-linearly from the first two points, log trapezoids where the profile falls (linear where it rises) and the tails
-    /// Clast/λz and Clast tlast/λz + Clast/λz^2 from the last three points. Exact for a mono-exponential; null where the
-    /// terminal slope is not negative. On a 48 h grid the tail dominates for drugs with half-lives beyond about a day.
-    /// </summary>
-    public static double? BolusVss(IReadOnlyList<double> t, IReadOnlyList<double> c, double dose)
-    {
-        if (t.Count < 3 || c.Any(v => !(v > 0))) return null;
-        var slope0 = Math.Log(c[1] / c[0]) / (t[1] - t[0]);
-        var c0 = c[0] * Math.Exp(-slope0 * t[0]);
-        var tt = new List<double> { 0 };
-        tt.AddRange(t);
-        var cc = new List<double> { c0 };
-        cc.AddRange(c);
-        double auc = 0, aumc = 0;
-        for (var k = 1; k < tt.Count; k++)
-        {
-            double t1 = tt[k - 1], t2 = tt[k], c1 = cc[k - 1], c2 = cc[k], dt = t2 - t1;
-            if (c2 < c1)
-            {
-                var lz = Math.Log(c1 / c2) / dt;
-                auc += (c1 - c2) / lz;
-                aumc += (t1 * c1 - t2 * c2) / lz + (c1 - c2) / (lz * lz);
-            }
-            else
-            {
-                auc += 0.5 * (c1 + c2) * dt;
-                aumc += 0.5 * (t1 * c1 + t2 * c2) * dt;
-            }
-        }
-        var n = tt.Count;
-        var tail = Enumerable.Range(n - 3, 3).ToArray();
-        var mt = tail.Average(k => tt[k]);
-        var ml = tail.Average(k => Math.Log(cc[k]));
-        var lambda = -tail.Sum(k => (tt[k] - mt) * (Math.Log(cc[k]) - ml)) / tail.Sum(k => (tt[k] - mt) * (tt[k] - mt));
-        if (!(lambda > 0)) return null;
-        double tl = tt[n - 1], cl = cc[n - 1];
-        auc += cl / lambda;
-        aumc += cl * tl / lambda + cl / (lambda * lambda);
-        return dose * aumc / (auc * auc);
     }
 
     /// <summary>Fold-error summary of one quantity over a subset, or null when no drug has both values.</summary>

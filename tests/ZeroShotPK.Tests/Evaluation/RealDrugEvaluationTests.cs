@@ -55,12 +55,12 @@ public class RealDrugEvaluationTests
         // C = dose / V exp(-k t) with V = 2 L/kg, k = 0.1 /h on the forecaster's grid: Vss = V.
         var t = ZeroShotPK.Pbpk.Forecast.ForecastData.Grid;
         var c = t.Select(x => 1.0 / 2 * Math.Exp(-0.1 * x)).ToArray();
-        Assert.Equal(2, RealDrugEvaluation.BolusVss(t, c, 1)!.Value, 9);
+        Assert.Equal(2, ZeroShotPK.Analysis.Nca.BolusVss(t, c, 1)!.Value, 9);
         // Bi-exponential 0.5 e^-t + 0.5 e^-0.1t (dose 1): AUC = 0.5 + 5 = 5.5, AUMC = 0.5 + 50 = 50.5, Vss = 50.5 / 5.5^2 = 1.6694.
         var bi = t.Select(x => 0.5 * Math.Exp(-x) + 0.5 * Math.Exp(-0.1 * x)).ToArray();
-        Assert.Equal(50.5 / (5.5 * 5.5), RealDrugEvaluation.BolusVss(t, bi, 1)!.Value, 2);
+        Assert.Equal(50.5 / (5.5 * 5.5), ZeroShotPK.Analysis.Nca.BolusVss(t, bi, 1)!.Value, 2);
         var rising = c.Select((v, i) => i >= t.Count - 3 ? 1 + i : v).ToArray();
-        Assert.Null(RealDrugEvaluation.BolusVss(t, rising, 1));
+        Assert.Null(ZeroShotPK.Analysis.Nca.BolusVss(t, rising, 1));
     }
 
     [Fact]
