@@ -61,4 +61,16 @@ public static class AtomicFile
 
     /// <summary>Writes <paramref name="text"/> (UTF-8 without BOM) to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => Write(path, tmp => File.WriteAllText(tmp, text));
+
+    /// <summary>
+    /// Writes <paramref name="lines"/> atomically, each ended by the platform's line ending, UTF-8 without a byte-order
+    /// mark (the CSV files of the commands). The lines are enumerated while writing, so a large table is never held
+    /// whole; an exception thrown by the enumeration leaves the old file as it was.
+    /// </summary>
+    public static void WriteLines(string path, IEnumerable<string> lines) =>
+        Write(path, tmp =>
+        {
+            using var w = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false));
+            foreach (var line in lines) w.WriteLine(line);
+        });
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using ZeroShotPK.Pbpk;
 using ZeroShotPK.Pbpk.Scaling;
 
@@ -51,10 +50,5 @@ public static class ScalingBenchmarkCsv
 
     /// <summary>Writes <paramref name="result"/>'s held-out compounds atomically.</summary>
     public static void Write(string path, ScalingBenchmarkResult result) =>
-        Data.AtomicFile.Write(path, tmp =>
-        {
-            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
-            w.WriteLine(Header(result));
-            for (var i = 0; i < result.Test.Count; i++) w.WriteLine(Row(result, i));
-        });
+        Data.AtomicFile.WriteLines(path, Enumerable.Range(0, result.Test.Count).Select(i => Row(result, i)).Prepend(Header(result)));
 }

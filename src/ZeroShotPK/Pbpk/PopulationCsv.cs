@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace ZeroShotPK.Pbpk;
 
@@ -14,19 +13,13 @@ public static class PopulationCsv
     public static void Write(string path, IReadOnlyList<Physiology> population, IReadOnlyList<int> indices, PhysiologyConstraints constraints)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(indices.Count, population.Count, nameof(indices));
-        Data.AtomicFile.Write(path, tmp =>
+        Data.AtomicFile.WriteLines(path, population.Select((p, i) =>
         {
-            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
-            w.WriteLine("ID," + string.Join(',', Physiology.Vector.Names) + ",Q_HepaticArtery_L_per_h,BrokenRules");
-            for (var i = 0; i < population.Count; i++)
-            {
-                var p = population[i];
-                var rules = string.Join(';', constraints.Check(p).Select(v => v.Rule).Distinct());
-                w.WriteLine((indices[i] + 1).ToString(CultureInfo.InvariantCulture) + "," +
-                            string.Join(',', p.ToVector().Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "," +
-                            p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules);
-            }
-        });
+            var rules = string.Join(';', constraints.Check(p).Select(v => v.Rule).Distinct());
+            return (indices[i] + 1).ToString(CultureInfo.InvariantCulture) + "," +
+                   string.Join(',', p.ToVector().Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "," +
+                   p.HepaticArteryFlow.ToString("G6", CultureInfo.InvariantCulture) + "," + rules;
+        }).Prepend("ID," + string.Join(',', Physiology.Vector.Names) + ",Q_HepaticArtery_L_per_h,BrokenRules"));
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace ZeroShotPK.Pbpk;
 
@@ -29,12 +28,7 @@ public static class ProfileCsv
 
     /// <summary>Writes one profile atomically.</summary>
     public static void Write(string path, PbpkSolution solution, IReadOnlyList<double> times) =>
-        Data.AtomicFile.Write(path, tmp =>
-        {
-            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
-            w.WriteLine(Header);
-            foreach (var line in Rows(solution, times)) w.WriteLine(line);
-        });
+        Data.AtomicFile.WriteLines(path, Rows(solution, times).Prepend(Header));
 
     /// <summary>
     /// Writes a population's profiles atomically: <paramref name="blocks"/>[j] holds individual j's <see cref="Rows"/>,
@@ -43,12 +37,6 @@ public static class ProfileCsv
     public static void WritePopulation(string path, IReadOnlyList<string> ids, IReadOnlyList<IReadOnlyList<string>> blocks)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(blocks.Count, ids.Count, nameof(blocks));
-        Data.AtomicFile.Write(path, tmp =>
-        {
-            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
-            w.WriteLine("ID," + Header);
-            for (var j = 0; j < blocks.Count; j++)
-                foreach (var line in blocks[j]) w.WriteLine(ids[j] + "," + line);
-        });
+        Data.AtomicFile.WriteLines(path, blocks.SelectMany((block, j) => block.Select(line => ids[j] + "," + line)).Prepend("ID," + Header));
     }
 }

@@ -32,6 +32,24 @@ public sealed class AtomicWriteTests : IDisposable
     }
 
     [Fact]
+    public void WriteLinesEndsEachLineWithoutAByteOrderMarkAndAFailingEnumerationKeepsTheOldFile()
+    {
+        var target = Path.Combine(dir, "table.csv");
+        AtomicFile.WriteLines(target, ["A,B", "1,2"]);
+        Assert.Equal("A,B" + Environment.NewLine + "1,2" + Environment.NewLine, File.ReadAllText(target));
+        Assert.Equal((byte)'A', File.ReadAllBytes(target)[0]);
+
+        static IEnumerable<string> Failing()
+        {
+            yield return "C,D";
+            throw new InvalidOperationException("row 2 cannot be computed");
+        }
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.WriteLines(target, Failing()));
+        Assert.Equal("A,B" + Environment.NewLine + "1,2" + Environment.NewLine, File.ReadAllText(target));
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
     public void CheckpointWritesLeaveNoTemporaryFile()
     {
         var target = Blocked("manifest.json");

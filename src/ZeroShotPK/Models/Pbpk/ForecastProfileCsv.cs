@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace ZeroShotPK.Models.Pbpk;
 
@@ -27,12 +26,7 @@ public static class ForecastProfileCsv
     /// <exception cref="ArgumentException">The forecast or the exact profile does not have one value per grid time.</exception>
     public static void Write(string path, IReadOnlyList<double> grid, ForecastProfile forecast, IReadOnlyList<double> exactLog)
     {
-        var rows = Rows(grid, forecast, exactLog).ToArray();
-        Data.AtomicFile.Write(path, tmp =>
-        {
-            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
-            w.WriteLine(Header);
-            foreach (var row in rows) w.WriteLine(row);
-        });
+        var rows = Rows(grid, forecast, exactLog).ToArray(); // checks the lengths before anything is written
+        Data.AtomicFile.WriteLines(path, rows.Prepend(Header));
     }
 }
