@@ -27,7 +27,11 @@ internal sealed class CompareSeedsCommand : Command<CompareSeedsCommand.Settings
         {
             if (Runs.Length < 2) return ValidationResult.Error($"compare-seeds: {Runs.Length} run folder(s) given; expected at least two (e.g. zspk compare-seeds data/results/benchmark data/results/benchmark-seeds/seed-*).");
             foreach (var r in Runs)
-                if (!Directory.Exists(r)) return ValidationResult.Error($"compare-seeds: {r} does not exist; expected the --out folder of zspk evaluate --benchmark.");
+                if (!Directory.Exists(r))
+                    return ValidationResult.Error($"compare-seeds: {r} {(File.Exists(r) ? "is a file" : "does not exist")}; expected the --out folder of zspk evaluate --benchmark.");
+            // The same run twice would count as two seeds that agree exactly.
+            if (Runs.GroupBy(r => Path.GetFullPath(r).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                return ValidationResult.Error($"compare-seeds: {twice.First()} is given {twice.Count()} times; expected each run folder once.");
             return ValidationResult.Success();
         }
     }

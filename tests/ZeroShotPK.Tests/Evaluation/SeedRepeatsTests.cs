@@ -134,6 +134,12 @@ public class SeedRepeatsTests
             (code, text) = ZspkProcess.RunFlat(250, "compare-seeds", folders[0]);
             Assert.Equal(1, code);
             Assert.Contains("compare-seeds: 1 run folder(s) given; expected at least two", text, StringComparison.Ordinal);
+            (code, text) = ZspkProcess.RunFlat(250, "compare-seeds", folders[0], folders[0] + "/");
+            Assert.Equal(1, code);
+            Assert.Contains($"compare-seeds: {folders[0]} is given 2 times; expected each run folder once.", text, StringComparison.Ordinal);
+            (code, text) = ZspkProcess.RunFlat(250, "compare-seeds", folders[0], report);
+            Assert.Equal(1, code);
+            Assert.Contains($"compare-seeds: {report} is a file; expected the --out folder of zspk evaluate --benchmark.", text, StringComparison.Ordinal);
             (code, text) = ZspkProcess.RunFlat(250, "compare-seeds", folders[0], folders[1], "--reference", "pff");
             Assert.Equal(1, code);
             Assert.Contains("reference method 'pff' is not in the runs; expected one of nlme, zs.", text, StringComparison.Ordinal);
