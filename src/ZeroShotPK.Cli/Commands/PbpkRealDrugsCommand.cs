@@ -31,7 +31,7 @@ internal sealed class PbpkRealDrugsCommand : Command<PbpkRealDrugsCommand.Settin
         public override ValidationResult Validate()
         {
             if (Out is null) return ValidationResult.Error("--out: required (output text file).");
-            if (Data is not null && !File.Exists(Data)) return ValidationResult.Error($"--data: {Data} does not exist; expected a real-drug CSV.");
+            if (Data is not null && !File.Exists(Data)) return ValidationResult.Error($"--data: {Data} {(Directory.Exists(Data) ? "is a folder" : "does not exist")}; expected a real-drug CSV.");
             return ValidationResult.Success();
         }
     }

@@ -218,6 +218,7 @@ public class RealDrugEvaluationTests
         var text = File.ReadAllText(out1);
         Assert.Contains("Vss Poulin & Theil       all               1", text);
         Hostile.AssertError(Hostile.Run("pbpk", "real-drugs", "--data", Path.Combine(dir, "none.csv"), "--out", out1 + "2"), 1, "--data:", "does not exist; expected a real-drug CSV.");
+        Hostile.AssertError(Hostile.Run("pbpk", "real-drugs", "--data", dir, "--out", out1 + "3"), 1, "--data:", "is a folder; expected a real-drug CSV.");
         File.WriteAllText(data, Header + "\na,1,neutral,1,,0.5,,1,oops,2,\n");
         Hostile.AssertError(Hostile.Run("pbpk", "real-drugs", "--data", data, "--out", out1 + "3"), 1, "line 2 column 23: cl_mL_min_kg 'oops' is not a positive clearance (mL/min/kg).");
         var (helpCode, help) = ZspkProcess.Run(400, "pbpk", "real-drugs", "--help");
