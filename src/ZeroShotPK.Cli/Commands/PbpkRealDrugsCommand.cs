@@ -58,10 +58,11 @@ internal sealed class PbpkRealDrugsCommand : Command<PbpkRealDrugsCommand.Settin
             }
         }
         var header = $"Real drugs: mechanistic predictions for the human reference individual against observed human IV PK ({drugs.Count} drugs, {s.Data ?? "data/pbpk/real_drugs.csv"})\n" +
-                     "Vss from Poulin & Theil and Rodgers & Rowland Kp (B:P 1 where unknown); t1/2 = ln2 x predicted Vss / observed CL (scores Vss only); " +
-                     "CL by the well-stirred liver from hepatocyte CLint + fu x GFR where CLint is given.\n" +
-                     "Transformer: median forecast of a 1 mg/kg IV bolus in the human reference individual; its clearance token is the OBSERVED CL (no CLint in the data), " +
-                     "so only distribution is predicted; Vss = dose x AUMC/AUC^2 and t1/2 by NCA on the 22-point 0.25-48 h grid up to the first point below 1e-3 mg/L (tails from the last 3 points).\n" +
+                     "Vss from Poulin & Theil and Rodgers & Rowland Kp (B:P 1 where unknown); t1/2 = ln2 x predicted Vss / observed or predicted CL. " +
+                     "CL by the well-stirred liver from human hepatocyte CLint (httk, where measured), as measured or divided by fu,inc (Kilford 2008), + fu x GFR.\n" +
+                     "Transformer: median forecast of a 1 mg/kg IV bolus in the human reference individual. 'NCA' rows: its clearance token is the OBSERVED CL, " +
+                     "so only distribution is predicted; 'pred' rows: its tokens carry the a-priori CL (well-stirred fu,inc), so CL and t1/2 come from descriptors and in vitro data alone. " +
+                     "Vss = dose x AUMC/AUC^2, CL = dose/AUC and t1/2 by NCA on the 22-point 0.25-48 h grid up to the first point below 1e-3 mg/L (tails from the last 3 points).\n" +
                      $"command: zspk {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}";
         var text = RealDrugEvaluation.Format(predictions, prior, header) + studies;
         ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp => File.WriteAllText(tmp, text));

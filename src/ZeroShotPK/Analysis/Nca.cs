@@ -177,7 +177,18 @@ public static class Nca
     /// Clast/λz and Clast tlast/λz + Clast/λz^2 from the last three points. Exact for a mono-exponential; null where the
     /// terminal slope is not negative. On a 48 h grid the tail dominates for drugs with half-lives beyond about a day.
     /// </summary>
-    public static double? BolusVss(IReadOnlyList<double> t, IReadOnlyList<double> c, double dose)
+    public static double? BolusVss(IReadOnlyList<double> t, IReadOnlyList<double> c, double dose) =>
+        BolusMoments(t, c) is { } m ? dose * m.Aumc / (m.Auc * m.Auc) : null;
+
+    /// <summary>
+    /// Clearance (per kg when the dose is per kg; volume/time in the units of dose / (concentration x time)) of an IV bolus
+    /// profile: dose / AUC(0-inf), with the same back-extrapolation, trapezoids and tail as <see cref="BolusVss"/>.
+    /// </summary>
+    public static double? BolusClearance(IReadOnlyList<double> t, IReadOnlyList<double> c, double dose) =>
+        BolusMoments(t, c) is { } m ? dose / m.Auc : null;
+
+    // AUC and AUMC from 0 to infinity of a bolus profile; null where fewer than 3 points, a point is not positive or the tail rises.
+    private static (double Auc, double Aumc)? BolusMoments(IReadOnlyList<double> t, IReadOnlyList<double> c)
     {
         if (t.Count < 3 || c.Any(v => !(v > 0))) return null;
         var slope0 = Math.Log(c[1] / c[0]) / (t[1] - t[0]);
@@ -211,6 +222,6 @@ public static class Nca
         double tl = tt[n - 1], cl = cc[n - 1];
         auc += cl / lambda;
         aumc += cl * tl / lambda + cl / (lambda * lambda);
-        return dose * aumc / (auc * auc);
+        return (auc, aumc);
     }
 }

@@ -20,7 +20,7 @@ namespace ZeroShotPK.Evaluation;
 /// <param name="ObservedVss">Observed Vss, L/kg.</param>
 /// <param name="ObservedCl">Observed plasma clearance, mL/min/kg.</param>
 /// <param name="ObservedHalfLife">Observed terminal half-life, h, or null.</param>
-/// <param name="Clint">Human hepatocyte intrinsic clearance, µL/min per 10^6 cells, or null.</param>
+/// <param name="Clint">Human hepatocyte intrinsic clearance, µL/min per 10^6 cells (0: no clearance measurable), or null.</param>
 public sealed record RealDrug(string Name, string Cas, IonClass Class, double LogP, double? Pka, double Fu, double? BloodPlasmaRatio,
     double ObservedVss, double ObservedCl, double? ObservedHalfLife, double? Clint);
 
@@ -85,7 +85,7 @@ public static class RealDrugCsv
                 Number(7, true, Positive, "a positive volume (L/kg)")!.Value,
                 Number(8, true, Positive, "a positive clearance (mL/min/kg)")!.Value,
                 Number(9, false, Positive, "a positive half-life (h)"),
-                Number(10, false, Positive, "a positive intrinsic clearance")));
+                Number(10, false, v => v >= 0 && double.IsFinite(v), "a non-negative intrinsic clearance")));
         }
         return result;
     }
@@ -185,7 +185,7 @@ public sealed record ForecastPriorBox((double Lo, double Hi) LogP, (double Lo, d
 /// <param name="Drug">The drug.</param>
 /// <param name="VssPoulinTheil">Vss from Poulin &amp; Theil Kp, L/kg.</param>
 /// <param name="VssRodgersRowland">Vss from Rodgers &amp; Rowland Kp, L/kg (null where its binding term comes out negative).</param>
-/// <param name="ClWellStirred">Plasma CL from CLint by the well-stirred liver plus fu x GFR, mL/min/kg (null without CLint).</param>
+/// <param name="ClWellStirred">Plasma CL from the hepatocyte CLint as measured (taken as unbound) by the well-stirred liver plus fu x GFR, mL/min/kg (null without CLint).</param>
 /// <param name="OutsidePrior">Descriptors outside the forecaster's training box (empty: inside).</param>
 public sealed record RealDrugPrediction(RealDrug Drug, double VssPoulinTheil, double? VssRodgersRowland, double? ClWellStirred, IReadOnlyList<string> OutsidePrior)
 {
@@ -194,6 +194,18 @@ public sealed record RealDrugPrediction(RealDrug Drug, double VssPoulinTheil, do
 
     /// <summary>The forecaster's terminal half-life (h) by NCA on the same forecast; null when not estimable on the 48 h grid.</summary>
     public double? HalfLifeForecaster { get; init; }
+
+    /// <summary>
+    /// Plasma CL, mL/min/kg, from the hepatocyte CLint corrected for binding in the incubation (CLint / fu,inc, Kilford 2008)
+    /// by the well-stirred liver plus fu x GFR: the a-priori clearance (null without CLint).
+    /// </summary>
+    public double? ClWellStirredFuInc { get; init; }
+
+    /// <summary>The forecaster's CL, mL/min/kg, as dose / AUC of its IV bolus forecast when its clearance tokens carry <see cref="ClWellStirredFuInc"/> (hepatic and renal parts): CL from descriptors and in vitro data alone.</summary>
+    public double? ClForecasterApriori { get; init; }
+
+    /// <summary>The forecaster's terminal half-life, h, from the same a-priori forecast.</summary>
+    public double? HalfLifeForecasterApriori { get; init; }
 
     /// <summary>Half-life ln 2 Vss / CL with a predicted Vss and the observed CL, h (isolates the Vss error).</summary>
     public static double HalfLife(double vssLPerKg, double clMlMinKg) => Math.Log(2) * vssLPerKg / (clMlMinKg * 60 / 1000);
@@ -208,6 +220,20 @@ public static class RealDrugEvaluation
     /// <summary>Blood:plasma ratio used where the table gives none.</summary>
     public const double DefaultBloodPlasmaRatio = 1;
 
+    /// <summary>Volume fraction of hepatocytes in the incubation for <see cref="HepatocyteIncubationFu"/> (httk's default).</summary>
+    public const double HepatocyteVolumeFraction = 0.005;
+
+    /// <summary>
+    /// Fraction unbound in a hepatocyte incubation (Kilford et al. 2008, Drug Metab. Dispos. 36:1194):
+    /// 1 / (1 + 125 Vr 10^(0.072 L^2 + 0.067 L - 1.126)), Vr = <see cref="HepatocyteVolumeFraction"/>, L = logP for bases and
+    /// logD7.4 (monoprotic Henderson-Hasselbalch) for acids and neutrals, as in httk's calc_hep_fu.
+    /// </summary>
+    public static double HepatocyteIncubationFu(IonClass cls, double logP, double? pka)
+    {
+        var l = cls == IonClass.Acid && pka is { } a ? logP - Math.Log10(1 + Math.Pow(10, 7.4 - a)) : logP;
+        return 1 / (1 + 125 * HepatocyteVolumeFraction * Math.Pow(10, 0.072 * l * l + 0.067 * l - 1.126));
+    }
+
     /// <summary>Whole-liver intrinsic clearance, L/h, from a hepatocyte CLint in µL/min per 10^6 cells and the liver volume (L, 1 kg/L).</summary>
     public static double ScaleClint(double clintPerMillionCells, double liverVolume) =>
         clintPerMillionCells * HepatocytesPerGram * liverVolume * 1000 * 60 / 1e6;
@@ -218,10 +244,31 @@ public static class RealDrugEvaluation
     /// </summary>
     public static double WellStirredPlasmaClearance(double fu, double bloodPlasmaRatio, double clint, double liverBloodFlow, double gfr)
     {
+        var (hepatic, renal) = WellStirredParts(fu, bloodPlasmaRatio, clint, liverBloodFlow, gfr);
+        return hepatic + renal;
+    }
+
+    /// <summary>The hepatic and renal plasma clearances, L/h, whose sum is <see cref="WellStirredPlasmaClearance"/>.</summary>
+    public static (double Hepatic, double Renal) WellStirredParts(double fu, double bloodPlasmaRatio, double clint, double liverBloodFlow, double gfr)
+    {
         var fub = fu / bloodPlasmaRatio;
         var hepaticBlood = liverBloodFlow * fub * clint / (liverBloodFlow + fub * clint);
-        return bloodPlasmaRatio * hepaticBlood + fu * gfr;
+        return (bloodPlasmaRatio * hepaticBlood, fu * gfr);
     }
+
+    /// <summary>
+    /// A-priori hepatic and renal plasma clearance, L/h, of a drug in the human reference individual: the well-stirred liver
+    /// with CLint / fu,inc (<see cref="HepatocyteIncubationFu"/>) and fu x GFR; null without CLint.
+    /// </summary>
+    public static (double Hepatic, double Renal)? AprioriClearance(RealDrug d)
+    {
+        if (d.Clint is not { } ci) return null;
+        var desc = SpeciesDescriptor.Of(Species.Human);
+        var clint = ScaleClint(ci, desc.LiverVolume) / HepatocyteIncubationFu(d.Class, d.LogP, d.Pka);
+        return WellStirredParts(d.Fu, d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio, clint, desc.LiverBloodFlow, desc.Gfr);
+    }
+
+    private static double PerKg(double litresPerHour) => litresPerHour * 1000 / 60 / SpeciesDescriptor.Of(Species.Human).BodyWeight;
 
     /// <summary>Predictions for every drug in the human reference individual.</summary>
     /// <param name="drugs">The drugs.</param>
@@ -229,7 +276,8 @@ public static class RealDrugEvaluation
     /// <param name="network">The forecaster, or null to skip its rows.</param>
     public static IReadOnlyList<RealDrugPrediction> Predict(IReadOnlyList<RealDrug> drugs, ForecastPriorBox prior, PbpkForecastNetwork? network = null)
     {
-        var forecasts = network is null ? null : ForecastBolus(network, drugs);
+        var forecasts = network is null ? null : ForecastBolus(network, drugs, ObservedClearanceToken);
+        var apriori = network is null ? null : ForecastBolus(network, drugs, AprioriClearance);
         var human = PhysiologyTable.Load(Species.Human).Reference();
         var desc = SpeciesDescriptor.Of(Species.Human);
         var list = new List<RealDrugPrediction>(drugs.Count);
@@ -242,11 +290,13 @@ public static class RealDrugEvaluation
             try { rr = new PbpkModel(human, compound, PartitionMethod.RodgersRowland, human).Vss / human.BodyWeight; }
             catch (ArgumentException) { rr = null; } // negative tissue binding term: Rodgers & Rowland gives no Kp
             double? cl = d.Clint is { } ci
-                ? WellStirredPlasmaClearance(d.Fu, bp, ScaleClint(ci, desc.LiverVolume), desc.LiverBloodFlow, desc.Gfr) * 1000 / 60 / desc.BodyWeight
+                ? PerKg(WellStirredPlasmaClearance(d.Fu, bp, ScaleClint(ci, desc.LiverVolume), desc.LiverBloodFlow, desc.Gfr))
                 : null;
             list.Add(new RealDrugPrediction(d, pt, rr, cl, prior.Outside(d.Class, d.LogP, d.Pka, d.Fu, d.ObservedCl))
             {
                 VssForecaster = forecasts?[list.Count].Vss, HalfLifeForecaster = forecasts?[list.Count].HalfLife,
+                ClWellStirredFuInc = AprioriClearance(d) is { } parts ? PerKg(parts.Hepatic + parts.Renal) : null,
+                ClForecasterApriori = apriori?[list.Count].Cl, HalfLifeForecasterApriori = apriori?[list.Count].HalfLife,
             });
         }
         return list;
@@ -259,9 +309,13 @@ public static class RealDrugEvaluation
         ("Vss Rodgers & Rowland", p => (p.VssRodgersRowland, p.Drug.ObservedVss)),
         ("t1/2 P&T Vss, obs CL", p => (RealDrugPrediction.HalfLife(p.VssPoulinTheil, p.Drug.ObservedCl), p.Drug.ObservedHalfLife)),
         ("t1/2 R&R Vss, obs CL", p => (p.VssRodgersRowland is { } v ? RealDrugPrediction.HalfLife(v, p.Drug.ObservedCl) : null, p.Drug.ObservedHalfLife)),
-        ("CL well-stirred CLint", p => (p.ClWellStirred, p.Drug.ObservedCl)),
+        ("CL well-stirred", p => (p.ClWellStirred, p.Drug.ObservedCl)),
+        ("CL well-stirred fu,inc", p => (p.ClWellStirredFuInc, p.Drug.ObservedCl)),
+        ("t1/2 R&R Vss, pred CL", p => (p.VssRodgersRowland is { } v && p.ClWellStirredFuInc is { } c ? RealDrugPrediction.HalfLife(v, c) : null, p.Drug.ObservedHalfLife)),
         ("Vss transformer NCA", p => (p.VssForecaster, p.Drug.ObservedVss)),
         ("t1/2 transformer NCA", p => (p.HalfLifeForecaster, p.Drug.ObservedHalfLife)),
+        ("CL transformer, pred", p => (p.ClForecasterApriori, p.Drug.ObservedCl)),
+        ("t1/2 transformer, pred", p => (p.HalfLifeForecasterApriori, p.Drug.ObservedHalfLife)),
     ];
 
     /// <summary>Lowest forecast concentration used by the NCA, mg/L: 1000 x <see cref="ForecastData.FloorConcentration"/>.</summary>
@@ -270,27 +324,34 @@ public static class RealDrugEvaluation
     /// <summary>IV bolus dose of the forecasts, mg/kg (the forecaster is linear in dose; this sits inside its training doses).</summary>
     public const double ForecastDosePerKg = 1;
 
+    /// <summary>The observed plasma CL, L/h in the human reference individual, all in the hepatic token (the distribution-only run).</summary>
+    public static (double Hepatic, double Renal)? ObservedClearanceToken(RealDrug d) =>
+        (d.ObservedCl * 60 / 1000 * SpeciesDescriptor.Of(Species.Human).BodyWeight, 0);
+
     /// <summary>
-    /// Vss and terminal half-life of every drug from the forecaster's median profile of a 1 mg/kg IV bolus in the human
-    /// reference individual. The compound token carries the drug's descriptors and, as hepatic clearance, its OBSERVED
-    /// plasma CL (no CLint here), so only the distribution is predicted. Drugs whose CL reaches 95 % of the liver plasma
-    /// flow get null (the token cannot carry it). Vss = dose x AUMC / AUC^2 by <see cref="Nca.BolusVss"/>.
+    /// Vss, terminal half-life and CL of every drug from the forecaster's median profile of a 1 mg/kg IV bolus in the human
+    /// reference individual. The compound token carries the drug's descriptors and the hepatic and renal plasma clearances
+    /// (L/h) that <paramref name="clearance"/> gives: <see cref="ObservedClearanceToken"/> (only distribution is then
+    /// predicted) or <see cref="AprioriClearance"/>. Drugs without a clearance, or whose hepatic clearance reaches 95 % of
+    /// B:P x liver blood flow (the token cannot carry it), get null. Vss = dose x AUMC / AUC^2 (<see cref="Nca.BolusVss"/>),
+    /// CL = dose / AUC (<see cref="Nca.BolusClearance"/>, mL/min/kg).
     /// </summary>
-    public static (double? Vss, double? HalfLife)[] ForecastBolus(PbpkForecastNetwork network, IReadOnlyList<RealDrug> drugs)
+    public static (double? Vss, double? HalfLife, double? Cl)[] ForecastBolus(PbpkForecastNetwork network, IReadOnlyList<RealDrug> drugs,
+        Func<RealDrug, (double Hepatic, double Renal)?> clearance)
     {
         var individual = PbpkForecastFeatures.Reference(Species.Human);
         var bw = individual.BodyWeight;
-        var plasmaFlow = individual.Flow(Tissue.Liver);
-        var result = new (double? Vss, double? HalfLife)[drugs.Count];
+        var liverFlow = individual.Flow(Tissue.Liver);
+        var result = new (double? Vss, double? HalfLife, double? Cl)[drugs.Count];
         var usable = new List<int>();
         var records = new List<ForecastRecord>();
         for (var i = 0; i < drugs.Count; i++)
         {
             var d = drugs[i];
             var bp = d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio;
-            var cl = d.ObservedCl * 60 / 1000 * bw; // L/h
-            if (cl >= 0.95 * plasmaFlow * bp) continue; // plasma CL = B:P x blood CL < B:P x liver blood flow
-            var c = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = bp, HepaticClearance = cl };
+            if (clearance(d) is not var (hepatic, renal)) continue;
+            if (hepatic >= 0.95 * liverFlow * bp) continue; // plasma CL = B:P x blood CL < B:P x liver blood flow
+            var c = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = bp, HepaticClearance = hepatic, RenalClearance = renal };
             records.Add(PbpkForecastFeatures.Encode(c, individual, [new ForecastDose(0, ForecastDosePerKg * bw, ForecastRoute.IvBolus, 0)]));
             usable.Add(i);
         }
@@ -306,7 +367,9 @@ public static class RealDrugEvaluation
             if (keep.Length < 4) continue;
             var t = keep.Select(k => grid[k]).ToArray();
             var median = keep.Select(profiles[j].Median).ToArray();
-            result[usable[j]] = (Nca.BolusVss(t, median, ForecastDosePerKg), PbpkForecastEvaluation.HalfLife(t, median, 0));
+            // mg/kg over mg h/L: L/h/kg -> mL/min/kg
+            result[usable[j]] = (Nca.BolusVss(t, median, ForecastDosePerKg), PbpkForecastEvaluation.HalfLife(t, median, 0),
+                Nca.BolusClearance(t, median, ForecastDosePerKg) * 1000 / 60);
         }
         return result;
     }
@@ -337,10 +400,17 @@ public static class RealDrugEvaluation
             ("inside prior", predictions.Where(p => p.OutsidePrior.Count == 0)),
             ("outside prior", predictions.Where(p => p.OutsidePrior.Count > 0)),
         };
+        // Clearance rows also split by whether the hepatocyte assay measured any clearance (CLint 0: none distinguishable).
+        var clintGroups = new List<(string Name, IEnumerable<RealDrugPrediction> Subset)>
+        {
+            ("CLint > 0", predictions.Where(p => p.Drug.Clint > 0)),
+            ("CLint 0", predictions.Where(p => p.Drug.Clint == 0)),
+        };
         sb.AppendLine($"{"quantity",-24} {"subset",-14} {"n",4} {"AAFE",6} {"AFE",6} {"<=2x",6} {"<=3x",6}");
         foreach (var (name, pair) in Quantities())
         {
-            foreach (var (g, subset) in groups)
+            var usesClint = name.StartsWith("CL ", StringComparison.Ordinal) || name.EndsWith("pred CL", StringComparison.Ordinal) || name.EndsWith(", pred", StringComparison.Ordinal);
+            foreach (var (g, subset) in usesClint ? groups.Concat(clintGroups) : groups)
             {
                 var s = Summarise(subset, pair);
                 sb.AppendLine(s is null
@@ -349,12 +419,13 @@ public static class RealDrugEvaluation
             }
         }
         sb.AppendLine();
-        sb.AppendLine($"{"drug",-36} {"class",-7} {"logP",6} {"pKa",6} {"fu",7} {"Vss obs",8} {"P&T",7} {"R&R",7} {"transf.",7} {"CL obs",7} {"t1/2 obs",8} {"transf.",7}  outside prior");
+        sb.AppendLine($"{"drug",-36} {"class",-7} {"logP",6} {"pKa",6} {"fu",7} {"Vss obs",8} {"P&T",7} {"R&R",7} {"transf.",7} {"CL obs",7} {"CLint",7} {"w-s inc",7} {"transf.",7} {"t1/2 obs",8} {"transf.",7}  outside prior");
         foreach (var p in predictions)
         {
             var d = p.Drug;
             sb.AppendLine($"{Trim(d.Name, 36),-36} {d.Class.ToString().ToLowerInvariant(),-7} {F(d.LogP, "F2"),6} {(d.Pka is { } k ? F(k, "F2") : "-"),6} {F(d.Fu, "G3"),7} " +
                           $"{F(d.ObservedVss, "G3"),8} {F(p.VssPoulinTheil, "G3"),7} {(p.VssRodgersRowland is { } r ? F(r, "G3") : "-"),7} {(p.VssForecaster is { } vf ? F(vf, "G3") : "-"),7} {F(d.ObservedCl, "G3"),7} " +
+                          $"{(d.Clint is { } ci ? F(ci, "G3") : "-"),7} {(p.ClWellStirredFuInc is { } cw ? F(cw, "G3") : "-"),7} {(p.ClForecasterApriori is { } cf ? F(cf, "G3") : "-"),7} " +
                           $"{(d.ObservedHalfLife is { } t ? F(t, "G3") : "-"),8} {(p.HalfLifeForecaster is { } tf ? F(tf, "G3") : "-"),7}  {string.Join("; ", p.OutsidePrior)}");
         }
         return sb.ToString();
