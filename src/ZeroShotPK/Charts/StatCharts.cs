@@ -145,7 +145,7 @@ public static class StatCharts
     /// <param name="xTitle">X axis title.</param>
     /// <param name="yTitle">Y axis title.</param>
     /// <param name="title">Chart title.</param>
-    /// <param name="logY">Log y axis (non-positive values are left out by plotly).</param>
+    /// <param name="logY">Log y axis (non-positive values are left out by plotly); it spans at most <see cref="ChartAxes.LogDecades"/> decades below the largest value unless <paramref name="logX"/> is set too.</param>
     /// <param name="markers">Draw markers at the points.</param>
     /// <param name="logX">Log x axis.</param>
     public static GenericChart Lines(IEnumerable<ChartSeries> series, string xTitle, string yTitle, string? title = null,
@@ -155,7 +155,10 @@ public static class StatCharts
         return Style(CsChart.Combine(Traces(list, (s, color, showLegend, name) => s.Markers
             ? CsChart.Point<double, double, string>(x: s.X, y: s.Y, Name: name, ShowLegend: showLegend, MarkerColor: color)
             : CsChart.Line<double, double, string>(x: s.X, y: s.Y, Name: name, ShowLegend: showLegend, ShowMarkers: markers,
-                LineColor: color, Opacity: 0.8))), xTitle, yTitle, title, logY, logX, list.SelectMany(s => s.Y));
+                LineColor: color, Opacity: 0.8))), xTitle, yTitle, title, logY, logX,
+            // Log-log lines are predicted-vs-observed charts: the y axis keeps every point, as the x axis does (the 4-decade
+            // cut is for concentration profiles and would hide the far-off predictions such a chart exists to show).
+            logX ? null : list.SelectMany(s => s.Y));
     }
 
     /// <summary>

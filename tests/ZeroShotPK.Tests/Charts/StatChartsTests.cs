@@ -49,6 +49,11 @@ public class StatChartsTests
         Assert.Null(ZeroShotPK.Charts.ChartAxes.LogRange([0.0, double.NaN]));
         // Linear axes are left to plotly.
         Assert.False(Figure(StatCharts.Lines([new ChartSeries("c", [0.0, 1], [1.0, 2])], "t", "c")).GetProperty("layout").GetProperty("yaxis").TryGetProperty("range", out _));
+        // A log-log chart (predicted vs observed) keeps every point: no cut, powers of ten on both axes.
+        var scatter = Figure(StatCharts.Lines([new ChartSeries("p", [0.01, 1, 100], [1e-6, 1, 100], Markers: true)], "observed", "predicted", logY: true, logX: true))
+            .GetProperty("layout");
+        Assert.False(scatter.GetProperty("yaxis").TryGetProperty("range", out _));
+        Assert.Equal(("log", "power"), (scatter.GetProperty("yaxis").GetProperty("type").GetString(), scatter.GetProperty("yaxis").GetProperty("exponentformat").GetString()));
     }
 
     private sealed class Tolerance(double eps) : IEqualityComparer<double>
