@@ -130,12 +130,13 @@ internal sealed class PbpkForecastCommand : Command<PbpkForecastCommand.Settings
         s.ApplyThreads();
         var species = s.Species.Trim().ToLowerInvariant() == "rat" ? ZeroShotPK.Pbpk.Species.Rat : ZeroShotPK.Pbpk.Species.Human;
         var compound = Compound.Resolve(s.Compound!);
-        foreach (var warning in ForecastPriorBox.ForecastWarnings(compound, species)) AnsiConsole.MarkupLine(Markup.Escape(warning));
         var (amount, route, duration) = ParseDose(s.Dose!);
         var doses = Enumerable.Range(0, s.Doses).Select(i => new ForecastDose(i * s.Interval, amount, route, duration)).ToArray();
         var dir = ForecastCheckpoints.Resolve(s.Checkpoint);
         var (net, manifest) = PbpkForecastCheckpoint.Load(dir);
         using var _net = net;
+        foreach (var warning in ForecastPriorBox.ForecastWarnings(compound, species, ForecastPriorBox.For(manifest.Config.Space)))
+            AnsiConsole.MarkupLine(Markup.Escape(warning));
         var individual = PbpkForecastFeatures.Reference(species);
         var record = PbpkForecastFeatures.Encode(compound, individual, doses);
         var samples = s.Samples.Select(ParseSample).OrderBy(x => x.Time).ToArray();
@@ -188,7 +189,7 @@ internal sealed class PbpkForecastEvalCommand : Command<PbpkForecastEvalCommand.
         var dir = ForecastCheckpoints.Resolve(s.Checkpoint);
         var (net, m) = PbpkForecastCheckpoint.Load(dir);
         using var _net = net;
-        var data = new ForecastData((int)m.Seed, m.Config.Compounds, m.Config.Individuals);
+        var data = new ForecastData((int)m.Seed, m.Config.Compounds, m.Config.Individuals, m.Config.Space);
         var rows = PbpkForecastEvaluation.Run(net, data, s.Cases);
         var header = $"PBPK forecaster vs the exact whole-body PBPK solver on held-out compounds ({data.HeldOutCompounds.Count} of {m.Config.Compounds} never in training)\n" +
                      $"checkpoint {m.Features}, step {m.Step}/{m.TotalSteps}, {m.Hours:F2} h training ({m.Threads} thread), seed {m.Seed}; {s.Cases} cases of held-out stream from {PbpkForecastEvaluation.FirstCase}\n" +

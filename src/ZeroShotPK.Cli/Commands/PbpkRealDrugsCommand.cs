@@ -39,13 +39,15 @@ internal sealed class PbpkRealDrugsCommand : Command<PbpkRealDrugsCommand.Settin
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var drugs = s.Data is null ? RealDrugCsv.LoadBundled() : RealDrugCsv.Read(s.Data);
-        var prior = ForecastPriorBox.FromGenerator();
+        // The inside/outside split uses the box of the forecaster's training compounds (its manifest's Config.Space).
+        var dir = ForecastCheckpoints.Resolve(s.Checkpoint);
+        var prior = ForecastPriorBox.For(ZeroShotPK.Models.Pbpk.PbpkForecastCheckpoint.ReadManifest(dir).Config.Space);
         IReadOnlyList<RealDrugPrediction> predictions;
         var studies = "";
         if (s.NoForecaster) predictions = RealDrugEvaluation.Predict(drugs, prior);
         else
         {
-            var (net, _) = ZeroShotPK.Models.Pbpk.PbpkForecastCheckpoint.Load(ForecastCheckpoints.Resolve(s.Checkpoint));
+            var (net, _) = ZeroShotPK.Models.Pbpk.PbpkForecastCheckpoint.Load(dir);
             using var _net = net;
             predictions = RealDrugEvaluation.Predict(drugs, prior, net);
             if (Directory.Exists(s.Benchmark))

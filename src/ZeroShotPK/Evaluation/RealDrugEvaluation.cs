@@ -116,9 +116,9 @@ public static class RealDrugCsv
 }
 
 /// <summary>
-/// The descriptor box the PBPK forecaster was trained in: the cross-species generator's human compounds
-/// (logP uniform in [-0.5, 4.5], acid pKa in [2.5, 7], base pKa in [6, 10.5]; fu and hepatic clearance per kg as the
-/// 0.5-99.5 % range of generated compounds, since they are drawn from unbounded distributions).
+/// The descriptor box a PBPK forecaster was trained in: the cross-species generator's human compounds in its
+/// <see cref="CompoundSpace"/> (logP, acid and base pKa ranges as drawn; fu and plasma clearance per kg as the 0.5-99.5 %
+/// range of generated compounds, since they follow from unbounded distributions).
 /// </summary>
 /// <param name="LogP">logP range.</param>
 /// <param name="AcidPka">Acid pKa range.</param>
@@ -129,9 +129,13 @@ public sealed record ForecastPriorBox((double Lo, double Hi) LogP, (double Lo, d
     (double Lo, double Hi) Fu, (double Lo, double Hi) ClPerKg)
 {
     /// <summary>Ranges measured on <paramref name="count"/> generated compounds (seed fixed, so the box is the same every run).</summary>
-    public static ForecastPriorBox FromGenerator(int count = 2000, int seed = 17)
+    /// <param name="count">Compounds generated.</param>
+    /// <param name="seed">Their seed.</param>
+    /// <param name="space">The compound space (default: the generator's original box).</param>
+    public static ForecastPriorBox FromGenerator(int count = 2000, int seed = 17, CompoundSpace? space = null)
     {
-        var human = new CrossSpeciesGenerator().Generate(count, seed).Select(c => c.In(Species.Human)).ToArray();
+        var s = space ?? new CompoundSpace();
+        var human = new CrossSpeciesGenerator(space: s).Generate(count, seed).Select(c => c.In(Species.Human)).ToArray();
         var bw = SpeciesDescriptor.Of(Species.Human).BodyWeight;
         (double, double) Range(IEnumerable<double> values)
         {
@@ -139,7 +143,8 @@ public sealed record ForecastPriorBox((double Lo, double Hi) LogP, (double Lo, d
             return (v[(int)(0.005 * (v.Length - 1))], v[(int)Math.Ceiling(0.995 * (v.Length - 1))]);
         }
         // L/h -> mL/min: x 1000 / 60
-        return new ForecastPriorBox((-0.5, 4.5), (2.5, 7), (6, 10.5), Range(human.Select(h => h.Fu)), Range(human.Select(h => h.Cl * 1000 / 60 / bw)));
+        return new ForecastPriorBox((s.LogPMin, s.LogPMax), (s.AcidPkaMin, s.AcidPkaMax), (s.BasePkaMin, s.BasePkaMax),
+            Range(human.Select(h => h.Fu)), Range(human.Select(h => h.Cl * 1000 / 60 / bw)));
     }
 
     /// <summary>One line per descriptor outside the box (empty when all are inside); clearance is checked only when given.</summary>
@@ -163,19 +168,21 @@ public sealed record ForecastPriorBox((double Lo, double Hi) LogP, (double Lo, d
     public IReadOnlyList<string> Outside(Compound c) =>
         Outside(c.Class, c.LogP, c.Pka, c.Fu, (c.HepaticClearance + c.RenalClearance) * 1000 / 60 / SpeciesDescriptor.Of(Species.Human).BodyWeight);
 
-    private static readonly Lazy<ForecastPriorBox> Shipped = new(() => FromGenerator());
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<CompoundSpace, ForecastPriorBox> Boxes = new();
 
-    /// <summary>The box of the shipped forecaster (<see cref="FromGenerator"/> with its defaults), computed once.</summary>
-    public static ForecastPriorBox Forecaster => Shipped.Value;
+    /// <summary>The box of a forecaster trained on <paramref name="space"/> (<see cref="FromGenerator"/> with its default count and seed), computed once per space.</summary>
+    public static ForecastPriorBox For(CompoundSpace space) => Boxes.GetOrAdd(space, s => FromGenerator(space: s));
 
     /// <summary>
     /// Warnings to show before a forecast, one line per descriptor outside the forecaster's training box (empty when the
     /// compound lies inside). A compound's fu and clearance are those of the human reference individual, so for another
     /// species only logP and pKa are checked.
     /// </summary>
-    public static IReadOnlyList<string> ForecastWarnings(Compound c, Species species)
+    /// <param name="c">The compound.</param>
+    /// <param name="species">Species forecast.</param>
+    /// <param name="prior">The forecaster's box (<see cref="For"/> its manifest's <c>Config.Space</c>).</param>
+    public static IReadOnlyList<string> ForecastWarnings(Compound c, Species species, ForecastPriorBox prior)
     {
-        var prior = Forecaster;
         var lines = species == Species.Human ? prior.Outside(c) : prior.Outside(c.Class, c.LogP, c.Pka, (prior.Fu.Lo + prior.Fu.Hi) / 2, null);
         return lines.Select(l => $"warning: {c.Name}: {l}; the forecaster never saw such a compound, so its forecast and band are an extrapolation.").ToArray();
     }

@@ -192,7 +192,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
         }
         else
         {
-            var data = new ForecastData((int)o.Seed, c.Compounds, c.Individuals);
+            var data = new ForecastData((int)o.Seed, c.Compounds, c.Individuals, c.Space);
             var sw = Stopwatch.StartNew();
             pool = ForecastPool.Generate(data, false, 0, c.PoolCases, new Progress1(n => progress?.Report(new PbpkForecastProgress("pool", n, c.PoolCases))));
             validation = ForecastPool.Generate(data, true, 0, c.ValidationCases, new Progress1(n => progress?.Report(new PbpkForecastProgress("validation", n, c.ValidationCases))));

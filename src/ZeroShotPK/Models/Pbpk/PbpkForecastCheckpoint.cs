@@ -1,4 +1,5 @@
 using ZeroShotPK.Pbpk.Forecast;
+using ZeroShotPK.Pbpk.Scaling;
 using ZeroShotPK.Torch;
 using static TorchSharp.torch;
 
@@ -39,12 +40,15 @@ public sealed record PbpkForecastConfig
     public int CheckpointEvery { get; init; } = 2000;
     /// <summary>Checkpoint at least this often, minutes of wall time (a run's result does not depend on when it checkpoints).</summary>
     public double CheckpointMinutes { get; init; } = 4;
+    /// <summary>Descriptor ranges of the training compounds (absent in manifests before 2026-12-06: the original box).</summary>
+    public CompoundSpace Space { get; init; } = new();
 
     /// <summary>Checks ranges.</summary>
     /// <exception cref="ArgumentException">A setting out of range (the message names it).</exception>
     public PbpkForecastConfig Validate()
     {
         Architecture.Validate();
+        (Space ?? throw new ArgumentException("config: Space is null.")).Validate();
         if (Compounds < 10) throw new ArgumentException($"config: Compounds must be >= 10, got {Compounds}.");
         if (Individuals < 1) throw new ArgumentException($"config: Individuals must be >= 1, got {Individuals}.");
         if (PoolCases < 1 || ValidationCases < 1) throw new ArgumentException($"config: PoolCases and ValidationCases must be >= 1, got {PoolCases} and {ValidationCases}.");

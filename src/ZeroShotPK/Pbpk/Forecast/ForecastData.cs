@@ -81,6 +81,9 @@ public sealed class ForecastData
     /// <summary>Species of the cases.</summary>
     public static IReadOnlyList<Species> SpeciesUsed { get; } = [Species.Human, Species.Rat];
 
+    /// <summary>Descriptor ranges the compounds were drawn from.</summary>
+    public CompoundSpace Space { get; }
+
     private readonly VirtualCompound[] _compounds;
     private readonly (double Ka, double Fa)[] _absorption;
     private readonly int[] _train, _heldOut;
@@ -91,13 +94,15 @@ public sealed class ForecastData
     /// <param name="seed">Seed of everything.</param>
     /// <param name="compounds">Compounds in the pool (train + held out).</param>
     /// <param name="individuals">Virtual individuals per species.</param>
+    /// <param name="space">Descriptor ranges of the compounds (default: the generator's original box).</param>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than 10 compounds or 1 individual.</exception>
-    public ForecastData(int seed, int compounds = 1000, int individuals = 200)
+    public ForecastData(int seed, int compounds = 1000, int individuals = 200, CompoundSpace? space = null)
     {
         if (compounds < 10) throw new ArgumentOutOfRangeException(nameof(compounds), compounds, "at least 10 compounds are needed.");
         if (individuals < 1) throw new ArgumentOutOfRangeException(nameof(individuals), individuals, "at least 1 individual is needed.");
         Seed = seed;
-        _compounds = new CrossSpeciesGenerator().Generate(compounds, seed);
+        Space = (space ?? new CompoundSpace()).Validate();
+        _compounds = new CrossSpeciesGenerator(space: Space).Generate(compounds, seed);
         _absorption = _compounds.Select(c =>
         {
             var r = new Rng(SeedMix.Mix(seed, c.Index, SeedStream.ForecastCompound));

@@ -61,6 +61,55 @@ public sealed record SpeciesDifferences
     }
 }
 
+/// <summary>
+/// The descriptor ranges virtual compounds are drawn from (uniform; CLint log-uniform). The defaults are the generator's
+/// original box; a forecaster trained on a wider space records it in its manifest (<c>Config.Space</c>).
+/// </summary>
+public sealed record CompoundSpace
+{
+    /// <summary>Lowest logP (default -0.5).</summary>
+    public double LogPMin { get; init; } = -0.5;
+    /// <summary>Highest logP (default 4.5).</summary>
+    public double LogPMax { get; init; } = 4.5;
+    /// <summary>Lowest acid pKa (default 2.5).</summary>
+    public double AcidPkaMin { get; init; } = 2.5;
+    /// <summary>Highest acid pKa (default 7).</summary>
+    public double AcidPkaMax { get; init; } = 7;
+    /// <summary>Lowest base pKa (default 6).</summary>
+    public double BasePkaMin { get; init; } = 6;
+    /// <summary>Highest base pKa (default 10.5).</summary>
+    public double BasePkaMax { get; init; } = 10.5;
+    /// <summary>Lowest human unbound hepatic CLint, mL/min per g liver (default 0.01).</summary>
+    public double ClintMin { get; init; } = 0.01;
+    /// <summary>Highest human unbound hepatic CLint, mL/min per g liver (default 30).</summary>
+    public double ClintMax { get; init; } = 30;
+
+    /// <summary>
+    /// The wider space of the forecaster retrained on 2026-12-06 to cover real drugs: logP [-3, 6.5], acid pKa [1, 9],
+    /// base pKa [6, 12], CLint [0.001, 30] mL/min/g (about 95 % of the 808 Lombardo drugs' logP and pKa lie inside).
+    /// </summary>
+    public static CompoundSpace Wide { get; } = new()
+    {
+        LogPMin = -3, LogPMax = 6.5, AcidPkaMin = 1, AcidPkaMax = 9, BasePkaMin = 6, BasePkaMax = 12, ClintMin = 0.001, ClintMax = 30,
+    };
+
+    /// <summary>Checks that every range is finite and not empty, and CLint positive.</summary>
+    /// <exception cref="ArgumentException">A bad range (the message names it).</exception>
+    public CompoundSpace Validate()
+    {
+        static void Range(string name, double lo, double hi)
+        {
+            if (!double.IsFinite(lo) || !double.IsFinite(hi) || !(lo < hi)) throw new ArgumentException($"compound space: {name} range [{lo}, {hi}] must be finite with min < max.");
+        }
+        Range("logP", LogPMin, LogPMax);
+        Range("acid pKa", AcidPkaMin, AcidPkaMax);
+        Range("base pKa", BasePkaMin, BasePkaMax);
+        Range("CLint", ClintMin, ClintMax);
+        if (!(ClintMin > 0)) throw new ArgumentException($"compound space: CLint minimum must be > 0 (log-uniform), got {ClintMin}.");
+        return this;
+    }
+}
+
 /// <summary>One species' values of a <see cref="VirtualCompound"/>, for the species' reference individual.</summary>
 /// <param name="Species">Species.</param>
 /// <param name="Fu">Fraction unbound in plasma.</param>
@@ -116,7 +165,7 @@ public sealed record VirtualCompound
 /// Seeded sampler of virtual compounds with their clearance and Vss in mouse, rat, monkey, dog and human, computed
 /// with the whole-body <see cref="PbpkModel"/> (Rodgers &amp; Rowland Kp) on each species' reference individual.
 /// <para>Compound (species-independent): class neutral 35 %, acid 25 %, base 40 %; logP uniform in [-0.5, 4.5]; pKa
-/// uniform in [2.5, 7] (acids) or [6, 10.5] (bases); human fu logit-normal with logit fu = 0.3 - 0.8 logP + N(0, 1.2)
+/// uniform in [2.5, 7] (acids) or [6, 10.5] (bases) (these ranges and CLint's below are <see cref="CompoundSpace"/>'s defaults); human fu logit-normal with logit fu = 0.3 - 0.8 logP + N(0, 1.2)
 /// (lipophilic drugs bind more); unbound blood-cell partition Kpu,bc log-normal, median 1 (neutral), 0.3 (acid), 3
 /// (base), log-SD 0.5; human unbound hepatic CLint log-uniform 0.01 to 30 mL/min/g liver; net renal factor
 /// r = LogNormal(0, 0.6) / (1 + 10^(logD7.4 - 1)) (lipophilic drugs are reabsorbed).</para>
@@ -145,10 +194,19 @@ public sealed class CrossSpeciesGenerator
     private const double MlPerMinToLPerH = 0.06;
     private static readonly Dictionary<Species, Physiology> References = Enum.GetValues<Species>().ToDictionary(s => s, s => PhysiologyTable.Load(s).Reference());
     private readonly SpeciesDifferences _differences;
+    private readonly CompoundSpace _space;
 
     /// <summary>Creates a generator.</summary>
     /// <param name="differences">Species differences (default: <see cref="SpeciesDifferences"/> defaults).</param>
-    public CrossSpeciesGenerator(SpeciesDifferences? differences = null) => _differences = (differences ?? new SpeciesDifferences()).Validate();
+    /// <param name="space">Descriptor ranges (default: <see cref="CompoundSpace"/> defaults, the box described above).</param>
+    public CrossSpeciesGenerator(SpeciesDifferences? differences = null, CompoundSpace? space = null)
+    {
+        _differences = (differences ?? new SpeciesDifferences()).Validate();
+        _space = (space ?? new CompoundSpace()).Validate();
+    }
+
+    /// <summary>Descriptor ranges used.</summary>
+    public CompoundSpace Space => _space;
 
     /// <summary>Species differences used.</summary>
     public SpeciesDifferences Differences => _differences;
@@ -193,11 +251,12 @@ public sealed class CrossSpeciesGenerator
         var d = _differences;
         var u = rng.NextDouble();
         var cls = u < 0.35 ? IonClass.Neutral : u < 0.60 ? IonClass.Acid : IonClass.Base;
-        var logP = rng.Uniform(-0.5, 4.5);
-        double? pka = cls switch { IonClass.Acid => rng.Uniform(2.5, 7), IonClass.Base => rng.Uniform(6, 10.5), _ => null };
+        var sp0 = _space;
+        var logP = rng.Uniform(sp0.LogPMin, sp0.LogPMax);
+        double? pka = cls switch { IonClass.Acid => rng.Uniform(sp0.AcidPkaMin, sp0.AcidPkaMax), IonClass.Base => rng.Uniform(sp0.BasePkaMin, sp0.BasePkaMax), _ => null };
         var fuHuman = InvLogit(0.3 - 0.8 * logP + 1.2 * rng.NextNormal());
         var kpuBc = Math.Exp(Math.Log(cls switch { IonClass.Neutral => 1.0, IonClass.Acid => 0.3, _ => 3.0 }) + 0.5 * rng.NextNormal());
-        var clintHuman = Math.Pow(10, rng.Uniform(-2, Math.Log10(30)));
+        var clintHuman = Math.Pow(10, rng.Uniform(Math.Log10(sp0.ClintMin), Math.Log10(sp0.ClintMax)));
         var probe = new Compound { Name = "probe", Class = cls, LogP = logP, Pka = pka, Fu = 0.5, BloodPlasmaRatio = 1, HepaticClearance = 0 };
         var logD = logP - Math.Log10(PartitionCoefficients.Ionisation(probe, PartitionCoefficients.PlasmaPh));
         var renal = Math.Exp(0.6 * rng.NextNormal()) / (1 + Math.Pow(10, logD - 1));

@@ -74,16 +74,23 @@ public class PbpkForecastCommandTests
     [Fact]
     public void ForecastWarnings_LibraryCall_ChecksEachDescriptor()
     {
+        // The original box (a forecaster trained on the default CompoundSpace).
+        var box = ZeroShotPK.Evaluation.ForecastPriorBox.For(new ZeroShotPK.Pbpk.Scaling.CompoundSpace());
         var theophylline = ZeroShotPK.Pbpk.Compound.Resolve("theophylline");
-        Assert.Single(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Human));
-        Assert.Single(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Rat));
+        Assert.Single(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Human, box));
+        Assert.Single(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Rat, box));
         var odd = theophylline with { Name = "odd", LogP = 6, Fu = 0.0005 };
-        var w = ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Human);
+        var w = ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Human, box);
         Assert.Equal(3, w.Count);
         Assert.StartsWith("warning: odd: logP 6 is outside the training range [-0.5, 4.5]", w[0]);
         Assert.StartsWith("warning: odd: acid pKa 8.6", w[1]);
         Assert.StartsWith("warning: odd: fu 0.0005 is outside", w[2]);
-        Assert.Equal(2, ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Rat).Count); // fu is the human one: not checked for rat
+        Assert.Equal(2, ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Rat, box).Count); // fu is the human one: not checked for rat
+        // The wide space takes theophylline (acid pKa 8.6 < 9) and logP 6 in: only the fu warning is left.
+        var wide = ZeroShotPK.Evaluation.ForecastPriorBox.For(ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide);
+        Assert.Empty(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Human, wide));
+        Assert.Equal((-3, 6.5), wide.LogP);
+        Assert.Same(wide, ZeroShotPK.Evaluation.ForecastPriorBox.For(ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide with { })); // cached by value
     }
 
     [Fact]
