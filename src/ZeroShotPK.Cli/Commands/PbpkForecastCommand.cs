@@ -173,12 +173,16 @@ internal sealed class PbpkForecastEvalCommand : Command<PbpkForecastEvalCommand.
         [CommandOption("--cases <N>"), Description("Held-out cases scored, about half per species (default 2000).")]
         public int Cases { get; init; } = 2000;
 
+        [CommandOption("--space <NAME>"), Description("Compound space of the held-out cases: checkpoint (the one it was trained on, default), original or wide; held-out compound indices are never in training whatever the space.")]
+        public string Space { get; init; } = "checkpoint";
+
         public override ValidationResult Validate()
         {
             var v = base.Validate();
             if (!v.Successful) return v;
             if (Out is null) return ValidationResult.Error("--out: required (output text file).");
             if (Cases < 2) return ValidationResult.Error($"--cases: expected >= 2, got {Cases}.");
+            if (Space.Trim().ToLowerInvariant() is not ("checkpoint" or "original" or "wide")) return ValidationResult.Error($"--space: expected checkpoint, original or wide, got '{Space}'.");
             return ValidationResult.Success();
         }
     }
@@ -189,9 +193,18 @@ internal sealed class PbpkForecastEvalCommand : Command<PbpkForecastEvalCommand.
         var dir = ForecastCheckpoints.Resolve(s.Checkpoint);
         var (net, m) = PbpkForecastCheckpoint.Load(dir);
         using var _net = net;
-        var data = new ForecastData((int)m.Seed, m.Config.Compounds, m.Config.Individuals, m.Config.Space);
+        var space = s.Space.Trim().ToLowerInvariant() switch
+        {
+            "wide" => ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide,
+            "original" => new ZeroShotPK.Pbpk.Scaling.CompoundSpace(),
+            _ => m.Config.Space,
+        };
+        var data = new ForecastData((int)m.Seed, m.Config.Compounds, m.Config.Individuals, space);
         var rows = PbpkForecastEvaluation.Run(net, data, s.Cases);
+        var sp = space;
         var header = $"PBPK forecaster vs the exact whole-body PBPK solver on held-out compounds ({data.HeldOutCompounds.Count} of {m.Config.Compounds} never in training)\n" +
+                     $"held-out compounds drawn from logP [{sp.LogPMin:G3}, {sp.LogPMax:G3}], acid pKa [{sp.AcidPkaMin:G3}, {sp.AcidPkaMax:G3}], base pKa [{sp.BasePkaMin:G3}, {sp.BasePkaMax:G3}], CLint [{sp.ClintMin:G3}, {sp.ClintMax:G3}] mL/min/g" +
+                     (space == m.Config.Space ? " (the training space)\n" : " (NOT the checkpoint's training space)\n") +
                      $"checkpoint {m.Features}, step {m.Step}/{m.TotalSteps}, {m.Hours:F2} h training ({m.Threads} thread), seed {m.Seed}; {s.Cases} cases of held-out stream from {PbpkForecastEvaluation.FirstCase}\n" +
                      $"command: zspk {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}";
         var text = PbpkForecastEvaluation.Format(rows, header);

@@ -17,6 +17,8 @@ public class PbpkForecastCommandTests
     [InlineData("error: --force starts the run in --out over; it cannot be combined with --resume, which continues it.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--resume", "--force")]
     [InlineData("error: --pool: expected >= 100 cases, got 5.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--pool", "5")]
     [InlineData("error: --cases: expected >= 2, got 1.", "pbpk", "forecast-eval", "--out", "x.txt", "--cases", "1")]
+    [InlineData("error: --space: expected original or wide, got 'huge'.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--space", "huge")]
+    [InlineData("error: --space: expected checkpoint, original or wide, got 'huge'.", "pbpk", "forecast-eval", "--out", "x.txt", "--space", "huge")]
     public void BadOptions_NameTheOption(string expected, params string[] args)
     {
         var (code, output) = Zspk(args);

@@ -158,6 +158,11 @@ public class PbpkForecastNetworkTests
                 var first = double.Parse(File.ReadLines(Path.Combine(full, PbpkForecastCheckpoint.LossLogFile)).Skip(1).First().Split(',')[3], System.Globalization.CultureInfo.InvariantCulture);
                 Assert.True(r.ValidationLoss < first - 0.3, $"validation NLL {first} -> {r.ValidationLoss}");
                 Assert.True(a.ElapsedSeconds > 0 && a.Hours >= 0 && a.Parameters > 0);
+                // A manifest written before Config.Space existed reads as the original box.
+                var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(full, "manifest.json")))!.AsObject();
+                Assert.True(json["config"]!.AsObject().Remove("space"));
+                File.WriteAllText(Path.Combine(full, "manifest.json"), json.ToJsonString());
+                Assert.Equal(new ZeroShotPK.Pbpk.Scaling.CompoundSpace(), PbpkForecastCheckpoint.ReadManifest(full).Config.Space);
 
                 // Resuming with another seed or settings, or a new run over a checkpoint, is refused with a reason.
                 var e = Assert.Throws<InvalidOperationException>(() => new PbpkForecastTrainer(new PbpkForecastTrainOptions { Config = TinyConfig, OutputDirectory = split, Steps = 80, Seed = 10, Resume = true }).Run());

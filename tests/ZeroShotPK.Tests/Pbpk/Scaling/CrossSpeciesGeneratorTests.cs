@@ -23,6 +23,28 @@ public class CrossSpeciesGeneratorTests
     }
 
     [Fact]
+    public void CompoundSpace_DefaultIsTheOriginalBoxAndWideDrawsStayInItsRanges()
+    {
+        // An explicit default space draws exactly the compounds of the parameterless generator.
+        Assert.Equal(new CrossSpeciesGenerator().Generate(10, 7).Select(Key), new CrossSpeciesGenerator(space: new CompoundSpace()).Generate(10, 7).Select(Key));
+        var s = CompoundSpace.Wide;
+        var wide = new CrossSpeciesGenerator(space: s).Generate(300, 5);
+        Assert.All(wide, c => Assert.InRange(c.LogP, s.LogPMin, s.LogPMax));
+        Assert.All(wide.Where(c => c.Class == IonClass.Acid), c => Assert.InRange(c.Pka!.Value, s.AcidPkaMin, s.AcidPkaMax));
+        Assert.All(wide.Where(c => c.Class == IonClass.Base), c => Assert.InRange(c.Pka!.Value, s.BasePkaMin, s.BasePkaMax));
+        Assert.All(wide, c => Assert.InRange(c.In(Species.Human).Clint, s.ClintMin, s.ClintMax));
+        // The wide space reaches where the original box does not (redraws thin out lipophilic neutrals, but not all).
+        Assert.Contains(wide, c => c.LogP > 4.5);
+        Assert.Contains(wide, c => c.LogP < -0.5);
+        Assert.Contains(wide, c => c.Class == IonClass.Acid && c.Pka > 7);
+        Assert.Contains(wide, c => c.In(Species.Human).Clint < 0.01);
+        var bad = Assert.Throws<ArgumentException>(() => new CrossSpeciesGenerator(space: new CompoundSpace { LogPMin = 5, LogPMax = 4 }));
+        Assert.Equal("compound space: logP range [5, 4] must be finite with min < max.", bad.Message);
+        bad = Assert.Throws<ArgumentException>(() => new CompoundSpace { ClintMin = -1 }.Validate());
+        Assert.Equal("compound space: CLint minimum must be > 0 (log-uniform), got -1.", bad.Message);
+    }
+
+    [Fact]
     public void HumanClearance_IsTheWellStirredClearanceOfTheCompoundInputs()
     {
         var h = SpeciesDescriptor.Of(Species.Human);
