@@ -52,10 +52,7 @@ internal sealed class PbpkRealDrugsCommand : Command<PbpkRealDrugsCommand.Settin
             predictions = RealDrugEvaluation.Predict(drugs, prior, net);
             if (Directory.Exists(s.Benchmark))
             {
-                var rows = RealStudyComparison.Studies
-                    .Where(x => File.Exists(Path.Combine(s.Benchmark, x.File)))
-                    .Select(x => RealStudyComparison.Compare(x.File, ZeroShotPK.Data.NonmemCsv.ReadStudy(Path.Combine(s.Benchmark, x.File)), ZeroShotPK.Pbpk.Compound.Resolve(x.Compound), net))
-                    .ToArray();
+                var rows = RealStudyComparison.CompareBundled(s.Benchmark, net);
                 studies = "\n" + RealStudyComparison.Format(rows);
             }
         }

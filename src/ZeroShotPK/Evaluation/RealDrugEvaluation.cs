@@ -452,28 +452,65 @@ public static class RealDrugEvaluation
 /// <param name="GmfeCmaxExact">Geometric mean fold error of the observed Cmax per individual, exact profile.</param>
 /// <param name="GmfeCmaxForecast">Likewise for the forecaster's median.</param>
 public sealed record StudyComparison(string Study, string Compound, int Individuals, int Observations, double LogRmseExact, double LogRmseForecast,
-    double Coverage90, double GmfeCmaxExact, double GmfeCmaxForecast);
+    double Coverage90, double GmfeCmaxExact, double GmfeCmaxForecast)
+{
+    /// <summary>Hepatocyte CLint used for the a-priori rows, µL/min per 10^6 cells (null: none known, no a-priori rows).</summary>
+    public double? Clint { get; init; }
+
+    /// <summary>Log-RMSE of the exact profile when the compound's clearance is the a-priori one (<see cref="RealDrugEvaluation.AprioriClearance"/> from <see cref="Clint"/>) instead of its observed CL.</summary>
+    public double? LogRmseExactApriori { get; init; }
+
+    /// <summary>Likewise for the forecaster's median.</summary>
+    public double? LogRmseForecastApriori { get; init; }
+}
 
 /// <summary>Real concentration-time studies (data/benchmark) against PBPK predictions from dose and descriptors alone.</summary>
 public static class RealStudyComparison
 {
-    /// <summary>The bundled studies and the compound each is compared with.</summary>
-    public static IReadOnlyList<(string File, string Compound)> Studies { get; } =
+    /// <summary>The bundled studies, the compound each is compared with, and its CAS number (the key of its hepatocyte CLint in data/pbpk/real_drugs.csv).</summary>
+    public static IReadOnlyList<(string File, string Compound, string Cas)> Studies { get; } =
     [
-        ("theophylline.csv", "theophylline"),
-        ("midazolam-iv-heizmann1983.csv", "midazolam"),
-        ("midazolam-oral10-heizmann1983.csv", "midazolam"),
-        ("midazolam-oral20-heizmann1983.csv", "midazolam"),
-        ("paracetamol-iv-abernethy1982.csv", "paracetamol"),
-        ("paracetamol-oral-kietzmann1990.csv", "paracetamol"),
-        ("codeine-oral-loetsch2006.csv", "codeine"),
+        ("theophylline.csv", "theophylline", "58-55-9"),
+        ("midazolam-iv-heizmann1983.csv", "midazolam", "59467-70-8"),
+        ("midazolam-oral10-heizmann1983.csv", "midazolam", "59467-70-8"),
+        ("midazolam-oral20-heizmann1983.csv", "midazolam", "59467-70-8"),
+        ("paracetamol-iv-abernethy1982.csv", "paracetamol", "103-90-2"),
+        ("paracetamol-oral-kietzmann1990.csv", "paracetamol", "103-90-2"),
+        ("codeine-oral-loetsch2006.csv", "codeine", "76-57-3"),
     ];
+
+    /// <summary>
+    /// Every bundled study present in <paramref name="benchmarkDirectory"/> (others are skipped), compared with its bundled
+    /// compound, and a priori with the hepatocyte CLint of the bundled real-drug table where it has one.
+    /// </summary>
+    public static IReadOnlyList<StudyComparison> CompareBundled(string benchmarkDirectory, PbpkForecastNetwork network)
+    {
+        var clint = RealDrugCsv.LoadBundled().Where(d => d.Clint is not null).ToDictionary(d => d.Cas, d => d.Clint!.Value);
+        return Studies
+            .Where(x => File.Exists(Path.Combine(benchmarkDirectory, x.File)))
+            .Select(x => Compare(x.File, NonmemCsv.ReadStudy(Path.Combine(benchmarkDirectory, x.File)), Compound.Resolve(x.Compound), network,
+                clint.TryGetValue(x.Cas, out var c) ? c : null))
+            .ToArray();
+    }
 
     /// <summary>
     /// Compares one study (mg, h, mg/L): every individual is simulated as the human reference individual (73 kg, not its
     /// own weight) with its own doses; the forecaster's grid values are interpolated linearly in time on the log scale.
+    /// With <paramref name="clint"/> (µL/min per 10^6 hepatocytes) the study is scored a second time with the compound's
+    /// hepatic and renal clearance replaced by the a-priori well-stirred ones (<see cref="RealDrugEvaluation.AprioriClearance"/>
+    /// on the compound's own descriptors): a prediction from dose, descriptors and in vitro data alone.
     /// </summary>
-    public static StudyComparison Compare(string name, Study study, Compound compound, PbpkForecastNetwork network)
+    public static StudyComparison Compare(string name, Study study, Compound compound, PbpkForecastNetwork network, double? clint = null)
+    {
+        var main = Score(name, study, compound, network);
+        if (clint is not { } ci) return main;
+        var d = new RealDrug(compound.Name, "", compound.Class, compound.LogP, compound.Pka, compound.Fu, compound.BloodPlasmaRatio, 1, 1, null, ci);
+        var (hepatic, renal) = RealDrugEvaluation.AprioriClearance(d)!.Value;
+        var apriori = Score(name, study, compound with { HepaticClearance = hepatic, RenalClearance = renal }, network);
+        return main with { Clint = ci, LogRmseExactApriori = apriori.LogRmseExact, LogRmseForecastApriori = apriori.LogRmseForecast };
+    }
+
+    private static StudyComparison Score(string name, Study study, Compound compound, PbpkForecastNetwork network)
     {
         var human = PbpkForecastFeatures.Reference(Species.Human);
         var grid = ForecastData.Grid;
@@ -532,10 +569,12 @@ public static class RealStudyComparison
         var sb = new StringBuilder();
         string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);
         sb.AppendLine("Real concentration-time studies from dose and descriptors alone (human reference individual, 73 kg; data/benchmark; compounds of data/pbpk/compounds.json)");
-        sb.AppendLine($"{"study",-36} {"compound",-13} {"ind",4} {"obs",5} {"logRMSE exact",14} {"logRMSE transf.",16} {"90% band",9} {"Cmax GMFE exact",16} {"Cmax GMFE transf.",18}");
+        sb.AppendLine($"{"study",-36} {"compound",-13} {"ind",4} {"obs",5} {"logRMSE exact",14} {"logRMSE transf.",16} {"90% band",9} {"Cmax GMFE exact",16} {"Cmax GMFE transf.",18} {"CLint",6} {"a priori: exact",16} {"transf.",8}");
         foreach (var r in rows)
             sb.AppendLine($"{r.Study,-36} {r.Compound,-13} {r.Individuals,4} {r.Observations,5} {F(r.LogRmseExact, "F3"),14} {F(r.LogRmseForecast, "F3"),16} " +
-                          $"{F(100 * r.Coverage90, "F0") + "%",9} {F(r.GmfeCmaxExact, "F2"),16} {F(r.GmfeCmaxForecast, "F2"),18}");
+                          $"{F(100 * r.Coverage90, "F0") + "%",9} {F(r.GmfeCmaxExact, "F2"),16} {F(r.GmfeCmaxForecast, "F2"),18} " +
+                          $"{(r.Clint is { } c ? F(c, "G3") : "-"),6} {(r.LogRmseExactApriori is { } e ? F(e, "F3") : "-"),16} {(r.LogRmseForecastApriori is { } t ? F(t, "F3") : "-"),8}");
+        sb.AppendLine("a priori: the compound's clearance replaced by the well-stirred CL from its hepatocyte CLint (uL/min/10^6 cells, httk) / fu,inc + fu x GFR; logRMSE of the same observations.");
         return sb.ToString();
     }
 }

@@ -109,6 +109,14 @@ public class RealDrugEvaluationTests
         Assert.Equal(0, r.LogRmseExact, 9);
         Assert.Equal(1, r.GmfeCmaxExact, 9);
         Assert.True(r.LogRmseForecast > 0);
+        Assert.Null(r.LogRmseExactApriori);
+        // With a hepatocyte CLint the study is scored again with the a-priori clearance: the main figures stay, and the
+        // exact profile of another clearance no longer matches observations made from the compound's own.
+        var a = RealStudyComparison.Compare("self", new ZeroShotPK.Data.Study("self", [ind]), c, net, clint: 0.36);
+        Assert.Equal((r.LogRmseExact, r.LogRmseForecast), (a.LogRmseExact, a.LogRmseForecast));
+        Assert.Equal(0.36, a.Clint);
+        Assert.True(a.LogRmseExactApriori > 0.05 && a.LogRmseForecastApriori > 0, $"{a.LogRmseExactApriori}");
+        Assert.Contains("a priori", RealStudyComparison.Format([a]));
     }
 
     private static string RepoRoot()
