@@ -31,13 +31,16 @@ internal sealed class PbpkForecastTrainCommand : Command<PbpkForecastTrainComman
         [CommandOption("--pool <N>"), Description("Training cases solved once and cached in --out (default 200000).")]
         public int Pool { get; init; } = 200000;
 
+        [CommandOption("--compounds <N>"), Description("Virtual compounds drawn, train and held out together (20 % held out; default 5000). More compounds keep the network from learning each one's profile by heart.")]
+        public int Compounds { get; init; } = 5000;
+
         [CommandOption("--batch <N>"), Description("Cases per step (default 128).")]
         public int Batch { get; init; } = 128;
 
         [CommandOption("--stop-after <N>"), Description("Stop after N steps of this invocation, writing a checkpoint (resume later).")]
         public int? StopAfter { get; init; }
 
-        [CommandOption("--space <NAME>"), Description("Descriptor ranges of the training compounds: original (logP -0.5..4.5, acid pKa 2.5..7, base pKa 6..10.5, CLint 0.01..30 mL/min/g) or wide (logP -3..6.5, acid pKa 1..9, base pKa 6..12, CLint 0.001..30; the shipped checkpoint's). Default original.")]
+        [CommandOption("--space <NAME>"), Description("Descriptor ranges of the training compounds: original (logP -0.5..4.5, acid pKa 2.5..7, base pKa 6..10.5, CLint 0.01..30 mL/min/g; the shipped checkpoint's) or wide (logP -3..6.5, acid pKa 1..9, base pKa 6..12, CLint 0.001..30). Default original.")]
         public string Space { get; init; } = "original";
 
         internal ZeroShotPK.Pbpk.Scaling.CompoundSpace CompoundSpace => Space.Trim().ToLowerInvariant() == "wide" ? ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide : new();
@@ -49,6 +52,7 @@ internal sealed class PbpkForecastTrainCommand : Command<PbpkForecastTrainComman
             v = TrainingRun.Validate(this, stepsRequired: true);
             if (!v.Successful) return v;
             if (Pool < 100) return ValidationResult.Error($"--pool: expected >= 100 cases, got {Pool}.");
+            if (Compounds < 10) return ValidationResult.Error($"--compounds: expected >= 10 compounds, got {Compounds}.");
             if (Batch < 1) return ValidationResult.Error($"--batch: expected >= 1, got {Batch}.");
             if (Space.Trim().ToLowerInvariant() is not ("original" or "wide")) return ValidationResult.Error($"--space: expected original or wide, got '{Space}'.");
             if (Seed is < int.MinValue or > int.MaxValue) return ValidationResult.Error($"--seed: expected a 32-bit integer, got {Seed}.");
@@ -61,12 +65,12 @@ internal sealed class PbpkForecastTrainCommand : Command<PbpkForecastTrainComman
         s.ApplyThreads();
         var trainer = new PbpkForecastTrainer(new PbpkForecastTrainOptions
         {
-            Config = new PbpkForecastConfig { PoolCases = s.Pool, BatchSize = s.Batch, Space = s.CompoundSpace },
+            Config = new PbpkForecastConfig { Compounds = s.Compounds, PoolCases = s.Pool, BatchSize = s.Batch, Space = s.CompoundSpace },
             OutputDirectory = s.Out!, Steps = s.Steps!.Value, Seed = s.Seed, Resume = s.Resume, StopAfter = s.StopAfter,
             CommandLine = TrainingRun.CommandLine, GitCommit = Git.Commit(),
         });
         return TrainingRun.Execute<PbpkForecastProgress, PbpkForecastResult>(
-            $"pbpk forecast-train seed {s.Seed}, {s.Steps} steps, batch {s.Batch}, pool {s.Pool}, {s.Space.Trim().ToLowerInvariant()} space, {s.ThreadCount} thread(s) -> {Markup.Escape(s.Out!)}",
+            $"pbpk forecast-train seed {s.Seed}, {s.Steps} steps, batch {s.Batch}, pool {s.Pool}, {s.Compounds} compounds, {s.Space.Trim().ToLowerInvariant()} space, {s.ThreadCount} thread(s) -> {Markup.Escape(s.Out!)}",
             s.Steps!.Value, plainEvery: 100, trainer.Run,
             p => new RunProgress(p.Done, p.Total, p.Loss, p.ValidationLoss, p.Phase == "train" ? null : p.Phase),
             r => (r.Cancelled, $" at step {r.Step}/{r.TotalSteps}; checkpoint in {Markup.Escape(r.Directory)}" +

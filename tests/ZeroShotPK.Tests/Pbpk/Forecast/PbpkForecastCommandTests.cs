@@ -18,6 +18,7 @@ public class PbpkForecastCommandTests
     [InlineData("error: --pool: expected >= 100 cases, got 5.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--pool", "5")]
     [InlineData("error: --cases: expected >= 2, got 1.", "pbpk", "forecast-eval", "--out", "x.txt", "--cases", "1")]
     [InlineData("error: --space: expected original or wide, got 'huge'.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--space", "huge")]
+    [InlineData("error: --compounds: expected >= 10 compounds, got 3.", "pbpk", "forecast-train", "--out", "fc-run", "--steps", "5", "--compounds", "3")]
     [InlineData("error: --space: expected checkpoint, original or wide, got 'huge'.", "pbpk", "forecast-eval", "--out", "x.txt", "--space", "huge")]
     public void BadOptions_NameTheOption(string expected, params string[] args)
     {
