@@ -46,15 +46,42 @@ public sealed class ModelManifestTests : IDisposable
     }
 
     [Fact]
-    public void TheShippedForecasterLoadsFromItsFormat1PascalCaseManifest()
+    public void TheShippedForecasterLoadsWithItsFilesVerified()
     {
-        var dir = DataFiles.Path("data/checkpoints/pbpk-forecast");
-        Assert.Contains("\"FormatVersion\": 1", File.ReadAllText(Path.Combine(dir, ModelManifests.ManifestFile)));
+        var notices = new List<string>();
+        ModelManifests.Notice = notices.Add;
+        var (net, m) = PbpkForecastCheckpoint.Load(DataFiles.Path("data/checkpoints/pbpk-forecast"));
+        net.Dispose();
+        Assert.Equal(("pbpk-forecast", ModelManifests.FormatVersion, 24000, 1L, 208898L), (m.Kind, m.FormatVersion, m.Step, m.Seed, m.Parameters));
+        Assert.Equal((50000, 0.3322), (m.Config.Compounds, m.Hours));
+        Assert.Equal(-3.0, m.Config.Space.LogPMin);
+        Assert.Equal(["model-024000.bin", "validation.bin"], m.Checksums!.Keys.Order());
+        Assert.Empty(notices);
+    }
+
+    [Fact]
+    public void AForecasterManifestOfFormat1WithPascalCaseKeysIsReadAsTheSameModel()
+    {
+        // The first shipped forecaster (2026-12-05) wrote format 1 with PascalCase keys and no Config.Space: it still loads,
+        // as the original compound box.
+        var dir = Copy("data/checkpoints/pbpk-forecast");
+        var path = Path.Combine(dir, ModelManifests.ManifestFile);
+        static JsonNode? Pascal(JsonNode? n) => n switch
+        {
+            JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(char.ToUpperInvariant(kv.Key[0]) + kv.Key[1..],
+                kv.Key == "checksums" ? kv.Value!.DeepClone() : Pascal(kv.Value)))), // file names stay as they are
+            _ => n?.DeepClone(),
+        };
+        var old = (JsonObject)Pascal(JsonNode.Parse(File.ReadAllText(path)))!;
+        old["FormatVersion"] = 1;
+        ((JsonObject)old["Config"]!).Remove("Space");
+        File.WriteAllText(path, old.ToJsonString());
         var (net, m) = PbpkForecastCheckpoint.Load(dir);
         net.Dispose();
-        Assert.Equal(("pbpk-forecast", 17000, 1L, 208898L), (m.Kind, m.Step, m.Seed, m.Parameters));
-        Assert.Equal(0.5249, m.Hours);
-        Assert.Equal(["model-017000.bin", "validation.bin"], m.Checksums!.Keys.Order());
+        Assert.Equal(("pbpk-forecast", 24000, 1L, 208898L, 50000), (m.Kind, m.Step, m.Seed, m.Parameters, m.Config.Compounds));
+        Assert.Equal(0.3322, m.Hours);
+        Assert.Equal(new ZeroShotPK.Pbpk.Scaling.CompoundSpace().LogPMin, m.Config.Space.LogPMin);
+        Assert.Equal(["model-024000.bin", "validation.bin"], m.Checksums!.Keys.Order());
     }
 
     [Theory]
@@ -95,7 +122,7 @@ public sealed class ModelManifestTests : IDisposable
         var json = JsonNode.Parse(ModelManifests.Serialize(forecast))!.AsObject();
         Assert.Equal(["formatVersion", "kind", "features"], json.Select(p => p.Key).Take(3));
         Assert.Equal(ModelManifests.FormatVersion, (int)json["formatVersion"]!);
-        Assert.Equal(0.5249, (double)json["hours"]!);
+        Assert.Equal(0.3322, (double)json["hours"]!);
     }
 
     private void AssertRoundTrip<T>(T m) where T : ModelManifest, IModelManifestKind
@@ -113,7 +140,7 @@ public sealed class ModelManifestTests : IDisposable
         var dir = Copy("data/checkpoints/pbpk-forecast");
         var path = Path.Combine(dir, ModelManifests.ManifestFile);
         var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        json["FormatVersion"] = ModelManifests.FormatVersion + 1;
+        json["formatVersion"] = ModelManifests.FormatVersion + 1;
         File.WriteAllText(path, json.ToJsonString());
         var e = Assert.Throws<InvalidOperationException>(() => PbpkForecastCheckpoint.Load(dir));
         Assert.Equal($"{path}: model file format {ModelManifests.FormatVersion + 1} is newer than this code reads (format {ModelManifests.FormatVersion} and older); " +
@@ -139,7 +166,7 @@ public sealed class ModelManifestTests : IDisposable
         bytes[^1] ^= 1;
         File.WriteAllBytes(file, bytes);
         var e = Assert.Throws<InvalidDataException>(() => PbpkForecastCheckpoint.Load(dir));
-        Assert.Equal($"{file}: SHA-256 {ModelManifests.Sha256(file)[..12]}... differs from 9372a62bc215... recorded in manifest.json; " +
+        Assert.Equal($"{file}: SHA-256 {ModelManifests.Sha256(file)[..12]}... differs from a1df7628e337... recorded in manifest.json; " +
                      "the file is damaged or was replaced (restore it, or retrain).", e.Message);
     }
 

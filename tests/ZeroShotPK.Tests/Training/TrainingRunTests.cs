@@ -45,8 +45,8 @@ public sealed class TrainingRunTests : IDisposable
         var seed = Assert.Throws<InvalidOperationException>(() => RunFolder.Open<PbpkForecastManifest>(forecaster, true, 2, 20000, false, "forecaster checkpoint"));
         Assert.Equal($"{forecaster}: --resume with seed 2, but the checkpoint was trained with seed 1.", seed.Message);
         var steps = Assert.Throws<InvalidOperationException>(() => RunFolder.Open<PbpkForecastManifest>(forecaster, true, 1, 100, false, "forecaster checkpoint"));
-        Assert.Equal($"{forecaster}: --resume --steps 100 is below the checkpoint's step 17000; expected --steps >= 17000.", steps.Message);
-        var shipped = Assert.Throws<InvalidOperationException>(() => RunFolder.Open<PbpkForecastManifest>(forecaster, true, 1, 20000, false, "forecaster checkpoint"));
+        Assert.Equal($"{forecaster}: --resume --steps 100 is below the checkpoint's step 24000; expected --steps >= 24000.", steps.Message);
+        var shipped = Assert.Throws<InvalidOperationException>(() => RunFolder.Open<PbpkForecastManifest>(forecaster, true, 1, 30000, false, "forecaster checkpoint"));
         Assert.Equal($"{forecaster}: a shipped checkpoint (no optimizer state) cannot be resumed; start a new run in another --out.", shipped.Message);
         // Another kind in the folder is named, not half-read.
         var kind = Assert.Throws<InvalidOperationException>(() => RunFolder.Open<CheckpointManifest>(forecaster, true, 1, null, true, "checkpoint"));

@@ -60,13 +60,22 @@ public class PbpkForecastCommandTests
         var dir = Directory.CreateTempSubdirectory("fc-cli");
         try
         {
-            // Theophylline is bundled as an acid with pKa 8.6: above the generator's acid range 2.5-7, and nothing else is out.
-            var (code, output) = Zspk("pbpk", "forecast", "--compound", "theophylline", "--dose", "100", "--out", Path.Combine(dir.FullName, "t.csv"));
+            // A hydrophilic neutral compound of logP -3.5: below the shipped forecaster's (wide) logP range -3..6.5, and nothing else is out.
+            var file = Path.Combine(dir.FullName, "hydrophilic.json");
+            File.WriteAllText(file, """
+                [{ "name": "hydrophilic", "class": "neutral", "logP": -3.5, "pKa": null, "fu": 0.8, "bloodPlasmaRatio": 1.0,
+                   "hepaticClearance": 5, "renalClearance": 5, "ka": 1.0, "fa": 1.0 }]
+                """);
+            var (code, output) = Zspk("pbpk", "forecast", "--compound", file, "--dose", "100", "--out", Path.Combine(dir.FullName, "l.csv"));
             Assert.True(code == 0, output);
             var warnings = output.Split('\n').Where(l => l.StartsWith("warning:", StringComparison.Ordinal)).ToArray();
-            Assert.Equal(["warning: theophylline: acid pKa 8.6 is outside the training range [2.5, 7]; the forecaster never saw such a compound, so its forecast and band are an extrapolation."],
+            Assert.Equal(["warning: hydrophilic: logP -3.5 is outside the training range [-3, 6.5]; the forecaster never saw such a compound, so its forecast and band are an extrapolation."],
                 warnings.Select(w => w.TrimEnd()));
-            Assert.True(output.IndexOf("warning:", StringComparison.Ordinal) < output.IndexOf("theophylline in the", StringComparison.Ordinal), output);
+            Assert.True(output.IndexOf("warning:", StringComparison.Ordinal) < output.IndexOf("hydrophilic in the", StringComparison.Ordinal), output);
+            // Theophylline (acid pKa 8.6) was outside the first forecaster's box (acid pKa 2.5-7); the wide one covers it.
+            (code, output) = Zspk("pbpk", "forecast", "--compound", "theophylline", "--dose", "100", "--out", Path.Combine(dir.FullName, "t.csv"));
+            Assert.True(code == 0, output);
+            Assert.DoesNotContain("warning:", output);
             (code, output) = Zspk("pbpk", "forecast", "--compound", "diazepam", "--dose", "100", "--out", Path.Combine(dir.FullName, "d.csv"));
             Assert.True(code == 0, output);
             Assert.DoesNotContain("warning:", output);
