@@ -40,7 +40,7 @@ internal sealed class PbpkForecastTrainCommand : Command<PbpkForecastTrainComman
         [CommandOption("--stop-after <N>"), Description("Stop after N steps of this invocation, writing a checkpoint (resume later).")]
         public int? StopAfter { get; init; }
 
-        [CommandOption("--space <NAME>"), Description("Descriptor ranges of the training compounds: original (logP -0.5..4.5, acid pKa 2.5..7, base pKa 6..10.5, CLint 0.01..30 mL/min/g; the shipped checkpoint's) or wide (logP -3..6.5, acid pKa 1..9, base pKa 6..12, CLint 0.001..30). Default original.")]
+        [CommandOption("--space <NAME>"), Description("Descriptor ranges of the training compounds: original (logP -0.5..4.5, acid pKa 2.5..7, base pKa 6..10.5, CLint 0.01..30 mL/min/g) or wide (logP -3..6.5, acid pKa 1..9, base pKa 6..12, CLint 0.001..30; the shipped checkpoint's, with --compounds 50000). Default original.")]
         public string Space { get; init; } = "original";
 
         internal ZeroShotPK.Pbpk.Scaling.CompoundSpace CompoundSpace => Space.Trim().ToLowerInvariant() == "wide" ? ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide : new();
