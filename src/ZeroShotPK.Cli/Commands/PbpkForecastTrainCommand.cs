@@ -34,6 +34,9 @@ internal sealed class PbpkForecastTrainCommand : Command<PbpkForecastTrainComman
         [CommandOption("--compounds <N>"), Description("Virtual compounds drawn, train and held out together (20 % held out; default 5000). More compounds keep the network from learning each one's profile by heart.")]
         public int Compounds { get; init; } = 5000;
 
+        [CommandOption("--censor-floor"), Description("Treat profile points at the 1e-6 mg/L floor of the training profiles as censored (below the floor, M3-style likelihood) instead of as observed values (default false).")]
+        public bool CensorFloor { get; init; }
+
         [CommandOption("--batch <N>"), Description("Cases per step (default 128).")]
         public int Batch { get; init; } = 128;
 
@@ -65,12 +68,12 @@ internal sealed class PbpkForecastTrainCommand : Command<PbpkForecastTrainComman
         s.ApplyThreads();
         var trainer = new PbpkForecastTrainer(new PbpkForecastTrainOptions
         {
-            Config = new PbpkForecastConfig { Compounds = s.Compounds, PoolCases = s.Pool, BatchSize = s.Batch, Space = s.CompoundSpace },
+            Config = new PbpkForecastConfig { Compounds = s.Compounds, PoolCases = s.Pool, BatchSize = s.Batch, Space = s.CompoundSpace, CensorFloor = s.CensorFloor },
             OutputDirectory = s.Out!, Steps = s.Steps!.Value, Seed = s.Seed, Resume = s.Resume, StopAfter = s.StopAfter,
             CommandLine = TrainingRun.CommandLine, GitCommit = Git.Commit(),
         });
         return TrainingRun.Execute<PbpkForecastProgress, PbpkForecastResult>(
-            $"pbpk forecast-train seed {s.Seed}, {s.Steps} steps, batch {s.Batch}, pool {s.Pool}, {s.Compounds} compounds, {s.Space.Trim().ToLowerInvariant()} space, {s.ThreadCount} thread(s) -> {Markup.Escape(s.Out!)}",
+            $"pbpk forecast-train seed {s.Seed}, {s.Steps} steps, batch {s.Batch}, pool {s.Pool}, {s.Compounds} compounds, {s.Space.Trim().ToLowerInvariant()} space, {(s.CensorFloor ? "floor censored, " : "")}{s.ThreadCount} thread(s) -> {Markup.Escape(s.Out!)}",
             s.Steps!.Value, plainEvery: 100, trainer.Run,
             p => new RunProgress(p.Done, p.Total, p.Loss, p.ValidationLoss, p.Phase == "train" ? null : p.Phase),
             r => (r.Cancelled, $" at step {r.Step}/{r.TotalSteps}; checkpoint in {Markup.Escape(r.Directory)}" +

@@ -82,13 +82,15 @@ public static class PbpkForecastEvaluation
             var f = forecasts[i];
             for (int k = 0; k < grid.Count; k++)
             {
-                var e = f.LogMean[k] - exact[k];
+                var e = AtLeastFloor(f.LogMean[k]) - exact[k];
                 se += e * e; n++;
                 if (k >= after) { seAfter += e * e; nAfter++; }
-                if (Math.Abs(e) <= ForecastProfile.Z90 * f.LogSd[k]) covered++;
+                // A floored exact value only says "at or below the floor": covered when the band reaches down to it.
+                if (exact[k] <= LogFloor ? f.LogMean[k] - ForecastProfile.Z90 * f.LogSd[k] <= LogFloor
+                                         : Math.Abs(f.LogMean[k] - exact[k]) <= ForecastProfile.Z90 * f.LogSd[k]) covered++;
             }
             var ce = exact.Select(Math.Exp).ToArray();
-            var cf = f.LogMean.Select(Math.Exp).ToArray();
+            var cf = f.LogMean.Select(l => Math.Exp(AtLeastFloor(l))).ToArray();
             auc.Add(Auc(grid, cf) / Auc(grid, ce));
             cmax.Add(cf.Max() / ce.Max());
             var lastDose = cases[i].Doses.Max(d => d.Time + d.Duration);
@@ -99,11 +101,18 @@ public static class PbpkForecastEvaluation
             Within(half, 1.25), Within(half, 2), (double)covered / n, Math.Exp(auc.Average(r => Math.Abs(Math.Log(r)))));
     }
 
+    /// <summary>ln <see cref="ForecastData.FloorConcentration"/>: the exact profiles stop there.</summary>
+    public static readonly double LogFloor = Math.Log(ForecastData.FloorConcentration);
+
+    /// <summary>A forecast ln concentration read the way the exact profiles are made: below the floor counts as at it.</summary>
+    public static double AtLeastFloor(double logConcentration) => Math.Max(logConcentration, LogFloor);
+
     /// <summary>
     /// Log-RMSE of one forecast against the exact profile, pooled over its grid points: sqrt(mean over k of
-    /// (<paramref name="predictedLog"/>[k] - <paramref name="exactLog"/>[k])^2), both natural-log concentrations. One
-    /// profile's points pooled, like <see cref="Diagnostics.GofSummary.PooledLogRmse"/>; not the mean of per-individual
-    /// values that <see cref="EvaluationSummary.LogRmse"/> reports.
+    /// (max(<paramref name="predictedLog"/>[k], ln floor) - <paramref name="exactLog"/>[k])^2), both natural-log
+    /// concentrations; the exact profiles are floored at <see cref="ForecastData.FloorConcentration"/>, so a forecast
+    /// below it counts as at it. One profile's points pooled, like <see cref="Diagnostics.GofSummary.PooledLogRmse"/>;
+    /// not the mean of per-individual values that <see cref="EvaluationSummary.LogRmse"/> reports.
     /// </summary>
     /// <exception cref="ArgumentException">The profiles differ in length or are empty.</exception>
     public static double PooledLogRmse(IReadOnlyList<double> predictedLog, IReadOnlyList<double> exactLog)
@@ -111,7 +120,11 @@ public static class PbpkForecastEvaluation
         if (predictedLog.Count != exactLog.Count || predictedLog.Count == 0)
             throw new ArgumentException($"expected two profiles of the same positive length, got {predictedLog.Count} and {exactLog.Count} points.", nameof(exactLog));
         double se = 0;
-        for (var k = 0; k < predictedLog.Count; k++) se += (predictedLog[k] - exactLog[k]) * (predictedLog[k] - exactLog[k]);
+        for (var k = 0; k < predictedLog.Count; k++)
+        {
+            var e = AtLeastFloor(predictedLog[k]) - exactLog[k];
+            se += e * e;
+        }
         return Math.Sqrt(se / predictedLog.Count);
     }
 

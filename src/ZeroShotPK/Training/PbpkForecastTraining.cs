@@ -135,8 +135,8 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
         return (rows, obs);
     }
 
-    /// <summary>Validation NLL per point and RMSE of ln concentration over records (in chunks, no gradient).</summary>
-    public static (double Loss, double Rmse) Validate(PbpkForecastNetwork net, IReadOnlyList<ForecastRecord> records, IReadOnlyList<int[]?> observed)
+    /// <summary>Validation NLL per point (censored at the floor when <paramref name="censorFloor"/>, as the run trained) and RMSE of ln concentration over records (in chunks, no gradient).</summary>
+    public static (double Loss, double Rmse) Validate(PbpkForecastNetwork net, IReadOnlyList<ForecastRecord> records, IReadOnlyList<int[]?> observed, bool censorFloor = false)
     {
         bool training = net.training;
         net.eval();
@@ -147,7 +147,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
             using var scope = NewDisposeScope();
             using var _ng = no_grad();
             using var batch = ForecastBatch.Build(records.Skip(start).Take(len).ToArray(), observed.Skip(start).Take(len).ToArray());
-            using var loss = net.Loss(batch);
+            using var loss = net.Loss(batch, censorFloor);
             using var output = net.call(batch);
             using var mu = output.select(-1, 0);
             using var err = batch.Target!.sub(mu);
@@ -236,7 +236,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
 
         if (resumed is null)
         {
-            (valLoss, valRmse) = Validate(net, validation, valObserved);
+            (valLoss, valRmse) = Validate(net, validation, valObserved, c.CensorFloor);
             log.WriteLine(string.Join(',', "0", "", "", F(valLoss.Value), F(valRmse.Value), F(clock.Elapsed.TotalSeconds)));
         }
         while (step < stopAt)
@@ -248,7 +248,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
                 using var batch = ForecastBatch.Build(rows.Select(r => pool[r]).ToArray(), observed);
                 opt.LearningRate = LearningRate(c, step, o.Steps);
                 opt.ZeroGrad();
-                var loss = net.Loss(batch);
+                var loss = net.Loss(batch, c.CensorFloor);
                 lossValue = loss.item<float>();
                 if (!double.IsFinite(lossValue)) throw Diverged(step, $"loss is {lossValue}", lastSaved, dir);
                 loss.backward();
@@ -263,7 +263,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
             string v = "", r = "";
             if (step % c.ValidationEvery == 0 || save)
             {
-                (valLoss, valRmse) = Validate(net, validation, valObserved);
+                (valLoss, valRmse) = Validate(net, validation, valObserved, c.CensorFloor);
                 v = F(valLoss.Value); r = F(valRmse.Value);
             }
             log.WriteLine(string.Join(',', step.ToString(CultureInfo.InvariantCulture), F(lossValue), F(gradNorm), v, r,

@@ -42,6 +42,11 @@ public sealed record PbpkForecastConfig
     public double CheckpointMinutes { get; init; } = 4;
     /// <summary>Descriptor ranges of the training compounds (absent in manifests before 2026-12-06: the original box).</summary>
     public CompoundSpace Space { get; init; } = new();
+    /// <summary>
+    /// Train with profile points at <see cref="ForecastData.FloorConcentration"/> as censored (below the floor) instead of
+    /// as observed values (<see cref="PbpkForecastNetwork.Loss"/>); absent in older manifests: false.
+    /// </summary>
+    public bool CensorFloor { get; init; }
 
     /// <summary>Checks ranges.</summary>
     /// <exception cref="ArgumentException">A setting out of range (the message names it).</exception>

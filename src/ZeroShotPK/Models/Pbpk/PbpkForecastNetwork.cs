@@ -218,8 +218,13 @@ public sealed class PbpkForecastNetwork : Module<ForecastBatch, Tensor>
         return cat([mu, ls], -1);
     }
 
-    /// <summary>Mean Gaussian negative log likelihood per point of the batch's normalised target (constant ln sqrt(2 pi) left out).</summary>
-    public Tensor Loss(ForecastBatch batch)
+    /// <summary>
+    /// Mean Gaussian negative log likelihood per point of the batch's normalised target (constant ln sqrt(2 pi) left out).
+    /// With <paramref name="censorFloor"/>, a target at <see cref="ForecastData.FloorConcentration"/> counts as censored
+    /// (below the floor, value unknown): its term is -ln P(y &lt;= floor) = -ln Phi((floor - mu) / sd), as for a BLQ sample
+    /// (M3), so the network is not taught a kink where a fast compound's profile meets the floor.
+    /// </summary>
+    public Tensor Loss(ForecastBatch batch, bool censorFloor = false)
     {
         if (batch.Target is null) throw new ArgumentException("the batch has no target.", nameof(batch));
         using var output = forward(batch);
@@ -230,8 +235,57 @@ public sealed class PbpkForecastNetwork : Module<ForecastBatch, Tensor>
         using var z = z0.mul(invSd);
         using var half = z.Square().Mul(0.5);
         using var nll = half.Plus(ls);
-        return nll.mean();
+        if (!censorFloor) return nll.mean();
+        // The floor in normalised units depends on each case's dose offset: (ln floor - offset - centre) / scale.
+        using var thr0 = batch.Offset.neg().Add(Math.Log(ForecastData.FloorConcentration) - PbpkForecastFeatures.TargetCentre);
+        using var thr1 = thr0.Div(PbpkForecastFeatures.TargetScale);
+        using var thr = thr1.unsqueeze(-1);
+        using var thrTol = thr.Add(1e-4); // float rounding of the stored target; 3e-4 in ln units
+        using var atFloor = batch.Target.le(thrTol);
+        using var x0 = thr.sub(mu);
+        using var x = x0.mul(invSd);
+        using var logPhi = LogNormalCdf(x);
+        using var censored = logPhi.neg();
+        using var total = where(atFloor, censored, nll);
+        return total.mean();
     }
+
+    /// <summary>
+    /// ln Phi(x), finite with a finite gradient for any x: ln(erfc(-x / sqrt 2) / 2) down to x = -8 (Phi(-8) = 6e-16, well inside
+    /// float range), and below it the asymptotic series -x^2/2 - ln(-x sqrt(2 pi)) + ln(1 - 1/x^2 + 3/x^4 - 15/x^6)
+    /// (next term 105/x^8 &lt; 7e-6). TorchSharp 0.107's special.erfcx returns erfc, and its ndtr loses the left tail (1 + erf), so neither is used.
+    /// </summary>
+    internal static Tensor LogNormalCdf(Tensor x)
+    {
+        // Each branch sees only its own half-line (clamped), so the unused branch cannot overflow and poison the gradient.
+        using var mid = x.ClampMin(TailStart);
+        using var u = mid.Mul(-1 / Math.Sqrt(2));
+        using var ec = u.erfc();                            // erfc keeps its relative precision in the tail; ndtr does not
+        using var lec = ec.log();
+        using var right = lec.Add(Math.Log(0.5));
+        using var t = x.ClampMax(TailStart);
+        using var t2 = t.Square();
+        using var inv = t2.RDiv(1.0);                       // 1/x^2
+        using var inv2 = inv.Square();                      // 1/x^4
+        using var inv3 = inv2.mul(inv);                     // 1/x^6
+        using var s1 = inv.Mul(-1.0);
+        using var m3 = inv2.Mul(3.0);
+        using var m15 = inv3.Mul(-15.0);
+        using var s2 = s1.Plus(m3);
+        using var s3 = s2.Plus(m15);
+        using var series = s3.Add(1.0);
+        using var lseries = series.log();
+        using var negT = t.Mul(-1.0);
+        using var lt = negT.log();
+        using var half = t2.Mul(-0.5);
+        using var a0 = half.sub(lt);
+        using var a1 = a0.Add(-0.5 * Math.Log(2 * Math.PI));
+        using var left = a1.Plus(lseries);
+        using var inTail = x.Lt(TailStart);
+        return where(inTail, left, right);
+    }
+
+    private const double TailStart = -8;
 
     /// <summary>Parameters that train.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());

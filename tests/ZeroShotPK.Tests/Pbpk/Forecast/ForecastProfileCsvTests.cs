@@ -32,6 +32,10 @@ public class ForecastProfileCsvTests
         // Errors 3 and 4 at two points: sqrt((9 + 16) / 2).
         Assert.Equal(Math.Sqrt(12.5), PbpkForecastEvaluation.PooledLogRmse([0, 0], [3, -4]), 12);
         Assert.Equal(0, PbpkForecastEvaluation.PooledLogRmse([1.5], [1.5]));
+        // The exact profiles stop at the 1e-6 mg/L floor: a forecast below it counts as at it.
+        var floor = Math.Log(ZeroShotPK.Pbpk.Forecast.ForecastData.FloorConcentration);
+        Assert.Equal(0, PbpkForecastEvaluation.PooledLogRmse([floor - 5, 0], [floor, 0]));
+        Assert.Equal(Math.Sqrt(0.5), PbpkForecastEvaluation.PooledLogRmse([floor + 1, 0], [floor, 0]), 12);
         var e = Assert.Throws<ArgumentException>(() => PbpkForecastEvaluation.PooledLogRmse([0, 0], [1]));
         Assert.StartsWith("expected two profiles of the same positive length, got 2 and 1 points.", e.Message);
     }

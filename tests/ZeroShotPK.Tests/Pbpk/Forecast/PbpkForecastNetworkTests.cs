@@ -21,6 +21,66 @@ public class PbpkForecastNetworkTests
         return net.call(batch).data<float>().ToArray();
     }
 
+    [Theory]
+    [InlineData(-30.0)]
+    [InlineData(-8.0)]
+    [InlineData(-1.0)]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    [InlineData(8.0)]
+    public void LogNormalCdf_MatchesMathNetInBothTails_WithFiniteGradient(double x)
+    {
+        using var scope = NewDisposeScope();
+        var t = tensor(new[] { (float)x }, requires_grad: true);
+        var y = PbpkForecastNetwork.LogNormalCdf(t);
+        // ln Phi(x): MathNet's CDF underflows in the far left tail, where ln Phi(x) = -x^2/2 - ln(-x sqrt(2 pi)) - 1/x^2 + ...
+        double expected = x > -20 ? Math.Log(MathNet.Numerics.Distributions.Normal.CDF(0, 1, x))
+            : -x * x / 2 - Math.Log(-x * Math.Sqrt(2 * Math.PI)) + Math.Log(1 - 1 / (x * x) + 3 / Math.Pow(x, 4));
+        Assert.Equal(expected, y.item<float>(), Math.Abs(expected) * 1e-5 + 1e-6);
+        y.sum().backward();
+        var g = t.grad!.item<float>();
+        // d/dx ln Phi(x) = phi(x) / Phi(x) > 0, about -x in the left tail, about 0 in the right.
+        Assert.True(float.IsFinite(g) && g > 0, $"gradient {g}");
+        if (x < -5) Assert.Equal(-x, g, 0.05 * -x);
+    }
+
+    [Fact]
+    public void CensoredLoss_ChangesOnlyPointsAtTheFloor()
+    {
+        manual_seed(3);
+        using var net = new PbpkForecastNetwork(Small);
+        net.eval();
+        var records = Records(40);
+        static bool AtFloor(ForecastRecord r, int k) =>
+            PbpkForecastFeatures.Denormalise(r.Target[k], r.LogDosePerKg) <= Math.Log(ForecastData.FloorConcentration) + 1e-3;
+        var floored = records.Where(r => Enumerable.Range(0, r.Target.Length).Any(k => AtFloor(r, k))).ToArray();
+        var clear = records.Where(r => !Enumerable.Range(0, r.Target.Length).Any(k => AtFloor(r, k))).ToArray();
+        Assert.NotEmpty(floored);
+        Assert.NotEmpty(clear);
+        using var scope = NewDisposeScope();
+        using var _ng = no_grad();
+        using var c = ForecastBatch.Build(clear);
+        Assert.Equal(net.Loss(c).item<float>(), net.Loss(c, censorFloor: true).item<float>(), 6);
+        using var f = ForecastBatch.Build(floored);
+        var plain = net.Loss(f).item<float>();
+        var censored = net.Loss(f, censorFloor: true).item<float>();
+        Assert.NotEqual(plain, censored, 3);
+        // Recomputed by hand from the network's output: Gaussian terms above the floor, -ln Phi((floor - mu) / sd) at it.
+        var output = net.call(f).data<float>().ToArray();
+        double sum = 0; int n = 0;
+        for (int i = 0; i < floored.Length; i++)
+            for (int k = 0; k < ForecastData.Grid.Count; k++, n++)
+            {
+                double mu = output[(i * ForecastData.Grid.Count + k) * 2], ls = output[(i * ForecastData.Grid.Count + k) * 2 + 1];
+                double y = floored[i].Target[k];
+                double thr = PbpkForecastFeatures.Normalise(Math.Log(ForecastData.FloorConcentration), floored[i].LogDosePerKg);
+                sum += AtFloor(floored[i], k)
+                    ? -Math.Log(MathNet.Numerics.Distributions.Normal.CDF(0, 1, (thr - mu) / Math.Exp(ls)))
+                    : 0.5 * Math.Pow((y - mu) / Math.Exp(ls), 2) + ls;
+            }
+        Assert.Equal(sum / n, censored, 3);
+    }
+
     [Fact]
     public void Forward_ShapesAndFiniteValues_WithAndWithoutObservedSamples()
     {
@@ -185,7 +245,7 @@ public class PbpkForecastNetworkTests
         PbpkForecastCheckpoint.Verify(dir, m, PbpkForecastCheckpoint.ValidationFile);
         var records = ForecastPool.Read(Path.Combine(dir, PbpkForecastCheckpoint.ValidationFile), m.Seed);
         var observed = Enumerable.Range(0, records.Length).Select(i => PbpkForecastTrainer.ValidationObserved(m.Seed, i, m.Config)).ToArray();
-        var (loss, rmse) = PbpkForecastTrainer.Validate(net, records, observed);
+        var (loss, rmse) = PbpkForecastTrainer.Validate(net, records, observed, m.Config.CensorFloor);
         Assert.Equal(m.ValidationLoss!.Value, loss, 3);
         Assert.Equal(m.ValidationRmse!.Value, rmse, 3);
         Assert.Null(m.OptimizerFile);
