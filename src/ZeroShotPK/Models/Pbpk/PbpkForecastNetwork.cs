@@ -253,7 +253,7 @@ public sealed class PbpkForecastNetwork : Module<ForecastBatch, Tensor>
     /// <summary>
     /// ln Phi(x), finite with a finite gradient for any x: ln(erfc(-x / sqrt 2) / 2) down to x = -8 (Phi(-8) = 6e-16, well inside
     /// float range), and below it the asymptotic series -x^2/2 - ln(-x sqrt(2 pi)) + ln(1 - 1/x^2 + 3/x^4 - 15/x^6)
-    /// (next term 105/x^8 &lt; 7e-6). TorchSharp 0.107's special.erfcx returns erfc, and its ndtr loses the left tail (1 + erf), so neither is used.
+    /// (next term 105/x^8 &lt; 7e-6). With TorchSharp 0.107, special.erfcx returned erfc's values and special.ndtr returned 0 at x = -8 (float), so neither is used.
     /// </summary>
     internal static Tensor LogNormalCdf(Tensor x)
     {
