@@ -135,7 +135,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
         return (rows, obs);
     }
 
-    /// <summary>Validation NLL per point (censored at the floor when <paramref name="censorFloor"/>, as the run trained) and RMSE of ln concentration over records (in chunks, no gradient).</summary>
+    /// <summary>Validation NLL per point (censored at the floor when <paramref name="censorFloor"/>, as the run trained) and RMSE of ln concentration over records, a forecast below the floor read as at it (in chunks, no gradient).</summary>
     public static (double Loss, double Rmse) Validate(PbpkForecastNetwork net, IReadOnlyList<ForecastRecord> records, IReadOnlyList<int[]?> observed, bool censorFloor = false)
     {
         bool training = net.training;
@@ -149,7 +149,12 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
             using var batch = ForecastBatch.Build(records.Skip(start).Take(len).ToArray(), observed.Skip(start).Take(len).ToArray());
             using var loss = net.Loss(batch, censorFloor);
             using var output = net.call(batch);
-            using var mu = output.select(-1, 0);
+            using var mu0 = output.select(-1, 0);
+            // A forecast below the 1e-6 mg/L floor counts as at it (the targets stop there), as in PbpkForecastEvaluation.
+            using var floor0 = batch.Offset.neg().Add(Math.Log(ForecastData.FloorConcentration) - PbpkForecastFeatures.TargetCentre);
+            using var floor1 = floor0.Div(PbpkForecastFeatures.TargetScale);
+            using var floor = floor1.unsqueeze(-1);
+            using var mu = maximum(mu0, floor);
             using var err = batch.Target!.sub(mu);
             long pts = err.numel();
             nll += loss.item<float>() * pts;

@@ -172,14 +172,14 @@ public class TrainingChartsTests
     [Fact]
     public void Notebook_07_cells_run_on_the_shipped_forecaster()
     {
-        // Cell 4: the shipped forecaster's curve, every 50th of its 24000 training steps plus the last, and its 97 validations (step 0 and every 250th).
+        // Cell 4: the shipped forecaster's curve, every 50th of its 24000 training steps plus the last, and its 100 validations (step 0, every 250th, and three more at time-based checkpoints).
         var dir = ZeroShotPK.Models.Neural.ShippedModels.Require("pbpk-forecast");
         var traces = JsonDocument.Parse(Plotly.NET.GenericChart.toFigureJson(TrainingCharts.LossCurves(dir, "PBPK forecaster: training curve", every: 50)))
             .RootElement.GetProperty("data").EnumerateArray().ToArray();
         Assert.Equal(481, traces[0].GetProperty("x").GetArrayLength());
         Assert.Equal(51, traces[0].GetProperty("x")[1].GetDouble());
-        Assert.Equal(97, traces[1].GetProperty("x").GetArrayLength());
-        Assert.Equal(4.553473011363637, traces[1].GetProperty("y")[0].GetDouble(), 12);
+        Assert.Equal(100, traces[1].GetProperty("x").GetArrayLength());
+        Assert.Equal(5.034033203125, traces[1].GetProperty("y")[0].GetDouble(), 12);
         // Cell 14: the midazolam study's first dose (8.205 mg IV bolus) as the forecaster's dose.
         var study = ZeroShotPK.Data.NonmemCsv.ReadStudy(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(dir))!, "benchmark", "midazolam-iv-heizmann1983.csv"));
         var dose = ZeroShotPK.Pbpk.Forecast.ForecastDose.FromEvent(study.Individuals[0].Doses[0] with { Time = 0 });

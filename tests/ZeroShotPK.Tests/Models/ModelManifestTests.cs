@@ -53,7 +53,7 @@ public sealed class ModelManifestTests : IDisposable
         var (net, m) = PbpkForecastCheckpoint.Load(DataFiles.Path("data/checkpoints/pbpk-forecast"));
         net.Dispose();
         Assert.Equal(("pbpk-forecast", ModelManifests.FormatVersion, 24000, 1L, 208898L), (m.Kind, m.FormatVersion, m.Step, m.Seed, m.Parameters));
-        Assert.Equal((50000, 0.3322), (m.Config.Compounds, m.Hours));
+        Assert.Equal((50000, 0.6052, true), (m.Config.Compounds, m.Hours, m.Config.CensorFloor));
         Assert.Equal(-3.0, m.Config.Space.LogPMin);
         Assert.Equal(["model-024000.bin", "validation.bin"], m.Checksums!.Keys.Order());
         Assert.Empty(notices);
@@ -62,8 +62,8 @@ public sealed class ModelManifestTests : IDisposable
     [Fact]
     public void AForecasterManifestOfFormat1WithPascalCaseKeysIsReadAsTheSameModel()
     {
-        // The first shipped forecaster (2026-12-05) wrote format 1 with PascalCase keys and no Config.Space: it still loads,
-        // as the original compound box.
+        // The first shipped forecaster (2026-12-05) wrote format 1 with PascalCase keys and no Config.Space or CensorFloor:
+        // it still loads, as the original compound box with an uncensored floor.
         var dir = Copy("data/checkpoints/pbpk-forecast");
         var path = Path.Combine(dir, ModelManifests.ManifestFile);
         static JsonNode? Pascal(JsonNode? n) => n switch
@@ -75,12 +75,14 @@ public sealed class ModelManifestTests : IDisposable
         var old = (JsonObject)Pascal(JsonNode.Parse(File.ReadAllText(path)))!;
         old["FormatVersion"] = 1;
         ((JsonObject)old["Config"]!).Remove("Space");
+        ((JsonObject)old["Config"]!).Remove("CensorFloor");
         File.WriteAllText(path, old.ToJsonString());
         var (net, m) = PbpkForecastCheckpoint.Load(dir);
         net.Dispose();
         Assert.Equal(("pbpk-forecast", 24000, 1L, 208898L, 50000), (m.Kind, m.Step, m.Seed, m.Parameters, m.Config.Compounds));
-        Assert.Equal(0.3322, m.Hours);
+        Assert.Equal(0.6052, m.Hours);
         Assert.Equal(new ZeroShotPK.Pbpk.Scaling.CompoundSpace().LogPMin, m.Config.Space.LogPMin);
+        Assert.False(m.Config.CensorFloor);
         Assert.Equal(["model-024000.bin", "validation.bin"], m.Checksums!.Keys.Order());
     }
 
@@ -122,7 +124,7 @@ public sealed class ModelManifestTests : IDisposable
         var json = JsonNode.Parse(ModelManifests.Serialize(forecast))!.AsObject();
         Assert.Equal(["formatVersion", "kind", "features"], json.Select(p => p.Key).Take(3));
         Assert.Equal(ModelManifests.FormatVersion, (int)json["formatVersion"]!);
-        Assert.Equal(0.3322, (double)json["hours"]!);
+        Assert.Equal(0.6052, (double)json["hours"]!);
     }
 
     private void AssertRoundTrip<T>(T m) where T : ModelManifest, IModelManifestKind
