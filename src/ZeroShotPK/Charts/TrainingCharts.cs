@@ -10,7 +10,7 @@ public static class TrainingCharts
     /// <summary>
     /// Training and validation loss against the step, from either kind of run's log, told apart by its header: an AICMET
     /// or PFF checkpoint's (training loss the negative ELBO per scored point, validation the predictive NLL) or the PBPK
-    /// forecaster's (both Gaussian NLLs of the normalised log concentration; its validation-only rows have no training loss).
+    /// forecaster's (NLLs of the normalised log concentration, Gaussian or censored at the floor; its validation-only rows have no training loss).
     /// </summary>
     /// <param name="checkpointDirectory">Folder holding loss.csv.</param>
     /// <param name="title">Chart title.</param>
@@ -27,7 +27,7 @@ public static class TrainingCharts
         var train = trained.Where((_, j) => j % every == 0 || j == trained.Length - 1).ToArray();
         var val = Enumerable.Range(0, log.Steps.Count).Where(i => log.Validation[i] is not null).ToArray();
         var (trainName, valName, yTitle) = log.Forecaster
-            ? ("training: Gaussian NLL", "validation: Gaussian NLL", "loss (Gaussian NLL, normalised log concentration)")
+            ? ("training: NLL", "validation: NLL", "NLL per point (normalised log conc.)")
             : ("training: negative ELBO", "validation: predictive NLL", "loss per scored point");
         var series = new List<ChartSeries>
         {

@@ -144,13 +144,13 @@ public class TrainingChartsTests
         {
             var fig = JsonDocument.Parse(Plotly.NET.GenericChart.toFigureJson(TrainingCharts.LossCurves(dir, every: 2))).RootElement;
             var traces = fig.GetProperty("data").EnumerateArray().ToArray();
-            Assert.Equal(["training: Gaussian NLL (every 2th step)", "validation: Gaussian NLL"], traces.Select(t => t.GetProperty("name").GetString()));
+            Assert.Equal(["training: NLL (every 2th step)", "validation: NLL"], traces.Select(t => t.GetProperty("name").GetString()));
             // Training rows 1, 2, 3: every 2nd of them (1) and the last (3); validation at 0 and 3.
             Assert.Equal([1.0, 3], traces[0].GetProperty("x").EnumerateArray().Select(e => e.GetDouble()));
             Assert.Equal([4.25, -1.5], traces[0].GetProperty("y").EnumerateArray().Select(e => e.GetDouble()));
             Assert.Equal([0.0, 3], traces[1].GetProperty("x").EnumerateArray().Select(e => e.GetDouble()));
             Assert.Equal([4.5, -2.25], traces[1].GetProperty("y").EnumerateArray().Select(e => e.GetDouble()));
-            Assert.Contains("Gaussian NLL, normalised log concentration", fig.GetProperty("layout").GetRawText());
+            Assert.Contains("NLL per point (normalised log conc.)", fig.GetProperty("layout").GetRawText());
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

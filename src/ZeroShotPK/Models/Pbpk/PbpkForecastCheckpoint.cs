@@ -73,7 +73,7 @@ public sealed record PbpkForecastConfig
 /// <summary>
 /// What a forecaster checkpoint says about itself (<c>manifest.json</c>, kind <c>pbpk-forecast</c>): the common
 /// <see cref="ModelManifest"/> fields plus its <see cref="PbpkForecastConfig"/> and training pool.
-/// <see cref="ModelManifest.ValidationLoss"/> is the mean Gaussian NLL per point (normalised target) on the
+/// <see cref="ModelManifest.ValidationLoss"/> is the mean NLL per point (normalised target; censored at the floor when <see cref="PbpkForecastConfig.CensorFloor"/>) on the
 /// held-out-compound validation cases, half with early samples.
 /// </summary>
 public sealed record PbpkForecastManifest : ModelManifest, IModelManifestKind
@@ -126,7 +126,7 @@ public static class PbpkForecastCheckpoint
     public const string ValidationFile = "validation.bin";
     /// <summary>Loss log.</summary>
     public const string LossLogFile = "loss.csv";
-    /// <summary>The header of the forecaster's <see cref="LossLogFile"/>: loss and val_loss are Gaussian NLLs of the normalised log concentration; a validation-only row (step 0) has no loss.</summary>
+    /// <summary>The header of the forecaster's <see cref="LossLogFile"/>: loss and val_loss are NLLs of the normalised log concentration (censored at the floor when the run was); a validation-only row (step 0) has no loss.</summary>
     public const string LossLogHeader = "step,loss,grad_norm,val_loss,val_rmse,elapsed_s";
 
     /// <summary>True when the folder holds a manifest.</summary>
