@@ -207,7 +207,7 @@ internal sealed class PbpkForecastEvalCommand : Command<PbpkForecastEvalCommand.
                      (space == m.Config.Space ? " (the training space)\n" : " (NOT the checkpoint's training space)\n") +
                      $"checkpoint {m.Features}, step {m.Step}/{m.TotalSteps}, {m.Hours:F2} h training ({m.Threads} thread), seed {m.Seed}; {s.Cases} cases of held-out stream from {PbpkForecastEvaluation.FirstCase}\n" +
                      $"command: zspk {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}";
-        var text = PbpkForecastEvaluation.Format(rows, header);
+        var text = PbpkForecastEvaluation.Format(rows, header) + Environment.NewLine + PbpkForecastEvaluation.FormatStrata(PbpkForecastEvaluation.Strata(net, data, s.Cases));
         ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp => File.WriteAllText(tmp, text));
         Console.Write(text);
         return 0;

@@ -183,9 +183,36 @@ public sealed record ForecastPriorBox((double Lo, double Hi) LogP, (double Lo, d
     /// <param name="prior">The forecaster's box (<see cref="For"/> its manifest's <c>Config.Space</c>).</param>
     public static IReadOnlyList<string> ForecastWarnings(Compound c, Species species, ForecastPriorBox prior)
     {
-        var lines = species == Species.Human ? prior.Outside(c) : prior.Outside(c.Class, c.LogP, c.Pka, (prior.Fu.Lo + prior.Fu.Hi) / 2, null);
+        var lines = (species == Species.Human ? prior.Outside(c) : prior.Outside(c.Class, c.LogP, c.Pka, (prior.Fu.Lo + prior.Fu.Hi) / 2, null)).ToList();
+        if (species == Species.Human && RenalOffManifold(c) is { } renal) lines.Add(renal);
         return lines.Select(l => $"warning: {c.Name}: {l}; the forecaster never saw such a compound, so its forecast and band are an extrapolation.").ToArray();
     }
+
+    /// <summary>z of the 0.5 and 99.5 % quantiles of the generator's renal factor scatter.</summary>
+    public const double RenalZ = 2.576;
+
+    /// <summary>
+    /// A line when <paramref name="c"/>'s renal clearance (human reference individual) lies outside the 0.5-99.5 % range
+    /// that the compound generator gives a compound of its fu, B:P and logD (<see cref="CrossSpeciesGenerator.RenalClearanceAt"/>):
+    /// training compounds clear renally by filtration times a reabsorption factor, so for example a hydrophilic, weakly bound
+    /// drug with no renal clearance (paracetamol's token) is off the training world though each descriptor is in range.
+    /// </summary>
+    public static string? RenalOffManifold(Compound c)
+    {
+        var lo = CrossSpeciesGenerator.RenalClearanceAt(c, Species.Human, -RenalZ);
+        var hi = CrossSpeciesGenerator.RenalClearanceAt(c, Species.Human, RenalZ);
+        // Compared on the token's scale, CL/kg + 1e-5 L/h/kg, with 3-fold slack: a near-zero renal clearance where the
+        // training compounds have a near-zero one too (lipophilic drugs) is no extrapolation.
+        var bw = PbpkForecastFeatures.Reference(Species.Human).BodyWeight;
+        static double T(double cl, double bw) => cl / bw + 1e-5;
+        static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+        return T(c.RenalClearance, bw) < T(lo, bw) / RenalSlack || T(c.RenalClearance, bw) > T(hi, bw) * RenalSlack
+            ? $"renal clearance {F(c.RenalClearance)} L/h is far outside the range the training compounds have at this fu, B:P and logD7.4 [{F(lo)}, {F(hi)}] L/h"
+            : null;
+    }
+
+    /// <summary>Fold slack of <see cref="RenalOffManifold"/> on the token's scale.</summary>
+    public const double RenalSlack = 3;
 }
 
 /// <summary>Mechanistic predictions for one real drug in the human reference individual, null where the method gives none.</summary>
@@ -331,9 +358,21 @@ public static class RealDrugEvaluation
     /// <summary>IV bolus dose of the forecasts, mg/kg (the forecaster is linear in dose; this sits inside its training doses).</summary>
     public const double ForecastDosePerKg = 1;
 
-    /// <summary>The observed plasma CL, L/h in the human reference individual, all in the hepatic token (the distribution-only run).</summary>
-    public static (double Hepatic, double Renal)? ObservedClearanceToken(RealDrug d) =>
-        (d.ObservedCl * 60 / 1000 * SpeciesDescriptor.Of(Species.Human).BodyWeight, 0);
+    /// <summary>
+    /// The observed plasma CL, L/h in the human reference individual (the distribution-only run), split as the training
+    /// compounds' is: the renal part is what the generator gives a compound of this fu, B:P and logD7.4 at its median
+    /// reabsorption (<see cref="CrossSpeciesGenerator.RenalClearanceAt"/>, at most the total), the rest hepatic. Putting it
+    /// all in the hepatic token (as before 2026-12-06) left hydrophilic drugs with a renal token of zero, which the
+    /// training world only has for lipophilic compounds, and the network read them as lipophilic (paracetamol's Vss
+    /// twice the exact model's).
+    /// </summary>
+    public static (double Hepatic, double Renal)? ObservedClearanceToken(RealDrug d)
+    {
+        var total = d.ObservedCl * 60 / 1000 * SpeciesDescriptor.Of(Species.Human).BodyWeight;
+        var c = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio, HepaticClearance = 0 };
+        var renal = Math.Min(total, CrossSpeciesGenerator.RenalClearanceAt(c, Species.Human, 0));
+        return (total - renal, renal);
+    }
 
     /// <summary>
     /// Vss, terminal half-life and CL of every drug from the forecaster's median profile of a 1 mg/kg IV bolus in the human

@@ -93,16 +93,55 @@ public class PbpkForecastCommandTests
         Assert.Single(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Rat, box));
         var odd = theophylline with { Name = "odd", LogP = 6, Fu = 0.0005 };
         var w = ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Human, box);
-        Assert.Equal(3, w.Count);
+        Assert.Equal(4, w.Count);
         Assert.StartsWith("warning: odd: logP 6 is outside the training range [-0.5, 4.5]", w[0]);
         Assert.StartsWith("warning: odd: acid pKa 8.6", w[1]);
         Assert.StartsWith("warning: odd: fu 0.0005 is outside", w[2]);
+        Assert.StartsWith("warning: odd: renal clearance 0.377 L/h is far outside", w[3]); // so bound, it would filter next to nothing
         Assert.Equal(2, ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(odd, ZeroShotPK.Pbpk.Species.Rat, box).Count); // fu is the human one: not checked for rat
         // The wide space takes theophylline (acid pKa 8.6 < 9) and logP 6 in: only the fu warning is left.
         var wide = ZeroShotPK.Evaluation.ForecastPriorBox.For(ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide);
         Assert.Empty(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(theophylline, ZeroShotPK.Pbpk.Species.Human, wide));
         Assert.Equal((-3, 6.5), wide.LogP);
         Assert.Same(wide, ZeroShotPK.Evaluation.ForecastPriorBox.For(ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide with { })); // cached by value
+    }
+
+    [Fact]
+    public void RenalClearanceOffTheTrainingManifold_IsWarned()
+    {
+        var human = ZeroShotPK.Pbpk.Species.Human;
+        var paracetamol = ZeroShotPK.Pbpk.Compound.Resolve("paracetamol");
+        // The generator's renal clearance at the median reabsorption, by hand: B:P x well-stirred kidney(fu/B:P x r x GFR).
+        var d = ZeroShotPK.Pbpk.Scaling.SpeciesDescriptor.Of(human);
+        var r = 1 / (1 + Math.Pow(10, paracetamol.LogP - 1)); // neutral: logD = logP
+        var e = paracetamol.Fu / paracetamol.BloodPlasmaRatio * r * d.Gfr;
+        var typical = paracetamol.BloodPlasmaRatio * d.KidneyBloodFlow * e / (d.KidneyBloodFlow + e);
+        Assert.Equal(typical, ZeroShotPK.Pbpk.Scaling.CrossSpeciesGenerator.RenalClearanceAt(paracetamol, human, 0), 10);
+        var wide = ZeroShotPK.Evaluation.ForecastPriorBox.For(ZeroShotPK.Pbpk.Scaling.CompoundSpace.Wide);
+        // Bundled paracetamol has no renal clearance, which a compound this hydrophilic and weakly bound never has in training.
+        var w = ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(paracetamol, human, wide);
+        Assert.StartsWith("warning: paracetamol: renal clearance 0 L/h is far outside the range the training compounds have at this fu, B:P and logD7.4 [0.541, 10.3] L/h", Assert.Single(w));
+        Assert.Empty(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(paracetamol with { RenalClearance = typical }, human, wide));
+        // Lipophilic, highly bound diazepam: its near-zero renal clearance is what training compounds like it have.
+        Assert.Empty(ZeroShotPK.Evaluation.ForecastPriorBox.ForecastWarnings(ZeroShotPK.Pbpk.Compound.Resolve("diazepam"), human, wide));
+    }
+
+    [Fact]
+    public void RealDrugObservedClearance_IsSplitAsTheTrainingCompoundsClear()
+    {
+        var drugs = ZeroShotPK.Evaluation.RealDrugCsv.LoadBundled();
+        var acetaminophen = drugs.Single(x => x.Name == "Acetaminophen");
+        var (hepatic, renal) = ZeroShotPK.Evaluation.RealDrugEvaluation.ObservedClearanceToken(acetaminophen)!.Value;
+        var total = acetaminophen.ObservedCl * 60 / 1000 * ZeroShotPK.Pbpk.Scaling.SpeciesDescriptor.Of(ZeroShotPK.Pbpk.Species.Human).BodyWeight;
+        Assert.Equal(total, hepatic + renal, 10);
+        var c = new ZeroShotPK.Pbpk.Compound { Name = "a", Class = acetaminophen.Class, LogP = acetaminophen.LogP, Pka = acetaminophen.Pka, Fu = acetaminophen.Fu,
+            BloodPlasmaRatio = acetaminophen.BloodPlasmaRatio ?? ZeroShotPK.Evaluation.RealDrugEvaluation.DefaultBloodPlasmaRatio, HepaticClearance = 0 };
+        Assert.Equal(ZeroShotPK.Pbpk.Scaling.CrossSpeciesGenerator.RenalClearanceAt(c, ZeroShotPK.Pbpk.Species.Human, 0), renal, 10);
+        Assert.True(renal > 0.1 * total && hepatic > 0, $"{renal} of {total}");
+        // A drug cleared less than its typical renal clearance is all renal.
+        var slow = acetaminophen with { ObservedCl = 0.01 };
+        var split = ZeroShotPK.Evaluation.RealDrugEvaluation.ObservedClearanceToken(slow)!.Value;
+        Assert.Equal(0, split.Hepatic);
     }
 
     [Fact]

@@ -270,5 +270,13 @@ public class PbpkForecastNetworkTests
         var t = ForecastData.Grid;
         var c = t.Select(x => Math.Exp(-Math.Log(2) / 6 * x)).ToArray();
         Assert.Equal(6, PbpkForecastEvaluation.HalfLife(t, c, 0)!.Value, 3);
+        // The strata partition the same cases by class and logP band, and the pooled no-sample log-RMSE is their
+        // case-weighted root mean square (every case has the same 22 points).
+        var strata = PbpkForecastEvaluation.Strata(net, Data.Value, 40);
+        Assert.Equal(rows[0].Cases + rows[2].Cases, strata.Sum(x => x.Cases));
+        var pooled = Math.Sqrt((rows[0].LogRmse * rows[0].LogRmse * rows[0].Cases + rows[2].LogRmse * rows[2].LogRmse * rows[2].Cases) / (rows[0].Cases + rows[2].Cases));
+        Assert.Equal(pooled, Math.Sqrt(strata.Sum(x => x.LogRmse * x.LogRmse * x.Cases) / strata.Sum(x => x.Cases)), 9);
+        Assert.Equal(["<0", "0-2", "2-4", ">=4"], Enumerable.Range(0, 4).Select(b => new ForecastStratum(ZeroShotPK.Pbpk.IonClass.Acid, b, 1, 0, 0, 0).LogPBand));
+        Assert.StartsWith("By compound class and logP", PbpkForecastEvaluation.FormatStrata(strata));
     }
 }
