@@ -200,14 +200,15 @@ internal sealed class PbpkForecastEvalCommand : Command<PbpkForecastEvalCommand.
             _ => m.Config.Space,
         };
         var data = new ForecastData((int)m.Seed, m.Config.Compounds, m.Config.Individuals, space);
-        var rows = PbpkForecastEvaluation.Run(net, data, s.Cases);
+        var cases = PbpkForecastEvaluation.HeldOutCases(data, s.Cases);
+        var rows = PbpkForecastEvaluation.Run(net, cases);
         var sp = space;
         var header = $"PBPK forecaster vs the exact whole-body PBPK solver on held-out compounds ({data.HeldOutCompounds.Count} of {m.Config.Compounds} never in training)\n" +
                      $"held-out compounds drawn from logP [{sp.LogPMin:G3}, {sp.LogPMax:G3}], acid pKa [{sp.AcidPkaMin:G3}, {sp.AcidPkaMax:G3}], base pKa [{sp.BasePkaMin:G3}, {sp.BasePkaMax:G3}], CLint [{sp.ClintMin:G3}, {sp.ClintMax:G3}] mL/min/g" +
                      (space == m.Config.Space ? " (the training space)\n" : " (NOT the checkpoint's training space)\n") +
                      $"checkpoint {m.Features}, step {m.Step}/{m.TotalSteps}, {m.Hours:F2} h training ({m.Threads} thread), seed {m.Seed}; {s.Cases} cases of held-out stream from {PbpkForecastEvaluation.FirstCase}\n" +
                      $"command: zspk {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}";
-        var text = PbpkForecastEvaluation.Format(rows, header) + Environment.NewLine + PbpkForecastEvaluation.FormatStrata(PbpkForecastEvaluation.Strata(net, data, s.Cases));
+        var text = PbpkForecastEvaluation.Format(rows, header) + Environment.NewLine + PbpkForecastEvaluation.FormatStrata(PbpkForecastEvaluation.Strata(net, cases));
         ZeroShotPK.Data.AtomicFile.Write(s.Out!, tmp => File.WriteAllText(tmp, text));
         Console.Write(text);
         return 0;

@@ -7,7 +7,7 @@ using ZeroShotPK.Pbpk.Forecast;
 
 namespace ZeroShotPK.Evaluation;
 
-/// <summary>Accuracy of one compound class and logP band (<see cref="PbpkForecastEvaluation.Strata"/>).</summary>
+/// <summary>Accuracy of one compound class and logP band (<see cref="PbpkForecastEvaluation.Strata(PbpkForecastNetwork, IReadOnlyList{ForecastCase})"/>).</summary>
 /// <param name="Class">Ion class.</param>
 /// <param name="Band">Index of the logP band: 0 below the first edge of <see cref="PbpkForecastEvaluation.LogPBandEdges"/>, and so on.</param>
 /// <param name="Cases">Cases in the stratum.</param>
@@ -58,12 +58,22 @@ public static class PbpkForecastEvaluation
     /// <summary>Early samples revealed in the "with samples" condition: 0.5, 1 and 2 h.</summary>
     public static readonly int[] EarlySamples = [1, 2, 4];
 
-    /// <summary>Scores <paramref name="cases"/> held-out cases (about half per species).</summary>
-    public static IReadOnlyList<ForecastAccuracy> Run(PbpkForecastNetwork network, ForecastData data, int cases)
+    /// <summary>The <paramref name="cases"/> held-out cases that <see cref="Run(PbpkForecastNetwork, IReadOnlyList{ForecastCase})"/> and <see cref="Strata(PbpkForecastNetwork, IReadOnlyList{ForecastCase})"/> score (each solved exactly once).</summary>
+    public static IReadOnlyList<ForecastCase> HeldOutCases(ForecastData data, int cases)
     {
         var all = data.Cases(true, FirstCase, cases);
         foreach (var c in all)
             if (!data.IsHeldOut(c.CompoundIndex)) throw new InvalidOperationException($"case of compound {c.CompoundIndex} is not held out.");
+        return all;
+    }
+
+    /// <summary>Scores <paramref name="cases"/> held-out cases (about half per species).</summary>
+    public static IReadOnlyList<ForecastAccuracy> Run(PbpkForecastNetwork network, ForecastData data, int cases) =>
+        Run(network, HeldOutCases(data, cases));
+
+    /// <summary>Scores held-out cases (<see cref="HeldOutCases"/>) per species, without and with early samples.</summary>
+    public static IReadOnlyList<ForecastAccuracy> Run(PbpkForecastNetwork network, IReadOnlyList<ForecastCase> all)
+    {
         var result = new List<ForecastAccuracy>();
         foreach (var species in ForecastData.SpeciesUsed)
         {
@@ -109,16 +119,25 @@ public static class PbpkForecastEvaluation
                 if (exact[k] <= LogFloor ? f.LogMean[k] - ForecastProfile.Z90 * f.LogSd[k] <= LogFloor
                                          : Math.Abs(f.LogMean[k] - exact[k]) <= ForecastProfile.Z90 * f.LogSd[k]) covered++;
             }
-            var ce = exact.Select(Math.Exp).ToArray();
-            var cf = f.LogMean.Select(l => Math.Exp(AtLeastFloor(l))).ToArray();
-            auc.Add(Auc(grid, cf) / Auc(grid, ce));
-            cmax.Add(cf.Max() / ce.Max());
-            var lastDose = cases[i].Doses.Max(d => d.Time + d.Duration);
-            if (HalfLife(grid, ce, lastDose) is { } he && HalfLife(grid, cf, lastDose) is { } hf) half.Add(hf / he);
+            var r = Ratios(cases[i], f);
+            auc.Add(r.Auc);
+            cmax.Add(r.Cmax);
+            if (r.HalfLife is { } h) half.Add(h);
         }
         return new ForecastAccuracy(species, observed, cases.Length, Math.Sqrt(se / n), Math.Sqrt(seAfter / Math.Max(1, nAfter)),
             Within(auc, 1.25), Within(auc, 2), Within(cmax, 1.25), Within(cmax, 2), half.Count,
             Within(half, 1.25), Within(half, 2), (double)covered / n, Math.Exp(auc.Average(r => Math.Abs(Math.Log(r)))));
+    }
+
+    /// <summary>Forecast over exact AUC, Cmax and terminal half-life of one case (forecast floored as the exact profile is); half-life null when either profile gives none.</summary>
+    private static (double Auc, double Cmax, double? HalfLife) Ratios(ForecastCase c, ForecastProfile f)
+    {
+        var grid = ForecastData.Grid;
+        var ce = c.LogConcentration.Select(Math.Exp).ToArray();
+        var cf = f.LogMean.Select(l => Math.Exp(AtLeastFloor(l))).ToArray();
+        var lastDose = c.Doses.Max(d => d.Time + d.Duration);
+        double? half = HalfLife(grid, ce, lastDose) is { } he && HalfLife(grid, cf, lastDose) is { } hf ? hf / he : null;
+        return (Auc(grid, cf) / Auc(grid, ce), cf.Max() / ce.Max(), half);
     }
 
     /// <summary>ln <see cref="ForecastData.FloorConcentration"/>: the exact profiles stop there.</summary>
@@ -176,36 +195,31 @@ public static class PbpkForecastEvaluation
         }
     }
 
-    /// <summary>logP bands of <see cref="Strata"/>: below 0, 0-2, 2-4, 4 and above.</summary>
+    /// <summary>logP bands of <see cref="Strata(PbpkForecastNetwork, IReadOnlyList{ForecastCase})"/>: below 0, 0-2, 2-4, 4 and above.</summary>
     public static IReadOnlyList<double> LogPBandEdges { get; } = [0, 2, 4];
 
     /// <summary>
     /// Accuracy without early samples by compound class and logP band (<see cref="LogPBandEdges"/>), both species
-    /// pooled, on the same held-out cases as <see cref="Run"/>: where in compound space the forecaster is wrong, which
+    /// pooled, on the same held-out cases as <see cref="Run(PbpkForecastNetwork, IReadOnlyList{ForecastCase})"/>: where in compound space the forecaster is wrong, which
     /// the pooled rows hide.
     /// </summary>
-    public static IReadOnlyList<ForecastStratum> Strata(PbpkForecastNetwork network, ForecastData data, int cases)
+    public static IReadOnlyList<ForecastStratum> Strata(PbpkForecastNetwork network, ForecastData data, int cases) =>
+        Strata(network, HeldOutCases(data, cases));
+
+    /// <summary>As <see cref="Strata(PbpkForecastNetwork, ForecastData, int)"/> on given held-out cases (<see cref="HeldOutCases"/>).</summary>
+    public static IReadOnlyList<ForecastStratum> Strata(PbpkForecastNetwork network, IReadOnlyList<ForecastCase> all)
     {
-        var all = data.Cases(true, FirstCase, cases);
         var forecasts = Forecast(network, all, []);
-        var grid = ForecastData.Grid;
         return all.Select((c, i) => (c, f: forecasts[i]))
             .GroupBy(x => (x.c.Compound.Class, Band: LogPBandEdges.Count(e => x.c.Compound.LogP >= e)))
             .OrderBy(g => g.Key.Class).ThenBy(g => g.Key.Band)
             .Select(g =>
             {
-                double se = 0; long n = 0;
-                var cmax = new List<double>(); var half = new List<double>();
-                foreach (var (c, f) in g)
-                {
-                    for (int k = 0; k < grid.Count; k++) { var e = AtLeastFloor(f.LogMean[k]) - c.LogConcentration[k]; se += e * e; n++; }
-                    var ce = c.LogConcentration.Select(Math.Exp).ToArray();
-                    var cf = f.LogMean.Select(l => Math.Exp(AtLeastFloor(l))).ToArray();
-                    cmax.Add(cf.Max() / ce.Max());
-                    var lastDose = c.Doses.Max(d => d.Time + d.Duration);
-                    if (HalfLife(grid, ce, lastDose) is { } he && HalfLife(grid, cf, lastDose) is { } hf) half.Add(hf / he);
-                }
-                return new ForecastStratum(g.Key.Class, g.Key.Band, g.Count(), Math.Sqrt(se / n), Within(cmax, 1.25), Within(half, 2));
+                var ratios = g.Select(x => Ratios(x.c, x.f)).ToArray();
+                // Every case has the same grid, so the pooled RMSE is the root mean of the per-case mean squares.
+                var se = g.Sum(x => Math.Pow(PooledLogRmse(x.f.LogMean, x.c.LogConcentration), 2));
+                return new ForecastStratum(g.Key.Class, g.Key.Band, g.Count(), Math.Sqrt(se / g.Count()),
+                    Within(ratios.Select(r => r.Cmax).ToArray(), 1.25), Within(ratios.Where(r => r.HalfLife is not null).Select(r => r.HalfLife!.Value).ToArray(), 2));
             }).ToArray();
     }
 

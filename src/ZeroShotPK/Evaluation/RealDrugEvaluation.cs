@@ -22,7 +22,15 @@ namespace ZeroShotPK.Evaluation;
 /// <param name="ObservedHalfLife">Observed terminal half-life, h, or null.</param>
 /// <param name="Clint">Human hepatocyte intrinsic clearance, µL/min per 10^6 cells (0: no clearance measurable), or null.</param>
 public sealed record RealDrug(string Name, string Cas, IonClass Class, double LogP, double? Pka, double Fu, double? BloodPlasmaRatio,
-    double ObservedVss, double ObservedCl, double? ObservedHalfLife, double? Clint);
+    double ObservedVss, double ObservedCl, double? ObservedHalfLife, double? Clint)
+{
+    /// <summary>The drug as the PBPK model takes it, B:P <see cref="RealDrugEvaluation.DefaultBloodPlasmaRatio"/> where unknown, with the given plasma clearances (L/h).</summary>
+    public Compound ToCompound(double hepaticClearance = 0, double renalClearance = 0) => new()
+    {
+        Name = Name, Class = Class, LogP = LogP, Pka = Pka, Fu = Fu, BloodPlasmaRatio = BloodPlasmaRatio ?? RealDrugEvaluation.DefaultBloodPlasmaRatio,
+        HepaticClearance = hepaticClearance, RenalClearance = renalClearance,
+    };
+}
 
 /// <summary>Reader of the real-drug table (header row, comma separated, double-quoted fields may hold commas).</summary>
 public static class RealDrugCsv
@@ -317,8 +325,8 @@ public static class RealDrugEvaluation
         var list = new List<RealDrugPrediction>(drugs.Count);
         foreach (var d in drugs)
         {
-            var bp = d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio;
-            var compound = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = bp, HepaticClearance = 0 };
+            var compound = d.ToCompound();
+            var bp = compound.BloodPlasmaRatio;
             var pt = new PbpkModel(human, compound, PartitionMethod.PoulinTheil, human).Vss / human.BodyWeight;
             double? rr;
             try { rr = new PbpkModel(human, compound, PartitionMethod.RodgersRowland, human).Vss / human.BodyWeight; }
@@ -369,8 +377,7 @@ public static class RealDrugEvaluation
     public static (double Hepatic, double Renal)? ObservedClearanceToken(RealDrug d)
     {
         var total = d.ObservedCl * 60 / 1000 * SpeciesDescriptor.Of(Species.Human).BodyWeight;
-        var c = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio, HepaticClearance = 0 };
-        var renal = Math.Min(total, CrossSpeciesGenerator.RenalClearanceAt(c, Species.Human, 0));
+        var renal = Math.Min(total, CrossSpeciesGenerator.RenalClearanceAt(d.ToCompound(), Species.Human, 0));
         return (total - renal, renal);
     }
 
@@ -397,7 +404,7 @@ public static class RealDrugEvaluation
             var bp = d.BloodPlasmaRatio ?? DefaultBloodPlasmaRatio;
             if (clearance(d) is not var (hepatic, renal)) continue;
             if (hepatic >= 0.95 * liverFlow * bp) continue; // plasma CL = B:P x blood CL < B:P x liver blood flow
-            var c = new Compound { Name = d.Name, Class = d.Class, LogP = d.LogP, Pka = d.Pka, Fu = d.Fu, BloodPlasmaRatio = bp, HepaticClearance = hepatic, RenalClearance = renal };
+            var c = d.ToCompound(hepatic, renal);
             records.Add(PbpkForecastFeatures.Encode(c, individual, [new ForecastDose(0, ForecastDosePerKg * bw, ForecastRoute.IvBolus, 0)]));
             usable.Add(i);
         }

@@ -151,9 +151,7 @@ public sealed class PbpkForecastTrainer(PbpkForecastTrainOptions options)
             using var output = net.call(batch);
             using var mu0 = output.select(-1, 0);
             // A forecast below the 1e-6 mg/L floor counts as at it (the targets stop there), as in PbpkForecastEvaluation.
-            using var floor0 = batch.Offset.neg().Add(Math.Log(ForecastData.FloorConcentration) - PbpkForecastFeatures.TargetCentre);
-            using var floor1 = floor0.Div(PbpkForecastFeatures.TargetScale);
-            using var floor = floor1.unsqueeze(-1);
+            using var floor = PbpkForecastNetwork.NormalisedFloor(batch.Offset);
             using var mu = maximum(mu0, floor);
             using var err = batch.Target!.sub(mu);
             long pts = err.numel();

@@ -236,10 +236,7 @@ public sealed class PbpkForecastNetwork : Module<ForecastBatch, Tensor>
         using var half = z.Square().Mul(0.5);
         using var nll = half.Plus(ls);
         if (!censorFloor) return nll.mean();
-        // The floor in normalised units depends on each case's dose offset: (ln floor - offset - centre) / scale.
-        using var thr0 = batch.Offset.neg().Add(Math.Log(ForecastData.FloorConcentration) - PbpkForecastFeatures.TargetCentre);
-        using var thr1 = thr0.Div(PbpkForecastFeatures.TargetScale);
-        using var thr = thr1.unsqueeze(-1);
+        using var thr = NormalisedFloor(batch.Offset);
         using var thrTol = thr.Add(1e-4); // float rounding of the stored target; 3e-4 in ln units
         using var atFloor = batch.Target.le(thrTol);
         using var x0 = thr.sub(mu);
@@ -248,6 +245,17 @@ public sealed class PbpkForecastNetwork : Module<ForecastBatch, Tensor>
         using var censored = logPhi.neg();
         using var total = where(atFloor, censored, nll);
         return total.mean();
+    }
+
+    /// <summary>
+    /// <see cref="ForecastData.FloorConcentration"/> as a normalised target, [B, 1]: it depends on each case's dose offset,
+    /// (ln floor - offset - centre) / scale (<see cref="PbpkForecastFeatures.Normalise"/>).
+    /// </summary>
+    internal static Tensor NormalisedFloor(Tensor offset)
+    {
+        using var t0 = offset.neg().Add(Math.Log(ForecastData.FloorConcentration) - PbpkForecastFeatures.TargetCentre);
+        using var t1 = t0.Div(PbpkForecastFeatures.TargetScale);
+        return t1.unsqueeze(-1);
     }
 
     /// <summary>

@@ -256,10 +256,16 @@ public sealed class CrossSpeciesGenerator
     public static double RenalClearanceAt(Compound c, Species species, double z)
     {
         var desc = SpeciesDescriptor.Of(species);
-        var probe = c with { Fu = 0.5, BloodPlasmaRatio = 1, HepaticClearance = 0, RenalClearance = 0 };
-        var logD = c.LogP - Math.Log10(PartitionCoefficients.Ionisation(probe, PartitionCoefficients.PlasmaPh));
-        var renal = Math.Exp(RenalFactorLogSd * z) / (1 + Math.Pow(10, logD - 1));
+        var renal = RenalFactor(c.Class, c.LogP, c.Pka, z);
         return c.BloodPlasmaRatio * PbpkModel.WellStirred(desc.KidneyBloodFlow, c.Fu / c.BloodPlasmaRatio * renal * desc.Gfr);
+    }
+
+    /// <summary>Net renal factor r = exp(0.6 z) / (1 + 10^(logD7.4 - 1)) of a compound (lipophilic drugs are reabsorbed).</summary>
+    private static double RenalFactor(IonClass cls, double logP, double? pka, double z)
+    {
+        var probe = new Compound { Name = "probe", Class = cls, LogP = logP, Pka = pka, Fu = 0.5, BloodPlasmaRatio = 1, HepaticClearance = 0 };
+        var logD = logP - Math.Log10(PartitionCoefficients.Ionisation(probe, PartitionCoefficients.PlasmaPh));
+        return Math.Exp(RenalFactorLogSd * z) / (1 + Math.Pow(10, logD - 1));
     }
 
     private static double Logit(double p) => Math.Log(p / (1 - p));
@@ -276,9 +282,7 @@ public sealed class CrossSpeciesGenerator
         var fuHuman = InvLogit(0.3 - 0.8 * logP + 1.2 * rng.NextNormal());
         var kpuBc = Math.Exp(Math.Log(cls switch { IonClass.Neutral => 1.0, IonClass.Acid => 0.3, _ => 3.0 }) + 0.5 * rng.NextNormal());
         var clintHuman = Math.Pow(10, rng.Uniform(Math.Log10(sp0.ClintMin), Math.Log10(sp0.ClintMax)));
-        var probe = new Compound { Name = "probe", Class = cls, LogP = logP, Pka = pka, Fu = 0.5, BloodPlasmaRatio = 1, HepaticClearance = 0 };
-        var logD = logP - Math.Log10(PartitionCoefficients.Ionisation(probe, PartitionCoefficients.PlasmaPh));
-        var renal = Math.Exp(RenalFactorLogSd * rng.NextNormal()) / (1 + Math.Pow(10, logD - 1));
+        var renal = RenalFactor(cls, logP, pka, rng.NextNormal());
         var shared = rng.NextNormal();
         var clintShared = d.ClintSharedLogSd * rng.NextNormal();
         var rho = d.FuCorrelation;

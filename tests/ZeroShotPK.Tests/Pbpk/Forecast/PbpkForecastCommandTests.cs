@@ -134,9 +134,7 @@ public class PbpkForecastCommandTests
         var (hepatic, renal) = ZeroShotPK.Evaluation.RealDrugEvaluation.ObservedClearanceToken(acetaminophen)!.Value;
         var total = acetaminophen.ObservedCl * 60 / 1000 * ZeroShotPK.Pbpk.Scaling.SpeciesDescriptor.Of(ZeroShotPK.Pbpk.Species.Human).BodyWeight;
         Assert.Equal(total, hepatic + renal, 10);
-        var c = new ZeroShotPK.Pbpk.Compound { Name = "a", Class = acetaminophen.Class, LogP = acetaminophen.LogP, Pka = acetaminophen.Pka, Fu = acetaminophen.Fu,
-            BloodPlasmaRatio = acetaminophen.BloodPlasmaRatio ?? ZeroShotPK.Evaluation.RealDrugEvaluation.DefaultBloodPlasmaRatio, HepaticClearance = 0 };
-        Assert.Equal(ZeroShotPK.Pbpk.Scaling.CrossSpeciesGenerator.RenalClearanceAt(c, ZeroShotPK.Pbpk.Species.Human, 0), renal, 10);
+        Assert.Equal(ZeroShotPK.Pbpk.Scaling.CrossSpeciesGenerator.RenalClearanceAt(acetaminophen.ToCompound(), ZeroShotPK.Pbpk.Species.Human, 0), renal, 10);
         Assert.True(renal > 0.1 * total && hepatic > 0, $"{renal} of {total}");
         // A drug cleared less than its typical renal clearance is all renal.
         var slow = acetaminophen with { ObservedCl = 0.01 };
